@@ -1,0 +1,143 @@
+//! Typed configuration, read once at start-up from `SHARDSCOPE_*` environment variables.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Routing database URL (with the console's own credentials).
+    pub routing_url: Secret,
+    /// Role the console uses on every shard primary and replica (read-only, pg_monitor).
+    pub monitor_user: String,
+    pub monitor_password: Secret,
+    pub redis_url: Option<Secret>,
+    pub clickhouse_url: Option<String>,
+    pub clickhouse_database: String,
+    pub clickhouse_user: String,
+    pub clickhouse_password: Secret,
+    pub engine: EngineConfig,
+}
+
+/// Knobs of the federation engine.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Each shard must answer within this, or it is reported as timed out.
+    pub shard_deadline: Duration,
+    /// Connections per endpoint (primary or replica). Tiny on purpose.
+    pub pool_max: u32,
+    /// Server-side statement_timeout on every console connection.
+    pub statement_timeout: Duration,
+    /// Idle connections are closed after this.
+    pub pool_idle: Duration,
+    /// At most this many shards are probed at once.
+    pub concurrency: usize,
+    /// application_name of every console connection (and what its own counts exclude).
+    pub application_name: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            shard_deadline: Duration::from_millis(2000),
+            pool_max: 2,
+            statement_timeout: Duration::from_millis(1500),
+            pool_idle: Duration::from_secs(60),
+            concurrency: 32,
+            application_name: "shardscope".to_string(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Build from any key lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let required = |k: &str| {
+            get(k).ok_or_else(|| Error::Config(format!("{k} is not set (see README, Configuration)")))
+        };
+        let millis = |k: &str, default: u64| -> Result<Duration> {
+            match get(k) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
+                    Error::Config(format!("{k} must be a whole number of milliseconds, got {v:?}"))
+                }),
+            }
+        };
+        let number = |k: &str, default: u64| -> Result<u64> {
+            match get(k) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::Config(format!("{k} must be a positive integer, got {v:?}"))),
+            }
+        };
+        let d = EngineConfig::default();
+        let engine = EngineConfig {
+            shard_deadline: millis("SHARDSCOPE_SHARD_DEADLINE_MS", 2000)?,
+            pool_max: number("SHARDSCOPE_SHARD_POOL_MAX", d.pool_max as u64)? as u32,
+            statement_timeout: millis("SHARDSCOPE_STATEMENT_TIMEOUT_MS", 1500)?,
+            pool_idle: millis("SHARDSCOPE_POOL_IDLE_MS", 60_000)?,
+            concurrency: number("SHARDSCOPE_FANOUT_CONCURRENCY", d.concurrency as u64)? as usize,
+            application_name: get("SHARDSCOPE_APPLICATION_NAME").unwrap_or(d.application_name),
+        };
+        Ok(Self {
+            routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
+            monitor_user: get("SHARDSCOPE_MONITOR_USER")
+                .unwrap_or_else(|| "shardscope_monitor".into()),
+            monitor_password: Secret::new(required("SHARDSCOPE_MONITOR_PASSWORD")?),
+            redis_url: get("SHARDSCOPE_REDIS_URL").map(Secret::new),
+            clickhouse_url: get("SHARDSCOPE_CLICKHOUSE_URL"),
+            clickhouse_database: get("SHARDSCOPE_CLICKHOUSE_DATABASE")
+                .unwrap_or_else(|| "telemetry".into()),
+            clickhouse_user: get("SHARDSCOPE_CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
+            clickhouse_password: Secret::new(get("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default()),
+            engine,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "postgres://c:pw@127.0.0.1/routing"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+        ]))
+        .unwrap();
+        assert_eq!(c.engine.shard_deadline, Duration::from_secs(2));
+        assert_eq!(c.engine.pool_max, 2);
+        assert_eq!(c.monitor_user, "shardscope_monitor");
+        assert!(!format!("{c:?}").contains("pw@"));
+    }
+
+    #[test]
+    fn missing_and_bad_values_are_named() {
+        let e = Config::from_lookup(lookup(&[])).unwrap_err().to_string();
+        assert!(e.contains("SHARDSCOPE_ROUTING_URL"), "{e}");
+        let e = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_SHARD_DEADLINE_MS", "2s"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("SHARDSCOPE_SHARD_DEADLINE_MS"), "{e}");
+    }
+}

@@ -1,0 +1,48 @@
+//! The backend's one error type. 5xx details are logged by the caller, never shown to users.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("routing database unavailable: {0}")]
+    RoutingUnavailable(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("clickhouse error: {0}")]
+    ClickHouse(#[from] clickhouse::error::Error),
+    #[error("redis error: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("json error: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// HTTP status this error maps to: bad input is the caller's to fix, the rest is ours.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::InvalidInput(_) => 400,
+            Error::RoutingUnavailable(_) => 503,
+            _ => 500,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(Error::InvalidInput("x".into()).status(), 400);
+        assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
+        assert_eq!(Error::Config("x".into()).status(), 500);
+    }
+}

@@ -1,0 +1,219 @@
+//! Parallel fan-out with a per-target deadline and typed, honest per-target results.
+//!
+//! Every target gets its own deadline; a slow or dead shard yields a typed failure for that shard
+//! and never fails the whole fan-out. Concurrency is bounded so a fleet of hundreds of shards does
+//! not open hundreds of connections at once.
+
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+
+/// Why a shard did not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Timeout,
+    Refused,
+    Auth,
+    Query,
+    ShardUnknown,
+    Other,
+}
+
+impl FailureKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::Timeout => "timeout",
+            FailureKind::Refused => "connection refused",
+            FailureKind::Auth => "authentication failed",
+            FailureKind::Query => "query error",
+            FailureKind::ShardUnknown => "shard unknown",
+            FailureKind::Other => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}: {message}", kind.label())]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// Safe to show: never contains credentials or row data.
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Classify a driver error without echoing anything that could hold secrets or PHI.
+    pub fn from_sqlx(err: &sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut => {
+                Self::new(FailureKind::Timeout, "no connection within the deadline")
+            }
+            sqlx::Error::Io(io) => {
+                let kind = match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => FailureKind::Refused,
+                    std::io::ErrorKind::TimedOut => FailureKind::Timeout,
+                    _ => FailureKind::Other,
+                };
+                Self::new(kind, format!("network: {}", io.kind()))
+            }
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+                match code.as_str() {
+                    c if c.starts_with("28") => {
+                        Self::new(FailureKind::Auth, format!("SQLSTATE {c}: login rejected"))
+                    }
+                    "57014" => Self::new(FailureKind::Timeout, "statement timeout"),
+                    "57P01" | "57P02" | "57P03" => {
+                        Self::new(FailureKind::Refused, format!("SQLSTATE {code}: server shutting down or starting"))
+                    }
+                    _ => Self::new(FailureKind::Query, format!("SQLSTATE {code}")),
+                }
+            }
+            sqlx::Error::PoolClosed => Self::new(FailureKind::Other, "pool closed"),
+            other => Self::new(FailureKind::Other, short_kind(other)),
+        }
+    }
+}
+
+fn short_kind(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Protocol(_) => "protocol error".into(),
+        sqlx::Error::Tls(_) => "tls error".into(),
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode error".into(),
+        sqlx::Error::RowNotFound => "no row".into(),
+        _ => "driver error".into(),
+    }
+}
+
+/// One target's outcome: value or failure, how long it took, and when it was measured.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Outcome<T> {
+    pub target: String,
+    pub latency_ms: u64,
+    /// Unix milliseconds at which the result was obtained.
+    pub measured_at_ms: u64,
+    pub result: Result<T, Failure>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Run `probe` for every target, at most `concurrency` at once, each bounded by `deadline`.
+/// Results come back in the order of `targets`.
+pub async fn fan_out<K, T, F, Fut>(
+    targets: Vec<K>,
+    concurrency: usize,
+    deadline: Duration,
+    name: impl Fn(&K) -> String,
+    probe: F,
+) -> Vec<Outcome<T>>
+where
+    F: Fn(K) -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    let probe = &probe;
+    futures::stream::iter(targets.into_iter().map(|target| {
+        let label = name(&target);
+        async move {
+            let started = Instant::now();
+            let result = match tokio::time::timeout(deadline, probe(target)).await {
+                Ok(r) => r,
+                Err(_) => Err(Failure::new(
+                    FailureKind::Timeout,
+                    format!("no answer within {} ms", deadline.as_millis()),
+                )),
+            };
+            Outcome {
+                target: label,
+                latency_ms: started.elapsed().as_millis() as u64,
+                measured_at_ms: now_ms(),
+                result,
+            }
+        }
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_target_times_out_and_others_answer() {
+        let out = fan_out(
+            vec![10u64, 5_000, 20],
+            8,
+            Duration::from_millis(2000),
+            |ms| format!("s{ms}"),
+            |ms| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, Failure>(ms)
+            },
+        )
+        .await;
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].result, Ok(10));
+        assert_eq!(out[1].result.as_ref().unwrap_err().kind, FailureKind::Timeout);
+        assert_eq!(out[2].result, Ok(20));
+        assert_eq!(out[1].target, "s5000");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn runs_in_parallel_not_in_sequence() {
+        let started = tokio::time::Instant::now();
+        let out = fan_out(
+            (0..8).collect::<Vec<u32>>(),
+            8,
+            Duration::from_secs(5),
+            |i| i.to_string(),
+            |_| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok::<_, Failure>(())
+            },
+        )
+        .await;
+        assert!(out.iter().all(|o| o.result.is_ok()));
+        // Eight 300 ms probes in parallel take 300 ms of (virtual) time, not 2.4 s.
+        assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_is_bounded() {
+        let started = tokio::time::Instant::now();
+        fan_out(
+            (0..4).collect::<Vec<u32>>(),
+            2,
+            Duration::from_secs(5),
+            |i| i.to_string(),
+            |_| async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok::<_, Failure>(())
+            },
+        )
+        .await;
+        // Two waves of two.
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn classifies_refused_io() {
+        let e = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(Failure::from_sqlx(&e).kind, FailureKind::Refused);
+        assert_eq!(Failure::from_sqlx(&sqlx::Error::PoolTimedOut).kind, FailureKind::Timeout);
+    }
+}

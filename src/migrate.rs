@@ -1,0 +1,67 @@
+//! Schema migrations: sqlx migrators for the routing DB and every shard, and the ClickHouse DDL.
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+
+use crate::error::Result;
+
+pub static ROUTING: Migrator = sqlx::migrate!("./migrations/routing");
+pub static SHARD: Migrator = sqlx::migrate!("./migrations/shard");
+
+const CLICKHOUSE_DDL: &str = include_str!("../migrations/clickhouse/0001_telemetry.sql");
+
+#[tracing::instrument(skip_all, err)]
+pub async fn routing(pool: &PgPool) -> Result<()> {
+    ROUTING.run(pool).await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, err)]
+pub async fn shard(pool: &PgPool) -> Result<()> {
+    SHARD.run(pool).await?;
+    Ok(())
+}
+
+/// The ClickHouse statements, comments stripped, one per entry.
+pub fn clickhouse_statements() -> Vec<String> {
+    let without_comments: String = CLICKHOUSE_DDL
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Create the telemetry database and its tables (every statement is idempotent).
+#[tracing::instrument(skip_all, err)]
+pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<()> {
+    if !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(crate::Error::Config(format!("bad ClickHouse database name {database:?}")));
+    }
+    server
+        .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
+        .execute()
+        .await?;
+    let db = server.clone().with_database(database);
+    for statement in clickhouse_statements() {
+        db.query(&statement).execute().await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clickhouse_ddl_splits_into_the_four_tables() {
+        let s = super::clickhouse_statements();
+        assert_eq!(s.len(), 4);
+        for t in ["http_requests", "pool_stats", "slow_queries", "audit_events"] {
+            assert!(s.iter().any(|q| q.contains(&format!("EXISTS {t} "))), "{t}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! One tiny, lazily created pool per endpoint, every connection read-only and time-limited.
+//!
+//! The console must never be the noisy neighbour: each primary or replica gets at most
+//! `pool_max` connections (default 2), opened on first use and closed when idle; every connection
+//! carries the console's application_name, a statement_timeout, an
+//! idle_in_transaction_session_timeout and default_transaction_read_only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::config::EngineConfig;
+use crate::endpoint::Endpoint;
+use crate::secret::Secret;
+
+#[derive(Clone)]
+pub struct ShardPools {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    user: String,
+    password: Secret,
+    engine: EngineConfig,
+    pools: RwLock<HashMap<Endpoint, PgPool>>,
+}
+
+impl ShardPools {
+    pub fn new(user: String, password: Secret, engine: EngineConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                user,
+                password,
+                engine,
+                pools: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn engine(&self) -> &EngineConfig {
+        &self.inner.engine
+    }
+
+    /// The pool for an endpoint, created (without connecting) on first request.
+    pub fn get(&self, endpoint: &Endpoint) -> PgPool {
+        if let Some(pool) = self.read_pools().get(endpoint) {
+            return pool.clone();
+        }
+        let mut pools = self.inner.pools.write().unwrap_or_else(|p| p.into_inner());
+        pools
+            .entry(endpoint.clone())
+            .or_insert_with(|| self.build(endpoint))
+            .clone()
+    }
+
+    /// How many pools exist (one per endpoint ever probed).
+    pub fn len(&self) -> usize {
+        self.read_pools().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn read_pools(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Endpoint, PgPool>> {
+        self.inner.pools.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn build(&self, endpoint: &Endpoint) -> PgPool {
+        let e = &self.inner.engine;
+        let statement_ms = e.statement_timeout.as_millis().to_string();
+        let idle_tx_ms = (e.shard_deadline.as_millis() * 2).to_string();
+        let options = PgConnectOptions::new()
+            .host(&endpoint.host)
+            .port(endpoint.port)
+            .database(&endpoint.database)
+            .username(&self.inner.user)
+            .password(self.inner.password.expose())
+            .application_name(&e.application_name)
+            .options([
+                ("statement_timeout", statement_ms.as_str()),
+                ("idle_in_transaction_session_timeout", idle_tx_ms.as_str()),
+                ("default_transaction_read_only", "on"),
+                ("lock_timeout", "500"),
+            ]);
+        PgPoolOptions::new()
+            .max_connections(e.pool_max)
+            .min_connections(0)
+            .acquire_timeout(e.shard_deadline)
+            .idle_timeout(e.pool_idle)
+            .test_before_acquire(false)
+            .connect_lazy_with(options)
+    }
+}

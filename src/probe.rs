@@ -1,0 +1,175 @@
+//! What the console reads from one shard: its primary's load and each replica's lag.
+//!
+//! Everything here runs on the console's own read-only, time-limited connections and touches only
+//! statistics views and the aggregate `console_shard_counts()` function: no tenant rows, no PHI.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use crate::endpoint::Endpoint;
+use crate::fanout::{Failure, FailureKind};
+use crate::lag::{SecondsLag, byte_lag, parse_lsn};
+use crate::pools::ShardPools;
+use crate::routing::ShardInfo;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShardStats {
+    pub orgs: i64,
+    pub patients: i64,
+    pub db_bytes: i64,
+    /// Client connections other than the console's own.
+    pub conns_total: i64,
+    pub conns_active: i64,
+    pub max_connections: i64,
+    /// Replicas streaming from this primary, per pg_stat_replication.
+    pub streaming_replicas: i64,
+    pub replicas: Vec<ReplicaStatus>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicaStatus {
+    pub endpoint: String,
+    pub result: Result<ReplicaLag, Failure>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicaLag {
+    pub bytes: u64,
+    pub seconds: SecondsLag,
+    pub replay_paused: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrimaryRow {
+    conns_total: i64,
+    conns_active: i64,
+    max_connections: i64,
+    db_bytes: i64,
+    current_lsn: String,
+    in_recovery: bool,
+    streaming_replicas: i64,
+    orgs: i64,
+    patients: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReplicaRow {
+    in_recovery: bool,
+    replay_lsn: Option<String>,
+    replay_age_s: Option<f64>,
+    pause_state: Option<String>,
+}
+
+/// Probe one shard: the primary, then every replica in parallel. A failing primary fails the shard;
+/// a failing replica is reported in its own row and the shard still answers.
+#[tracing::instrument(skip_all, fields(shard = %shard.id))]
+pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardStats, Failure> {
+    let primary = shard
+        .primary
+        .as_ref()
+        .map_err(|e| Failure::new(FailureKind::ShardUnknown, format!("bad primary endpoint: {e}")))?;
+    let app = pools.engine().application_name.clone();
+    let row = primary_stats(&pools.get(primary), &app).await?;
+    if row.in_recovery {
+        return Err(Failure::new(
+            FailureKind::Query,
+            format!("{primary} is in recovery: the routing DB lists a standby as primary"),
+        ));
+    }
+    let primary_lsn = parse_lsn(&row.current_lsn)
+        .ok_or_else(|| Failure::new(FailureKind::Query, "unreadable WAL position"))?;
+    let budget = pools.engine().shard_deadline;
+    let replicas = futures::future::join_all(
+        shard
+            .replicas
+            .iter()
+            .map(|r| replica_status(pools, r, primary_lsn, budget)),
+    )
+    .await;
+    Ok(ShardStats {
+        orgs: row.orgs,
+        patients: row.patients,
+        db_bytes: row.db_bytes,
+        conns_total: row.conns_total,
+        conns_active: row.conns_active,
+        max_connections: row.max_connections,
+        streaming_replicas: row.streaming_replicas,
+        replicas,
+    })
+}
+
+#[tracing::instrument(skip_all)]
+async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, Failure> {
+    sqlx::query_as(
+        "SELECT
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND application_name <> $1) AS conns_total,
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND state = 'active'
+               AND application_name <> $1) AS conns_active,
+           current_setting('max_connections')::int8 AS max_connections,
+           pg_database_size(current_database()) AS db_bytes,
+           pg_is_in_recovery() AS in_recovery,
+           CASE WHEN pg_is_in_recovery() THEN '0/0'
+                ELSE pg_current_wal_lsn()::text END AS current_lsn,
+           (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming') AS streaming_replicas,
+           c.orgs, c.patients
+         FROM console_shard_counts() c",
+    )
+    .bind(app)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| Failure::from_sqlx(&e))
+}
+
+async fn replica_status(
+    pools: &ShardPools,
+    replica: &Result<Endpoint, String>,
+    primary_lsn: u64,
+    budget: Duration,
+) -> ReplicaStatus {
+    let Ok(endpoint) = replica else {
+        let e = replica.as_ref().err().cloned().unwrap_or_default();
+        return ReplicaStatus {
+            endpoint: "(invalid)".into(),
+            result: Err(Failure::new(FailureKind::ShardUnknown, e)),
+        };
+    };
+    let result = match tokio::time::timeout(budget, replica_lag(&pools.get(endpoint), primary_lsn)).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(FailureKind::Timeout, "replica did not answer in time")),
+    };
+    ReplicaStatus {
+        endpoint: endpoint.to_string(),
+        result,
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn replica_lag(pool: &PgPool, primary_lsn: u64) -> Result<ReplicaLag, Failure> {
+    let row: ReplicaRow = sqlx::query_as(
+        "SELECT pg_is_in_recovery() AS in_recovery,
+                pg_last_wal_replay_lsn()::text AS replay_lsn,
+                EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age_s,
+                CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END AS pause_state",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| Failure::from_sqlx(&e))?;
+    if !row.in_recovery {
+        return Err(Failure::new(FailureKind::Query, "not in recovery: promoted or misrouted"));
+    }
+    let replayed = row
+        .replay_lsn
+        .as_deref()
+        .and_then(parse_lsn)
+        .ok_or_else(|| Failure::new(FailureKind::Query, "no replay position yet"))?;
+    let bytes = byte_lag(primary_lsn, replayed);
+    Ok(ReplicaLag {
+        bytes,
+        seconds: SecondsLag::evaluate(bytes, row.replay_age_s),
+        replay_paused: row.pause_state.as_deref().is_some_and(|s| s != "not paused"),
+    })
+}

@@ -1,0 +1,33 @@
+//! The demo fleet's deterministic seeder: schemas, roles, tenants, patients, registry, telemetry.
+//!
+//! Same fleet layout + same seed = same data, so a screenshot today matches one tomorrow.
+
+mod plan;
+mod postgres;
+mod rng;
+mod telemetry;
+
+pub use plan::{OrgPlan, Plan, phone_for, plan, sha256_hex};
+pub use postgres::{provision_roles, seed_postgres};
+pub use rng::Rng;
+pub use telemetry::{
+    HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows, requests,
+    slow_queries, telemetry_client, warm_routing_cache,
+};
+
+/// The fixed RNG seed of the demo fleet.
+pub const SEED: u64 = 0x5EED_2026;
+
+use crate::error::Result;
+use crate::fleet::Fleet;
+
+/// Migrate, provision roles and seed every database of the fleet. Idempotent: data is written only
+/// into an empty routing DB / telemetry database.
+#[tracing::instrument(skip_all, err)]
+pub async fn seed_fleet(fleet: &Fleet) -> Result<()> {
+    let plan = plan(&fleet.shards, SEED);
+    seed_postgres(fleet, &plan).await?;
+    warm_routing_cache(fleet, &plan).await?;
+    backfill_telemetry(fleet, &plan, SEED).await?;
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The demo fleet's heartbeat: telemetry every few seconds, a light write load on every primary
+//! (so replication lag is real and changes), and app-like connections holding the pools busy.
+//! A tick that fails on one shard is logged and the rest carry on.
+
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::error::Result;
+use crate::fleet::Fleet;
+use crate::seed::{self, HttpRequest, PoolCounters, Rng, busy_shard, insert_rows, plan, requests, slow_queries};
+
+const TICK: Duration = Duration::from_secs(2);
+const POOL_SAMPLE_EVERY: Duration = Duration::from_secs(15);
+const CACHE_REFRESH_EVERY: Duration = Duration::from_secs(60);
+
+struct ShardLoad {
+    id: String,
+    admin: PgPool,
+    app: PgPool,
+}
+
+/// Run until `stop` resolves.
+pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> Result<()> {
+    let plan = plan(&fleet.shards, seed::SEED);
+    let busy = busy_shard(&plan);
+    let client = seed::telemetry_client(fleet).await?;
+    let mut shards = Vec::new();
+    for s in &fleet.shards {
+        let admin = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_lazy(&fleet.admin_url(s.primary_port, &fleet.shard_database))?;
+        let app_opts: PgConnectOptions = fleet.platform_url(s.primary_port).parse()?;
+        let app = PgPoolOptions::new()
+            .max_connections(if busy.as_deref() == Some(s.id.as_str()) { 24 } else { 8 })
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_lazy_with(app_opts.application_name("core-api"));
+        shards.push(ShardLoad { id: s.id.clone(), admin, app });
+    }
+    let mut rng = Rng::new(seed::SEED ^ crate::fanout::now_ms());
+    let mut counters = PoolCounters::default();
+    let mut last_pool = Instant::now() - POOL_SAMPLE_EVERY;
+    let mut last_cache = Instant::now();
+    let mut ticks: u64 = 0;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = tokio::time::sleep(TICK) => {}
+        }
+        ticks += 1;
+        let now = (crate::fanout::now_ms() / 1000) as u32;
+        let reqs: Vec<HttpRequest> = requests(&mut rng, &plan, busy.as_deref(), now - 2, 2);
+        if let Err(e) = insert_rows(&client, "http_requests", &reqs).await {
+            tracing::warn!(error = %e, "telemetry insert failed");
+        }
+        let slow = slow_queries(&mut rng, &plan, busy.as_deref(), now - 2, 2);
+        if let Err(e) = insert_rows(&client, "slow_queries", &slow).await {
+            tracing::warn!(error = %e, "slow query insert failed");
+        }
+        if last_pool.elapsed() >= POOL_SAMPLE_EVERY {
+            last_pool = Instant::now();
+            let mut rows = Vec::new();
+            for s in &shards {
+                rows.extend(counters.sample(&mut rng, &s.id, busy.as_deref() == Some(s.id.as_str()), now));
+            }
+            if let Err(e) = insert_rows(&client, "pool_stats", &rows).await {
+                tracing::warn!(error = %e, "pool stats insert failed");
+            }
+        }
+        if last_cache.elapsed() >= CACHE_REFRESH_EVERY {
+            last_cache = Instant::now();
+            if let Err(e) = seed::warm_routing_cache(fleet, &plan).await {
+                tracing::warn!(error = %e, "routing cache refresh failed");
+            }
+        }
+        for s in &shards {
+            let is_busy = busy.as_deref() == Some(s.id.as_str());
+            // A burst every ~20 s makes byte lag visible; otherwise a trickle of audit rows.
+            let rows = if ticks % 10 == (s.id.len() as u64 % 10) { 3000 } else { rng.range(5, 40) as i64 };
+            let admin = s.admin.clone();
+            let id = s.id.clone();
+            tokio::spawn(async move {
+                if let Err(e) = write_load(&admin, rows).await {
+                    tracing::debug!(shard = %id, error = %e, "write load skipped");
+                }
+            });
+            let holders = if is_busy { rng.range(4, 16) } else { rng.range(0, 4) };
+            for _ in 0..holders {
+                let app = s.app.clone();
+                let secs = 0.2 + rng.unit() * 2.5;
+                tokio::spawn(async move {
+                    let _ = sqlx::query("SELECT pg_sleep($1)").bind(secs).execute(&app).await;
+                });
+            }
+        }
+    }
+}
+
+/// Audit rows and appointment status changes, as the platform's writes would produce.
+async fn write_load(admin: &PgPool, rows: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (organization_id, user_id, action, entity_type, entity_id, status_code, request_path)
+         SELECT (SELECT id FROM organizations ORDER BY random() LIMIT 1), 1 + g % 40, 'view', 'patient', g, 200,
+                '/v1/patients/' || g
+           FROM generate_series(1, $1::int) g",
+    )
+    .bind(rows as i32)
+    .execute(admin)
+    .await?;
+    sqlx::query(
+        "UPDATE appointments SET status = (ARRAY['scheduled','completed','cancelled'])[1 + (random() * 2)::int]
+          WHERE id IN (SELECT id FROM appointments ORDER BY random() LIMIT 5)",
+    )
+    .execute(admin)
+    .await?;
+    Ok(())
+}
