@@ -23,6 +23,18 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// Stable machine-readable code (the serde name).
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::Timeout => "timeout",
+            FailureKind::Refused => "refused",
+            FailureKind::Auth => "auth",
+            FailureKind::Query => "query",
+            FailureKind::ShardUnknown => "shard_unknown",
+            FailureKind::Other => "other",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FailureKind::Timeout => "timeout",

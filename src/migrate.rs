@@ -65,3 +65,10 @@ mod tests {
         }
     }
 }
+
+pub type Pool = PgPool;
+
+/// A small pool for running migrations as the database owner.
+pub async fn connect(url: &str) -> Result<PgPool> {
+    Ok(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?)
+}

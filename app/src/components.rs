@@ -1,0 +1,7 @@
+//! Reusable pieces of fleet pages.
+
+mod answered_banner;
+mod shard_table;
+
+pub use answered_banner::AnsweredBanner;
+pub use shard_table::{ShardTable, SortKey};

@@ -1,0 +1,145 @@
+//! What crosses the wire between server functions and the browser. No backend types here: this
+//! module compiles to wasm.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverviewDto {
+    pub generated_at_ms: u64,
+    pub answered: usize,
+    pub total: usize,
+    pub shards: Vec<ShardRowDto>,
+    pub balance_ratio: Option<f64>,
+    pub imbalanced: bool,
+    pub chart_svg: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardRowDto {
+    pub id: String,
+    pub shard_type: String,
+    pub region: Option<String>,
+    pub routed_orgs: i64,
+    pub primary: String,
+    pub latency_ms: u64,
+    pub status: Result<ShardStatsDto, FailureDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardStatsDto {
+    pub orgs: i64,
+    pub patients: i64,
+    pub db_bytes: i64,
+    pub conns_active: i64,
+    pub conns_total: i64,
+    pub max_connections: i64,
+    pub streaming_replicas: i64,
+    pub replicas: Vec<ReplicaDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaDto {
+    pub endpoint: String,
+    pub status: Result<ReplicaLagDto, FailureDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaLagDto {
+    /// None: behind, but the replica never replayed a transaction, so the age is unknown (not 0).
+    pub seconds: Option<f64>,
+    pub bytes: u64,
+    pub paused: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureDto {
+    /// Machine-readable kind: timeout, refused, auth, query, shard_unknown, other.
+    pub kind: String,
+    /// Human-readable, safe to show.
+    pub message: String,
+}
+
+impl ShardRowDto {
+    pub fn stats(&self) -> Option<&ShardStatsDto> {
+        self.status.as_ref().ok()
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod from_backend {
+    use super::*;
+    use shardscope::fanout::Failure;
+    use shardscope::overview::{FleetOverview, ShardRow};
+    use shardscope::probe::{ReplicaStatus, ShardStats};
+
+    impl From<&Failure> for FailureDto {
+        fn from(f: &Failure) -> Self {
+            FailureDto {
+                kind: f.kind.code().to_string(),
+                message: f.to_string(),
+            }
+        }
+    }
+
+    impl From<&ReplicaStatus> for ReplicaDto {
+        fn from(r: &ReplicaStatus) -> Self {
+            ReplicaDto {
+                endpoint: r.endpoint.clone(),
+                status: match &r.result {
+                    Ok(l) => Ok(ReplicaLagDto {
+                        seconds: l.seconds.seconds(),
+                        bytes: l.bytes,
+                        paused: l.replay_paused,
+                    }),
+                    Err(f) => Err(f.into()),
+                },
+            }
+        }
+    }
+
+    impl From<&ShardStats> for ShardStatsDto {
+        fn from(s: &ShardStats) -> Self {
+            ShardStatsDto {
+                orgs: s.orgs,
+                patients: s.patients,
+                db_bytes: s.db_bytes,
+                conns_active: s.conns_active,
+                conns_total: s.conns_total,
+                max_connections: s.max_connections,
+                streaming_replicas: s.streaming_replicas,
+                replicas: s.replicas.iter().map(Into::into).collect(),
+            }
+        }
+    }
+
+    impl From<&ShardRow> for ShardRowDto {
+        fn from(r: &ShardRow) -> Self {
+            ShardRowDto {
+                id: r.id.clone(),
+                shard_type: r.shard_type.clone(),
+                region: r.region.clone(),
+                routed_orgs: r.routed_orgs,
+                primary: r.primary.clone(),
+                latency_ms: r.outcome.latency_ms,
+                status: match &r.outcome.result {
+                    Ok(s) => Ok(s.into()),
+                    Err(f) => Err(f.into()),
+                },
+            }
+        }
+    }
+
+    impl From<FleetOverview> for OverviewDto {
+        fn from(o: FleetOverview) -> Self {
+            OverviewDto {
+                generated_at_ms: o.generated_at_ms,
+                answered: o.answered,
+                total: o.total,
+                shards: o.shards.iter().map(Into::into).collect(),
+                balance_ratio: o.balance.ratio,
+                imbalanced: o.balance.imbalanced,
+                chart_svg: o.chart_svg,
+            }
+        }
+    }
+}

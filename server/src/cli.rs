@@ -1,0 +1,108 @@
+//! Subcommands of the server binary.
+//!
+//!   shardscope-server [serve]            serve the console (config from SHARDSCOPE_* env)
+//!   shardscope-server seed --fleet F     migrate + seed the local demo fleet described by F
+//!   shardscope-server simulate --fleet F run the demo fleet's telemetry/write-load simulator
+//!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
+//!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
+
+use std::path::PathBuf;
+
+use leptos::prelude::*;
+use shardscope::fleet::Fleet;
+
+use crate::startup::build_router;
+use crate::state::AppState;
+
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse]";
+
+pub async fn run(args: Vec<String>) -> CliResult {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] | ["serve"] => serve().await,
+        ["seed", "--fleet", path] => {
+            let fleet = Fleet::load(&PathBuf::from(path))?;
+            shardscope::seed::seed_fleet(&fleet).await?;
+            Ok(())
+        }
+        ["simulate", "--fleet", path] => {
+            let fleet = Fleet::load(&PathBuf::from(path))?;
+            tracing::info!("simulator running; Ctrl-C stops it");
+            shardscope::simulate::run(&fleet, shutdown_signal()).await?;
+            Ok(())
+        }
+        ["migrate", target] => migrate(target).await,
+        ["--help"] | ["-h"] | ["help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+async fn migrate(target: &str) -> CliResult {
+    match target {
+        "routing" | "shard" => {
+            let url = std::env::var("SHARDSCOPE_MIGRATE_URL")
+                .map_err(|_| "SHARDSCOPE_MIGRATE_URL is not set (the database to migrate, as its owner)")?;
+            let pool = sqlx_pool(&url).await?;
+            if target == "routing" {
+                shardscope::migrate::routing(&pool).await?;
+            } else {
+                shardscope::migrate::shard(&pool).await?;
+            }
+        }
+        "clickhouse" => {
+            let config = shardscope::Config::from_env()?;
+            let url = config.clickhouse_url.ok_or("SHARDSCOPE_CLICKHOUSE_URL is not set")?;
+            let client = shardscope::clickhouse_db::client(
+                &url,
+                &config.clickhouse_user,
+                config.clickhouse_password.expose(),
+            );
+            shardscope::migrate::clickhouse(&client, &config.clickhouse_database).await?;
+        }
+        other => return Err(format!("unknown migration target {other:?}; {USAGE}").into()),
+    }
+    println!("migrated {target}");
+    Ok(())
+}
+
+async fn sqlx_pool(url: &str) -> Result<shardscope::migrate::Pool, Box<dyn std::error::Error>> {
+    Ok(shardscope::migrate::connect(url).await?)
+}
+
+async fn serve() -> CliResult {
+    let config = shardscope::Config::from_env()?;
+    let console = shardscope::Console::new(config)?;
+    let conf = get_configuration(None)?;
+    let leptos_options = conf.leptos_options;
+    let addr = leptos_options.site_addr;
+    let app = build_router(AppState {
+        leptos_options,
+        console,
+    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("shardscope listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,6 @@
+//! The shardscope server: state, router, CLI. `main.rs` only dispatches.
+
+pub mod cli;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
