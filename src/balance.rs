@@ -22,7 +22,9 @@ pub fn balance(loads: &[(String, u64)]) -> Balance {
     let max = loads.iter().max_by_key(|(_, l)| *l);
     let min = loads.iter().min_by_key(|(_, l)| *l);
     let ratio = match (max, min) {
-        (Some((_, hi)), Some((_, lo))) if loads.len() >= 2 && *lo > 0 => Some(*hi as f64 / *lo as f64),
+        (Some((_, hi)), Some((_, lo))) if loads.len() >= 2 && *lo > 0 => {
+            Some(*hi as f64 / *lo as f64)
+        }
         _ => None,
     };
     let imbalanced = match (ratio, min) {

@@ -26,14 +26,20 @@ pub fn balance_chart_svg(bars: &[BarDatum], balance: &Balance) -> String {
     svg
 }
 
-fn draw(out: &mut String, bars: &[BarDatum], balance: &Balance) -> Result<(), Box<dyn std::error::Error>> {
+fn draw(
+    out: &mut String,
+    bars: &[BarDatum],
+    balance: &Balance,
+) -> Result<(), Box<dyn std::error::Error>> {
     let max = bars.iter().filter_map(|b| b.value).max().unwrap_or(0);
     let min_shared = bars
         .iter()
         .filter(|b| !b.enterprise)
         .filter_map(|b| b.value)
         .min();
-    let threshold = min_shared.filter(|_| balance.ratio.is_some()).map(|m| m as f64 * IMBALANCE_THRESHOLD);
+    let threshold = min_shared
+        .filter(|_| balance.ratio.is_some())
+        .map(|m| m as f64 * IMBALANCE_THRESHOLD);
     let top = (max as f64).max(threshold.unwrap_or(0.0)).max(1.0) * 1.1;
     let n = bars.len().max(1);
     {
@@ -79,7 +85,9 @@ fn draw(out: &mut String, bars: &[BarDatum], balance: &Balance) -> Result<(), Bo
                     THRESHOLD.stroke_width(2),
                 ))?
                 .label("2x least-loaded shared shard")
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], THRESHOLD.stroke_width(2)));
+                .legend(|(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], THRESHOLD.stroke_width(2))
+                });
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::UpperRight)
@@ -100,15 +108,37 @@ mod tests {
     #[test]
     fn renders_every_shard_label_and_marks_missing_ones() {
         let bars = vec![
-            BarDatum { label: "us-1".into(), value: Some(900), enterprise: false },
-            BarDatum { label: "us-2".into(), value: Some(300), enterprise: false },
-            BarDatum { label: "eu-1".into(), value: None, enterprise: false },
-            BarDatum { label: "org-101".into(), value: Some(60_000), enterprise: true },
+            BarDatum {
+                label: "us-1".into(),
+                value: Some(900),
+                enterprise: false,
+            },
+            BarDatum {
+                label: "us-2".into(),
+                value: Some(300),
+                enterprise: false,
+            },
+            BarDatum {
+                label: "eu-1".into(),
+                value: None,
+                enterprise: false,
+            },
+            BarDatum {
+                label: "org-101".into(),
+                value: Some(60_000),
+                enterprise: true,
+            },
         ];
         let b = balance(&[("us-1".into(), 900), ("us-2".into(), 300)]);
         let svg = balance_chart_svg(&bars, &b);
         assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
-        for label in ["us-1", "us-2", "eu-1 (no answer)", "org-101", "2x least-loaded"] {
+        for label in [
+            "us-1",
+            "us-2",
+            "eu-1 (no answer)",
+            "org-101",
+            "2x least-loaded",
+        ] {
             assert!(svg.contains(label), "missing {label}");
         }
     }

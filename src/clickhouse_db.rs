@@ -30,7 +30,12 @@ pub async fn server_major_version(client: &clickhouse::Client) -> Result<u32> {
 }
 
 /// A client configured for this server: validation only where the server supports it (>= 24).
-pub async fn connect(url: &str, user: &str, password: &str, database: &str) -> Result<clickhouse::Client> {
+pub async fn connect(
+    url: &str,
+    user: &str,
+    password: &str,
+    database: &str,
+) -> Result<clickhouse::Client> {
     let base = client(url, user, password);
     let major = server_major_version(&base).await?;
     Ok(base.with_validation(major >= 24).with_database(database))

@@ -58,24 +58,25 @@ impl Config {
     /// Build from any key lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let required = |k: &str| {
-            get(k).ok_or_else(|| Error::Config(format!("{k} is not set (see README, Configuration)")))
+            get(k)
+                .ok_or_else(|| Error::Config(format!("{k} is not set (see README, Configuration)")))
         };
         let millis = |k: &str, default: u64| -> Result<Duration> {
             match get(k) {
                 None => Ok(Duration::from_millis(default)),
                 Some(v) => v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                    Error::Config(format!("{k} must be a whole number of milliseconds, got {v:?}"))
+                    Error::Config(format!(
+                        "{k} must be a whole number of milliseconds, got {v:?}"
+                    ))
                 }),
             }
         };
         let number = |k: &str, default: u64| -> Result<u64> {
             match get(k) {
                 None => Ok(default),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Error::Config(format!("{k} must be a positive integer, got {v:?}"))),
+                Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::Config(format!("{k} must be a positive integer, got {v:?}"))
+                }),
             }
         };
         let d = EngineConfig::default();
@@ -97,7 +98,9 @@ impl Config {
             clickhouse_database: get("SHARDSCOPE_CLICKHOUSE_DATABASE")
                 .unwrap_or_else(|| "telemetry".into()),
             clickhouse_user: get("SHARDSCOPE_CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
-            clickhouse_password: Secret::new(get("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default()),
+            clickhouse_password: Secret::new(
+                get("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default(),
+            ),
             engine,
         })
     }
@@ -109,15 +112,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn defaults_apply() {
         let c = Config::from_lookup(lookup(&[
-            ("SHARDSCOPE_ROUTING_URL", "postgres://c:pw@127.0.0.1/routing"),
+            (
+                "SHARDSCOPE_ROUTING_URL",
+                "postgres://c:pw@127.0.0.1/routing",
+            ),
             ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
         ]))
         .unwrap();

@@ -30,11 +30,9 @@ struct Inner {
 impl Console {
     /// Build the handle. Connects lazily: a fleet that is down at start-up does not stop the console.
     pub fn new(config: Config) -> Result<Self> {
-        let options: PgConnectOptions = config
-            .routing_url
-            .expose()
-            .parse()
-            .map_err(|_| Error::Config("SHARDSCOPE_ROUTING_URL is not a valid postgres URL".into()))?;
+        let options: PgConnectOptions = config.routing_url.expose().parse().map_err(|_| {
+            Error::Config("SHARDSCOPE_ROUTING_URL is not a valid postgres URL".into())
+        })?;
         let e = &config.engine;
         let statement_ms = e.statement_timeout.as_millis().to_string();
         let options = options

@@ -70,12 +70,20 @@ impl Failure {
                 Self::new(FailureKind::Timeout, "no connection within the deadline")
             }
             sqlx::Error::Io(io) => {
-                let kind = match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => FailureKind::Refused,
-                    std::io::ErrorKind::TimedOut => FailureKind::Timeout,
-                    _ => FailureKind::Other,
-                };
-                Self::new(kind, format!("network: {}", io.kind()))
+                use std::io::ErrorKind as K;
+                match io.kind() {
+                    K::ConnectionRefused => Self::new(FailureKind::Refused, "connection refused"),
+                    K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::UnexpectedEof
+                    | K::BrokenPipe
+                    | K::NotConnected => Self::new(
+                        FailureKind::Refused,
+                        format!("connection lost ({})", io.kind()),
+                    ),
+                    K::TimedOut => Self::new(FailureKind::Timeout, "network timeout"),
+                    other => Self::new(FailureKind::Other, format!("network: {other}")),
+                }
             }
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
@@ -84,9 +92,10 @@ impl Failure {
                         Self::new(FailureKind::Auth, format!("SQLSTATE {c}: login rejected"))
                     }
                     "57014" => Self::new(FailureKind::Timeout, "statement timeout"),
-                    "57P01" | "57P02" | "57P03" => {
-                        Self::new(FailureKind::Refused, format!("SQLSTATE {code}: server shutting down or starting"))
-                    }
+                    "57P01" | "57P02" | "57P03" => Self::new(
+                        FailureKind::Refused,
+                        format!("SQLSTATE {code}: server shutting down or starting"),
+                    ),
                     _ => Self::new(FailureKind::Query, format!("SQLSTATE {code}")),
                 }
             }
@@ -180,7 +189,10 @@ mod tests {
         .await;
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].result, Ok(10));
-        assert_eq!(out[1].result.as_ref().unwrap_err().kind, FailureKind::Timeout);
+        assert_eq!(
+            out[1].result.as_ref().unwrap_err().kind,
+            FailureKind::Timeout
+        );
         assert_eq!(out[2].result, Ok(20));
         assert_eq!(out[1].target, "s5000");
     }
@@ -201,7 +213,11 @@ mod tests {
         .await;
         assert!(out.iter().all(|o| o.result.is_ok()));
         // Eight 300 ms probes in parallel take 300 ms of (virtual) time, not 2.4 s.
-        assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -226,6 +242,9 @@ mod tests {
     fn classifies_refused_io() {
         let e = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert_eq!(Failure::from_sqlx(&e).kind, FailureKind::Refused);
-        assert_eq!(Failure::from_sqlx(&sqlx::Error::PoolTimedOut).kind, FailureKind::Timeout);
+        assert_eq!(
+            Failure::from_sqlx(&sqlx::Error::PoolTimedOut).kind,
+            FailureKind::Timeout
+        );
     }
 }

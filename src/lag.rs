@@ -86,8 +86,14 @@ mod tests {
 
     #[test]
     fn behind_reports_age_and_unknown_is_not_zero() {
-        assert_eq!(SecondsLag::evaluate(8192, Some(2.5)), SecondsLag::Behind(2.5));
-        assert_eq!(SecondsLag::evaluate(8192, Some(-0.2)), SecondsLag::Behind(0.0));
+        assert_eq!(
+            SecondsLag::evaluate(8192, Some(2.5)),
+            SecondsLag::Behind(2.5)
+        );
+        assert_eq!(
+            SecondsLag::evaluate(8192, Some(-0.2)),
+            SecondsLag::Behind(0.0)
+        );
         assert_eq!(SecondsLag::evaluate(8192, None), SecondsLag::Unknown);
         assert_eq!(SecondsLag::Unknown.seconds(), None);
     }

@@ -40,8 +40,13 @@ pub fn clickhouse_statements() -> Vec<String> {
 /// Create the telemetry database and its tables (every statement is idempotent).
 #[tracing::instrument(skip_all, err)]
 pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<()> {
-    if !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(crate::Error::Config(format!("bad ClickHouse database name {database:?}")));
+    if !database
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(crate::Error::Config(format!(
+            "bad ClickHouse database name {database:?}"
+        )));
     }
     server
         .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
@@ -60,7 +65,12 @@ mod tests {
     fn clickhouse_ddl_splits_into_the_four_tables() {
         let s = super::clickhouse_statements();
         assert_eq!(s.len(), 4);
-        for t in ["http_requests", "pool_stats", "slow_queries", "audit_events"] {
+        for t in [
+            "http_requests",
+            "pool_stats",
+            "slow_queries",
+            "audit_events",
+        ] {
             assert!(s.iter().any(|q| q.contains(&format!("EXISTS {t} "))), "{t}");
         }
     }
@@ -70,5 +80,8 @@ pub type Pool = PgPool;
 
 /// A small pool for running migrations as the database owner.
 pub async fn connect(url: &str) -> Result<PgPool> {
-    Ok(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?)
+    Ok(sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?)
 }

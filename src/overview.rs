@@ -81,13 +81,24 @@ pub fn assemble(infos: Vec<ShardInfo>, outcomes: Vec<Outcome<ShardStats>>) -> Fl
     let shared: Vec<(String, u64)> = rows
         .iter()
         .filter(|r| r.shard_type == "shared")
-        .filter_map(|r| r.outcome.result.as_ref().ok().map(|s| (r.id.clone(), s.patients.max(0) as u64)))
+        .filter_map(|r| {
+            r.outcome
+                .result
+                .as_ref()
+                .ok()
+                .map(|s| (r.id.clone(), s.patients.max(0) as u64))
+        })
         .collect();
     let bars: Vec<BarDatum> = rows
         .iter()
         .map(|r| BarDatum {
             label: r.id.clone(),
-            value: r.outcome.result.as_ref().ok().map(|s| s.patients.max(0) as u64),
+            value: r
+                .outcome
+                .result
+                .as_ref()
+                .ok()
+                .map(|s| s.patients.max(0) as u64),
             enterprise: r.shard_type == "enterprise",
         })
         .collect();

@@ -66,10 +66,12 @@ struct ReplicaRow {
 /// a failing replica is reported in its own row and the shard still answers.
 #[tracing::instrument(skip_all, fields(shard = %shard.id))]
 pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardStats, Failure> {
-    let primary = shard
-        .primary
-        .as_ref()
-        .map_err(|e| Failure::new(FailureKind::ShardUnknown, format!("bad primary endpoint: {e}")))?;
+    let primary = shard.primary.as_ref().map_err(|e| {
+        Failure::new(
+            FailureKind::ShardUnknown,
+            format!("bad primary endpoint: {e}"),
+        )
+    })?;
     let app = pools.engine().application_name.clone();
     let row = primary_stats(&pools.get(primary), &app).await?;
     if row.in_recovery {
@@ -137,10 +139,14 @@ async fn replica_status(
             result: Err(Failure::new(FailureKind::ShardUnknown, e)),
         };
     };
-    let result = match tokio::time::timeout(budget, replica_lag(&pools.get(endpoint), primary_lsn)).await {
-        Ok(r) => r,
-        Err(_) => Err(Failure::new(FailureKind::Timeout, "replica did not answer in time")),
-    };
+    let result =
+        match tokio::time::timeout(budget, replica_lag(&pools.get(endpoint), primary_lsn)).await {
+            Ok(r) => r,
+            Err(_) => Err(Failure::new(
+                FailureKind::Timeout,
+                "replica did not answer in time",
+            )),
+        };
     ReplicaStatus {
         endpoint: endpoint.to_string(),
         result,
@@ -159,7 +165,10 @@ async fn replica_lag(pool: &PgPool, primary_lsn: u64) -> Result<ReplicaLag, Fail
     .await
     .map_err(|e| Failure::from_sqlx(&e))?;
     if !row.in_recovery {
-        return Err(Failure::new(FailureKind::Query, "not in recovery: promoted or misrouted"));
+        return Err(Failure::new(
+            FailureKind::Query,
+            "not in recovery: promoted or misrouted",
+        ));
     }
     let replayed = row
         .replay_lsn
@@ -170,6 +179,9 @@ async fn replica_lag(pool: &PgPool, primary_lsn: u64) -> Result<ReplicaLag, Fail
     Ok(ReplicaLag {
         bytes,
         seconds: SecondsLag::evaluate(bytes, row.replay_age_s),
-        replay_paused: row.pause_state.as_deref().is_some_and(|s| s != "not paused"),
+        replay_paused: row
+            .pause_state
+            .as_deref()
+            .is_some_and(|s| s != "not paused"),
     })
 }

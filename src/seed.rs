@@ -11,8 +11,8 @@ pub use plan::{OrgPlan, Plan, phone_for, plan, sha256_hex};
 pub use postgres::{provision_roles, seed_postgres};
 pub use rng::Rng;
 pub use telemetry::{
-    HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows, requests,
-    slow_queries, telemetry_client, warm_routing_cache,
+    HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows,
+    requests, slow_queries, telemetry_client, warm_routing_cache,
 };
 
 /// The fixed RNG seed of the demo fleet.

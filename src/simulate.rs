@@ -8,7 +8,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::error::Result;
 use crate::fleet::Fleet;
-use crate::seed::{self, HttpRequest, PoolCounters, Rng, busy_shard, insert_rows, plan, requests, slow_queries};
+use crate::seed::{
+    self, HttpRequest, PoolCounters, Rng, busy_shard, insert_rows, plan, requests, slow_queries,
+};
 
 const TICK: Duration = Duration::from_secs(2);
 const POOL_SAMPLE_EVERY: Duration = Duration::from_secs(15);
@@ -33,10 +35,18 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             .connect_lazy(&fleet.admin_url(s.primary_port, &fleet.shard_database))?;
         let app_opts: PgConnectOptions = fleet.platform_url(s.primary_port).parse()?;
         let app = PgPoolOptions::new()
-            .max_connections(if busy.as_deref() == Some(s.id.as_str()) { 24 } else { 8 })
+            .max_connections(if busy.as_deref() == Some(s.id.as_str()) {
+                24
+            } else {
+                8
+            })
             .acquire_timeout(Duration::from_secs(1))
             .connect_lazy_with(app_opts.application_name("core-api"));
-        shards.push(ShardLoad { id: s.id.clone(), admin, app });
+        shards.push(ShardLoad {
+            id: s.id.clone(),
+            admin,
+            app,
+        });
     }
     let mut rng = Rng::new(seed::SEED ^ crate::fanout::now_ms());
     let mut counters = PoolCounters::default();
@@ -63,7 +73,12 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             last_pool = Instant::now();
             let mut rows = Vec::new();
             for s in &shards {
-                rows.extend(counters.sample(&mut rng, &s.id, busy.as_deref() == Some(s.id.as_str()), now));
+                rows.extend(counters.sample(
+                    &mut rng,
+                    &s.id,
+                    busy.as_deref() == Some(s.id.as_str()),
+                    now,
+                ));
             }
             if let Err(e) = insert_rows(&client, "pool_stats", &rows).await {
                 tracing::warn!(error = %e, "pool stats insert failed");
@@ -78,7 +93,11 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
         for s in &shards {
             let is_busy = busy.as_deref() == Some(s.id.as_str());
             // A burst every ~20 s makes byte lag visible; otherwise a trickle of audit rows.
-            let rows = if ticks % 10 == (s.id.len() as u64 % 10) { 3000 } else { rng.range(5, 40) as i64 };
+            let rows = if ticks % 10 == (s.id.len() as u64 % 10) {
+                3000
+            } else {
+                rng.range(5, 40) as i64
+            };
             let admin = s.admin.clone();
             let id = s.id.clone();
             tokio::spawn(async move {
@@ -86,12 +105,19 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
                     tracing::debug!(shard = %id, error = %e, "write load skipped");
                 }
             });
-            let holders = if is_busy { rng.range(4, 16) } else { rng.range(0, 4) };
+            let holders = if is_busy {
+                rng.range(4, 16)
+            } else {
+                rng.range(0, 4)
+            };
             for _ in 0..holders {
                 let app = s.app.clone();
                 let secs = 0.2 + rng.unit() * 2.5;
                 tokio::spawn(async move {
-                    let _ = sqlx::query("SELECT pg_sleep($1)").bind(secs).execute(&app).await;
+                    let _ = sqlx::query("SELECT pg_sleep($1)")
+                        .bind(secs)
+                        .execute(&app)
+                        .await;
                 });
             }
         }

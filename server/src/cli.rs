@@ -45,8 +45,9 @@ pub async fn run(args: Vec<String>) -> CliResult {
 async fn migrate(target: &str) -> CliResult {
     match target {
         "routing" | "shard" => {
-            let url = std::env::var("SHARDSCOPE_MIGRATE_URL")
-                .map_err(|_| "SHARDSCOPE_MIGRATE_URL is not set (the database to migrate, as its owner)")?;
+            let url = std::env::var("SHARDSCOPE_MIGRATE_URL").map_err(
+                |_| "SHARDSCOPE_MIGRATE_URL is not set (the database to migrate, as its owner)",
+            )?;
             let pool = sqlx_pool(&url).await?;
             if target == "routing" {
                 shardscope::migrate::routing(&pool).await?;
@@ -56,7 +57,9 @@ async fn migrate(target: &str) -> CliResult {
         }
         "clickhouse" => {
             let config = shardscope::Config::from_env()?;
-            let url = config.clickhouse_url.ok_or("SHARDSCOPE_CLICKHOUSE_URL is not set")?;
+            let url = config
+                .clickhouse_url
+                .ok_or("SHARDSCOPE_CLICKHOUSE_URL is not set")?;
             let client = shardscope::clickhouse_db::client(
                 &url,
                 &config.clickhouse_user,
@@ -86,9 +89,12 @@ async fn serve() -> CliResult {
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("shardscope listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -43,8 +43,22 @@ const SHARED_ORGS: usize = 63;
 const CROSS_LINKS: usize = 400;
 const PERSON_BASE: i64 = 1_000_000;
 const WORDS: [&str; 16] = [
-    "Maple", "Harbor", "Summit", "Cedar", "Riverside", "Northgate", "Lakeside", "Pioneer", "Aurora",
-    "Granite", "Willow", "Beacon", "Meridian", "Orchard", "Sterling", "Valley",
+    "Maple",
+    "Harbor",
+    "Summit",
+    "Cedar",
+    "Riverside",
+    "Northgate",
+    "Lakeside",
+    "Pioneer",
+    "Aurora",
+    "Granite",
+    "Willow",
+    "Beacon",
+    "Meridian",
+    "Orchard",
+    "Sterling",
+    "Valley",
 ];
 const KINDS: [&str; 6] = ["Clinic", "Physio", "Health", "Rehab", "Medical", "Care"];
 
@@ -127,7 +141,8 @@ fn org(id: i64, shard: &FleetShard, patients: i64, person_base: i64, rng: &mut R
 /// The demo phone number (E.164) of a person: fictional ranges, unique per id.
 pub fn phone_for(person_id: i64, region: &str) -> String {
     if region.starts_with("eu") {
-        format!("+4477009{:05}", person_id % 100_000) + &format!("{:02}", (person_id / 100_000) % 100)
+        format!("+4477009{:05}", person_id % 100_000)
+            + &format!("{:02}", (person_id / 100_000) % 100)
     } else {
         format!("+1555{:07}", person_id % 10_000_000)
     }
@@ -143,16 +158,21 @@ mod tests {
     use super::*;
 
     fn shards() -> Vec<FleetShard> {
-        [("us-1", "shared", "us-east-1"), ("us-2", "shared", "us-east-1"), ("eu-1", "shared", "eu-west-1"), ("org-101", "enterprise", "us-east-1")]
-            .iter()
-            .map(|(id, t, r)| FleetShard {
-                id: id.to_string(),
-                shard_type: t.to_string(),
-                region: r.to_string(),
-                primary_port: 0,
-                replica_ports: vec![],
-            })
-            .collect()
+        [
+            ("us-1", "shared", "us-east-1"),
+            ("us-2", "shared", "us-east-1"),
+            ("eu-1", "shared", "eu-west-1"),
+            ("org-101", "enterprise", "us-east-1"),
+        ]
+        .iter()
+        .map(|(id, t, r)| FleetShard {
+            id: id.to_string(),
+            shard_type: t.to_string(),
+            region: r.to_string(),
+            primary_port: 0,
+            replica_ports: vec![],
+        })
+        .collect()
     }
 
     #[test]
@@ -161,7 +181,12 @@ mod tests {
         assert_eq!(a, plan(&shards(), 42));
         assert!(a.orgs.len() >= 60, "{}", a.orgs.len());
         let per = |s: &str| a.orgs_on(s).count();
-        assert!(per("us-1") > 2 * per("us-2"), "us-1 {} us-2 {}", per("us-1"), per("us-2"));
+        assert!(
+            per("us-1") > 2 * per("us-2"),
+            "us-1 {} us-2 {}",
+            per("us-1"),
+            per("us-2")
+        );
         assert_eq!(per("org-101"), 1);
         assert_eq!(a.orgs_on("org-101").next().unwrap().id, 101);
         let ids: std::collections::HashSet<i64> = a.orgs.iter().map(|o| o.id).collect();
@@ -177,7 +202,10 @@ mod tests {
     fn phones_are_e164_and_distinct() {
         let p = phone_for(1_000_123, "us-east-1");
         assert!(p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit()));
-        assert_ne!(phone_for(1_000_123, "eu-west-1"), phone_for(1_000_124, "eu-west-1"));
+        assert_ne!(
+            phone_for(1_000_123, "eu-west-1"),
+            phone_for(1_000_124, "eu-west-1")
+        );
         assert_eq!(sha256_hex("abc").len(), 64);
     }
 }

@@ -32,11 +32,17 @@ pub async fn provision_roles(fleet: &Fleet, pool: &PgPool, routing: bool) -> Res
         )]
     } else {
         vec![
-            format!("ALTER ROLE shardscope_monitor LOGIN PASSWORD {}", literal(&fleet.monitor_password)),
+            format!(
+                "ALTER ROLE shardscope_monitor LOGIN PASSWORD {}",
+                literal(&fleet.monitor_password)
+            ),
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'platform_app') \
              THEN CREATE ROLE platform_app LOGIN; END IF; END $$"
                 .to_string(),
-            format!("ALTER ROLE platform_app PASSWORD {}", literal(&fleet.app_password)),
+            format!(
+                "ALTER ROLE platform_app PASSWORD {}",
+                literal(&fleet.app_password)
+            ),
         ]
     };
     for s in statements {
@@ -62,7 +68,10 @@ pub async fn seed_postgres(fleet: &Fleet, plan: &Plan) -> Result<()> {
         .fetch_one(&routing)
         .await?;
     if seeded > 0 {
-        tracing::info!(tenants = seeded, "routing DB already seeded; data left as is");
+        tracing::info!(
+            tenants = seeded,
+            "routing DB already seeded; data left as is"
+        );
         return Ok(());
     }
     for (shard, pool) in &shard_pools {
@@ -127,7 +136,11 @@ async fn seed_shard(pool: &PgPool, plan: &Plan, shard_id: &str) -> Result<()> {
     let links: Vec<(i64, i64)> = plan
         .cross_links
         .iter()
-        .filter(|(org, _)| plan.orgs.iter().any(|o| o.id == *org && o.shard_id == shard_id))
+        .filter(|(org, _)| {
+            plan.orgs
+                .iter()
+                .any(|o| o.id == *org && o.shard_id == shard_id)
+        })
         .copied()
         .collect();
     let (orgs, persons): (Vec<i64>, Vec<i64>) = links.into_iter().unzip();
@@ -159,7 +172,11 @@ async fn seed_routing(fleet: &Fleet, routing: &PgPool, plan: &Plan) -> Result<()
         let shard = fleet
             .shard(&org.shard_id)
             .ok_or_else(|| Error::Config(format!("plan names unknown shard {}", org.shard_id)))?;
-        let replicas: Vec<String> = shard.replica_ports.iter().map(|p| fleet.platform_url(*p)).collect();
+        let replicas: Vec<String> = shard
+            .replica_ports
+            .iter()
+            .map(|p| fleet.platform_url(*p))
+            .collect();
         let enterprise = org.shard_type == "enterprise";
         sqlx::query(
             "INSERT INTO tenant_shards (organization_id, shard_type, shard_id, database_primary_url,
@@ -212,7 +229,10 @@ async fn seed_routing(fleet: &Fleet, routing: &PgPool, plan: &Plan) -> Result<()
     // Registry: hashes only. One row per person, keyed by the SHA-256 of their E.164 phone.
     for org in &plan.orgs {
         let ids: Vec<i64> = (org.person_base..org.person_base + org.patients).collect();
-        let phones: Vec<String> = ids.iter().map(|id| sha256_hex(&phone_for(*id, &org.region))).collect();
+        let phones: Vec<String> = ids
+            .iter()
+            .map(|id| sha256_hex(&phone_for(*id, &org.region)))
+            .collect();
         let emails: Vec<Option<String>> = ids
             .iter()
             .map(|id| (id % 3 == 0).then(|| sha256_hex(&format!("patient{id}@example.test"))))

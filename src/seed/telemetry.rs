@@ -77,11 +77,20 @@ pub fn busy_shard(plan: &Plan) -> Option<String> {
     for o in plan.orgs.iter().filter(|o| o.shard_type == "shared") {
         *by_shard.entry(o.shard_id.as_str()).or_default() += o.patients;
     }
-    by_shard.into_iter().max_by_key(|(_, p)| *p).map(|(s, _)| s.to_string())
+    by_shard
+        .into_iter()
+        .max_by_key(|(_, p)| *p)
+        .map(|(s, _)| s.to_string())
 }
 
 /// Request log rows for `seconds` seconds starting at `ts`, across all orgs of the plan.
-pub fn requests(rng: &mut Rng, plan: &Plan, busy: Option<&str>, ts: u32, seconds: u32) -> Vec<HttpRequest> {
+pub fn requests(
+    rng: &mut Rng,
+    plan: &Plan,
+    busy: Option<&str>,
+    ts: u32,
+    seconds: u32,
+) -> Vec<HttpRequest> {
     let mut out = Vec::new();
     for org in &plan.orgs {
         // Busier orgs send more requests: ~1 per 2000 patients per second, sampled.
@@ -139,8 +148,15 @@ impl PoolCounters {
         INSTANCES
             .iter()
             .map(|(service, instance, max)| {
-                let entry = self.state.entry((shard.to_string(), instance.to_string())).or_default();
-                let acquired = if busy { rng.range(12, *max as u64 + 1) } else { rng.range(1, 8) } as u32;
+                let entry = self
+                    .state
+                    .entry((shard.to_string(), instance.to_string()))
+                    .or_default();
+                let acquired = if busy {
+                    rng.range(12, *max as u64 + 1)
+                } else {
+                    rng.range(1, 8)
+                } as u32;
                 let total = (acquired + rng.range(0, 4) as u32).min(*max);
                 // The busy shard's pools saturate now and then: waits happen.
                 if busy && acquired >= max - 2 && rng.chance(0.6) {
@@ -165,9 +181,19 @@ impl PoolCounters {
     }
 }
 
-pub fn slow_queries(rng: &mut Rng, plan: &Plan, busy: Option<&str>, ts: u32, seconds: u32) -> Vec<SlowQuery> {
+pub fn slow_queries(
+    rng: &mut Rng,
+    plan: &Plan,
+    busy: Option<&str>,
+    ts: u32,
+    seconds: u32,
+) -> Vec<SlowQuery> {
     let mut out = Vec::new();
-    for org in plan.orgs.iter().filter(|o| busy == Some(o.shard_id.as_str())) {
+    for org in plan
+        .orgs
+        .iter()
+        .filter(|o| busy == Some(o.shard_id.as_str()))
+    {
         if rng.chance(seconds as f64 / 3600.0 * 2.0) {
             out.push(SlowQuery {
                 ts: ts + rng.range(0, seconds as u64) as u32,
@@ -176,7 +202,10 @@ pub fn slow_queries(rng: &mut Rng, plan: &Plan, busy: Option<&str>, ts: u32, sec
                 service: "core-api".into(),
                 request_id: format!("{:016x}", rng.next_u64()),
                 duration_ms: rng.range(500, 4000) as f64,
-                query: SLOW_SQL[rng.range(0, 3) as usize].chars().take(200).collect(),
+                query: SLOW_SQL[rng.range(0, 3) as usize]
+                    .chars()
+                    .take(200)
+                    .collect(),
             });
         }
     }
@@ -202,14 +231,23 @@ where
 pub async fn telemetry_client(fleet: &Fleet) -> Result<clickhouse::Client> {
     let server = clickhouse_db::client(&fleet.clickhouse_url, "default", "");
     crate::migrate::clickhouse(&server, &fleet.clickhouse_database).await?;
-    clickhouse_db::connect(&fleet.clickhouse_url, "default", "", &fleet.clickhouse_database).await
+    clickhouse_db::connect(
+        &fleet.clickhouse_url,
+        "default",
+        "",
+        &fleet.clickhouse_database,
+    )
+    .await
 }
 
 /// 24 hours of history, written only into an empty `http_requests`.
 #[tracing::instrument(skip_all, err)]
 pub async fn backfill_telemetry(fleet: &Fleet, plan: &Plan, seed: u64) -> Result<()> {
     let client = telemetry_client(fleet).await?;
-    let existing: u64 = client.query("SELECT count() FROM http_requests").fetch_one().await?;
+    let existing: u64 = client
+        .query("SELECT count() FROM http_requests")
+        .fetch_one()
+        .await?;
     if existing > 0 {
         tracing::info!(rows = existing, "telemetry already back-filled");
         return Ok(());
@@ -249,7 +287,8 @@ pub async fn warm_routing_cache(fleet: &Fleet, plan: &Plan) -> Result<()> {
     let mut con = client.get_multiplexed_async_connection().await?;
     let mut pipe = redis::pipe();
     for org in &plan.orgs {
-        pipe.set_ex(format!("shard:{}", org.id), &org.shard_id, 300).ignore();
+        pipe.set_ex(format!("shard:{}", org.id), &org.shard_id, 300)
+            .ignore();
     }
     let _: () = pipe.query_async(&mut con).await?;
     Ok(())

@@ -10,7 +10,12 @@ pub fn AnsweredBanner(overview: OverviewDto) -> impl IntoView {
     let failed: Vec<_> = overview
         .shards
         .iter()
-        .filter_map(|s| s.status.as_ref().err().map(|f| (s.id.clone(), f.message.clone())))
+        .filter_map(|s| {
+            s.status
+                .as_ref()
+                .err()
+                .map(|f| (s.id.clone(), f.message.clone()))
+        })
         .collect();
     view! {
         <div class="answered" class:partial=!all data-answered=overview.answered data-total=overview.total>

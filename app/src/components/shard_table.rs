@@ -14,7 +14,12 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 4] = [SortKey::Shard, SortKey::Patients, SortKey::Size, SortKey::Connections];
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Shard,
+        SortKey::Patients,
+        SortKey::Size,
+        SortKey::Connections,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -75,7 +80,11 @@ fn shard_row(r: ShardRowDto) -> impl IntoView {
     let id = r.id.clone();
     let cells = match &r.status {
         Ok(s) => {
-            let pct = if s.max_connections > 0 { s.conns_total * 100 / s.max_connections } else { 0 };
+            let pct = if s.max_connections > 0 {
+                s.conns_total * 100 / s.max_connections
+            } else {
+                0
+            };
             view! {
                 <td class="num">{count(s.orgs)}</td>
                 <td class="num">{count(s.patients)}</td>
@@ -89,14 +98,14 @@ fn shard_row(r: ShardRowDto) -> impl IntoView {
                     </ul>
                 </td>
             }
-                .into_any()
+            .into_any()
         }
         Err(f) => view! {
             <td colspan="5" class="failure" data-kind=f.kind.clone()>
                 {format!("did not answer: {}", f.message)}
             </td>
         }
-            .into_any(),
+        .into_any(),
     };
     let failed = r.status.is_err();
     view! {
@@ -125,7 +134,7 @@ fn replica_item(rep: ReplicaDto) -> impl IntoView {
                 {l.paused.then_some(" · replay paused")}
             </li>
         }
-            .into_any(),
+        .into_any(),
         Err(f) => view! {
             <li class="replica failed">
                 <span class="endpoint">{rep.endpoint}</span>
@@ -133,7 +142,7 @@ fn replica_item(rep: ReplicaDto) -> impl IntoView {
                 {f.message}
             </li>
         }
-            .into_any(),
+        .into_any(),
     }
 }
 
@@ -161,7 +170,10 @@ mod tests {
                     streaming_replicas: 0,
                     replicas: vec![],
                 }),
-                None => Err(FailureDto { kind: "timeout".into(), message: "timeout".into() }),
+                None => Err(FailureDto {
+                    kind: "timeout".into(),
+                    message: "timeout".into(),
+                }),
             },
         }
     }

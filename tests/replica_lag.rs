@@ -1,0 +1,113 @@
+//! Replica lag read from a real streaming replica: paused replay shows real byte and seconds lag,
+//! resumed replay catches up to zero.
+
+mod common;
+
+use std::time::Duration;
+
+use shardscope::overview::fleet_overview;
+
+/// Resumes replay if the test fails while the replica is paused (on its own connection: the
+/// test's runtime is gone by then).
+struct Resume(Option<String>);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let Some(url) = self.0.take() else { return };
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                        let _ = sqlx::query("SELECT pg_wal_replay_resume()")
+                            .execute(&mut c)
+                            .await;
+                    }
+                })
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+async fn paused_replica_lags_then_catches_up() {
+    let fleet = common::fleet();
+    // A replica without an apply delay, so catching up is quick.
+    let shard = fleet
+        .shards
+        .iter()
+        .find(|s| s.id == "us-2")
+        .unwrap_or(&fleet.shards[0]);
+    let replica_port = shard.replica_ports[0];
+    let primary = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
+    let replica = common::admin(&fleet, replica_port, &fleet.shard_database).await;
+    let console = common::console();
+
+    sqlx::query("SELECT pg_wal_replay_pause()")
+        .execute(&replica)
+        .await
+        .unwrap();
+    let mut resume = Resume(Some(fleet.admin_url(replica_port, &fleet.shard_database)));
+    sqlx::query(
+        "INSERT INTO audit_log (organization_id, action, entity_type, entity_id)
+         SELECT 1, 'lag-test', 'test', g FROM generate_series(1, 2000) g",
+    )
+    .execute(&primary)
+    .await
+    .unwrap();
+    let paused = loop {
+        let o = fleet_overview(&console).await.unwrap();
+        let stats = o
+            .shards
+            .iter()
+            .find(|r| r.id == shard.id)
+            .unwrap()
+            .outcome
+            .result
+            .clone()
+            .unwrap();
+        let lag = stats.replicas[0].result.clone().unwrap();
+        if lag.replay_paused {
+            break lag;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        paused.bytes > 0,
+        "paused replica must be behind in bytes: {paused:?}"
+    );
+    assert!(paused.seconds.seconds().is_none_or(|s| s >= 0.0));
+    assert_ne!(
+        paused.seconds.seconds(),
+        Some(0.0),
+        "behind is never reported as 0 s"
+    );
+
+    sqlx::query("SELECT pg_wal_replay_resume()")
+        .execute(&replica)
+        .await
+        .unwrap();
+    resume.0 = None;
+    let mut caught_up = None;
+    for _ in 0..100 {
+        let o = fleet_overview(&console).await.unwrap();
+        let stats = o
+            .shards
+            .iter()
+            .find(|r| r.id == shard.id)
+            .unwrap()
+            .outcome
+            .result
+            .clone()
+            .unwrap();
+        let lag = stats.replicas[0].result.clone().unwrap();
+        if !lag.replay_paused && lag.bytes == 0 {
+            caught_up = Some(lag);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lag = caught_up.expect("replica caught up within 10 s after resume");
+    assert_eq!(lag.seconds.seconds(), Some(0.0));
+}
