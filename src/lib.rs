@@ -7,6 +7,7 @@
 pub mod balance;
 pub mod chart;
 pub mod clickhouse_db;
+pub mod coalesce;
 pub mod config;
 pub mod console;
 pub mod endpoint;
