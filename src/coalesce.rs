@@ -70,7 +70,10 @@ where
 
     /// Keys currently in flight (for tests and metrics).
     pub fn in_flight(&self) -> usize {
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 }
 

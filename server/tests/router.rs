@@ -32,7 +32,15 @@ fn shard_ids() -> Vec<String> {
 }
 
 async fn body(resp: axum::response::Response) -> String {
-    String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -44,12 +52,21 @@ async fn overview_page_is_complete_server_side() {
     assert_eq!(resp.status(), StatusCode::OK);
     let html = body(resp).await;
     let ids = shard_ids();
-    assert!(html.contains(&format!("{n} of {n} shards answered", n = ids.len())), "{html}");
+    assert!(
+        html.contains(&format!("{n} of {n} shards answered", n = ids.len())),
+        "{html}"
+    );
     for id in &ids {
-        assert!(html.contains(&format!("data-shard=\"{id}\"")), "row for {id}");
+        assert!(
+            html.contains(&format!("data-shard=\"{id}\"")),
+            "row for {id}"
+        );
     }
     assert!(html.contains("<svg"), "server-rendered chart");
-    assert!(html.contains("/pkg/shardscope.js"), "hydration script linked");
+    assert!(
+        html.contains("/pkg/shardscope.js"),
+        "hydration script linked"
+    );
 }
 
 #[tokio::test]
