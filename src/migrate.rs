@@ -59,6 +59,16 @@ pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<(
     Ok(())
 }
 
+pub type Pool = PgPool;
+
+/// A small pool for running migrations as the database owner.
+pub async fn connect(url: &str) -> Result<PgPool> {
+    Ok(sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -74,14 +84,4 @@ mod tests {
             assert!(s.iter().any(|q| q.contains(&format!("EXISTS {t} "))), "{t}");
         }
     }
-}
-
-pub type Pool = PgPool;
-
-/// A small pool for running migrations as the database owner.
-pub async fn connect(url: &str) -> Result<PgPool> {
-    Ok(sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await?)
 }

@@ -19,7 +19,7 @@ pub fn bytes(n: i64) -> String {
 pub fn lag_seconds(s: Option<f64>) -> String {
     match s {
         None => "unknown".into(),
-        Some(v) if v == 0.0 => "0 s".into(),
+        Some(0.0) => "0 s".into(),
         Some(v) if v < 10.0 => format!("{v:.2} s"),
         Some(v) => format!("{v:.0} s"),
     }
@@ -30,7 +30,7 @@ pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
