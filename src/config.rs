@@ -35,6 +35,10 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// application_name of every console connection (and what its own counts exclude).
     pub application_name: String,
+    /// How long a probe result is shared (Redis) before a shard is probed again. Zero disables.
+    pub cache_ttl: Duration,
+    /// Prefix of the console's Redis keys (several fleets or environments can share one Redis).
+    pub cache_namespace: String,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +50,8 @@ impl Default for EngineConfig {
             pool_idle: Duration::from_secs(60),
             concurrency: 32,
             application_name: "shardscope".to_string(),
+            cache_ttl: Duration::from_millis(5000),
+            cache_namespace: "shardscope".to_string(),
         }
     }
 }
@@ -87,6 +93,8 @@ impl Config {
             pool_idle: millis("SHARDSCOPE_POOL_IDLE_MS", 60_000)?,
             concurrency: number("SHARDSCOPE_FANOUT_CONCURRENCY", d.concurrency as u64)? as usize,
             application_name: get("SHARDSCOPE_APPLICATION_NAME").unwrap_or(d.application_name),
+            cache_ttl: millis("SHARDSCOPE_CACHE_TTL_MS", 5000)?,
+            cache_namespace: get("SHARDSCOPE_CACHE_NAMESPACE").unwrap_or(d.cache_namespace),
         };
         Ok(Self {
             routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),

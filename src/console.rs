@@ -1,14 +1,23 @@
 //! The backend service handle: everything a page or server function needs, built once at start-up.
+//!
+//! Reading a shard goes cache (Redis, shared by all console instances) -> coalescer (one probe in
+//! flight per shard, shared by every waiter) -> probe (tiny pool, deadline). The last good result of
+//! every shard is kept so a page can show it, with its age, when the shard fails now.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::RwLock;
 
+use crate::coalesce::Coalescer;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::fanout::{Outcome, timed};
 use crate::pools::ShardPools;
+use crate::probe::{ShardStats, probe_shard};
+use crate::probe_cache::ProbeCache;
 use crate::routing::{ShardInfo, load_shards};
 
 /// How long the shard list from the routing DB is reused before it is read again, so a new
@@ -25,6 +34,10 @@ struct Inner {
     routing: PgPool,
     pools: ShardPools,
     shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
+    cache: ProbeCache,
+    coalescer: Coalescer<String, Outcome<ShardStats>>,
+    last_good: Mutex<HashMap<String, Outcome<ShardStats>>>,
+    probes: Mutex<HashMap<String, u64>>,
 }
 
 impl Console {
@@ -49,12 +62,18 @@ impl Console {
             config.monitor_password.clone(),
             e.clone(),
         );
+        let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
+        let cache = ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 routing,
                 pools,
                 shards: RwLock::new(None),
+                cache,
+                coalescer: Coalescer::default(),
+                last_good: Mutex::new(HashMap::new()),
+                probes: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -108,5 +127,69 @@ impl Console {
     /// Forget the cached shard list (tests, and after a routing change made by the console itself).
     pub async fn invalidate_shards(&self) {
         *self.inner.shards.write().await = None;
+    }
+
+    /// One shard's overview statistics: from the shared cache if fresh, else from the probe already
+    /// in flight for this shard, else from a new probe bounded by the shard deadline.
+    #[tracing::instrument(skip_all, fields(shard = %shard.id))]
+    pub async fn shard_overview(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
+        let key = format!("overview:{}", shard.id);
+        if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+            self.remember(&hit);
+            return hit;
+        }
+        let this = self.clone();
+        let info = shard.clone();
+        let outcome = self
+            .inner
+            .coalescer
+            .run(key.clone(), move || async move {
+                this.count_probe(&info.id);
+                let deadline = this.inner.pools.engine().shard_deadline;
+                let pools = this.inner.pools.clone();
+                let outcome = timed(info.id.clone(), deadline, probe_shard(&pools, &info)).await;
+                this.inner.cache.put(&key, &outcome).await;
+                outcome
+            })
+            .await;
+        self.remember(&outcome);
+        outcome
+    }
+
+    fn remember(&self, outcome: &Outcome<ShardStats>) {
+        if outcome.result.is_ok() {
+            let mut map = self
+                .inner
+                .last_good
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let newer = map
+                .get(&outcome.target)
+                .is_none_or(|old| old.measured_at_ms <= outcome.measured_at_ms);
+            if newer {
+                map.insert(outcome.target.clone(), outcome.clone());
+            }
+        }
+    }
+
+    /// The most recent successful result for a shard, if any.
+    pub fn last_good(&self, shard_id: &str) -> Option<Outcome<ShardStats>> {
+        let map = self
+            .inner
+            .last_good
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.get(shard_id).cloned()
+    }
+
+    fn count_probe(&self, shard_id: &str) {
+        let mut map = self.inner.probes.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry(shard_id.to_string()).or_default() += 1;
+    }
+
+    /// Probes actually sent to a shard by this console (cache hits and coalesced waits excluded).
+    pub fn probe_count(&self, shard_id: &str) -> u64 {
+        let map = self.inner.probes.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(shard_id).copied().unwrap_or(0)
     }
 }

@@ -132,42 +132,40 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Run `probe` for every target, at most `concurrency` at once, each bounded by `deadline`.
-/// Results come back in the order of `targets`.
-pub async fn fan_out<K, T, F, Fut>(
-    targets: Vec<K>,
-    concurrency: usize,
+/// Run one probe under a deadline and wrap its result as an [`Outcome`].
+pub async fn timed<T>(
+    target: String,
     deadline: Duration,
-    name: impl Fn(&K) -> String,
-    probe: F,
-) -> Vec<Outcome<T>>
+    probe: impl Future<Output = Result<T, Failure>>,
+) -> Outcome<T> {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(deadline, probe).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(
+            FailureKind::Timeout,
+            format!("no answer within {} ms", deadline.as_millis()),
+        )),
+    };
+    Outcome {
+        target,
+        latency_ms: started.elapsed().as_millis() as u64,
+        measured_at_ms: now_ms(),
+        result,
+    }
+}
+
+/// Run `probe` for every target, at most `concurrency` at once; results come back in the order of
+/// `targets`. Each probe carries its own deadline (see [`timed`]), so one slow target delays only
+/// its own result.
+pub async fn fan_out<K, T, F, Fut>(targets: Vec<K>, concurrency: usize, probe: F) -> Vec<T>
 where
     F: Fn(K) -> Fut,
-    Fut: Future<Output = Result<T, Failure>>,
+    Fut: Future<Output = T>,
 {
-    let probe = &probe;
-    futures::stream::iter(targets.into_iter().map(|target| {
-        let label = name(&target);
-        async move {
-            let started = Instant::now();
-            let result = match tokio::time::timeout(deadline, probe(target)).await {
-                Ok(r) => r,
-                Err(_) => Err(Failure::new(
-                    FailureKind::Timeout,
-                    format!("no answer within {} ms", deadline.as_millis()),
-                )),
-            };
-            Outcome {
-                target: label,
-                latency_ms: started.elapsed().as_millis() as u64,
-                measured_at_ms: now_ms(),
-                result,
-            }
-        }
-    }))
-    .buffered(concurrency.max(1))
-    .collect()
-    .await
+    futures::stream::iter(targets.into_iter().map(probe))
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
 }
 
 #[cfg(test)]
@@ -176,16 +174,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn slow_target_times_out_and_others_answer() {
-        let out = fan_out(
-            vec![10u64, 5_000, 20],
-            8,
-            Duration::from_millis(2000),
-            |ms| format!("s{ms}"),
-            |ms| async move {
+        let out = fan_out(vec![10u64, 5_000, 20], 8, |ms| {
+            timed(format!("s{ms}"), Duration::from_millis(2000), async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 Ok::<_, Failure>(ms)
-            },
-        )
+            })
+        })
         .await;
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].result, Ok(10));
@@ -200,16 +194,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn runs_in_parallel_not_in_sequence() {
         let started = tokio::time::Instant::now();
-        let out = fan_out(
-            (0..8).collect::<Vec<u32>>(),
-            8,
-            Duration::from_secs(5),
-            |i| i.to_string(),
-            |_| async {
+        let out = fan_out((0..8).collect::<Vec<u32>>(), 8, |i| {
+            timed(i.to_string(), Duration::from_secs(5), async {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 Ok::<_, Failure>(())
-            },
-        )
+            })
+        })
         .await;
         assert!(out.iter().all(|o| o.result.is_ok()));
         // Eight 300 ms probes in parallel take 300 ms of (virtual) time, not 2.4 s.
@@ -223,16 +213,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn concurrency_is_bounded() {
         let started = tokio::time::Instant::now();
-        fan_out(
-            (0..4).collect::<Vec<u32>>(),
-            2,
-            Duration::from_secs(5),
-            |i| i.to_string(),
-            |_| async {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                Ok::<_, Failure>(())
-            },
-        )
+        fan_out((0..4).collect::<Vec<u32>>(), 2, |_| async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
         .await;
         // Two waves of two.
         assert!(started.elapsed() >= Duration::from_millis(200));

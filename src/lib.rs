@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod overview;
 pub mod pools;
 pub mod probe;
+pub mod probe_cache;
 pub mod routing;
 pub mod secret;
 pub mod seed;

@@ -7,7 +7,7 @@ use crate::chart::{BarDatum, balance_chart_svg};
 use crate::console::Console;
 use crate::error::Result;
 use crate::fanout::{Outcome, fan_out, now_ms};
-use crate::probe::{ShardStats, probe_shard};
+use crate::probe::ShardStats;
 use crate::routing::ShardInfo;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -19,6 +19,8 @@ pub struct ShardRow {
     /// host:port/db of the primary, never with credentials.
     pub primary: String,
     pub outcome: Outcome<ShardStats>,
+    /// When the shard failed now: its most recent good result (with its own `measured_at_ms`).
+    pub last_good: Option<Outcome<ShardStats>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -39,33 +41,54 @@ impl FleetOverview {
     }
 }
 
-/// Probe every shard listed in the routing DB, in parallel, each within the shard deadline.
+/// Probe every shard listed in the routing DB, in parallel, each within the shard deadline
+/// (through the console's cache and coalescer).
 #[tracing::instrument(skip_all)]
 pub async fn fleet_overview(console: &Console) -> Result<FleetOverview> {
+    let concurrency = console.pools().engine().concurrency;
+    fleet_overview_with(console, concurrency).await
+}
+
+/// As [`fleet_overview`] with an explicit fan-out width (1 = sequential, the benchmark's baseline).
+pub async fn fleet_overview_with(console: &Console, concurrency: usize) -> Result<FleetOverview> {
     let shards = console.shards().await?;
-    let engine = console.pools().engine().clone();
-    let pools = console.pools().clone();
-    let infos: Vec<ShardInfo> = shards.iter().cloned().collect();
-    let outcomes = fan_out(
-        infos.clone(),
-        engine.concurrency,
-        engine.shard_deadline,
-        |s| s.id.clone(),
-        |s| {
-            let pools = pools.clone();
-            async move { probe_shard(&pools, &s).await }
-        },
-    )
+    Ok(overview_of(console, shards.iter().cloned().collect(), concurrency).await)
+}
+
+/// The overview of an explicit list of shards.
+pub async fn overview_of(
+    console: &Console,
+    infos: Vec<ShardInfo>,
+    concurrency: usize,
+) -> FleetOverview {
+    let outcomes: Vec<Outcome<ShardStats>> = fan_out(infos.clone(), concurrency, |s| {
+        let console = console.clone();
+        async move { console.shard_overview(&s).await }
+    })
     .await;
-    Ok(assemble(infos, outcomes))
+    let last_good: Vec<Option<Outcome<ShardStats>>> = outcomes
+        .iter()
+        .map(|o| {
+            o.result
+                .is_err()
+                .then(|| console.last_good(&o.target))
+                .flatten()
+        })
+        .collect();
+    assemble(infos, outcomes, last_good)
 }
 
 /// Pure assembly of rows, counts, balance and chart from probe outcomes.
-pub fn assemble(infos: Vec<ShardInfo>, outcomes: Vec<Outcome<ShardStats>>) -> FleetOverview {
+pub fn assemble(
+    infos: Vec<ShardInfo>,
+    outcomes: Vec<Outcome<ShardStats>>,
+    last_good: Vec<Option<Outcome<ShardStats>>>,
+) -> FleetOverview {
     let rows: Vec<ShardRow> = infos
         .into_iter()
         .zip(outcomes)
-        .map(|(info, outcome)| ShardRow {
+        .zip(last_good)
+        .map(|((info, outcome), last_good)| ShardRow {
             primary: match &info.primary {
                 Ok(e) => e.to_string(),
                 Err(_) => "(invalid endpoint)".into(),
@@ -75,6 +98,7 @@ pub fn assemble(infos: Vec<ShardInfo>, outcomes: Vec<Outcome<ShardStats>>) -> Fl
             region: info.region,
             routed_orgs: info.routed_orgs,
             outcome,
+            last_good,
         })
         .collect();
     let answered = rows.iter().filter(|r| r.outcome.result.is_ok()).count();

@@ -25,11 +25,17 @@ async fn stopped_primary_fails_alone() {
         .find(|s| s.id == "eu-1")
         .map(|_| "eu-1")
         .unwrap_or_else(|| Box::leak(fleet.shards.last().unwrap().id.clone().into_boxed_str()));
-    let console = common::console();
-    assert_eq!(
-        fleet_overview(&console).await.unwrap().answered,
-        fleet.shards.len()
-    );
+    // No cache, so the failure is seen at once (and last-good comes from this console's memory).
+    let console = common::console_with(|c| c.engine.cache_ttl = std::time::Duration::ZERO);
+    let before = fleet_overview(&console).await.unwrap();
+    assert_eq!(before.answered, fleet.shards.len());
+    let good_at = before
+        .shards
+        .iter()
+        .find(|r| r.id == victim)
+        .unwrap()
+        .outcome
+        .measured_at_ms;
 
     common::fleet_cmd(&["stop-node", victim]);
     let _restart = Restart(victim);
@@ -56,6 +62,16 @@ async fn stopped_primary_fails_alone() {
         "typed failure, got {failure:?}"
     );
     assert!(!failure.message.contains(&fleet.monitor_password));
+    let last = row
+        .last_good
+        .as_ref()
+        .expect("the last good value is kept for a failed shard");
+    assert_eq!(
+        last.measured_at_ms, good_at,
+        "it is the earlier measurement, with its own time"
+    );
+    assert!(last.result.as_ref().unwrap().patients > 0);
+    assert!(row.outcome.measured_at_ms >= good_at);
     for other in o.shards.iter().filter(|r| r.id != victim) {
         assert!(
             other.outcome.result.is_ok(),

@@ -22,7 +22,17 @@ pub struct ShardRowDto {
     pub routed_orgs: i64,
     pub primary: String,
     pub latency_ms: u64,
+    /// Unix ms at which `status` was measured (older than the page when it came from the cache).
+    pub measured_at_ms: u64,
     pub status: Result<ShardStatsDto, FailureDto>,
+    /// When the shard failed now but answered before: that answer and when it was measured.
+    pub last_good: Option<LastGoodDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastGoodDto {
+    pub measured_at_ms: u64,
+    pub stats: ShardStatsDto,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,10 +131,17 @@ mod from_backend {
                 routed_orgs: r.routed_orgs,
                 primary: r.primary.clone(),
                 latency_ms: r.outcome.latency_ms,
+                measured_at_ms: r.outcome.measured_at_ms,
                 status: match &r.outcome.result {
                     Ok(s) => Ok(s.into()),
                     Err(f) => Err(f.into()),
                 },
+                last_good: r.last_good.as_ref().and_then(|o| {
+                    o.result.as_ref().ok().map(|s| LastGoodDto {
+                        measured_at_ms: o.measured_at_ms,
+                        stats: s.into(),
+                    })
+                }),
             }
         }
     }

@@ -25,6 +25,16 @@ pub fn lag_seconds(s: Option<f64>) -> String {
     }
 }
 
+/// Age of a measurement, e.g. "42 s ago", "3 min ago".
+pub fn age(now_ms: u64, then_ms: u64) -> String {
+    let s = now_ms.saturating_sub(then_ms) / 1000;
+    match s {
+        0..=119 => format!("{s} s ago"),
+        120..=7199 => format!("{} min ago", s / 60),
+        _ => format!("{} h ago", s / 3600),
+    }
+}
+
 /// Thousands separators: 12345 -> "12,345".
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -53,5 +63,8 @@ mod tests {
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(-1000), "-1,000");
         assert_eq!(count(12), "12");
+        assert_eq!(age(100_000, 58_000), "42 s ago");
+        assert_eq!(age(1_000_000, 0), "16 min ago");
+        assert_eq!(age(0, 5), "0 s ago");
     }
 }

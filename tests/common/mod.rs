@@ -40,3 +40,55 @@ pub fn fleet_cmd(args: &[&str]) {
         .expect("scripts/fleet runs");
     assert!(status.success(), "scripts/fleet {args:?} failed");
 }
+
+/// A console whose config is adjusted first (deadline, cache, namespace...).
+pub fn console_with(adjust: impl FnOnce(&mut Config)) -> Console {
+    let mut config = Config::from_env().expect("SHARDSCOPE_* env from the fleet");
+    adjust(&mut config);
+    Console::new(config).expect("console")
+}
+
+/// A unique Redis namespace, so tests sharing the fleet's Redis never see each other's entries.
+pub fn unique_namespace(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "test-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// scripts/delay_proxy.py in front of a port; killed (by PID) on drop.
+pub struct DelayProxy {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl DelayProxy {
+    pub fn start(target: u16, delay_ms: u64) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let child = Command::new("python3")
+            .arg(root.join("scripts/delay_proxy.py"))
+            .args([port.to_string(), target.to_string(), delay_ms.to_string()])
+            .spawn()
+            .expect("delay proxy starts");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self { port, child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("delay proxy did not listen on {port}");
+    }
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

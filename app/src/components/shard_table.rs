@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{ReplicaDto, ShardRowDto};
-use crate::format::{bytes, count, lag_seconds};
+use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
+use crate::format::{age, bytes, count, lag_seconds};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -48,11 +48,18 @@ pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
 }
 
 #[component]
-pub fn ShardTable(shards: Vec<ShardRowDto>, sort: ReadSignal<SortKey>) -> impl IntoView {
+pub fn ShardTable(
+    shards: Vec<ShardRowDto>,
+    sort: ReadSignal<SortKey>,
+    /// When the page was built: ages of stale values are relative to it.
+    generated_at_ms: u64,
+) -> impl IntoView {
     let rows = move || {
         let mut rows = shards.clone();
         sort_rows(&mut rows, sort.get());
-        rows.into_iter().map(shard_row).collect_view()
+        rows.into_iter()
+            .map(|r| shard_row(r, generated_at_ms))
+            .collect_view()
     };
     view! {
         <table class="shards">
@@ -76,36 +83,56 @@ pub fn ShardTable(shards: Vec<ShardRowDto>, sort: ReadSignal<SortKey>) -> impl I
     }
 }
 
-fn shard_row(r: ShardRowDto) -> impl IntoView {
+fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
+    let pct = if s.max_connections > 0 {
+        s.conns_total * 100 / s.max_connections
+    } else {
+        0
+    };
+    view! {
+        <td class="num">{count(s.orgs)}</td>
+        <td class="num">{count(s.patients)}</td>
+        <td class="num">{bytes(s.db_bytes)}</td>
+        <td class="num" class:warn={pct >= 80}>
+            {format!("{} / {} / {}", s.conns_active, s.conns_total, s.max_connections)}
+        </td>
+        <td>
+            <ul class="replicas">{s.replicas.iter().cloned().map(replica_item).collect_view()}</ul>
+        </td>
+    }
+}
+
+fn shard_row(r: ShardRowDto, now_ms: u64) -> impl IntoView {
     let id = r.id.clone();
     let cells = match &r.status {
-        Ok(s) => {
-            let pct = if s.max_connections > 0 {
-                s.conns_total * 100 / s.max_connections
-            } else {
-                0
-            };
-            view! {
-                <td class="num">{count(s.orgs)}</td>
-                <td class="num">{count(s.patients)}</td>
-                <td class="num">{bytes(s.db_bytes)}</td>
-                <td class="num" class:warn={pct >= 80}>
-                    {format!("{} / {} / {}", s.conns_active, s.conns_total, s.max_connections)}
-                </td>
-                <td>
-                    <ul class="replicas">
-                        {s.replicas.iter().cloned().map(replica_item).collect_view()}
-                    </ul>
+        Ok(s) => stat_cells(s).into_any(),
+        Err(f) => match &r.last_good {
+            // Failed now, answered before: show that answer, marked stale with its age.
+            Some(lg) => view! {
+                <td colspan="5" class="failure stale" data-kind=f.kind.clone()>
+                    <div>{format!("did not answer: {}", f.message)}</div>
+                    <div class="stale-note">
+                        {format!("last good values, measured {}:", age(now_ms, lg.measured_at_ms))}
+                    </div>
+                    <table class="stale-values">
+                        <tr>{stat_cells(&lg.stats)}</tr>
+                    </table>
                 </td>
             }
-            .into_any()
-        }
-        Err(f) => view! {
-            <td colspan="5" class="failure" data-kind=f.kind.clone()>
-                {format!("did not answer: {}", f.message)}
-            </td>
-        }
-        .into_any(),
+            .into_any(),
+            None => view! {
+                <td colspan="5" class="failure" data-kind=f.kind.clone()>
+                    {format!("did not answer: {}", f.message)}
+                </td>
+            }
+            .into_any(),
+        },
+    };
+    let cached = now_ms.saturating_sub(r.measured_at_ms) >= 1000;
+    let probe = if cached {
+        format!("{} ms · {}", r.latency_ms, age(now_ms, r.measured_at_ms))
+    } else {
+        format!("{} ms", r.latency_ms)
     };
     let failed = r.status.is_err();
     view! {
@@ -117,7 +144,7 @@ fn shard_row(r: ShardRowDto) -> impl IntoView {
             <td>{r.shard_type.clone()}</td>
             <td>{r.region.clone().unwrap_or_default()}</td>
             {cells}
-            <td class="num">{format!("{} ms", r.latency_ms)}</td>
+            <td class="num" title="probe time · age of a cached result">{probe}</td>
         </tr>
     }
 }
@@ -149,7 +176,7 @@ fn replica_item(rep: ReplicaDto) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::{FailureDto, ShardStatsDto};
+    use crate::dto::FailureDto;
 
     fn row(id: &str, patients: Option<i64>) -> ShardRowDto {
         ShardRowDto {
@@ -159,6 +186,8 @@ mod tests {
             routed_orgs: 1,
             primary: "h:1/d".into(),
             latency_ms: 1,
+            measured_at_ms: 0,
+            last_good: None,
             status: match patients {
                 Some(p) => Ok(ShardStatsDto {
                     orgs: 1,

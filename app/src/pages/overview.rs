@@ -46,9 +46,10 @@ pub fn OverviewPage() -> impl IntoView {
                                 .unwrap_or_else(|| "n/a".into());
                             let imbalanced = o.imbalanced;
                             let shards = o.shards.clone();
+                            let generated_at_ms = o.generated_at_ms;
                             view! {
                                 <AnsweredBanner overview=o/>
-                                <ShardTable shards sort=sort.read_only()/>
+                                <ShardTable shards sort=sort.read_only() generated_at_ms/>
                                 <h2>"Shard balance"</h2>
                                 <p class="balance" class:warn=imbalanced>
                                     "Most / least loaded shared shard: " {ratio}

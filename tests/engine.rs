@@ -1,0 +1,159 @@
+//! The federation engine's guarantees against the real fleet: deadlines, coalescing, the shared
+//! cache, and life without Redis.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use shardscope::endpoint::Endpoint;
+use shardscope::fanout::FailureKind;
+use shardscope::overview::{fleet_overview, overview_of};
+use shardscope::routing::ShardInfo;
+
+#[tokio::test]
+async fn a_slow_shard_times_out_alone_within_its_deadline() {
+    let fleet = common::fleet();
+    let deadline = Duration::from_millis(600);
+    let console = common::console_with(|c| {
+        c.engine.shard_deadline = deadline;
+        c.engine.cache_ttl = Duration::ZERO;
+    });
+    let target = &fleet.shards[0];
+    let proxy = common::DelayProxy::start(target.primary_port, 1500);
+    let mut infos: Vec<ShardInfo> = console.shards().await.unwrap().iter().cloned().collect();
+    infos.push(ShardInfo {
+        id: "slow-1".into(),
+        shard_type: "shared".into(),
+        region: Some("test".into()),
+        routed_orgs: 0,
+        primary: Ok(Endpoint {
+            host: "127.0.0.1".into(),
+            port: proxy.port,
+            database: fleet.shard_database.clone(),
+        }),
+        replicas: vec![],
+    });
+    // Warm the pools of the healthy shards so the measurement is about the slow one.
+    overview_of(&console, infos[..infos.len() - 1].to_vec(), 32).await;
+    let started = Instant::now();
+    let o = overview_of(&console, infos.clone(), 32).await;
+    let took = started.elapsed();
+    assert!(
+        took < deadline + Duration::from_millis(300),
+        "took {took:?}"
+    );
+    assert_eq!(o.total, infos.len());
+    assert_eq!(o.answered, infos.len() - 1);
+    let slow = o.shards.iter().find(|r| r.id == "slow-1").unwrap();
+    assert_eq!(
+        slow.outcome.result.as_ref().unwrap_err().kind,
+        FailureKind::Timeout
+    );
+    assert!(slow.outcome.latency_ms >= deadline.as_millis() as u64 - 5);
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_requests_cause_one_probe_per_shard() {
+    let fleet = common::fleet();
+    // No cache: this is coalescing alone.
+    let console = common::console_with(|c| c.engine.cache_ttl = Duration::ZERO);
+    console.shards().await.unwrap();
+    let all = futures::future::join_all((0..100).map(|_| fleet_overview(&console))).await;
+    for o in all {
+        assert_eq!(o.unwrap().answered, fleet.shards.len());
+    }
+    for s in &fleet.shards {
+        assert_eq!(
+            console.probe_count(&s.id),
+            1,
+            "{}: one probe served all 100",
+            s.id
+        );
+    }
+    // Later requests probe again: coalescing shares in-flight work, it does not cache.
+    fleet_overview(&console).await.unwrap();
+    assert_eq!(console.probe_count(&fleet.shards[0].id), 2);
+}
+
+#[tokio::test]
+async fn the_redis_cache_serves_other_console_instances_within_its_ttl() {
+    let fleet = common::fleet();
+    let ns = common::unique_namespace("cache");
+    let ttl = Duration::from_millis(1500);
+    let make = || {
+        let ns = ns.clone();
+        common::console_with(move |c| {
+            c.engine.cache_ttl = ttl;
+            c.engine.cache_namespace = ns;
+        })
+    };
+    let (a, b) = (make(), make());
+    let first = fleet_overview(&a).await.unwrap();
+    assert_eq!(first.answered, fleet.shards.len());
+    let second = fleet_overview(&b).await.unwrap();
+    assert_eq!(second.answered, fleet.shards.len());
+    for s in &fleet.shards {
+        assert_eq!(a.probe_count(&s.id), 1);
+        assert_eq!(
+            b.probe_count(&s.id),
+            0,
+            "{}: instance b was served by the cache",
+            s.id
+        );
+        let (ra, rb) = (
+            first.shards.iter().find(|r| r.id == s.id).unwrap(),
+            second.shards.iter().find(|r| r.id == s.id).unwrap(),
+        );
+        assert_eq!(
+            ra.outcome.measured_at_ms, rb.outcome.measured_at_ms,
+            "the same measurement"
+        );
+    }
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    fleet_overview(&b).await.unwrap();
+    assert_eq!(
+        b.probe_count(&fleet.shards[0].id),
+        1,
+        "expired entries are probed again"
+    );
+}
+
+#[tokio::test]
+async fn without_redis_every_shard_still_answers_and_coalescing_holds() {
+    let fleet = common::fleet();
+    // Nothing listens on this port: Redis is down from the console's point of view.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let console = common::console_with(|c| {
+        c.redis_url = Some(shardscope::secret::Secret::new(format!(
+            "redis://127.0.0.1:{port}"
+        )));
+    });
+    console.shards().await.unwrap();
+    let started = Instant::now();
+    let all = futures::future::join_all((0..20).map(|_| fleet_overview(&console))).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for o in all {
+        assert_eq!(o.unwrap().answered, fleet.shards.len());
+    }
+    for s in &fleet.shards {
+        assert_eq!(
+            console.probe_count(&s.id),
+            1,
+            "{}: coalesced without Redis",
+            s.id
+        );
+    }
+    let again = fleet_overview(&console).await.unwrap();
+    assert_eq!(again.answered, fleet.shards.len());
+    assert_eq!(
+        console.probe_count(&fleet.shards[0].id),
+        2,
+        "no cache: probed again"
+    );
+}
