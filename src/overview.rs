@@ -1,6 +1,14 @@
 //! The fleet overview: every shard probed in parallel, with an honest count of who answered.
+//!
+//! Two shapes: [`fleet_overview`] waits for every shard (JSON API, tests, benchmark), and
+//! [`OverviewRace`] hands rows out in the order shards answer, so a streamed page shows fast
+//! shards first and slow ones as they arrive.
 
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::balance::{Balance, balance};
 use crate::chart::{BarDatum, balance_chart_svg};
@@ -61,46 +69,38 @@ pub async fn overview_of(
     infos: Vec<ShardInfo>,
     concurrency: usize,
 ) -> FleetOverview {
-    let outcomes: Vec<Outcome<ShardStats>> = fan_out(infos.clone(), concurrency, |s| {
+    let rows = fan_out(infos, concurrency, |info| {
         let console = console.clone();
-        async move { console.shard_overview(&s).await }
+        async move { shard_row(&console, info).await }
     })
     .await;
-    let last_good: Vec<Option<Outcome<ShardStats>>> = outcomes
-        .iter()
-        .map(|o| {
-            o.result
-                .is_err()
-                .then(|| console.last_good(&o.target))
-                .flatten()
-        })
-        .collect();
-    assemble(infos, outcomes, last_good)
+    assemble(rows)
 }
 
-/// Pure assembly of rows, counts, balance and chart from probe outcomes.
-pub fn assemble(
-    infos: Vec<ShardInfo>,
-    outcomes: Vec<Outcome<ShardStats>>,
-    last_good: Vec<Option<Outcome<ShardStats>>>,
-) -> FleetOverview {
-    let rows: Vec<ShardRow> = infos
-        .into_iter()
-        .zip(outcomes)
-        .zip(last_good)
-        .map(|((info, outcome), last_good)| ShardRow {
-            primary: match &info.primary {
-                Ok(e) => e.to_string(),
-                Err(_) => "(invalid endpoint)".into(),
-            },
-            id: info.id,
-            shard_type: info.shard_type,
-            region: info.region,
-            routed_orgs: info.routed_orgs,
-            outcome,
-            last_good,
-        })
-        .collect();
+/// Probe one shard and shape its row (with its last good value if it failed now).
+pub async fn shard_row(console: &Console, info: ShardInfo) -> ShardRow {
+    let outcome = console.shard_overview(&info).await;
+    let last_good = outcome
+        .result
+        .is_err()
+        .then(|| console.last_good(&info.id))
+        .flatten();
+    ShardRow {
+        primary: match &info.primary {
+            Ok(e) => e.to_string(),
+            Err(_) => "(invalid endpoint)".into(),
+        },
+        id: info.id,
+        shard_type: info.shard_type,
+        region: info.region,
+        routed_orgs: info.routed_orgs,
+        outcome,
+        last_good,
+    }
+}
+
+/// Pure assembly of counts, balance and chart from rows.
+pub fn assemble(rows: Vec<ShardRow>) -> FleetOverview {
     let answered = rows.iter().filter(|r| r.outcome.result.is_ok()).count();
     let shared: Vec<(String, u64)> = rows
         .iter()
@@ -113,7 +113,9 @@ pub fn assemble(
                 .map(|s| (r.id.clone(), s.patients.max(0) as u64))
         })
         .collect();
-    let bars: Vec<BarDatum> = rows
+    let mut sorted: Vec<&ShardRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    let bars: Vec<BarDatum> = sorted
         .iter()
         .map(|r| BarDatum {
             label: r.id.clone(),
@@ -134,5 +136,70 @@ pub fn assemble(
         chart_svg: balance_chart_svg(&bars, &balance),
         balance,
         shards: rows,
+    }
+}
+
+/// Rows in the order shards answer. Every shard is probed at once (bounded by the engine's
+/// concurrency); `nth(0)` is the fastest shard's row, `nth(total - 1)` the slowest's.
+pub struct OverviewRace {
+    rows: Mutex<Vec<ShardRow>>,
+    notify: Notify,
+    total: usize,
+}
+
+impl OverviewRace {
+    pub fn start(console: &Console, infos: Vec<ShardInfo>) -> Arc<Self> {
+        let race = Arc::new(Self {
+            rows: Mutex::new(Vec::with_capacity(infos.len())),
+            notify: Notify::new(),
+            total: infos.len(),
+        });
+        let concurrency = console.pools().engine().concurrency.max(1);
+        let console = console.clone();
+        let feed = race.clone();
+        tokio::spawn(async move {
+            let mut rows = futures::stream::iter(infos.into_iter().map(|info| {
+                let console = console.clone();
+                async move { shard_row(&console, info).await }
+            }))
+            .buffer_unordered(concurrency);
+            while let Some(row) = rows.next().await {
+                feed.lock().push(row);
+                feed.notify.notify_waiters();
+            }
+        });
+        race
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ShardRow>> {
+        self.rows.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The `i`-th row to complete; None if `i` is past the end.
+    pub async fn nth(&self, i: usize) -> Option<ShardRow> {
+        if i >= self.total {
+            return None;
+        }
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(row) = self.lock().get(i) {
+                return Some(row.clone());
+            }
+            notified.await;
+        }
+    }
+
+    /// Every row, once all shards have answered or failed.
+    pub async fn all(&self) -> FleetOverview {
+        if self.total > 0 {
+            self.nth(self.total - 1).await;
+        }
+        assemble(self.lock().clone())
     }
 }

@@ -14,6 +14,50 @@ pub struct OverviewDto {
     pub chart_svg: String,
 }
 
+/// What the routing DB says about a shard: known before any shard is probed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardHeaderDto {
+    pub id: String,
+    pub shard_type: String,
+    pub region: Option<String>,
+}
+
+/// The fleet-wide part of the overview: answered count, who failed and why, balance and chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryDto {
+    pub generated_at_ms: u64,
+    pub answered: usize,
+    pub total: usize,
+    /// (shard id, reason) of every shard that did not answer.
+    pub failed: Vec<(String, String)>,
+    pub balance_ratio: Option<f64>,
+    pub imbalanced: bool,
+    pub chart_svg: String,
+}
+
+impl OverviewDto {
+    pub fn summary(&self) -> SummaryDto {
+        SummaryDto {
+            generated_at_ms: self.generated_at_ms,
+            answered: self.answered,
+            total: self.total,
+            failed: self
+                .shards
+                .iter()
+                .filter_map(|s| {
+                    s.status
+                        .as_ref()
+                        .err()
+                        .map(|f| (s.id.clone(), f.message.clone()))
+                })
+                .collect(),
+            balance_ratio: self.balance_ratio,
+            imbalanced: self.imbalanced,
+            chart_svg: self.chart_svg.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardRowDto {
     pub id: String,
@@ -22,8 +66,10 @@ pub struct ShardRowDto {
     pub routed_orgs: i64,
     pub primary: String,
     pub latency_ms: u64,
-    /// Unix ms at which `status` was measured (older than the page when it came from the cache).
+    /// Unix ms at which `status` was measured.
     pub measured_at_ms: u64,
+    /// How old that measurement was when the page was built (non-zero when served from the cache).
+    pub age_ms: u64,
     pub status: Result<ShardStatsDto, FailureDto>,
     /// When the shard failed now but answered before: that answer and when it was measured.
     pub last_good: Option<LastGoodDto>,
@@ -32,6 +78,8 @@ pub struct ShardRowDto {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastGoodDto {
     pub measured_at_ms: u64,
+    /// Its age when the page was built.
+    pub age_ms: u64,
     pub stats: ShardStatsDto,
 }
 
@@ -81,6 +129,17 @@ mod from_backend {
     use shardscope::fanout::Failure;
     use shardscope::overview::{FleetOverview, ShardRow};
     use shardscope::probe::{ReplicaStatus, ShardStats};
+    use shardscope::routing::ShardInfo;
+
+    impl From<&ShardInfo> for ShardHeaderDto {
+        fn from(s: &ShardInfo) -> Self {
+            ShardHeaderDto {
+                id: s.id.clone(),
+                shard_type: s.shard_type.clone(),
+                region: s.region.clone(),
+            }
+        }
+    }
 
     impl From<&Failure> for FailureDto {
         fn from(f: &Failure) -> Self {
@@ -124,6 +183,7 @@ mod from_backend {
 
     impl From<&ShardRow> for ShardRowDto {
         fn from(r: &ShardRow) -> Self {
+            let now = shardscope::fanout::now_ms();
             ShardRowDto {
                 id: r.id.clone(),
                 shard_type: r.shard_type.clone(),
@@ -132,6 +192,7 @@ mod from_backend {
                 primary: r.primary.clone(),
                 latency_ms: r.outcome.latency_ms,
                 measured_at_ms: r.outcome.measured_at_ms,
+                age_ms: now.saturating_sub(r.outcome.measured_at_ms),
                 status: match &r.outcome.result {
                     Ok(s) => Ok(s.into()),
                     Err(f) => Err(f.into()),
@@ -139,6 +200,7 @@ mod from_backend {
                 last_good: r.last_good.as_ref().and_then(|o| {
                     o.result.as_ref().ok().map(|s| LastGoodDto {
                         measured_at_ms: o.measured_at_ms,
+                        age_ms: now.saturating_sub(o.measured_at_ms),
                         stats: s.into(),
                     })
                 }),

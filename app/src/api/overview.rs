@@ -1,21 +1,35 @@
 use leptos::prelude::*;
 
-use crate::dto::OverviewDto;
+use crate::dto::{OverviewDto, ShardHeaderDto};
+
+#[cfg(feature = "ssr")]
+fn console() -> Result<shardscope::Console, ServerFnError> {
+    use_context::<shardscope::Console>()
+        .ok_or_else(|| ServerFnError::new("console backend missing from context"))
+}
+
+/// Map a backend error to what may cross the wire: the category, details only in the log.
+#[cfg(feature = "ssr")]
+pub(crate) fn public_error(e: shardscope::Error) -> ServerFnError {
+    tracing::error!(error = %e, "server function failed");
+    ServerFnError::new(match e.status() {
+        503 => e.to_string(),
+        _ => "internal error (logged)".to_string(),
+    })
+}
 
 /// The fleet overview: every shard probed in parallel, each within its deadline.
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn get_overview() -> Result<OverviewDto, ServerFnError> {
-    let console = use_context::<shardscope::Console>()
-        .ok_or_else(|| ServerFnError::new("console backend missing from context"))?;
-    match shardscope::overview::fleet_overview(&console).await {
-        Ok(o) => Ok(o.into()),
-        Err(e) => {
-            tracing::error!(error = %e, "fleet overview failed");
-            // Only the category crosses the wire; details stay in the log.
-            Err(ServerFnError::new(match e.status() {
-                503 => e.to_string(),
-                _ => "internal error (logged)".to_string(),
-            }))
-        }
-    }
+    shardscope::overview::fleet_overview(&console()?)
+        .await
+        .map(Into::into)
+        .map_err(public_error)
+}
+
+/// The shards listed in the routing DB (no shard is contacted).
+#[server(prefix = "/api", endpoint = "shards")]
+pub async fn get_fleet_shards() -> Result<Vec<ShardHeaderDto>, ServerFnError> {
+    let shards = console()?.shards().await.map_err(public_error)?;
+    Ok(shards.iter().map(Into::into).collect())
 }

@@ -2,29 +2,25 @@
 
 use leptos::prelude::*;
 
-use crate::dto::OverviewDto;
+use crate::dto::SummaryDto;
 
 #[component]
-pub fn AnsweredBanner(overview: OverviewDto) -> impl IntoView {
-    let all = overview.answered == overview.total;
-    let failed: Vec<_> = overview
-        .shards
-        .iter()
-        .filter_map(|s| {
-            s.status
-                .as_ref()
-                .err()
-                .map(|f| (s.id.clone(), f.message.clone()))
-        })
-        .collect();
+pub fn AnsweredBanner(summary: SummaryDto) -> impl IntoView {
+    let all = summary.answered == summary.total;
     view! {
-        <div class="answered" class:partial=!all data-answered=overview.answered data-total=overview.total>
-            <strong>{format!("{} of {} shards answered", overview.answered, overview.total)}</strong>
-            {(!failed.is_empty())
+        <div
+            class="answered"
+            class:partial=!all
+            data-answered=summary.answered
+            data-total=summary.total
+        >
+            <strong>{format!("{} of {} shards answered", summary.answered, summary.total)}</strong>
+            {(!summary.failed.is_empty())
                 .then(|| {
                     view! {
                         <ul class="failed">
-                            {failed
+                            {summary
+                                .failed
                                 .into_iter()
                                 .map(|(id, why)| view! { <li><code>{id}</code> " — " {why}</li> })
                                 .collect_view()}

@@ -1,9 +1,11 @@
-//! The per-shard table of the overview, sortable in the browser once hydrated.
+//! The per-shard rows of the overview. Rows arrive in the order shards answer; their visual order
+//! is a CSS `order`, so sorting in the browser needs no re-render and the streamed page needs no
+//! JavaScript to show rows sorted by shard id.
 
 use leptos::prelude::*;
 
 use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
-use crate::format::{age, bytes, count, lag_seconds};
+use crate::format::{bytes, count, lag_seconds};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -47,39 +49,100 @@ pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
     }
 }
 
+/// Visual position of shard `id`: by id, the rank among all shard ids (known before any shard
+/// answers); otherwise the rank among the rows that have arrived.
+pub fn rank(id: &str, key: SortKey, all_ids: &[String], arrived: &[ShardRowDto]) -> usize {
+    if key == SortKey::Shard {
+        let mut ids: Vec<&String> = all_ids.iter().collect();
+        ids.sort();
+        return ids.iter().position(|x| *x == id).unwrap_or(ids.len());
+    }
+    let mut rows = arrived.to_vec();
+    sort_rows(&mut rows, key);
+    rows.iter().position(|r| r.id == id).unwrap_or(rows.len())
+}
+
 #[component]
-pub fn ShardTable(
-    shards: Vec<ShardRowDto>,
-    sort: ReadSignal<SortKey>,
-    /// When the page was built: ages of stale values are relative to it.
-    generated_at_ms: u64,
-) -> impl IntoView {
-    let rows = move || {
-        let mut rows = shards.clone();
-        sort_rows(&mut rows, sort.get());
-        rows.into_iter()
-            .map(|r| shard_row(r, generated_at_ms))
-            .collect_view()
-    };
+pub fn ShardGridHeader() -> impl IntoView {
     view! {
-        <table class="shards">
-            <thead>
-                <tr>
-                    <th>"Shard"</th>
-                    <th>"Type"</th>
-                    <th>"Region"</th>
-                    <th class="num">"Orgs"</th>
-                    <th class="num">"Patients"</th>
-                    <th class="num">"DB size"</th>
-                    <th class="num" title="client connections other than the console's: active / total / max_connections">
-                        "Connections"
-                    </th>
-                    <th>"Replicas (replay lag)"</th>
-                    <th class="num">"Probe"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="grid-row head" role="row">
+            <span role="columnheader">"Shard"</span>
+            <span role="columnheader">"Type"</span>
+            <span role="columnheader">"Region"</span>
+            <span role="columnheader" class="num">"Orgs"</span>
+            <span role="columnheader" class="num">"Patients"</span>
+            <span role="columnheader" class="num">"DB size"</span>
+            <span
+                role="columnheader"
+                class="num"
+                title="client connections other than the console's: active / total / max_connections"
+            >
+                "Connections"
+            </span>
+            <span role="columnheader">"Replicas (replay lag)"</span>
+            <span role="columnheader" class="num">"Probe"</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn ShardRowView(
+    row: ShardRowDto,
+    sort: ReadSignal<SortKey>,
+    all_ids: Vec<String>,
+    arrived: ReadSignal<Vec<ShardRowDto>>,
+) -> impl IntoView {
+    let id = row.id.clone();
+    let order = {
+        let id = id.clone();
+        move || rank(&id, sort.get(), &all_ids, &arrived.get()).to_string()
+    };
+    let cells = match &row.status {
+        Ok(s) => stat_cells(s).into_any(),
+        Err(f) => match &row.last_good {
+            // Failed now, answered before: show that answer, marked stale with its age.
+            Some(lg) => view! {
+                <span class="failure stale wide" data-kind=f.kind.clone()>
+                    {format!("did not answer: {}", f.message)}
+                    <br/>
+                    {format!("last good values, {} s old:", lg.age_ms / 1000)}
+                </span>
+                {stat_cells(&lg.stats)}
+            }
+            .into_any(),
+            None => view! {
+                <span class="failure wide" data-kind=f.kind.clone()>
+                    {format!("did not answer: {}", f.message)}
+                </span>
+            }
+            .into_any(),
+        },
+    };
+    let probe = if row.age_ms >= 1000 {
+        format!("{} ms · cached {} s", row.latency_ms, row.age_ms / 1000)
+    } else {
+        format!("{} ms", row.latency_ms)
+    };
+    let failed = row.status.is_err();
+    let stale = failed && row.last_good.is_some();
+    view! {
+        <div
+            class="grid-row"
+            class:failed=failed
+            class:stale=stale
+            role="row"
+            data-shard=id.clone()
+            style:order=order
+        >
+            <span class="shard">
+                <strong>{id.clone()}</strong>
+                <span class="endpoint">{row.primary.clone()}</span>
+            </span>
+            <span>{row.shard_type.clone()}</span>
+            <span>{row.region.clone().unwrap_or_default()}</span>
+            {cells}
+            <span class="num probe" title="probe time (age when served from the cache)">{probe}</span>
+        </div>
     }
 }
 
@@ -90,62 +153,13 @@ fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
         0
     };
     view! {
-        <td class="num">{count(s.orgs)}</td>
-        <td class="num">{count(s.patients)}</td>
-        <td class="num">{bytes(s.db_bytes)}</td>
-        <td class="num" class:warn={pct >= 80}>
+        <span class="num orgs">{count(s.orgs)}</span>
+        <span class="num patients" data-value=s.patients>{count(s.patients)}</span>
+        <span class="num size">{bytes(s.db_bytes)}</span>
+        <span class="num conns" class:warn={pct >= 80}>
             {format!("{} / {} / {}", s.conns_active, s.conns_total, s.max_connections)}
-        </td>
-        <td>
-            <ul class="replicas">{s.replicas.iter().cloned().map(replica_item).collect_view()}</ul>
-        </td>
-    }
-}
-
-fn shard_row(r: ShardRowDto, now_ms: u64) -> impl IntoView {
-    let id = r.id.clone();
-    let cells = match &r.status {
-        Ok(s) => stat_cells(s).into_any(),
-        Err(f) => match &r.last_good {
-            // Failed now, answered before: show that answer, marked stale with its age.
-            Some(lg) => view! {
-                <td colspan="5" class="failure stale" data-kind=f.kind.clone()>
-                    <div>{format!("did not answer: {}", f.message)}</div>
-                    <div class="stale-note">
-                        {format!("last good values, measured {}:", age(now_ms, lg.measured_at_ms))}
-                    </div>
-                    <table class="stale-values">
-                        <tr>{stat_cells(&lg.stats)}</tr>
-                    </table>
-                </td>
-            }
-            .into_any(),
-            None => view! {
-                <td colspan="5" class="failure" data-kind=f.kind.clone()>
-                    {format!("did not answer: {}", f.message)}
-                </td>
-            }
-            .into_any(),
-        },
-    };
-    let cached = now_ms.saturating_sub(r.measured_at_ms) >= 1000;
-    let probe = if cached {
-        format!("{} ms · {}", r.latency_ms, age(now_ms, r.measured_at_ms))
-    } else {
-        format!("{} ms", r.latency_ms)
-    };
-    let failed = r.status.is_err();
-    view! {
-        <tr data-shard=id.clone() class:failed=failed>
-            <td>
-                <strong>{id.clone()}</strong>
-                <div class="endpoint">{r.primary.clone()}</div>
-            </td>
-            <td>{r.shard_type.clone()}</td>
-            <td>{r.region.clone().unwrap_or_default()}</td>
-            {cells}
-            <td class="num" title="probe time · age of a cached result">{probe}</td>
-        </tr>
+        </span>
+        <ul class="replicas">{s.replicas.iter().cloned().map(replica_item).collect_view()}</ul>
     }
 }
 
@@ -187,6 +201,7 @@ mod tests {
             primary: "h:1/d".into(),
             latency_ms: 1,
             measured_at_ms: 0,
+            age_ms: 0,
             last_good: None,
             status: match patients {
                 Some(p) => Ok(ShardStatsDto {
@@ -216,5 +231,18 @@ mod tests {
         sort_rows(&mut rows, SortKey::Shard);
         let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn rank_by_id_needs_only_the_shard_list() {
+        let ids: Vec<String> = ["us-1", "eu-1", "org-101"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(rank("eu-1", SortKey::Shard, &ids, &[]), 0);
+        assert_eq!(rank("us-1", SortKey::Shard, &ids, &[]), 2);
+        let arrived = vec![row("us-1", Some(5)), row("eu-1", Some(50))];
+        assert_eq!(rank("eu-1", SortKey::Patients, &ids, &arrived), 0);
+        assert_eq!(rank("us-1", SortKey::Patients, &ids, &arrived), 1);
     }
 }
