@@ -14,7 +14,7 @@ use tokio::sync::RwLock;
 use crate::coalesce::Coalescer;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::fanout::{Outcome, timed};
+use crate::fanout::{Outcome, now_ms, timed};
 use crate::pools::ShardPools;
 use crate::probe::{ShardStats, probe_shard};
 use crate::probe_cache::ProbeCache;
@@ -129,15 +129,35 @@ impl Console {
         *self.inner.shards.write().await = None;
     }
 
-    /// One shard's overview statistics: from the shared cache if fresh, else from the probe already
-    /// in flight for this shard, else from a new probe bounded by the shard deadline.
+    /// One shard's overview statistics, stale-while-revalidate:
+    /// - a cached result younger than the TTL is returned as is;
+    /// - an older one is returned at once (it carries its measurement time, so the page shows its
+    ///   age) while one background probe refreshes it: one per shard across all console instances
+    ///   (a Redis lock) and within this one (the coalescer);
+    /// - with nothing cached (or no cache), the caller waits for the coalesced probe.
     #[tracing::instrument(skip_all, fields(shard = %shard.id))]
     pub async fn shard_overview(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
         let key = format!("overview:{}", shard.id);
         if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
             self.remember(&hit);
+            let age = now_ms().saturating_sub(hit.measured_at_ms);
+            if age >= self.inner.cache.ttl().as_millis() as u64 {
+                let this = self.clone();
+                let info = shard.clone();
+                tokio::spawn(async move {
+                    if this.inner.cache.try_lock(&key).await {
+                        this.probe_now(&info).await;
+                    }
+                });
+            }
             return hit;
         }
+        self.probe_now(shard).await
+    }
+
+    /// Probe a shard now (sharing a probe already in flight) and cache the result.
+    async fn probe_now(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
+        let key = format!("overview:{}", shard.id);
         let this = self.clone();
         let info = shard.clone();
         let outcome = self

@@ -101,6 +101,38 @@ impl ProbeCache {
         }
     }
 
+    /// How long entries are kept: well past the TTL, so a stale value can be served (with its age)
+    /// while it is being refreshed.
+    fn retention(&self) -> Duration {
+        (self.ttl * 12).max(Duration::from_secs(60))
+    }
+
+    /// Take the right to refresh `key` for one TTL, across every console instance. Without Redis
+    /// there is nobody to coordinate with: always granted (coalescing still applies in-process).
+    #[tracing::instrument(skip(self))]
+    pub async fn try_lock(&self, key: &str) -> bool {
+        let Some(mut con) = self.connection().await else {
+            return true;
+        };
+        let ms = self.ttl.as_millis().max(1) as u64;
+        let r: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(format!("{}lock:{key}", self.prefix))
+            .arg("1")
+            .arg("NX")
+            .arg("PX")
+            .arg(ms)
+            .query_async(&mut con)
+            .await;
+        match r {
+            Ok(v) => v.is_some(),
+            Err(e) => {
+                tracing::warn!(error = %e.kind_str(), "redis lock failed; refreshing anyway");
+                self.trip();
+                true
+            }
+        }
+    }
+
     #[tracing::instrument(skip(self, value))]
     pub async fn put<T: Serialize>(&self, key: &str, value: &T) {
         let Some(mut con) = self.connection().await else {
@@ -109,7 +141,7 @@ impl ProbeCache {
         let Ok(json) = serde_json::to_string(value) else {
             return;
         };
-        let ms = self.ttl.as_millis().max(1) as u64;
+        let ms = self.retention().as_millis() as u64;
         let r: Result<(), _> = redis::cmd("SET")
             .arg(format!("{}{key}", self.prefix))
             .arg(json)

@@ -109,13 +109,42 @@ async fn the_redis_cache_serves_other_console_instances_within_its_ttl() {
             "the same measurement"
         );
     }
+    // Past the TTL: the stale value is served at once, with its measurement time, and one
+    // background probe per shard refreshes it (a Redis lock keeps instance a from probing too).
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
-    fleet_overview(&b).await.unwrap();
-    assert_eq!(
-        b.probe_count(&fleet.shards[0].id),
-        1,
-        "expired entries are probed again"
+    let stale = fleet_overview(&b).await.unwrap();
+    let id = &fleet.shards[0].id;
+    let at = |o: &shardscope::overview::FleetOverview| {
+        o.shards
+            .iter()
+            .find(|r| &r.id == id)
+            .unwrap()
+            .outcome
+            .measured_at_ms
+    };
+    let stale_at = at(&stale);
+    assert_eq!(stale_at, at(&first), "served stale, not waited for");
+    fleet_overview(&a).await.unwrap();
+    let mut fresh_at = stale_at;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        fresh_at = at(&fleet_overview(&b).await.unwrap());
+        if fresh_at > stale_at {
+            break;
+        }
+    }
+    assert!(
+        fresh_at > stale_at,
+        "the stale value was refreshed in the background"
     );
+    for s in &fleet.shards {
+        assert_eq!(
+            a.probe_count(&s.id) + b.probe_count(&s.id),
+            2,
+            "{}: one probe per TTL across both instances",
+            s.id
+        );
+    }
 }
 
 #[tokio::test]
