@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N]]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -34,6 +34,13 @@ pub async fn run(args: Vec<String>) -> CliResult {
             Ok(())
         }
         ["migrate", target] => migrate(target).await,
+        ["bench-fanout"] => crate::bench::fanout(20).await,
+        ["bench-fanout", "--iterations", n] => {
+            let n: usize = n
+                .parse()
+                .map_err(|_| "--iterations takes a positive number")?;
+            crate::bench::fanout(n.max(1)).await
+        }
         ["--help"] | ["-h"] | ["help"] => {
             println!("{USAGE}");
             Ok(())

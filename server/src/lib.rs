@@ -1,5 +1,6 @@
 //! The shardscope server: state, router, CLI. `main.rs` only dispatches.
 
+pub mod bench;
 pub mod cli;
 pub mod startup;
 pub mod state;
