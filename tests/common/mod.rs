@@ -71,7 +71,7 @@ impl DelayProxy {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .arg(root.join("scripts/delay_proxy.py"))
             .args([port.to_string(), target.to_string(), delay_ms.to_string()])
             .spawn()
@@ -82,6 +82,8 @@ impl DelayProxy {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("delay proxy did not listen on {port}");
     }
 }
