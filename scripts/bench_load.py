@@ -60,7 +60,7 @@ def p2(fleet_file, url, duration, ttl):
     stop.set()
     t.join()
     after = {sid: probe_calls(c) for sid, c in conns.items()}
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     reqs = re.search(r"(\d+) requests in", out).group(1)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -81,7 +81,7 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
     fleet = json.load(open(fleet_file))
     shard = next(s for s in fleet["shards"] if s["id"] == shard_id)
     conn = admin(fleet, shard["primary_port"])
-    roles = {"console": "shardscope_monitor", "postgres_exporter": "pg_exporter"}
+    roles = {"console": "shardscope_monitor", "postgres_exporter": "metrics_exporter"}
     conn.execute("SELECT pg_stat_statements_reset()")
     conn_seconds = {k: 0.0 for k in roles}
     stop = threading.Event()

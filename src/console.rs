@@ -37,6 +37,7 @@ struct Inner {
     cache: ProbeCache,
     coalescer: Coalescer<String, Outcome<ShardStats>>,
     last_good: Mutex<HashMap<String, Outcome<ShardStats>>>,
+    latest: Mutex<HashMap<String, Outcome<ShardStats>>>,
     probes: Mutex<HashMap<String, u64>>,
 }
 
@@ -73,6 +74,7 @@ impl Console {
                 cache,
                 coalescer: Coalescer::default(),
                 last_good: Mutex::new(HashMap::new()),
+                latest: Mutex::new(HashMap::new()),
                 probes: Mutex::new(HashMap::new()),
             }),
         })
@@ -129,30 +131,48 @@ impl Console {
         *self.inner.shards.write().await = None;
     }
 
-    /// One shard's overview statistics, stale-while-revalidate:
-    /// - a cached result younger than the TTL is returned as is;
-    /// - an older one is returned at once (it carries its measurement time, so the page shows its
-    ///   age) while one background probe refreshes it: one per shard across all console instances
-    ///   (a Redis lock) and within this one (the coalescer);
-    /// - with nothing cached (or no cache), the caller waits for the coalesced probe.
+    /// One shard's overview statistics, stale-while-revalidate over two cache levels:
+    /// - this instance's latest result, if younger than the TTL, is returned as is (no I/O at all);
+    /// - else Redis's (shared by every console instance), likewise;
+    /// - an older result is returned at once (it carries its measurement time, so the page shows
+    ///   its age) while one background probe refreshes it: one per shard across all instances (a
+    ///   Redis lock) and within this one (the coalescer);
+    /// - with nothing cached (or the cache off), the caller waits for the coalesced probe.
     #[tracing::instrument(skip_all, fields(shard = %shard.id))]
     pub async fn shard_overview(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
-        let key = format!("overview:{}", shard.id);
-        if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
-            self.remember(&hit);
-            let age = now_ms().saturating_sub(hit.measured_at_ms);
-            if age >= self.inner.cache.ttl().as_millis() as u64 {
-                let this = self.clone();
-                let info = shard.clone();
-                tokio::spawn(async move {
-                    if this.inner.cache.try_lock(&key).await {
-                        this.probe_now(&info).await;
-                    }
-                });
-            }
-            return hit;
+        let ttl = self.inner.cache.ttl().as_millis() as u64;
+        if ttl == 0 {
+            return self.probe_now(shard).await;
         }
-        self.probe_now(shard).await
+        let fresh = |o: &Outcome<ShardStats>| now_ms().saturating_sub(o.measured_at_ms) < ttl;
+        let local = self.latest(&shard.id);
+        if let Some(l) = local.as_ref().filter(|l| fresh(l)) {
+            return l.clone();
+        }
+        let key = format!("overview:{}", shard.id);
+        let shared = self.inner.cache.get::<Outcome<ShardStats>>(&key).await;
+        let newest = match (local, shared) {
+            (Some(l), Some(r)) => Some(if r.measured_at_ms >= l.measured_at_ms {
+                r
+            } else {
+                l
+            }),
+            (l, r) => r.or(l),
+        };
+        let Some(hit) = newest else {
+            return self.probe_now(shard).await;
+        };
+        self.remember(&hit);
+        if !fresh(&hit) {
+            let this = self.clone();
+            let info = shard.clone();
+            tokio::spawn(async move {
+                if this.inner.cache.try_lock(&key).await {
+                    this.probe_now(&info).await;
+                }
+            });
+        }
+        hit
     }
 
     /// Probe a shard now (sharing a probe already in flight) and cache the result.
@@ -177,6 +197,15 @@ impl Console {
     }
 
     fn remember(&self, outcome: &Outcome<ShardStats>) {
+        {
+            let mut map = self.inner.latest.lock().unwrap_or_else(|p| p.into_inner());
+            let newer = map
+                .get(&outcome.target)
+                .is_none_or(|old| old.measured_at_ms <= outcome.measured_at_ms);
+            if newer {
+                map.insert(outcome.target.clone(), outcome.clone());
+            }
+        }
         if outcome.result.is_ok() {
             let mut map = self
                 .inner
@@ -190,6 +219,12 @@ impl Console {
                 map.insert(outcome.target.clone(), outcome.clone());
             }
         }
+    }
+
+    /// The most recent result (success or failure) this instance has seen for a shard.
+    fn latest(&self, shard_id: &str) -> Option<Outcome<ShardStats>> {
+        let map = self.inner.latest.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(shard_id).cloned()
     }
 
     /// The most recent successful result for a shard, if any.
