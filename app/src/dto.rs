@@ -11,7 +11,6 @@ pub struct OverviewDto {
     pub shards: Vec<ShardRowDto>,
     pub balance_ratio: Option<f64>,
     pub imbalanced: bool,
-    pub chart_svg: String,
 }
 
 /// What the routing DB says about a shard: known before any shard is probed.
@@ -32,7 +31,6 @@ pub struct SummaryDto {
     pub failed: Vec<(String, String)>,
     pub balance_ratio: Option<f64>,
     pub imbalanced: bool,
-    pub chart_svg: String,
 }
 
 impl OverviewDto {
@@ -53,7 +51,6 @@ impl OverviewDto {
                 .collect(),
             balance_ratio: self.balance_ratio,
             imbalanced: self.imbalanced,
-            chart_svg: self.chart_svg.clone(),
         }
     }
 }
@@ -217,7 +214,6 @@ mod from_backend {
                 shards: o.shards.iter().map(Into::into).collect(),
                 balance_ratio: o.balance.ratio,
                 imbalanced: o.balance.imbalanced,
-                chart_svg: o.chart_svg,
             }
         }
     }

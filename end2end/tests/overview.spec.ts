@@ -35,7 +35,9 @@ test('the overview renders every shard, its replicas and the answered count', as
   const bannerTop = await page.locator('.answered').evaluate((e) => e.getBoundingClientRect().top);
   const gridTop = await page.locator('.shard-grid').evaluate((e) => e.getBoundingClientRect().top);
   expect(bannerTop).toBeLessThan(gridTop);
-  await expect(page.locator('.chart svg')).toBeVisible();
+  const chart = page.locator('.chart img');
+  await expect(chart).toBeVisible();
+  expect(await chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
   expect(errors).toEqual([]);
 });
 

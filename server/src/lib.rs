@@ -1,6 +1,7 @@
 //! The shardscope server: state, router, CLI. `main.rs` only dispatches.
 
 pub mod bench;
+pub mod charts;
 pub mod cli;
 pub mod startup;
 pub mod state;

@@ -13,6 +13,10 @@ pub fn build_router(state: AppState) -> Router {
     let console = state.console.clone();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
+        .route(
+            "/charts/balance.svg",
+            axum::routing::get(crate::charts::balance),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -62,7 +62,7 @@ async fn overview_page_is_complete_server_side() {
             "row for {id}"
         );
     }
-    assert!(html.contains("<svg"), "server-rendered chart");
+    assert!(html.contains("src=\"/charts/balance.svg\""), "chart linked");
     assert!(
         html.contains("/pkg/shardscope.js"),
         "hydration script linked"
@@ -84,6 +84,25 @@ async fn overview_server_function_returns_json() {
     let json: serde_json::Value = serde_json::from_str(&body(resp).await).unwrap();
     assert_eq!(json["total"].as_u64(), Some(shard_ids().len() as u64));
     assert_eq!(json["answered"], json["total"]);
+}
+
+#[tokio::test]
+async fn balance_chart_is_a_server_rendered_svg() {
+    let resp = app()
+        .oneshot(
+            Request::get("/charts/balance.svg")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    let svg = body(resp).await;
+    assert!(svg.starts_with("<svg"));
+    for id in shard_ids() {
+        assert!(svg.contains(&id), "bar for {id}");
+    }
 }
 
 #[tokio::test]

@@ -145,7 +145,6 @@ pub fn OverviewPage() -> impl IntoView {
                                                         .map(|r| format!("{r:.2}×"))
                                                         .unwrap_or_else(|| "n/a".into());
                                                     let imbalanced = s.imbalanced;
-                                                    let svg = s.chart_svg.clone();
                                                     view! {
                                                         <AnsweredBanner summary=s/>
                                                         <section class="balance-panel">
@@ -156,7 +155,16 @@ pub fn OverviewPage() -> impl IntoView {
                                                                 {imbalanced
                                                                     .then_some(" — over the 2× alert threshold")}
                                                             </p>
-                                                            <div class="chart" inner_html=svg></div>
+                                                            <div class="chart">
+                                                                // Server-rendered SVG, its own URL: cached
+                                                                // by the browser, embeddable, no JS needed.
+                                                                <img
+                                                                    src="/charts/balance.svg"
+                                                                    alt="Patients per shard, with the 2× imbalance threshold"
+                                                                    width="720"
+                                                                    height="300"
+                                                                />
+                                                            </div>
                                                         </section>
                                                     }
                                                         .into_any()
