@@ -145,19 +145,26 @@ pub struct OverviewRace {
     rows: Mutex<Vec<ShardRow>>,
     notify: Notify,
     total: usize,
+    /// Set when the feeding task has ended, normally or not: waiters then stop waiting.
+    done: std::sync::atomic::AtomicBool,
+    /// Safety net on top of the per-shard deadlines: no waiter waits longer than this.
+    patience: std::time::Duration,
 }
 
 impl OverviewRace {
     pub fn start(console: &Console, infos: Vec<ShardInfo>) -> Arc<Self> {
+        let engine = console.pools().engine();
         let race = Arc::new(Self {
             rows: Mutex::new(Vec::with_capacity(infos.len())),
             notify: Notify::new(),
             total: infos.len(),
+            done: std::sync::atomic::AtomicBool::new(false),
+            patience: engine.shard_deadline * 2 + std::time::Duration::from_secs(1),
         });
         let concurrency = console.pools().engine().concurrency.max(1);
         let console = console.clone();
         let feed = race.clone();
-        tokio::spawn(async move {
+        let feeder = tokio::spawn(async move {
             let mut rows = futures::stream::iter(infos.into_iter().map(|info| {
                 let console = console.clone();
                 async move { shard_row(&console, info).await }
@@ -167,6 +174,14 @@ impl OverviewRace {
                 feed.lock().push(row);
                 feed.notify.notify_waiters();
             }
+        });
+        let watch = race.clone();
+        tokio::spawn(async move {
+            if let Err(e) = feeder.await {
+                tracing::error!(error = %e, "overview race ended early");
+            }
+            watch.done.store(true, std::sync::atomic::Ordering::SeqCst);
+            watch.notify.notify_waiters();
         });
         race
     }
@@ -179,19 +194,32 @@ impl OverviewRace {
         self.total
     }
 
-    /// The `i`-th row to complete; None if `i` is past the end.
+    /// The `i`-th row to complete; None if `i` is past the end (or, never expected since every
+    /// probe has its own deadline, if the race ended or ran out of patience first).
     pub async fn nth(&self, i: usize) -> Option<ShardRow> {
         if i >= self.total {
             return None;
         }
-        loop {
-            let notified = self.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(row) = self.lock().get(i) {
-                return Some(row.clone());
+        let wait = async {
+            loop {
+                let notified = self.notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if let Some(row) = self.lock().get(i) {
+                    return Some(row.clone());
+                }
+                if self.done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
+                notified.await;
             }
-            notified.await;
+        };
+        match tokio::time::timeout(self.patience, wait).await {
+            Ok(row) => row,
+            Err(_) => {
+                tracing::error!(slot = i, "overview race: no row within the safety bound");
+                None
+            }
         }
     }
 
@@ -200,6 +228,7 @@ impl OverviewRace {
         if self.total > 0 {
             self.nth(self.total - 1).await;
         }
-        assemble(self.lock().clone())
+        let rows = self.lock().clone();
+        assemble(rows)
     }
 }

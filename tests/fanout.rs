@@ -90,6 +90,8 @@ async fn concurrent_overviews_stay_within_the_pool_limit() {
     let app_name = format!("shardscope-pooltest-{}", std::process::id());
     let mut config = shardscope::Config::from_env().unwrap();
     config.engine.application_name = app_name.clone();
+    // No cache: every one of the 20 overviews must reach the shards through the pools.
+    config.engine.cache_ttl = std::time::Duration::ZERO;
     let console = shardscope::Console::new(config).unwrap();
     let runs = (0..20).map(|_| fleet_overview(&console));
     for o in futures::future::join_all(runs).await {
