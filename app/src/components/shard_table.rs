@@ -95,7 +95,13 @@ pub fn ShardRowView(
     let id = row.id.clone();
     let order = {
         let id = id.clone();
-        move || rank(&id, sort.get(), &all_ids, &arrived.get()).to_string()
+        // try_get: under load the server may finish a row after the page's signals are gone
+        // (observed as "already disposed" panics in the benchmark); fall back to shard order.
+        move || {
+            let key = sort.try_get().unwrap_or(SortKey::Shard);
+            let rows = arrived.try_get().unwrap_or_default();
+            rank(&id, key, &all_ids, &rows).to_string()
+        }
     };
     let cells = match &row.status {
         Ok(s) => stat_cells(s).into_any(),

@@ -107,7 +107,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                                 match slot.await {
                                                                     Ok(row) => {
                                                                         arrived
-                                                                            .update(|v| {
+                                                                            .try_update(|v| {
                                                                                 if !v.iter().any(|r| r.id == row.id) {
                                                                                     v.push(row.clone())
                                                                                 }
