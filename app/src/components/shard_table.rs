@@ -93,10 +93,18 @@ pub fn ShardRowView(
     arrived: ReadSignal<Vec<ShardRowDto>>,
 ) -> impl IntoView {
     let id = row.id.clone();
+    // On the server a row's place is its rank by shard id (the default sort), computed once: no
+    // reactive read happens while the page streams (under load the server was seen to render a row
+    // after the page's signals were disposed, which panicked). In the browser it follows the sort
+    // buttons and the rows that have arrived.
+    #[cfg(feature = "ssr")]
+    let order = {
+        let _ = (sort, arrived);
+        rank(&id, SortKey::Shard, &all_ids, &[]).to_string()
+    };
+    #[cfg(not(feature = "ssr"))]
     let order = {
         let id = id.clone();
-        // try_get: under load the server may finish a row after the page's signals are gone
-        // (observed as "already disposed" panics in the benchmark); fall back to shard order.
         move || {
             let key = sort.try_get().unwrap_or(SortKey::Shard);
             let rows = arrived.try_get().unwrap_or_default();

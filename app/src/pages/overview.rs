@@ -106,6 +106,9 @@ pub fn OverviewPage() -> impl IntoView {
                                                             Suspend::new(async move {
                                                                 match slot.await {
                                                                     Ok(row) => {
+                                                                        // Only the browser sorts; the server never
+                                                                        // writes page signals while streaming.
+                                                                        #[cfg(not(feature = "ssr"))]
                                                                         arrived
                                                                             .try_update(|v| {
                                                                                 if !v.iter().any(|r| r.id == row.id) {
