@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use shardscope::overview::fleet_overview;
+use shardscope::probe::ReplicaLag;
 
 /// Resumes replay if the test fails while the replica is paused (on its own connection: the
 /// test's runtime is gone by then).
@@ -28,6 +29,14 @@ impl Drop for Resume {
         })
         .join();
     }
+}
+
+/// The first replica's lag for a shard, as the overview reports it.
+async fn first_replica_lag(console: &shardscope::Console, shard_id: &str) -> ReplicaLag {
+    let o = fleet_overview(console).await.unwrap();
+    let row = o.shards.iter().find(|r| r.id == shard_id).unwrap();
+    let stats = row.outcome.result.as_ref().unwrap();
+    stats.replicas[0].result.clone().unwrap()
 }
 
 #[tokio::test]
@@ -57,17 +66,7 @@ async fn paused_replica_lags_then_catches_up() {
     .await
     .unwrap();
     let paused = loop {
-        let o = fleet_overview(&console).await.unwrap();
-        let stats = o
-            .shards
-            .iter()
-            .find(|r| r.id == shard.id)
-            .unwrap()
-            .outcome
-            .result
-            .clone()
-            .unwrap();
-        let lag = stats.replicas[0].result.clone().unwrap();
+        let lag = first_replica_lag(&console, &shard.id).await;
         if lag.replay_paused {
             break lag;
         }
@@ -91,17 +90,7 @@ async fn paused_replica_lags_then_catches_up() {
     resume.0 = None;
     let mut caught_up = None;
     for _ in 0..100 {
-        let o = fleet_overview(&console).await.unwrap();
-        let stats = o
-            .shards
-            .iter()
-            .find(|r| r.id == shard.id)
-            .unwrap()
-            .outcome
-            .result
-            .clone()
-            .unwrap();
-        let lag = stats.replicas[0].result.clone().unwrap();
+        let lag = first_replica_lag(&console, &shard.id).await;
         if !lag.replay_paused && lag.bytes == 0 {
             caught_up = Some(lag);
             break;
