@@ -18,6 +18,46 @@ pub struct Config {
     pub clickhouse_user: String,
     pub clickhouse_password: Secret,
     pub engine: EngineConfig,
+    pub auth: AuthConfig,
+}
+
+/// Sign-in, sessions and the security baseline.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: Duration,
+    /// Where users reach the console, e.g. `https://console.example.org`. Requests that change
+    /// state must come from this origin (or, when unset, from the Host they were sent to); an
+    /// https origin makes the session cookie `Secure`.
+    pub public_origin: Option<String>,
+    pub limits: crate::auth::rate_limit::LimitConfig,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// CSP `frame-ancestors` for pages ('none': nothing may frame the console).
+    pub frame_ancestors: String,
+}
+
+impl AuthConfig {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            public_origin: None,
+            limits: Default::default(),
+            trust_forwarded_for: false,
+            frame_ancestors: "'none'".into(),
+        }
+    }
 }
 
 /// Knobs of the federation engine.
@@ -96,7 +136,46 @@ impl Config {
             cache_ttl: millis("SHARDSCOPE_CACHE_TTL_MS", 5000)?,
             cache_namespace: get("SHARDSCOPE_CACHE_NAMESPACE").unwrap_or(d.cache_namespace),
         };
+        let secs = |k: &str, default: Duration| -> Result<Duration> {
+            Ok(Duration::from_secs(number(k, default.as_secs())?))
+        };
+        let flag = |k: &str| -> Result<bool> {
+            match get(k).as_deref() {
+                None | Some("0" | "false" | "no") => Ok(false),
+                Some("1" | "true" | "yes") => Ok(true),
+                Some(v) => Err(Error::Config(format!("{k} must be 1 or 0, got {v:?}"))),
+            }
+        };
+        let a = AuthConfig::default();
+        let public_origin =
+            get("SHARDSCOPE_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_string());
+        if let Some(o) = &public_origin
+            && !(o.starts_with("http://") || o.starts_with("https://"))
+        {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_PUBLIC_ORIGIN must look like https://console.example.org, got {o:?}"
+            )));
+        }
+        let auth = AuthConfig {
+            session_idle: secs("SHARDSCOPE_SESSION_IDLE_SECS", a.session_idle)?,
+            session_absolute: secs("SHARDSCOPE_SESSION_MAX_SECS", a.session_absolute)?,
+            public_origin,
+            limits: crate::auth::rate_limit::LimitConfig {
+                per_account: number(
+                    "SHARDSCOPE_LOGIN_MAX_PER_ACCOUNT",
+                    a.limits.per_account as u64,
+                )? as u32,
+                per_address: number(
+                    "SHARDSCOPE_LOGIN_MAX_PER_ADDRESS",
+                    a.limits.per_address as u64,
+                )? as u32,
+                window: secs("SHARDSCOPE_LOGIN_WINDOW_SECS", a.limits.window)?,
+            },
+            trust_forwarded_for: flag("SHARDSCOPE_TRUST_FORWARDED_FOR")?,
+            frame_ancestors: get("SHARDSCOPE_FRAME_ANCESTORS").unwrap_or(a.frame_ancestors),
+        };
         Ok(Self {
+            auth,
             routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
             monitor_user: get("SHARDSCOPE_MONITOR_USER")
                 .unwrap_or_else(|| "shardscope_monitor".into()),
@@ -140,6 +219,9 @@ mod tests {
         assert_eq!(c.engine.shard_deadline, Duration::from_secs(2));
         assert_eq!(c.engine.pool_max, 2);
         assert_eq!(c.monitor_user, "shardscope_monitor");
+        assert_eq!(c.auth.session_idle, Duration::from_secs(1800));
+        assert_eq!(c.auth.limits.per_account, 5);
+        assert!(!c.auth.secure_cookies());
         assert!(!format!("{c:?}").contains("pw@"));
     }
 
@@ -155,5 +237,30 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("SHARDSCOPE_SHARD_DEADLINE_MS"), "{e}");
+        let e = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_PUBLIC_ORIGIN", "console.example.org"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("https://console.example.org"), "{e}");
+    }
+
+    #[test]
+    fn an_https_origin_makes_cookies_secure() {
+        let c = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_PUBLIC_ORIGIN", "https://console.example.org/"),
+            ("SHARDSCOPE_TRUST_FORWARDED_FOR", "1"),
+        ]))
+        .unwrap();
+        assert!(c.auth.secure_cookies());
+        assert_eq!(
+            c.auth.public_origin.as_deref(),
+            Some("https://console.example.org")
+        );
+        assert!(c.auth.trust_forwarded_for);
     }
 }

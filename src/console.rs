@@ -32,6 +32,7 @@ pub struct Console {
 struct Inner {
     config: Config,
     routing: PgPool,
+    auth: crate::auth::AuthServices,
     pools: ShardPools,
     shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
     cache: ProbeCache,
@@ -53,7 +54,8 @@ impl Console {
             .application_name(&e.application_name)
             .options([("statement_timeout", statement_ms.as_str())]);
         let routing = PgPoolOptions::new()
-            .max_connections(e.pool_max.max(2))
+            // Shard list, accounts and audit records share it.
+            .max_connections(e.pool_max.max(4))
             .min_connections(0)
             .acquire_timeout(e.shard_deadline)
             .idle_timeout(e.pool_idle)
@@ -65,10 +67,12 @@ impl Console {
         );
         let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
         let cache = ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace);
+        let auth = crate::auth::AuthServices::new(&config, routing.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 routing,
+                auth,
                 pools,
                 shards: RwLock::new(None),
                 cache,
@@ -86,6 +90,11 @@ impl Console {
 
     pub fn pools(&self) -> &ShardPools {
         &self.inner.pools
+    }
+
+    /// Accounts, sessions, sign-in limits and the access audit.
+    pub fn auth(&self) -> &crate::auth::AuthServices {
+        &self.inner.auth
     }
 
     pub fn routing(&self) -> &PgPool {

@@ -18,6 +18,8 @@ pub enum Error {
     Redis(#[from] redis::RedisError),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("session store unavailable ({0})")]
+    SessionStore(String),
     #[error("json error: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -27,7 +29,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::InvalidInput(_) => 400,
-            Error::RoutingUnavailable(_) => 503,
+            Error::RoutingUnavailable(_) | Error::SessionStore(_) => 503,
             _ => 500,
         }
     }

@@ -4,6 +4,7 @@
 //! deadlines), routing-DB access, shard probes, pure fleet arithmetic (lag, balance), chart rendering,
 //! migrations, and the demo fleet's seeder and telemetry simulator. No Leptos in here.
 
+pub mod auth;
 pub mod balance;
 pub mod chart;
 pub mod clickhouse_db;

@@ -156,7 +156,7 @@ impl ProbeCache {
     }
 }
 
-trait KindStr {
+pub(crate) trait KindStr {
     fn kind_str(&self) -> String;
 }
 

@@ -2,11 +2,13 @@
 //!
 //! Same fleet layout + same seed = same data, so a screenshot today matches one tomorrow.
 
+mod accounts;
 mod plan;
 mod postgres;
 mod rng;
 mod telemetry;
 
+pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
 pub use plan::{OrgPlan, Plan, phone_for, plan, sha256_hex};
 pub use postgres::{provision_roles, seed_postgres};
 pub use rng::Rng;

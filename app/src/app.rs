@@ -5,7 +5,9 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{NotFound, OverviewPage};
+use crate::api::current_staff;
+use crate::dto::StaffDto;
+use crate::pages::{AuditPage, NotFound, OverviewPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -29,22 +31,48 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let me = Resource::new(|| (), |_| current_staff());
     view! {
         <Stylesheet id="leptos" href="/pkg/shardscope.css"/>
         <Title text="shardscope"/>
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"shardscope"</A>
-                <nav>
-                    <A href="/">"Fleet overview"</A>
-                </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.ok().flatten().map(|staff| view! { <StaffNav staff/> })
+                    })}
+                </Suspense>
             </header>
             <main>
                 <Routes fallback=|| view! { <NotFound/> }>
                     // In-order streaming: the page arrives complete without JavaScript.
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The pages this role may open, who is signed in, and sign-out (a plain form POST: it works
+/// without JavaScript and is checked for CSRF like every state change).
+#[component]
+fn StaffNav(staff: StaffDto) -> impl IntoView {
+    view! {
+        <nav aria-label="Pages">
+            {staff
+                .links
+                .into_iter()
+                .map(|l| view! { <A href=l.href>{l.label}</A> })
+                .collect_view()}
+        </nav>
+        <div class="whoami">
+            <span class="who">{staff.email}</span>
+            <span class="role" data-role=staff.role.clone()>{staff.role.clone()}</span>
+            <form method="post" action="/logout">
+                <button type="submit">"Sign out"</button>
+            </form>
+        </div>
     }
 }

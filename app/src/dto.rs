@@ -218,3 +218,68 @@ mod from_backend {
         }
     }
 }
+
+/// A navigation entry the signed-in role may open.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+}
+
+/// The signed-in staff member, as the page header shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffDto {
+    pub email: String,
+    pub role: String,
+    pub links: Vec<NavLink>,
+}
+
+/// The `/audit` filters as typed (parsed and checked on the server).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub staff: Option<String>,
+    pub addr: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub before: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRowDto {
+    pub id: i64,
+    pub at_ms: i64,
+    pub staff_email: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    pub client_addr: String,
+    pub exported: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditPageDto {
+    pub rows: Vec<AuditRowDto>,
+    /// Cursor of the next (older) page, when there may be one.
+    pub next_before: Option<i64>,
+    /// Records not yet shipped to ClickHouse.
+    pub unexported: Option<i64>,
+    /// Every action name, for the filter's choices.
+    pub actions: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<shardscope::auth::AuditRecord> for AuditRowDto {
+    fn from(r: shardscope::auth::AuditRecord) -> Self {
+        Self {
+            id: r.id,
+            at_ms: r.at_ms,
+            staff_email: r.staff_email,
+            role: r.role,
+            action: r.action,
+            target: r.target,
+            client_addr: r.client_addr,
+            exported: r.exported,
+        }
+    }
+}

@@ -21,7 +21,9 @@ impl PageRace {
     pub async fn start() -> Self {
         #[cfg(feature = "ssr")]
         {
-            let race = match use_context::<shardscope::Console>() {
+            let allowed =
+                crate::api::guard::require(shardscope::auth::Capability::ViewFleet).is_ok();
+            let race = match use_context::<shardscope::Console>().filter(|_| allowed) {
                 Some(console) => match console.shards().await {
                     Ok(list) => Some(shardscope::overview::OverviewRace::start(
                         &console,

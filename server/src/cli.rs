@@ -5,6 +5,7 @@
 //!   shardscope-server simulate --fleet F run the demo fleet's telemetry/write-load simulator
 //!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
 //!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
+//!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
 
 use std::path::PathBuf;
 
@@ -16,7 +17,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N]]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -34,6 +35,7 @@ pub async fn run(args: Vec<String>) -> CliResult {
             Ok(())
         }
         ["migrate", target] => migrate(target).await,
+        ["user", rest @ ..] => crate::users::run(rest).await,
         ["bench-fanout"] => crate::bench::fanout(20).await,
         ["bench-fanout", "--iterations", n] => {
             let n: usize = n
@@ -87,6 +89,7 @@ async fn sqlx_pool(url: &str) -> Result<shardscope::migrate::Pool, Box<dyn std::
 async fn serve() -> CliResult {
     let config = shardscope::Config::from_env()?;
     let console = shardscope::Console::new(config)?;
+    start_audit_export(&console);
     let conf = get_configuration(None)?;
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
@@ -118,4 +121,34 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Ship the access audit to ClickHouse in the background (when ClickHouse is configured).
+pub fn start_audit_export(console: &shardscope::Console) {
+    let config = console.config().clone();
+    let Some(url) = config.clickhouse_url.clone() else {
+        tracing::warn!("SHARDSCOPE_CLICKHOUSE_URL not set: the audit stays in the routing DB only");
+        return;
+    };
+    let log = console.auth().audit.clone();
+    tokio::spawn(async move {
+        // ClickHouse may be down at start-up: keep trying to learn its version.
+        let client = loop {
+            match shardscope::clickhouse_db::connect(
+                &url,
+                &config.clickhouse_user,
+                config.clickhouse_password.expose(),
+                &config.clickhouse_database,
+            )
+            .await
+            {
+                Ok(c) => break c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "ClickHouse unavailable; audit export waits");
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+            }
+        };
+        shardscope::auth::audit_export::run(log, client, std::future::pending()).await;
+    });
 }

@@ -1,8 +1,11 @@
 //! The shardscope server: state, router, CLI. `main.rs` only dispatches.
 
+pub mod auth;
 pub mod bench;
 pub mod charts;
 pub mod cli;
+pub mod security;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod users;

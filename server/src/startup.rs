@@ -1,11 +1,21 @@
-//! The router: Leptos pages and server functions (with the backend handle in context), static
-//! files, and the fallback.
+//! The router: Leptos pages and server functions (with the backend handle in context), sign-in,
+//! static files, and the fallback; wrapped in the session, identity, CSRF and header layers.
+//!
+//! Order on the way in: security headers (and the CSP nonce) → session cookie → CSRF check →
+//! identity gate → handler. Static files and the 404 fallback skip the session layers, so they
+//! never touch Redis.
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shardscope_app::{App, shell};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::auth::{identity, login};
+use crate::security::{csrf, headers};
 use crate::state::AppState;
 
 pub fn build_router(state: AppState) -> Router {
@@ -13,16 +23,51 @@ pub fn build_router(state: AppState) -> Router {
     let console = state.console.clone();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
-        .route(
-            "/charts/balance.svg",
-            axum::routing::get(crate::charts::balance),
-        )
+        .route("/charts/balance.svg", get(crate::charts::balance))
+        .route("/login", get(login::form).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(console.clone()),
+            move || {
+                provide_context(console.clone());
+                provide_request_nonce();
+            },
             move || shell(options.clone()),
         )
+        .route_layer(from_fn_with_state(state.clone(), identity::gate))
+        .route_layer(from_fn_with_state(state.clone(), csrf::guard))
+        .route_layer(session_layer(&state))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), headers::apply))
         .with_state(state)
+}
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<shardscope::auth::RedisSessionStore> {
+    let auth = &state.console.config().auth;
+    let secure = auth.secure_cookies();
+    let idle = time::Duration::seconds(auth.session_idle.as_secs() as i64);
+    SessionManagerLayer::new(state.console.auth().sessions.clone())
+        // `__Host-` binds the cookie to this exact origin over https.
+        .with_name(if secure {
+            "__Host-shardscope"
+        } else {
+            "shardscope_session"
+        })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Every request of a signed-in user pushes the idle expiry forward.
+        .with_always_save(true)
+}
+
+/// Hand the nonce of this request's CSP header to the renderer (hydration and streaming scripts).
+fn provide_request_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<headers::CspNonce>().cloned());
+    if let Some(n) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
 }

@@ -57,6 +57,7 @@ pub async fn seed_postgres(fleet: &Fleet, plan: &Plan) -> Result<()> {
     let routing = admin_pool(fleet, fleet.routing_port, &fleet.routing_database).await?;
     migrate::routing(&routing).await?;
     provision_roles(fleet, &routing, true).await?;
+    super::seed_demo_accounts(&routing).await?;
     let mut shard_pools = Vec::new();
     for shard in &fleet.shards {
         let pool = admin_pool(fleet, shard.primary_port, &fleet.shard_database).await?;

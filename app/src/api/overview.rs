@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::dto::{OverviewDto, ShardHeaderDto};
 
 #[cfg(feature = "ssr")]
-fn console() -> Result<shardscope::Console, ServerFnError> {
+pub(crate) fn console() -> Result<shardscope::Console, ServerFnError> {
     use_context::<shardscope::Console>()
         .ok_or_else(|| ServerFnError::new("console backend missing from context"))
 }
@@ -12,8 +12,13 @@ fn console() -> Result<shardscope::Console, ServerFnError> {
 #[cfg(feature = "ssr")]
 pub(crate) fn public_error(e: shardscope::Error) -> ServerFnError {
     tracing::error!(error = %e, "server function failed");
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(e.status())
+    {
+        res.set_status(status);
+    }
     ServerFnError::new(match e.status() {
-        503 => e.to_string(),
+        400 | 503 => e.to_string(),
         _ => "internal error (logged)".to_string(),
     })
 }
@@ -21,6 +26,7 @@ pub(crate) fn public_error(e: shardscope::Error) -> ServerFnError {
 /// The fleet overview: every shard probed in parallel, each within its deadline.
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn get_overview() -> Result<OverviewDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     shardscope::overview::fleet_overview(&console()?)
         .await
         .map(Into::into)
@@ -30,6 +36,7 @@ pub async fn get_overview() -> Result<OverviewDto, ServerFnError> {
 /// The shards listed in the routing DB (no shard is contacted).
 #[server(prefix = "/api", endpoint = "shards")]
 pub async fn get_fleet_shards() -> Result<Vec<ShardHeaderDto>, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let shards = console()?.shards().await.map_err(public_error)?;
     Ok(shards.iter().map(Into::into).collect())
 }

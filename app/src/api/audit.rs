@@ -1,0 +1,35 @@
+use leptos::prelude::*;
+
+use crate::dto::{AuditPageDto, AuditQuery};
+
+/// A page of the access audit, newest first (superadmin only).
+#[server(prefix = "/api", endpoint = "audit")]
+pub async fn list_audit(query: AuditQuery) -> Result<AuditPageDto, ServerFnError> {
+    use shardscope::auth::{AuditAction, Capability, audit};
+    super::guard::require(Capability::ViewAudit)?;
+    let get = |k: &str| -> Option<String> {
+        match k {
+            "action" => query.action.clone(),
+            "staff" => query.staff.clone(),
+            "addr" => query.addr.clone(),
+            "since" => query.since.clone(),
+            "until" => query.until.clone(),
+            "before" => query.before.clone(),
+            _ => None,
+        }
+    };
+    let filter = audit::parse_filter(get).map_err(|e| super::guard::bad_request(e.to_string()))?;
+    let console = super::console()?;
+    let log = &console.auth().audit;
+    let records = log.list(&filter).await.map_err(super::public_error)?;
+    let next_before = (records.len() as i64 == audit::PAGE_SIZE)
+        .then(|| records.last().map(|r| r.id))
+        .flatten();
+    let unexported = log.unexported().await.ok();
+    Ok(AuditPageDto {
+        rows: records.into_iter().map(Into::into).collect(),
+        next_before,
+        unexported,
+        actions: AuditAction::ALL.iter().map(|a| a.to_string()).collect(),
+    })
+}

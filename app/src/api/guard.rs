@@ -1,0 +1,41 @@
+//! The role check every server function starts with. Server functions are public HTTP endpoints:
+//! the check runs on the server, answers 401 / 403 / 503 with a message, and never just redirects.
+
+use leptos::prelude::*;
+use shardscope::auth::{Capability, Principal, Staff};
+
+/// Who sent this request (resolved by the server's session middleware).
+pub fn principal() -> Principal {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Principal>().cloned())
+        .unwrap_or(Principal::Anonymous)
+}
+
+/// The signed-in staff member, if their role allows `capability`; otherwise an error with the
+/// right HTTP status set on the response.
+pub fn require(capability: Capability) -> Result<Staff, ServerFnError> {
+    let (status, message) = match principal() {
+        Principal::Staff(staff) if staff.role.allows(capability) => return Ok(staff),
+        Principal::Staff(staff) => (
+            http::StatusCode::FORBIDDEN,
+            format!("your role ({}) does not allow this", staff.role),
+        ),
+        Principal::Anonymous => (
+            http::StatusCode::UNAUTHORIZED,
+            "sign in first (your session may have expired)".to_string(),
+        ),
+        Principal::Unavailable(why) => (http::StatusCode::SERVICE_UNAVAILABLE, why),
+    };
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(status);
+    }
+    Err(ServerFnError::new(message))
+}
+
+/// Answer with a 400 and a message the user can act on.
+pub fn bad_request(message: impl Into<String>) -> ServerFnError {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    ServerFnError::new(message.into())
+}

@@ -1,0 +1,44 @@
+//! The client address recorded in the audit and used by the sign-in rate limit.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use http::HeaderMap;
+
+/// The peer's IP, or (only when the console sits behind a proxy that sets it, and is configured
+/// to trust it) the first address of X-Forwarded-For.
+pub fn client_addr(
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    trust_forwarded: bool,
+) -> String {
+    if trust_forwarded
+        && let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+    {
+        return first.to_string();
+    }
+    peer.map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_only_when_trusted_and_well_formed() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        let peer = ConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap());
+        assert_eq!(client_addr(&h, Some(&peer), false), "127.0.0.1");
+        assert_eq!(client_addr(&h, Some(&peer), true), "203.0.113.9");
+        h.insert("x-forwarded-for", "<script>".parse().unwrap());
+        assert_eq!(client_addr(&h, Some(&peer), true), "127.0.0.1");
+        assert_eq!(client_addr(&HeaderMap::new(), None, false), "unknown");
+    }
+}

@@ -1,0 +1,107 @@
+//! Staff accounts, roles, sessions, sign-in rate limits and the access audit.
+//!
+//! Pure rules (roles, capabilities, password hashing, return targets) live next to the I/O that
+//! uses them (accounts and audit in the routing DB's `console` schema, sessions and rate limits in
+//! Redis, the audit's copy in ClickHouse). The HTTP side (cookies, redirects, CSRF, headers) is the
+//! server crate's.
+
+pub mod accounts;
+pub mod audit;
+pub mod audit_export;
+pub mod password;
+pub mod rate_limit;
+pub mod redis_handle;
+pub mod return_to;
+pub mod role;
+pub mod session_store;
+
+pub use accounts::{Accounts, Staff};
+pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditLog, AuditRecord};
+pub use rate_limit::{LoginLimiter, Verdict};
+pub use role::{Capability, Role};
+pub use session_store::RedisSessionStore;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::Result;
+
+/// The console's sign-in machinery, built once with the [`crate::Console`].
+#[derive(Clone)]
+pub struct AuthServices {
+    pub accounts: Arc<Accounts>,
+    pub audit: AuditLog,
+    pub limiter: LoginLimiter,
+    pub sessions: RedisSessionStore,
+    /// Caps concurrent argon2 checks (19 MiB and tens of ms each) so a burst of sign-ins cannot
+    /// starve page rendering.
+    pub hashing: Arc<tokio::sync::Semaphore>,
+}
+
+impl AuthServices {
+    pub fn new(config: &Config, routing: sqlx::PgPool) -> Result<Self> {
+        let redis = Arc::new(redis_handle::RedisHandle::new(
+            config.redis_url.as_ref(),
+            &config.engine.cache_namespace,
+        )?);
+        Ok(Self {
+            accounts: Arc::new(Accounts::new(routing.clone())),
+            audit: AuditLog::new(routing),
+            limiter: LoginLimiter::new(redis.clone(), config.auth.limits.clone()),
+            sessions: RedisSessionStore::new(redis),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+        })
+    }
+}
+
+/// Who is making a request, as resolved from the session by the server before any handler runs.
+/// Handlers and server functions read it from the request's extensions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Principal {
+    Anonymous,
+    Staff(Staff),
+    /// The session store (or the account database) could not be read: nobody can be signed in.
+    Unavailable(String),
+}
+
+impl Principal {
+    pub fn staff(&self) -> Option<&Staff> {
+        match self {
+            Principal::Staff(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// What a signed-in session holds (in Redis, under a hashed key): nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionAuth {
+    pub staff_id: i64,
+    /// Unix seconds of the sign-in, for the absolute expiry.
+    pub signed_in_at: i64,
+}
+
+impl SessionAuth {
+    /// The session data key.
+    pub const KEY: &'static str = "auth";
+
+    pub fn expired(&self, now_unix: i64, absolute: std::time::Duration) -> bool {
+        now_unix.saturating_sub(self.signed_in_at) >= absolute.as_secs() as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_expiry_counts_from_sign_in() {
+        let a = SessionAuth {
+            staff_id: 1,
+            signed_in_at: 1_000,
+        };
+        let twelve_hours = std::time::Duration::from_secs(12 * 3600);
+        assert!(!a.expired(1_000 + 12 * 3600 - 1, twelve_hours));
+        assert!(a.expired(1_000 + 12 * 3600, twelve_hours));
+    }
+}
