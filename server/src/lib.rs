@@ -5,6 +5,7 @@ pub mod bench;
 pub mod charts;
 pub mod cli;
 pub mod security;
+pub mod server_fn_errors;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -35,6 +35,9 @@ pub fn build_router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
+        .route_layer(axum::middleware::from_fn(
+            crate::server_fn_errors::argument_errors_are_400,
+        ))
         .route_layer(from_fn_with_state(state.clone(), identity::gate))
         .route_layer(from_fn_with_state(state.clone(), csrf::guard))
         .route_layer(session_layer(&state))

@@ -1,25 +1,11 @@
-//! The router in-process (`build_router` + `oneshot`) against the real fleet from scripts/test.
+//! Pages and server functions in-process (`build_router` + `oneshot`) against the real fleet from
+//! scripts/test, signed in as the least-privileged role that may see them.
 
-use axum::body::Body;
-use http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use shardscope_server::startup::build_router;
-use shardscope_server::state::AppState;
-use tower::ServiceExt;
+mod common;
 
-fn app() -> axum::Router {
-    let config = shardscope::Config::from_env()
-        .expect("SHARDSCOPE_* env: run via scripts/test (or source .fleet/env)");
-    let leptos_options = LeptosOptions::builder()
-        .output_name("shardscope")
-        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .build();
-    build_router(AppState {
-        leptos_options,
-        console: shardscope::Console::new(config).unwrap(),
-    })
-}
+use common::TestApp;
+use http::StatusCode;
+use shardscope::auth::Role;
 
 fn shard_ids() -> Vec<String> {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
@@ -31,26 +17,13 @@ fn shard_ids() -> Vec<String> {
         .collect()
 }
 
-async fn body(resp: axum::response::Response) -> String {
-    String::from_utf8(
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn overview_page_is_complete_server_side() {
-    let resp = app()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let html = body(resp).await;
+    let app = TestApp::new();
+    let viewer = app.session_as(Role::Viewer).await;
+    let resp = app.get("/", Some(&viewer)).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let html = resp.body;
     let ids = shard_ids();
     assert!(
         html.contains(&format!("{n} of {n} shards answered", n = ids.len())),
@@ -71,34 +44,23 @@ async fn overview_page_is_complete_server_side() {
 
 #[tokio::test]
 async fn overview_server_function_returns_json() {
-    let resp = app()
-        .oneshot(
-            Request::post("/api/overview")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let json: serde_json::Value = serde_json::from_str(&body(resp).await).unwrap();
+    let app = TestApp::new();
+    let viewer = app.session_as(Role::Viewer).await;
+    let resp = app.post("/api/overview", Some(&viewer), "").await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
     assert_eq!(json["total"].as_u64(), Some(shard_ids().len() as u64));
     assert_eq!(json["answered"], json["total"]);
 }
 
 #[tokio::test]
 async fn balance_chart_is_a_server_rendered_svg() {
-    let resp = app()
-        .oneshot(
-            Request::get("/charts/balance.svg")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
-    let svg = body(resp).await;
+    let app = TestApp::new();
+    let viewer = app.session_as(Role::Viewer).await;
+    let resp = app.get("/charts/balance.svg", Some(&viewer)).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(resp.headers["content-type"], "image/svg+xml");
+    let svg = resp.body;
     assert!(svg.starts_with("<svg"));
     for id in shard_ids() {
         assert!(svg.contains(&id), "bar for {id}");
@@ -107,10 +69,8 @@ async fn balance_chart_is_a_server_rendered_svg() {
 
 #[tokio::test]
 async fn unknown_page_is_404() {
-    let resp = app()
-        .oneshot(Request::get("/no/such/page").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert!(body(resp).await.contains("No page lives at this address"));
+    let app = TestApp::new();
+    let resp = app.get("/no/such/page", None).await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    assert!(resp.body.contains("No page lives at this address"));
 }

@@ -4,7 +4,9 @@ use crate::dto::{AuditPageDto, AuditQuery};
 
 /// A page of the access audit, newest first (superadmin only).
 #[server(prefix = "/api", endpoint = "audit")]
-pub async fn list_audit(query: AuditQuery) -> Result<AuditPageDto, ServerFnError> {
+pub async fn list_audit(
+    #[server(default)] query: AuditQuery,
+) -> Result<AuditPageDto, ServerFnError> {
     use shardscope::auth::{AuditAction, Capability, audit};
     super::guard::require(Capability::ViewAudit)?;
     let get = |k: &str| -> Option<String> {

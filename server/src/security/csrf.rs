@@ -26,7 +26,9 @@ pub fn check(
         (Some(origin), _) if origin != "null" => origin.to_string(),
         (_, Some(referer)) => origin_of(referer).ok_or("the Referer is not a URL")?,
         _ => {
-            return Err("the request does not say which site sent it (no Origin or Referer)".into());
+            return Err(
+                "the request does not say which site sent it (no Origin or Referer)".into(),
+            );
         }
     };
     let allowed = match public_origin {

@@ -1,0 +1,191 @@
+//! The router in-process (`build_router` + `oneshot`) against the real fleet from scripts/test:
+//! real routing DB, real Redis, real shards. Each `TestApp` has its own Redis namespace and its
+//! own client address, so tests running in parallel never share sessions or rate limits.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::body::Body;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use shardscope::auth::Role;
+use shardscope::{Config, Console};
+use shardscope_server::startup::build_router;
+use shardscope_server::state::AppState;
+use tower::ServiceExt;
+
+pub const HOST: &str = "console.test";
+pub const ORIGIN: &str = "http://console.test";
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+fn next() -> u32 {
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+pub fn config() -> Config {
+    Config::from_env().expect("SHARDSCOPE_* env: run via scripts/test (or source .fleet/env)")
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("shardscope")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .build()
+}
+
+pub struct TestApp {
+    pub router: axum::Router,
+    pub console: Console,
+    /// This app's client address (sent as X-Forwarded-For, which its config trusts).
+    pub addr: String,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    /// `name=value` of the session cookie this response sets, if any.
+    pub fn cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.contains("shardscope"))
+            .map(|c| c.split(';').next().unwrap_or("").trim().to_string())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        Self::with(|_| {})
+    }
+
+    pub fn with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let n = next();
+        let mut config = config();
+        config.engine.cache_namespace = format!("test-auth-{}-{n}", std::process::id());
+        config.auth.trust_forwarded_for = true;
+        adjust(&mut config);
+        let console = Console::new(config).expect("console");
+        let router = build_router(AppState {
+            leptos_options: leptos_options(),
+            console: console.clone(),
+        });
+        let pid = std::process::id();
+        Self {
+            router,
+            console,
+            addr: format!("10.{}.{}.{}", pid % 250, (pid / 250) % 250, n % 250 + 1),
+        }
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> Resp {
+        let h = req.headers_mut();
+        h.entry("host").or_insert(HOST.parse().unwrap());
+        h.entry("x-forwarded-for")
+            .or_insert(self.addr.parse().unwrap());
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// A same-site form POST (what a browser sends), optionally with a session cookie.
+    pub async fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
+        let mut b = Request::post(path)
+            .header("origin", ORIGIN)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        self.send(b.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Resp {
+        let form = format!("email={}&password={}&next=%2F", enc(email), enc(password));
+        self.post("/login", None, &form).await
+    }
+
+    /// Sign in and return the session cookie (`name=value`).
+    pub async fn session(&self, email: &str, password: &str) -> String {
+        let r = self.sign_in(email, password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}: {}",
+            r.body
+        );
+        r.cookie().expect("a session cookie")
+    }
+
+    /// A session for one of the demo accounts (seeded into every fleet).
+    pub async fn session_as(&self, role: Role) -> String {
+        let (email, _) = shardscope::seed::DEMO_ACCOUNTS
+            .iter()
+            .find(|(_, r)| *r == role)
+            .unwrap();
+        self.session(email, &shardscope::seed::demo_password())
+            .await
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    shardscope_app::format::query_value(s)
+}
+
+/// The routing DB as its owner (accounts are created by the CLI's code path, as in production).
+pub async fn owner_pool() -> sqlx::PgPool {
+    let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
+    let fleet = shardscope::fleet::Fleet::load(path.as_ref()).unwrap();
+    shardscope::migrate::connect(&fleet.admin_url(fleet.routing_port, &fleet.routing_database))
+        .await
+        .expect("routing DB as owner")
+}
+
+/// A fresh account of this role, for tests that lock, disable or expire it.
+pub async fn new_account(role: Role) -> (String, String) {
+    let email = format!("t{}-{}@tests.shardscope.test", std::process::id(), next());
+    let password = format!("pw-{}-correct-horse", next());
+    shardscope::auth::accounts::admin::upsert(&owner_pool().await, &email, role, &password)
+        .await
+        .expect("account created");
+    (email, password)
+}
+
+/// Audit records (action, target, client address) of one account or one address, oldest first.
+pub async fn audit_of(email: &str, addr: &str) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT action, target, client_addr FROM console.audit_events
+          WHERE staff_email = $1 OR client_addr = $2 ORDER BY id",
+    )
+    .bind(email)
+    .bind(addr)
+    .fetch_all(&owner_pool().await)
+    .await
+    .unwrap()
+}

@@ -1,0 +1,140 @@
+//! Every route and every server function, called without a session and as each role, against
+//! the real routing DB and Redis. The expected table is written out by hand; the test fails if a
+//! page or server function exists that the table does not cover.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::TestApp;
+use shardscope::auth::Role;
+
+/// Who calls: index into the status arrays below.
+const WHO: [&str; 4] = ["anonymous", "viewer", "support", "superadmin"];
+
+/// GET pages and resources → status for [anonymous, viewer, support, superadmin].
+const PAGES: &[(&str, [u16; 4])] = &[
+    ("/", [303, 200, 200, 200]),
+    ("/charts/balance.svg", [303, 200, 200, 200]),
+    ("/audit", [303, 403, 403, 200]),
+    ("/audit?action=sign_in", [303, 403, 403, 200]),
+    ("/login", [200, 303, 303, 303]),
+    ("/no/such/page", [404, 404, 404, 404]),
+];
+
+/// Server functions (POST) → status for [anonymous, viewer, support, superadmin].
+const SERVER_FNS: &[(&str, [u16; 4])] = &[
+    ("/api/overview", [401, 200, 200, 200]),
+    ("/api/shards", [401, 200, 200, 200]),
+    ("/api/audit", [401, 403, 403, 200]),
+    // Who am I: answers everyone (null when signed out); reveals nothing else.
+    ("/api/me", [200, 200, 200, 200]),
+];
+
+async fn sessions(app: &TestApp) -> [Option<String>; 4] {
+    [
+        None,
+        Some(app.session_as(Role::Viewer).await),
+        Some(app.session_as(Role::Support).await),
+        Some(app.session_as(Role::Superadmin).await),
+    ]
+}
+
+#[tokio::test]
+async fn every_page_and_server_function_answers_each_role_as_the_table_says() {
+    let app = TestApp::new();
+    let sessions = sessions(&app).await;
+    let mut wrong = Vec::new();
+    for (path, expected) in PAGES {
+        for (i, cookie) in sessions.iter().enumerate() {
+            let r = app.get(path, cookie.as_deref()).await;
+            if r.status.as_u16() != expected[i] {
+                wrong.push(format!(
+                    "GET {path} as {}: {} (want {})",
+                    WHO[i], r.status, expected[i]
+                ));
+            }
+            if r.status == 303 && i == 0 && *path != "/login" {
+                let to = r.location().unwrap_or("");
+                assert!(to.starts_with("/login?next=%2F"), "{path} → {to}");
+            }
+        }
+    }
+    for (path, expected) in SERVER_FNS {
+        for (i, cookie) in sessions.iter().enumerate() {
+            let r = app.post(path, cookie.as_deref(), "").await;
+            if r.status.as_u16() != expected[i] {
+                wrong.push(format!(
+                    "POST {path} as {}: {} (want {}) {}",
+                    WHO[i], r.status, expected[i], r.body
+                ));
+            }
+            if expected[i] >= 400 {
+                assert!(
+                    !r.body.is_empty(),
+                    "{path} as {}: a refusal says why",
+                    WHO[i]
+                );
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "role matrix differs:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_table_covers_every_route_and_server_function_that_exists() {
+    let pages: BTreeSet<String> = PAGES
+        .iter()
+        .map(|(p, _)| p.split('?').next().unwrap().to_string())
+        .collect();
+    for route in leptos_axum::generate_route_list(shardscope_app::App) {
+        assert!(
+            pages.contains(route.path()),
+            "page {} is missing from the role matrix",
+            route.path()
+        );
+    }
+    for (path, _) in shardscope_server::auth::policy::PAGES {
+        assert!(
+            pages.contains(*path),
+            "policy lists {path}, the matrix does not"
+        );
+    }
+    let fns: BTreeSet<&str> = SERVER_FNS.iter().map(|(p, _)| *p).collect();
+    let registered: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(
+        registered.len() >= 4,
+        "server functions are registered: {registered:?}"
+    );
+    for (path, _) in registered {
+        assert!(
+            fns.contains(path),
+            "server function {path} is missing from the role matrix"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_navigation_lists_what_the_role_may_open() {
+    let app = TestApp::new();
+    let sessions = sessions(&app).await;
+    for (i, want_audit) in [(1, false), (2, false), (3, true)] {
+        let r = app.get("/", sessions[i].as_deref()).await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains(&format!("data-role=\"{}\"", WHO[i])),
+            "{}",
+            WHO[i]
+        );
+        assert_eq!(r.body.contains("href=\"/audit\""), want_audit, "{}", WHO[i]);
+        assert!(
+            r.body.contains("action=\"/logout\""),
+            "sign-out for {}",
+            WHO[i]
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! Sign-in, sessions and the access audit against the real routing DB and Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, audit_of, enc, new_account, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+
+#[tokio::test]
+async fn sign_in_sets_a_protected_cookie_and_returns_to_the_page_asked_for() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Superadmin).await;
+    let r = app.get("/audit?action=sign_in", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let next = r
+        .location()
+        .unwrap()
+        .strip_prefix("/login?next=")
+        .unwrap()
+        .to_string();
+    assert_eq!(next, "%2Faudit%3Faction%3Dsign_in");
+
+    let form = format!(
+        "email={}&password={}&next={next}",
+        enc(&email),
+        enc(&password)
+    );
+    let r = app.post("/login", None, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/audit?action=sign_in"));
+    let set_cookie = r.headers["set-cookie"].to_str().unwrap();
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
+    }
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain http in tests: not Secure"
+    );
+    let cookie = r.cookie().unwrap();
+    let page = app.get("/audit?action=sign_in", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&email), "the audit lists this sign-in");
+
+    let audit = audit_of(&email, "-").await;
+    assert_eq!(
+        audit.last().unwrap(),
+        &("sign_in".into(), "console".into(), app.addr.clone())
+    );
+}
+
+#[tokio::test]
+async fn only_same_site_return_targets_are_followed() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    for (next, want) in [
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/audit", "/audit"),
+    ] {
+        let form = format!(
+            "email={}&password={}&next={}",
+            enc(&email),
+            enc(&password),
+            enc(next)
+        );
+        let r = app.post("/login", None, &form).await;
+        assert_eq!(r.location(), Some(want), "next={next}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_get_the_same_answer_and_are_audited() {
+    let app = TestApp::new();
+    let (email, _) = new_account(Role::Support).await;
+    let wrong = app.sign_in(&email, "not-the-password").await;
+    let unknown = app
+        .sign_in("nobody@tests.shardscope.test", "whatever-it-is")
+        .await;
+    for r in [&wrong, &unknown] {
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("Email or password is incorrect."));
+        assert!(r.cookie().is_none(), "no session for a failed sign-in");
+        assert!(!r.body.contains("not-the-password") && !r.body.contains("whatever-it-is"));
+    }
+    let audit = audit_of(&email, &app.addr).await;
+    let actions: Vec<_> = audit
+        .iter()
+        .map(|(a, t, _)| (a.as_str(), t.as_str()))
+        .collect();
+    assert!(
+        actions.contains(&("sign_in_failed", "account")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("sign_in_failed", "unknown account")),
+        "{actions:?}"
+    );
+    // What was typed into a failed sign-in is never stored.
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM console.audit_events WHERE target LIKE '%nobody%' OR staff_email LIKE '%nobody%'",
+    )
+    .fetch_one(&owner_pool().await)
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn bad_form_input_is_a_400_that_says_what_to_fix() {
+    let app = TestApp::new();
+    let r = app
+        .post("/login", None, "email=not-an-email&password=x")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("name@example.org"), "{}", r.body);
+    let r = app.post("/login", None, "email=a%40b.test").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Enter your password"));
+    let r = app.post("/login", None, "%%%").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn failed_attempts_per_account_are_limited_with_retry_after() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.sign_in(&email, "wrong-password-1").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked now, even with the right password, and from another address too (another console
+    // instance sharing the same Redis, reached from a different client address).
+    let ns = app.console.config().engine.cache_namespace.clone();
+    let other = TestApp::with(move |c| c.engine.cache_namespace = ns);
+    assert_ne!(other.addr, app.addr);
+    for a in [&app, &other] {
+        let r = a.sign_in(&email, &password).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry), "Retry-After {retry}");
+        assert!(r.body.contains("Too many sign-in attempts"));
+    }
+    let audit = audit_of(&email, &app.addr).await;
+    assert!(
+        audit.iter().any(|(a, _, _)| a == "sign_in_limited"),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn attempts_per_address_are_limited() {
+    let app = TestApp::with(|c| c.auth.limits.per_address = 3);
+    for i in 0..3 {
+        let r = app
+            .sign_in(&format!("someone{i}@tests.shardscope.test"), "x-x-x-x")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let (email, password) = new_account(Role::Viewer).await;
+    let r = app.sign_in(&email, &password).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in_and_the_old_one_is_dead() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    let first = app.session(&email, &password).await;
+    // Signing in again while holding a session (or a planted id) issues a new id.
+    let form = format!("email={}&password={}", enc(&email), enc(&password));
+    let r = app.post("/login", Some(&first), &form).await;
+    let second = r.cookie().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(app.get("/", Some(&second)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/", Some(&first)).await.status,
+        StatusCode::SEE_OTHER,
+        "old id no longer works"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_deletes_the_session_and_is_audited() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    let r = app.post("/logout", Some(&cookie), "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/login?signed_out=1"));
+    // Replaying the old cookie finds nothing in the store.
+    assert_eq!(
+        app.get("/", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let audit = audit_of(&email, "-").await;
+    let actions: Vec<_> = audit.iter().map(|(a, _, _)| a.as_str()).collect();
+    assert_eq!(actions, ["sign_in", "sign_out"]);
+    let page = app.get("/login?signed_out=1", None).await;
+    assert!(page.body.contains("You are signed out."));
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_timeout() {
+    let app = TestApp::with(|c| c.auth.session_idle = Duration::from_secs(2));
+    let (email, password) = new_account(Role::Viewer).await;
+    let cookie = app.session(&email, &password).await;
+    // Activity keeps it alive past the idle timeout...
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(
+            app.get("/charts/balance.svg", Some(&cookie)).await.status,
+            StatusCode::OK
+        );
+    }
+    // ...idleness ends it.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(
+        app.get("/", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_at_the_absolute_limit_however_active() {
+    let app = TestApp::with(|c| c.auth.session_absolute = Duration::from_secs(3));
+    let (email, password) = new_account(Role::Viewer).await;
+    let cookie = app.session(&email, &password).await;
+    assert_eq!(
+        app.get("/charts/balance.svg", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(
+        app.get("/charts/balance.svg", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let r = app.get("/", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().unwrap().starts_with("/login"));
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    shardscope::auth::accounts::admin::set_disabled(&owner_pool().await, &email, true)
+        .await
+        .unwrap();
+    // Account state is cached per instance for at most 5 s.
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    assert_eq!(
+        app.get("/", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = app.sign_in(&email, &password).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("disabled"));
+}
+
+#[tokio::test]
+async fn sessions_are_shared_by_console_instances_and_survive_a_restart() {
+    let first = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    let cookie = first.session(&email, &password).await;
+    // A second console (same Redis namespace) is another instance, or this one restarted.
+    let ns = first.console.config().engine.cache_namespace.clone();
+    drop(first);
+    let second = TestApp::with(move |c| c.engine.cache_namespace = ns);
+    assert_eq!(second.get("/", Some(&cookie)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn cross_site_state_changes_are_refused() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    for origin in [Some("http://evil.example"), None] {
+        let mut b = http::Request::post("/api/audit").header("cookie", &cookie);
+        if let Some(o) = origin {
+            b = b.header("origin", o);
+        }
+        let r = app.send(b.body(axum::body::Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "origin {origin:?}");
+        assert!(r.body.contains("Cross-site request refused"));
+    }
+    // A same-site Referer is enough when a client sends no Origin.
+    let r = app
+        .send(
+            http::Request::post("/logout")
+                .header("cookie", &cookie)
+                .header("referer", "http://console.test/audit")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_page_scripts_carry_the_nonce() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Viewer).await;
+    for (path, c) in [
+        ("/", Some(&cookie)),
+        ("/login", None),
+        ("/pkg/shardscope.css", None),
+        ("/nope", None),
+    ] {
+        let r = app.get(path, c.map(|s| s.as_str())).await;
+        let csp = r.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(r.headers["referrer-policy"], "same-origin", "{path}");
+        if path == "/" {
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .unwrap()
+                .split('\'')
+                .next()
+                .unwrap();
+            let scripts = r.body.matches("<script").count();
+            assert!(scripts > 0);
+            assert_eq!(
+                r.body
+                    .matches(&format!("<script nonce=\"{nonce}\""))
+                    .count()
+                    + r.body
+                        .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                        .count(),
+                scripts,
+                "every inline script carries this response's nonce"
+            );
+            assert_eq!(r.headers["cache-control"], "no-store");
+        }
+    }
+}
+
+#[tokio::test]
+async fn audit_filters_work_and_bad_ones_say_what_to_type() {
+    let app = TestApp::new();
+    let admin = app.session_as(Role::Superadmin).await;
+    let (email, _) = new_account(Role::Viewer).await;
+    let _ = app.sign_in(&email, "wrong-password-2").await;
+    let r = app
+        .post(
+            "/api/audit",
+            Some(&admin),
+            &format!("query[action]=sign_in_failed&query[staff]={}", enc(&email)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["action"], "sign_in_failed");
+    assert_eq!(rows[0]["client_addr"], app.addr.as_str());
+
+    let r = app
+        .post("/api/audit", Some(&admin), "query[since]=last-tuesday")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("2026-11-28"), "{}", r.body);
+    let r = app.get("/audit?action=drop_table", Some(&admin)).await;
+    assert!(
+        r.body.contains("unknown action"),
+        "the page shows the reason"
+    );
+}
+
+#[tokio::test]
+async fn audit_records_reach_clickhouse() {
+    let app = TestApp::new();
+    shardscope_server::cli::start_audit_export(&app.console);
+    let (email, password) = new_account(Role::Support).await;
+    let _ = app.session(&email, &password).await;
+    let staff_id: (i64,) = sqlx::query_as("SELECT id FROM console.staff WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+    let config = common::config();
+    let ch = shardscope::clickhouse_db::connect(
+        config.clickhouse_url.as_deref().unwrap(),
+        &config.clickhouse_user,
+        config.clickhouse_password.expose(),
+        &config.clickhouse_database,
+    )
+    .await
+    .unwrap();
+    let actor = format!("staff:{}", staff_id.0);
+    let mut found = 0u64;
+    for _ in 0..50 {
+        found = ch
+            .query("SELECT count() FROM audit_events WHERE actor_id = ? AND action = 'sign_in' AND client_addr = ?")
+            .bind(&actor)
+            .bind(&app.addr)
+            .fetch_one()
+            .await
+            .unwrap();
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(found, 1, "the sign-in was shipped to ClickHouse once");
+}
