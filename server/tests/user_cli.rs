@@ -1,0 +1,106 @@
+//! `shardscope-server user ...` as an operator runs it, against the real routing DB.
+
+use std::process::Command;
+
+fn owner_url() -> String {
+    let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
+    let fleet = shardscope::fleet::Fleet::load(path.as_ref()).unwrap();
+    fleet.admin_url(fleet.routing_port, &fleet.routing_database)
+}
+
+fn user(args: &[&str], password: Option<&str>) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shardscope-server"));
+    cmd.arg("user")
+        .args(args)
+        .env("SHARDSCOPE_MIGRATE_URL", owner_url());
+    match password {
+        Some(p) => cmd.env("SHARDSCOPE_NEW_PASSWORD", p),
+        None => cmd.env_remove("SHARDSCOPE_NEW_PASSWORD"),
+    };
+    let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn add_role_disable_enable_and_list_are_audited() {
+    let email = format!("cli-{}@tests.shardscope.test", std::process::id());
+    let (ok, out) = user(
+        &["add", "--email", &email, "--role", "support"],
+        Some("cli-password-123"),
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("account_added {email} (support, active)")),
+        "{out}"
+    );
+    let (ok, out) = user(&["role", "--email", &email, "--role", "viewer"], None);
+    assert!(ok && out.contains("role_changed"), "{out}");
+    let (ok, out) = user(&["disable", "--email", &email], None);
+    assert!(ok && out.contains("(viewer, disabled)"), "{out}");
+    let (ok, out) = user(&["list"], None);
+    assert!(
+        ok && out
+            .lines()
+            .any(|l| l.contains(&email) && l.contains("disabled")),
+        "{out}"
+    );
+    let (ok, out) = user(&["enable", "--email", &email], None);
+    assert!(ok && out.contains("(viewer, active)"), "{out}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let actions: Vec<String> = rt.block_on(async {
+        let pool = shardscope::migrate::connect(&owner_url()).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT action FROM console.audit_events WHERE client_addr = 'cli' AND target LIKE $1 ORDER BY id",
+        )
+        .bind(format!("%{email}%"))
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(
+        actions,
+        [
+            "account_added",
+            "role_changed",
+            "account_disabled",
+            "account_enabled"
+        ]
+    );
+}
+
+#[test]
+fn mistakes_are_explained() {
+    let (ok, out) = user(
+        &[
+            "add",
+            "--email",
+            "x@tests.shardscope.test",
+            "--role",
+            "admin",
+        ],
+        Some("long-enough-pw"),
+    );
+    assert!(
+        !ok && out.contains("use superadmin, support or viewer"),
+        "{out}"
+    );
+    let (ok, out) = user(
+        &[
+            "add",
+            "--email",
+            "x@tests.shardscope.test",
+            "--role",
+            "viewer",
+        ],
+        None,
+    );
+    assert!(!ok && out.contains("SHARDSCOPE_NEW_PASSWORD"), "{out}");
+    let (ok, out) = user(&["frobnicate"], None);
+    assert!(!ok && out.contains("usage"), "{out}");
+}
