@@ -4,4 +4,4 @@ mod answered_banner;
 mod shard_table;
 
 pub use answered_banner::AnsweredBanner;
-pub use shard_table::{ShardGridHeader, ShardRowView, SortKey};
+pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey};

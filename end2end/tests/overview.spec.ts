@@ -1,10 +1,16 @@
 import { test, expect, Page } from '@playwright/test';
+import { signIn } from './auth';
 
 // The shards the test fleet was started with (scripts/test exports them) and the one it slowed.
 const SHARDS = (process.env.SHARDSCOPE_E2E_SHARDS || 'us-1,us-2,eu-1,org-101').split(',');
 const SLOW = process.env.SHARDSCOPE_E2E_SLOW_SHARD || 'eu-1';
 
 type Row = { id: string; y: number; patients: number };
+
+// Every fleet page is behind sign-in; the viewer is the least-privileged role that sees it.
+test.beforeEach(async ({ page }) => {
+  await signIn(page, 'viewer');
+});
 
 // Rows in the order the user sees them (visual order is CSS `order`, not DOM order).
 async function visibleRows(page: Page): Promise<Row[]> {

@@ -85,6 +85,38 @@ pub fn ShardGridHeader() -> impl IntoView {
     }
 }
 
+/// The rows' initial visual order (by shard id) as a stylesheet carrying this response's CSP
+/// nonce, so the streamed page is in order without JavaScript and without style attributes. In
+/// the browser the sort buttons then set each row's `order` through the CSSOM, which the CSP
+/// permits.
+#[component]
+pub fn GridOrder(ids: Vec<String>) -> impl IntoView {
+    let css: String = ids
+        .iter()
+        .map(|id| {
+            format!(
+                ".grid-row[data-shard=\"{}\"]{{order:{}}}",
+                css_string(id),
+                rank(id, SortKey::Shard, &ids, &[])
+            )
+        })
+        .collect();
+    view! { <style nonce=leptos::nonce::use_nonce()>{css}</style> }
+}
+
+/// Escape text for a double-quoted CSS string (hex escapes for anything unusual).
+pub fn css_string(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c.to_string()
+            } else {
+                format!("\\{:x} ", c as u32)
+            }
+        })
+        .collect()
+}
+
 #[component]
 pub fn ShardRowView(
     row: ShardRowDto,
@@ -97,10 +129,12 @@ pub fn ShardRowView(
     // reactive read happens while the page streams (under load the server was seen to render a row
     // after the page's signals were disposed, which panicked). In the browser it follows the sort
     // buttons and the rows that have arrived.
+    // The server leaves `order` to the page's nonced stylesheet ([`GridOrder`]): the CSP allows
+    // no style attributes.
     #[cfg(feature = "ssr")]
-    let order = {
-        let _ = (sort, arrived);
-        rank(&id, SortKey::Shard, &all_ids, &[]).to_string()
+    let order: Option<String> = {
+        let _ = (sort, arrived, all_ids);
+        None
     };
     #[cfg(not(feature = "ssr"))]
     let order = {
@@ -245,6 +279,12 @@ mod tests {
         sort_rows(&mut rows, SortKey::Shard);
         let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn css_strings_cannot_break_out() {
+        assert_eq!(css_string("us-1"), "us-1");
+        assert_eq!(css_string("a\"]{x}<"), "a\\22 \\5d \\7b x\\7d \\3c ");
     }
 
     #[test]

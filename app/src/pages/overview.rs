@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 use crate::api::get_fleet_shards;
-use crate::components::{AnsweredBanner, ShardGridHeader, ShardRowView, SortKey};
+use crate::components::{AnsweredBanner, GridOrder, ShardGridHeader, ShardRowView, SortKey};
 use crate::dto::{ShardRowDto, SummaryDto};
 use crate::race::PageRace;
 
@@ -95,6 +95,7 @@ pub fn OverviewPage() -> impl IntoView {
                                 <div class="overview-body">
                                     <div class="shard-grid" role="table" aria-label="Shards">
                                         <ShardGridHeader/>
+                                        <GridOrder ids=ids.clone()/>
                                         {slots
                                             .into_iter()
                                             .map(|slot| {

@@ -15,7 +15,7 @@ pub struct CspNonce(pub String);
 pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }
@@ -62,6 +62,7 @@ mod tests {
     fn policy_allows_only_nonced_inline_script_and_no_framing() {
         let p = content_security_policy("abc123", "'none'");
         assert!(p.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
+        assert!(p.contains("style-src 'self' 'nonce-abc123';"));
         assert!(!p.contains("unsafe-inline"));
         assert!(p.ends_with("frame-ancestors 'none'"));
     }
