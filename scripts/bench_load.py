@@ -8,6 +8,7 @@ Talks to PostgreSQL as the fleet's admin to read pg_stat_activity and pg_stat_st
 console's own numbers are never trusted for its own overhead.
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -54,7 +55,8 @@ def p2(fleet_file, url, duration, ttl):
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     out = subprocess.run(
-        ["wrk", "-t2", "-c200", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        ["wrk", "-t2", "-c200", f"-d{duration}s", "--timeout", "10s", "--latency",
+         "-H", f"Cookie: {COOKIE}", url],
         capture_output=True, text=True, check=True,
     ).stdout
     stop.set()
@@ -98,7 +100,8 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
     def viewer():  # someone keeps the overview open, reloading every second
         while not stop.is_set():
             try:
-                urllib.request.urlopen(url, timeout=10).read()
+                req = urllib.request.Request(url, headers={"Cookie": COOKIE})
+                urllib.request.urlopen(req, timeout=10).read()
             except OSError:
                 pass
             time.sleep(1.0)
@@ -135,6 +138,9 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
         conn_seconds["console"] <= conn_seconds["postgres_exporter"]
     print(f"  target console <= exporter on both: {'MET' if ok else 'NOT MET'}")
 
+
+# The session cookie of a signed-in viewer (scripts/bench signs in first): pages need one.
+COOKIE = os.environ.get("BENCH_COOKIE", "")
 
 if __name__ == "__main__":
     if sys.argv[1] == "p2":

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -69,10 +69,7 @@ impl ProbeCache {
         if let Some(m) = slot.as_ref() {
             return Some(m.clone());
         }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_TIMEOUT))
-            .set_response_timeout(Some(REDIS_TIMEOUT))
-            .set_number_of_retries(0);
+        let config = crate::auth::redis_handle::fast_fail(REDIS_TIMEOUT);
         match client.get_connection_manager_with_config(config).await {
             Ok(m) => {
                 *slot = Some(m.clone());

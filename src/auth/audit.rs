@@ -152,7 +152,6 @@ impl AuditLog {
     }
 
     /// Record one event. Returns its id.
-    #[tracing::instrument(skip_all, fields(action = %event.action), err)]
     pub async fn record(&self, event: &AuditEvent) -> Result<i64> {
         let id = insert(&self.pool, event).await?;
         self.shipped.notify_one();
@@ -215,6 +214,7 @@ impl AuditLog {
 }
 
 /// Insert with any pool (the console's, or the CLI's owner pool).
+#[tracing::instrument(skip_all, fields(action = %event.action), err)]
 pub async fn insert(pool: &PgPool, event: &AuditEvent) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO console.audit_events (staff_id, staff_email, role, action, target, client_addr)

@@ -55,17 +55,21 @@ impl RedisHandle {
         if let Some(m) = slot.as_ref() {
             return Ok(m.clone());
         }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(0);
         let m = client
-            .get_connection_manager_with_config(config)
+            .get_connection_manager_with_config(fast_fail(TIMEOUT))
             .await
             .map_err(store_error)?;
         *slot = Some(m.clone());
         Ok(m)
     }
+}
+
+/// A connection that gives up after `timeout` instead of retrying: a dead Redis must fail fast.
+pub(crate) fn fast_fail(timeout: Duration) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_number_of_retries(0)
 }
 
 /// Redis errors as the session-store error (kind only: messages can echo arguments).
