@@ -79,6 +79,9 @@ pub struct SessionAuth {
     pub staff_id: i64,
     /// Unix seconds of the sign-in, for the absolute expiry.
     pub signed_in_at: i64,
+    /// Unix seconds the session's idle expiry was last pushed forward.
+    #[serde(default)]
+    pub seen_at: i64,
 }
 
 impl SessionAuth {
@@ -87,6 +90,14 @@ impl SessionAuth {
 
     pub fn expired(&self, now_unix: i64, absolute: std::time::Duration) -> bool {
         now_unix.saturating_sub(self.signed_in_at) >= absolute.as_secs() as i64
+    }
+
+    /// Whether to push the idle expiry forward now. Not on every request (that would be a Redis
+    /// write per page view): at most every quarter of the idle timeout, and at least every minute,
+    /// so the idle timeout holds to within that step.
+    pub fn needs_touch(&self, now_unix: i64, idle: std::time::Duration) -> bool {
+        let step = (idle.as_secs() / 4).clamp(1, 60) as i64;
+        now_unix.saturating_sub(self.seen_at) >= step
     }
 }
 
@@ -99,9 +110,28 @@ mod tests {
         let a = SessionAuth {
             staff_id: 1,
             signed_in_at: 1_000,
+            seen_at: 1_000,
         };
         let twelve_hours = std::time::Duration::from_secs(12 * 3600);
         assert!(!a.expired(1_000 + 12 * 3600 - 1, twelve_hours));
         assert!(a.expired(1_000 + 12 * 3600, twelve_hours));
+    }
+
+    #[test]
+    fn the_idle_expiry_is_pushed_forward_in_steps() {
+        let a = SessionAuth {
+            staff_id: 1,
+            signed_in_at: 1_000,
+            seen_at: 1_000,
+        };
+        let half_hour = std::time::Duration::from_secs(1800);
+        assert!(!a.needs_touch(1_059, half_hour), "at most once a minute");
+        assert!(a.needs_touch(1_060, half_hour));
+        let two_seconds = std::time::Duration::from_secs(2);
+        assert!(!a.needs_touch(1_000, two_seconds));
+        assert!(
+            a.needs_touch(1_001, two_seconds),
+            "short timeouts step by a second"
+        );
     }
 }

@@ -61,9 +61,8 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<shardscope::auth::Redi
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
+        // Pushed forward by the identity gate as the user is active (see SessionAuth::needs_touch).
         .with_expiry(Expiry::OnInactivity(idle))
-        // Every request of a signed-in user pushes the idle expiry forward.
-        .with_always_save(true)
 }
 
 /// Hand the nonce of this request's CSP header to the renderer (hydration and streaming scripts).

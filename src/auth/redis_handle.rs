@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::probe_cache::KindStr;
 use crate::secret::Secret;
 
-const TIMEOUT: Duration = Duration::from_millis(300);
+/// A refused connection fails at once; this bounds a hung Redis. Generous, because a saturated
+/// console (measured: 200 connections on 2 cores) can take a few hundred ms to read a reply.
+const TIMEOUT: Duration = Duration::from_millis(1000);
 
 pub struct RedisHandle {
     client: Option<redis::Client>,

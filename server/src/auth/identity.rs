@@ -39,7 +39,25 @@ pub async fn resolve(state: &AppState, session: &Session) -> Principal {
         return Principal::Anonymous;
     }
     match state.console.auth().accounts.by_id(auth.staff_id).await {
-        Ok(Some(staff)) if !staff.disabled => Principal::Staff(staff),
+        Ok(Some(staff)) if !staff.disabled => {
+            let idle = state.console.config().auth.session_idle;
+            if auth.needs_touch(now, idle) {
+                let touched = SessionAuth {
+                    seen_at: now,
+                    ..auth
+                };
+                // Saving here (not only when the response leaves) turns a store failure into a
+                // clear 503 instead of an empty 500 from the session layer.
+                let saved = async {
+                    session.insert(SessionAuth::KEY, touched).await?;
+                    session.save().await
+                };
+                if saved.await.is_err() {
+                    return Principal::Unavailable(refused::STORE_DOWN.into());
+                }
+            }
+            Principal::Staff(staff)
+        }
         Ok(_) => {
             let _ = session.flush().await;
             Principal::Anonymous

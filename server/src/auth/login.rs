@@ -179,6 +179,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
                 SessionAuth {
                     staff_id: staff.id,
                     signed_in_at: unix_now(),
+                    seen_at: unix_now(),
                 },
             )
             .await?;
