@@ -176,7 +176,13 @@ impl Console {
             let this = self.clone();
             let info = shard.clone();
             tokio::spawn(async move {
-                if this.inner.cache.try_lock(&key).await {
+                // Re-check after the lock: on a saturated instance the lock can take long enough
+                // for another refresh to land first (or time out and be granted anyway).
+                let refreshed = |this: &Console| {
+                    this.latest(&info.id)
+                        .is_some_and(|l| now_ms().saturating_sub(l.measured_at_ms) < ttl)
+                };
+                if !refreshed(&this) && this.inner.cache.try_lock(&key).await && !refreshed(&this) {
                     this.probe_now(&info).await;
                 }
             });
