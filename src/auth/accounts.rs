@@ -29,6 +29,9 @@ const CACHE_TTL: Duration = Duration::from_secs(5);
 pub struct Accounts {
     pool: PgPool,
     cache: Mutex<HashMap<i64, (Instant, Option<Staff>)>>,
+    /// One lookup in flight per account: when the cache expires under load, hundreds of requests
+    /// of one user would otherwise each take a routing-DB connection (measured: pool timeouts).
+    inflight: crate::coalesce::Coalescer<i64, Result<Option<Staff>, String>>,
 }
 
 /// Lower-cased, trimmed, and plausibly an address (the CLI and the sign-in form both use this).
@@ -65,6 +68,7 @@ impl Accounts {
         Self {
             pool,
             cache: Mutex::new(HashMap::new()),
+            inflight: Default::default(),
         }
     }
 
@@ -92,15 +96,23 @@ impl Accounts {
         {
             return Ok(staff.clone());
         }
-        let row: Option<(i64, String, String, bool)> = sqlx::query_as(
-            "SELECT id, email, role, disabled_at IS NOT NULL FROM console.staff WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let staff = row
-            .map(|(id, email, role, disabled)| staff_from(id, email, role, disabled))
-            .transpose()?;
+        let pool = self.pool.clone();
+        let looked_up = self
+            .inflight
+            .run(id, move || async move {
+                let row: Option<(i64, String, String, bool)> = sqlx::query_as(
+                    "SELECT id, email, role, disabled_at IS NOT NULL FROM console.staff WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+                row.map(|(id, email, role, disabled)| staff_from(id, email, role, disabled))
+                    .transpose()
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+        let staff = looked_up.map_err(Error::RoutingUnavailable)?;
         self.lock().insert(id, (Instant::now(), staff.clone()));
         Ok(staff)
     }
