@@ -40,6 +40,40 @@ struct Inner {
     last_good: Mutex<HashMap<String, Outcome<ShardStats>>>,
     latest: Mutex<HashMap<String, Outcome<ShardStats>>>,
     probes: Mutex<HashMap<String, u64>>,
+    /// Shards with a background refresh running in this instance.
+    refreshing: Arc<Mutex<std::collections::HashSet<String>>>,
+}
+
+fn is_fresh(o: &Outcome<ShardStats>, ttl_ms: u64) -> bool {
+    now_ms().saturating_sub(o.measured_at_ms) < ttl_ms
+}
+
+/// Marks a shard as being refreshed; unmarks it when dropped (also if the task panics).
+struct RefreshGuard {
+    set: Arc<Mutex<std::collections::HashSet<String>>>,
+    id: String,
+}
+
+impl RefreshGuard {
+    fn take(set: &Arc<Mutex<std::collections::HashSet<String>>>, id: &str) -> Option<Self> {
+        let fresh_claim = set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string());
+        fresh_claim.then(|| Self {
+            set: set.clone(),
+            id: id.to_string(),
+        })
+    }
+}
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
 }
 
 impl Console {
@@ -80,6 +114,7 @@ impl Console {
                 last_good: Mutex::new(HashMap::new()),
                 latest: Mutex::new(HashMap::new()),
                 probes: Mutex::new(HashMap::new()),
+                refreshing: Default::default(),
             }),
         })
     }
@@ -141,53 +176,63 @@ impl Console {
     }
 
     /// One shard's overview statistics, stale-while-revalidate over two cache levels:
-    /// - this instance's latest result, if younger than the TTL, is returned as is (no I/O at all);
-    /// - else Redis's (shared by every console instance), likewise;
-    /// - an older result is returned at once (it carries its measurement time, so the page shows
-    ///   its age) while one background probe refreshes it: one per shard across all instances (a
-    ///   Redis lock) and within this one (the coalescer);
-    /// - with nothing cached (or the cache off), the caller waits for the coalesced probe.
+    /// - this instance's latest result is returned as is (no I/O at all); if older than the TTL
+    ///   (it carries its measurement time, so the page shows its age) one background task per shard
+    ///   refreshes it — from Redis if another instance already did, else by one probe per shard
+    ///   across all instances (a Redis lock) and within this one (the coalescer);
+    /// - with nothing in this instance, Redis's result (shared by every instance), likewise;
+    /// - with nothing cached anywhere (or the cache off), the caller waits for the coalesced probe.
     #[tracing::instrument(skip_all, fields(shard = %shard.id))]
     pub async fn shard_overview(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
         let ttl = self.inner.cache.ttl().as_millis() as u64;
         if ttl == 0 {
             return self.probe_now(shard).await;
         }
-        let fresh = |o: &Outcome<ShardStats>| now_ms().saturating_sub(o.measured_at_ms) < ttl;
-        let local = self.latest(&shard.id);
-        if let Some(l) = local.as_ref().filter(|l| fresh(l)) {
-            return l.clone();
+        // What this instance holds is answered at once, fresh or not: a viewer never waits on
+        // Redis or a shard for a shard seen recently (under load a Redis round trip can take
+        // hundreds of ms).
+        if let Some(local) = self.latest(&shard.id) {
+            if !is_fresh(&local, ttl) {
+                self.refresh_in_background(shard, ttl);
+            }
+            return local;
         }
+        // Nothing here yet: another instance may have it.
         let key = format!("overview:{}", shard.id);
-        let shared = self.inner.cache.get::<Outcome<ShardStats>>(&key).await;
-        let newest = match (local, shared) {
-            (Some(l), Some(r)) => Some(if r.measured_at_ms >= l.measured_at_ms {
-                r
-            } else {
-                l
-            }),
-            (l, r) => r.or(l),
-        };
-        let Some(hit) = newest else {
-            return self.probe_now(shard).await;
-        };
-        self.remember(&hit);
-        if !fresh(&hit) {
-            let this = self.clone();
-            let info = shard.clone();
-            tokio::spawn(async move {
-                // Re-check after the lock: on a saturated instance the lock can take long enough
-                // for another refresh to land first (or time out and be granted anyway).
-                let refreshed = |this: &Console| {
-                    this.latest(&info.id)
-                        .is_some_and(|l| now_ms().saturating_sub(l.measured_at_ms) < ttl)
-                };
-                if !refreshed(&this) && this.inner.cache.try_lock(&key).await && !refreshed(&this) {
-                    this.probe_now(&info).await;
+        match self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+            Some(hit) => {
+                self.remember(&hit);
+                if !is_fresh(&hit, ttl) {
+                    self.refresh_in_background(shard, ttl);
                 }
-            });
+                hit
+            }
+            None => self.probe_now(shard).await,
         }
-        hit
+    }
+
+    /// Bring a stale shard up to date without anyone waiting: take a newer result another instance
+    /// stored, or probe under the Redis lock (one probe per shard per TTL across instances). At
+    /// most one such task per shard runs in this instance.
+    fn refresh_in_background(&self, shard: &ShardInfo, ttl: u64) {
+        let Some(guard) = RefreshGuard::take(&self.inner.refreshing, &shard.id) else {
+            return;
+        };
+        let this = self.clone();
+        let info = shard.clone();
+        tokio::spawn(async move {
+            let _guard = guard;
+            let key = format!("overview:{}", info.id);
+            if let Some(shared) = this.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+                this.remember(&shared);
+            }
+            let refreshed =
+                |this: &Console| this.latest(&info.id).is_some_and(|l| is_fresh(&l, ttl));
+            // Re-checked after the lock: it can take long enough for another refresh to land.
+            if !refreshed(&this) && this.inner.cache.try_lock(&key).await && !refreshed(&this) {
+                this.probe_now(&info).await;
+            }
+        });
     }
 
     /// Probe a shard now (sharing a probe already in flight) and cache the result.
