@@ -82,6 +82,10 @@ pub struct SessionAuth {
     /// Unix seconds the session's idle expiry was last pushed forward.
     #[serde(default)]
     pub seen_at: i64,
+    /// Unix milliseconds of the sign-in by the database clock (compared with the account's last
+    /// password reset).
+    #[serde(default)]
+    pub signed_in_db_ms: i64,
 }
 
 impl SessionAuth {
@@ -111,6 +115,7 @@ mod tests {
             staff_id: 1,
             signed_in_at: 1_000,
             seen_at: 1_000,
+            signed_in_db_ms: 1_000_000,
         };
         let twelve_hours = std::time::Duration::from_secs(12 * 3600);
         assert!(!a.expired(1_000 + 12 * 3600 - 1, twelve_hours));
@@ -123,6 +128,7 @@ mod tests {
             staff_id: 1,
             signed_in_at: 1_000,
             seen_at: 1_000,
+            signed_in_db_ms: 1_000_000,
         };
         let half_hour = std::time::Duration::from_secs(1800);
         assert!(!a.needs_touch(1_059, half_hour), "at most once a minute");

@@ -156,6 +156,17 @@ impl Config {
                 "SHARDSCOPE_PUBLIC_ORIGIN must look like https://console.example.org, got {o:?}"
             )));
         }
+        let frame_ancestors = get("SHARDSCOPE_FRAME_ANCESTORS").unwrap_or(a.frame_ancestors);
+        if frame_ancestors.is_empty()
+            || frame_ancestors
+                .chars()
+                .any(|c| c.is_control() || matches!(c, ';' | ','))
+        {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_FRAME_ANCESTORS must be CSP sources such as 'none' or \
+                 https://portal.example.org, got {frame_ancestors:?}"
+            )));
+        }
         let auth = AuthConfig {
             session_idle: secs("SHARDSCOPE_SESSION_IDLE_SECS", a.session_idle)?,
             session_absolute: secs("SHARDSCOPE_SESSION_MAX_SECS", a.session_absolute)?,
@@ -172,7 +183,7 @@ impl Config {
                 window: secs("SHARDSCOPE_LOGIN_WINDOW_SECS", a.limits.window)?,
             },
             trust_forwarded_for: flag("SHARDSCOPE_TRUST_FORWARDED_FOR")?,
-            frame_ancestors: get("SHARDSCOPE_FRAME_ANCESTORS").unwrap_or(a.frame_ancestors),
+            frame_ancestors,
         };
         Ok(Self {
             auth,
@@ -245,6 +256,14 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("https://console.example.org"), "{e}");
+        let e = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_FRAME_ANCESTORS", "'self'; script-src *"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("SHARDSCOPE_FRAME_ANCESTORS"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,10 @@ impl Error {
         match self {
             Error::InvalidInput(_) => 400,
             Error::RoutingUnavailable(_) | Error::SessionStore(_) => 503,
+            // The database is unreachable or saturated: try again, not a bug.
+            Error::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => 503,
             _ => 500,
         }
     }
@@ -46,5 +50,6 @@ mod tests {
         assert_eq!(Error::InvalidInput("x".into()).status(), 400);
         assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
         assert_eq!(Error::Config("x".into()).status(), 500);
+        assert_eq!(Error::Database(sqlx::Error::PoolTimedOut).status(), 503);
     }
 }

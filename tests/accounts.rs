@@ -21,9 +21,10 @@ async fn the_console_role_reads_accounts_and_appends_audit_but_changes_nothing_e
     let fleet = common::fleet();
     let owner = common::admin(&fleet, fleet.routing_port, &fleet.routing_database).await;
     let email = format!("priv-{}@tests.shardscope.test", std::process::id());
-    let staff = admin::upsert(&owner, &email, Role::Viewer, "a-long-enough-password")
+    let (staff, created) = admin::upsert(&owner, &email, Role::Viewer, "a-long-enough-password")
         .await
         .unwrap();
+    assert!(created);
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM console.staff WHERE id = $1")
         .bind(staff.id)
         .fetch_one(&owner)

@@ -2,7 +2,9 @@
 //! (SHARDSCOPE_MIGRATE_URL). Every change is written to the access audit.
 //!
 //!   user add --email E --role superadmin|support|viewer   password from SHARDSCOPE_NEW_PASSWORD,
-//!                                                         else the first line of standard input
+//!                                                         else the first line of standard input;
+//!                                                         on an existing email: a reset (role,
+//!                                                         password, enabled, sessions ended)
 //!   user disable --email E | user enable --email E
 //!   user role --email E --role R
 //!   user list
@@ -27,10 +29,14 @@ pub async fn run(args: &[&str]) -> CliResult {
         ["add", "--email", email, "--role", r] | ["add", "--role", r, "--email", email] => {
             let role = role(r)?;
             let password = new_password()?;
-            (
-                admin::upsert(&pool, email, role, &password).await?,
-                AuditAction::AccountAdded,
-            )
+            let (staff, created) = admin::upsert(&pool, email, role, &password).await?;
+            // An existing email is a reset (role, password, enabled): audited as such.
+            let action = if created {
+                AuditAction::AccountAdded
+            } else {
+                AuditAction::PasswordReset
+            };
+            (staff, action)
         }
         ["disable", "--email", email] => (
             admin::set_disabled(&pool, email, true).await?,

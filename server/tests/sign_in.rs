@@ -415,3 +415,56 @@ async fn audit_records_reach_clickhouse() {
     }
     assert_eq!(found, 1, "the sign-in was shipped to ClickHouse once");
 }
+
+#[tokio::test]
+async fn guesses_sent_in_parallel_are_limited_too() {
+    let app = TestApp::new();
+    let (email, _) = new_account(Role::Viewer).await;
+    let attempts = (0..20).map(|i| {
+        let (app, email) = (&app, email.clone());
+        async move {
+            app.sign_in(&email, &format!("guess-number-{i}"))
+                .await
+                .status
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + refused, 20, "{statuses:?}");
+    assert!(
+        checked <= 5,
+        "at most 5 passwords were checked, not {checked}"
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_the_sessions_signed_in_before_it() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let before = app.session(&email, &password).await;
+    assert_eq!(app.get("/", Some(&before)).await.status, StatusCode::OK);
+    let (_, created) = shardscope::auth::accounts::admin::upsert(
+        &owner_pool().await,
+        &email,
+        Role::Support,
+        "a-brand-new-password",
+    )
+    .await
+    .unwrap();
+    assert!(!created);
+    // Account state is cached per instance for at most 5 s.
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    assert_eq!(
+        app.get("/", Some(&before)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let after = app.session(&email, "a-brand-new-password").await;
+    assert_eq!(app.get("/", Some(&after)).await.status, StatusCode::OK);
+}

@@ -21,6 +21,10 @@ pub struct Staff {
     pub email: String,
     pub role: Role,
     pub disabled: bool,
+    /// Unix milliseconds (database clock) of the last password (re)set: sessions signed in
+    /// before it are over.
+    #[serde(default)]
+    pub credentials_changed_ms: i64,
 }
 
 /// Account changes made while signed in take effect within this long on every instance.
@@ -51,7 +55,10 @@ pub fn normalise_email(raw: &str) -> Result<String> {
     }
 }
 
-fn staff_from(id: i64, email: String, role: String, disabled: bool) -> Result<Staff> {
+/// id, email, role, disabled, credentials_changed_at (unix ms).
+type StaffRow = (i64, String, String, bool, i64);
+
+fn staff_from((id, email, role, disabled, credentials_changed_ms): StaffRow) -> Result<Staff> {
     let role = role
         .parse::<Role>()
         .map_err(|e| Error::Config(format!("account {id}: {e}")))?;
@@ -60,6 +67,7 @@ fn staff_from(id: i64, email: String, role: String, disabled: bool) -> Result<St
         email,
         role,
         disabled,
+        credentials_changed_ms,
     })
 }
 
@@ -75,15 +83,16 @@ impl Accounts {
     /// The account and its password hash, for a sign-in attempt.
     #[tracing::instrument(skip_all, err)]
     pub async fn for_sign_in(&self, email: &str) -> Result<Option<(Staff, String)>> {
-        let row: Option<(i64, String, String, bool, String)> = sqlx::query_as(
-            "SELECT id, email, role, disabled_at IS NOT NULL, password_hash
+        let row: Option<(i64, String, String, bool, i64, String)> = sqlx::query_as(
+            "SELECT id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8,
+                    password_hash
                FROM console.staff WHERE email = $1",
         )
         .bind(email)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, email, role, disabled, hash)| {
-            Ok((staff_from(id, email, role, disabled)?, hash))
+        row.map(|(id, email, role, disabled, changed, hash)| {
+            Ok((staff_from((id, email, role, disabled, changed))?, hash))
         })
         .transpose()
     }
@@ -100,14 +109,15 @@ impl Accounts {
         let looked_up = self
             .inflight
             .run(id, move || async move {
-                let row: Option<(i64, String, String, bool)> = sqlx::query_as(
-                    "SELECT id, email, role, disabled_at IS NOT NULL FROM console.staff WHERE id = $1",
+                let row: Option<StaffRow> = sqlx::query_as(
+                    "SELECT id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8
+                       FROM console.staff WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&pool)
                 .await
                 .map_err(|e| e.to_string())?;
-                row.map(|(id, email, role, disabled)| staff_from(id, email, role, disabled))
+                row.map(staff_from)
                     .transpose()
                     .map_err(|e| e.to_string())
             })
@@ -118,12 +128,17 @@ impl Accounts {
     }
 
     #[tracing::instrument(skip(self), err)]
-    pub async fn stamp_sign_in(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE console.staff SET last_sign_in_at = now() WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Record a sign-in; returns its time by the database clock (unix ms), the same clock as
+    /// `credentials_changed_ms`, so console clock skew cannot keep a session alive past a reset.
+    pub async fn stamp_sign_in(&self, id: i64) -> Result<i64> {
+        let (at,): (i64,) = sqlx::query_as(
+            "UPDATE console.staff SET last_sign_in_at = now() WHERE id = $1
+             RETURNING (EXTRACT(EPOCH FROM now()) * 1000)::int8",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, Option<Staff>)>> {
@@ -135,73 +150,79 @@ impl Accounts {
 pub mod admin {
     use super::*;
 
-    /// Create an account, or (if the email exists) set its role and password and enable it.
+    /// Create an account, or (if the email exists) set its role and password, enable it, and end
+    /// its sessions. Returns the account and whether it was created.
     #[tracing::instrument(skip(pool, password), err)]
-    pub async fn upsert(pool: &PgPool, email: &str, role: Role, password: &str) -> Result<Staff> {
+    pub async fn upsert(
+        pool: &PgPool,
+        email: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<(Staff, bool)> {
         let email = normalise_email(email)?;
         password::validate_new(password)?;
         let owned = password.to_string();
         let hash = tokio::task::spawn_blocking(move || password::hash(&owned))
             .await
             .map_err(|e| Error::Config(format!("hashing task failed: {e}")))??;
-        let (id, email, role_s): (i64, String, String) = sqlx::query_as(
-            "INSERT INTO console.staff (email, role, password_hash) VALUES ($1, $2, $3)
-             ON CONFLICT (email) DO UPDATE
-                SET role = EXCLUDED.role, password_hash = EXCLUDED.password_hash,
-                    disabled_at = NULL, updated_at = now()
-             RETURNING id, email, role",
-        )
-        .bind(&email)
-        .bind(role.as_str())
-        .bind(&hash)
-        .fetch_one(pool)
-        .await?;
-        staff_from(id, email, role_s, false)
+        let (id, email, role_s, disabled, changed, created): (i64, String, String, bool, i64, bool) =
+            sqlx::query_as(
+                "INSERT INTO console.staff (email, role, password_hash) VALUES ($1, $2, $3)
+                 ON CONFLICT (email) DO UPDATE
+                    SET role = EXCLUDED.role, password_hash = EXCLUDED.password_hash,
+                        disabled_at = NULL, updated_at = now(), credentials_changed_at = now()
+                 RETURNING id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8,
+                           (xmax = 0)",
+            )
+            .bind(&email)
+            .bind(role.as_str())
+            .bind(&hash)
+            .fetch_one(pool)
+            .await?;
+        Ok((staff_from((id, email, role_s, disabled, changed))?, created))
     }
 
     /// Disable (or re-enable) an account. Its sessions stop working within seconds.
     #[tracing::instrument(skip(pool), err)]
     pub async fn set_disabled(pool: &PgPool, email: &str, disabled: bool) -> Result<Staff> {
         let email = normalise_email(email)?;
-        let row: Option<(i64, String, String)> = sqlx::query_as(
+        let row: Option<StaffRow> = sqlx::query_as(
             "UPDATE console.staff
                 SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END,
                     updated_at = now()
-              WHERE email = $1 RETURNING id, email, role",
+              WHERE email = $1
+              RETURNING id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8",
         )
         .bind(&email)
         .bind(disabled)
         .fetch_optional(pool)
         .await?;
-        let (id, email, role) = row.ok_or_else(|| no_account(&email))?;
-        staff_from(id, email, role, disabled)
+        staff_from(row.ok_or_else(|| no_account(&email))?)
     }
 
     #[tracing::instrument(skip(pool), err)]
     pub async fn set_role(pool: &PgPool, email: &str, role: Role) -> Result<Staff> {
         let email = normalise_email(email)?;
-        let row: Option<(i64, String, String, bool)> = sqlx::query_as(
+        let row: Option<StaffRow> = sqlx::query_as(
             "UPDATE console.staff SET role = $2, updated_at = now() WHERE email = $1
-             RETURNING id, email, role, disabled_at IS NOT NULL",
+             RETURNING id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8",
         )
         .bind(&email)
         .bind(role.as_str())
         .fetch_optional(pool)
         .await?;
-        let (id, email, role, disabled) = row.ok_or_else(|| no_account(&email))?;
-        staff_from(id, email, role, disabled)
+        staff_from(row.ok_or_else(|| no_account(&email))?)
     }
 
     #[tracing::instrument(skip(pool), err)]
     pub async fn list(pool: &PgPool) -> Result<Vec<Staff>> {
-        let rows: Vec<(i64, String, String, bool)> = sqlx::query_as(
-            "SELECT id, email, role, disabled_at IS NOT NULL FROM console.staff ORDER BY email",
+        let rows: Vec<StaffRow> = sqlx::query_as(
+            "SELECT id, email, role, disabled_at IS NOT NULL, (EXTRACT(EPOCH FROM credentials_changed_at) * 1000)::int8
+               FROM console.staff ORDER BY email",
         )
         .fetch_all(pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, email, role, disabled)| staff_from(id, email, role, disabled))
-            .collect()
+        rows.into_iter().map(staff_from).collect()
     }
 
     fn no_account(email: &str) -> Error {

@@ -25,19 +25,22 @@ pub enum AuditAction {
     SignInLimited,
     ViewTenant,
     AccountAdded,
+    /// `user add` on an existing account: role and password set, enabled, sessions ended.
+    PasswordReset,
     AccountDisabled,
     AccountEnabled,
     RoleChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
         AuditAction::SignInLimited,
         AuditAction::ViewTenant,
         AuditAction::AccountAdded,
+        AuditAction::PasswordReset,
         AuditAction::AccountDisabled,
         AuditAction::AccountEnabled,
         AuditAction::RoleChanged,
@@ -51,6 +54,7 @@ impl AuditAction {
             AuditAction::SignInLimited => "sign_in_limited",
             AuditAction::ViewTenant => "view_tenant",
             AuditAction::AccountAdded => "account_added",
+            AuditAction::PasswordReset => "password_reset",
             AuditAction::AccountDisabled => "account_disabled",
             AuditAction::AccountEnabled => "account_enabled",
             AuditAction::RoleChanged => "role_changed",
@@ -286,6 +290,9 @@ fn parse_time(name: &str, s: &str) -> Result<i64> {
         )
         .map_err(|_| bad())?
     };
+    if !(1970..=9999).contains(&dt.year()) {
+        return Err(bad());
+    }
     Ok((dt.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
 }
 

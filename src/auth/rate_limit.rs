@@ -32,9 +32,11 @@ impl Default for LimitConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Allowed,
-    /// Refused without checking the password; try again after this long.
+    /// Refused without checking the password; try again after this long. `first` is true for the
+    /// attempt that crossed a limit (so a flood of refusals is audited once, not once per request).
     Limited {
         retry_after: Duration,
+        first: bool,
     },
 }
 
@@ -44,21 +46,25 @@ pub struct LoginLimiter {
     config: LimitConfig,
 }
 
-/// The decision from the two counters and their remaining lifetimes (pure, unit-tested).
+/// The decision from the two counters *after* this attempt was counted, and their remaining
+/// lifetimes (pure, unit-tested). Counting first and deciding second is what makes the limit
+/// hold for attempts sent in parallel.
 pub fn decide(
     config: &LimitConfig,
     account: (u32, Option<Duration>),
     address: (u32, Option<Duration>),
 ) -> Verdict {
     let mut retry = None::<Duration>;
+    let mut first = false;
     for ((count, ttl), max) in [(account, config.per_account), (address, config.per_address)] {
-        if count >= max {
+        if count > max {
             let wait = ttl.unwrap_or(config.window).max(Duration::from_secs(1));
             retry = Some(retry.map_or(wait, |r| r.max(wait)));
+            first |= count == max + 1;
         }
     }
     match retry {
-        Some(retry_after) => Verdict::Limited { retry_after },
+        Some(retry_after) => Verdict::Limited { retry_after, first },
         None => Verdict::Allowed,
     }
 }
@@ -66,6 +72,18 @@ pub fn decide(
 pub fn account_key_part(email: &str) -> String {
     let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
     hex::encode(&digest[..16])
+}
+
+/// IPv4 addresses as they are; IPv6 by their /64 (one subscriber holds a whole /64, so counting
+/// single IPv6 addresses would give an attacker 2^64 fresh limits).
+pub fn address_key_part(addr: &str) -> String {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => addr.to_string(),
+    }
 }
 
 impl LoginLimiter {
@@ -80,45 +98,45 @@ impl LoginLimiter {
     fn keys(&self, email: &str, address: &str) -> (String, String) {
         (
             self.redis.key("login:account", &account_key_part(email)),
-            self.redis.key("login:address", address),
+            self.redis.key("login:address", &address_key_part(address)),
         )
     }
 
-    /// May this attempt go ahead? Counts the attempt against the address.
+    /// Count this attempt against the account and the address (atomically, before the password
+    /// is checked), then say whether it may go ahead. The account's count is reset by a
+    /// successful sign-in, so it counts consecutive failures plus attempts still in flight.
     #[tracing::instrument(skip_all, err)]
     pub async fn begin(&self, email: &str, address: &str) -> Result<Verdict> {
         let (acct, addr) = self.keys(email, address);
+        let window = self.config.window.as_millis().max(1) as u64;
         let mut con = self.redis.connection().await?;
-        let (acct_n, acct_ttl, addr_n, addr_ttl): (Option<u32>, i64, Option<u32>, i64) =
+        let (acct_n, _, acct_ttl, addr_n, _, addr_ttl): (u32, i64, i64, u32, i64, i64) =
             redis::pipe()
-                .get(&acct)
+                .atomic()
+                .incr(&acct, 1)
+                .cmd("PEXPIRE")
+                .arg(&acct)
+                .arg(window)
+                .arg("NX")
                 .pttl(&acct)
-                .get(&addr)
+                .incr(&addr, 1)
+                .cmd("PEXPIRE")
+                .arg(&addr)
+                .arg(window)
+                .arg("NX")
                 .pttl(&addr)
                 .query_async(&mut con)
                 .await
                 .map_err(store_error)?;
         let ttl = |ms: i64| (ms > 0).then(|| Duration::from_millis(ms as u64));
-        let verdict = decide(
+        Ok(decide(
             &self.config,
-            (acct_n.unwrap_or(0), ttl(acct_ttl)),
-            (addr_n.unwrap_or(0), ttl(addr_ttl)),
-        );
-        if verdict == Verdict::Allowed {
-            self.bump(&mut con, &addr).await?;
-        }
-        Ok(verdict)
+            (acct_n, ttl(acct_ttl)),
+            (addr_n, ttl(addr_ttl)),
+        ))
     }
 
-    /// A wrong password or unknown account: counts against the account.
-    #[tracing::instrument(skip_all, err)]
-    pub async fn failed(&self, email: &str, address: &str) -> Result<()> {
-        let (acct, _) = self.keys(email, address);
-        let mut con = self.redis.connection().await?;
-        self.bump(&mut con, &acct).await
-    }
-
-    /// A successful sign-in clears the account's failures (not the address's attempts).
+    /// A successful sign-in clears the account's count (not the address's).
     #[tracing::instrument(skip_all, err)]
     pub async fn succeeded(&self, email: &str, address: &str) -> Result<()> {
         let (acct, _) = self.keys(email, address);
@@ -126,21 +144,6 @@ impl LoginLimiter {
         let _: () = redis::cmd("DEL")
             .arg(acct)
             .query_async(&mut con)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn bump(&self, con: &mut redis::aio::ConnectionManager, key: &str) -> Result<()> {
-        let window = self.config.window.as_millis().max(1) as u64;
-        let _: (u32, i64) = redis::pipe()
-            .atomic()
-            .incr(key, 1)
-            .cmd("PEXPIRE")
-            .arg(key)
-            .arg(window)
-            .arg("NX")
-            .query_async(con)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -160,30 +163,45 @@ mod tests {
     }
 
     #[test]
-    fn under_both_limits_is_allowed() {
-        assert_eq!(decide(&cfg(), (4, None), (29, None)), Verdict::Allowed);
+    fn up_to_the_limit_is_allowed() {
+        assert_eq!(decide(&cfg(), (5, None), (30, None)), Verdict::Allowed);
     }
 
     #[test]
-    fn the_longer_wait_wins() {
+    fn the_longer_wait_wins_and_the_crossing_attempt_is_marked() {
         let v = decide(
             &cfg(),
-            (5, Some(Duration::from_secs(100))),
-            (30, Some(Duration::from_secs(400))),
+            (6, Some(Duration::from_secs(100))),
+            (31, Some(Duration::from_secs(400))),
         );
         assert_eq!(
             v,
             Verdict::Limited {
-                retry_after: Duration::from_secs(400)
+                retry_after: Duration::from_secs(400),
+                first: true
             }
         );
-        let v = decide(&cfg(), (7, Some(Duration::from_millis(10))), (0, None));
+        let v = decide(&cfg(), (8, Some(Duration::from_millis(10))), (1, None));
         assert_eq!(
             v,
             Verdict::Limited {
-                retry_after: Duration::from_secs(1)
+                retry_after: Duration::from_secs(1),
+                first: false
             }
         );
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        assert_eq!(
+            address_key_part("2001:db8:1:2:aaaa::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            address_key_part("2001:db8:1:2:ffff::9"),
+            address_key_part("2001:db8:1:2::1")
+        );
+        assert_eq!(address_key_part("203.0.113.9"), "203.0.113.9");
     }
 
     #[test]

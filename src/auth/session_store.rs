@@ -35,7 +35,9 @@ impl RedisSessionStore {
         self.redis.key("session", &hex::encode(&digest[..20]))
     }
 
-    async fn write(&self, record: &Record, only_if_new: bool) -> session_store::Result<bool> {
+    /// `SET … NX` to create, `SET … XX` to save: a save never brings back a session that sign-out,
+    /// a disabled account or expiry deleted while a request still held it.
+    async fn write(&self, record: &Record, condition: &str) -> session_store::Result<bool> {
         let expires_unix = record.expiry_date.unix_timestamp();
         let ttl = expires_unix - OffsetDateTime::now_utc().unix_timestamp();
         if ttl <= 0 {
@@ -48,10 +50,11 @@ impl RedisSessionStore {
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let mut con = self.redis.connection().await.map_err(backend)?;
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.key(&record.id)).arg(value).arg("EX").arg(ttl);
-        if only_if_new {
-            cmd.arg("NX");
-        }
+        cmd.arg(self.key(&record.id))
+            .arg(value)
+            .arg("EX")
+            .arg(ttl)
+            .arg(condition);
         let set: Option<String> = cmd.query_async(&mut con).await.map_err(redis_backend)?;
         Ok(set.is_some())
     }
@@ -71,7 +74,7 @@ impl SessionStore for RedisSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A fresh random 128-bit id until one is unused (a collision is astronomically rare).
         for _ in 0..8 {
-            if self.write(record, true).await? {
+            if self.write(record, "NX").await? {
                 return Ok(());
             }
             record.id = Id::default();
@@ -83,7 +86,7 @@ impl SessionStore for RedisSessionStore {
 
     #[tracing::instrument(name = "session_save", skip_all, err)]
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.write(record, false).await.map(|_| ())
+        self.write(record, "XX").await.map(|_| ())
     }
 
     #[tracing::instrument(name = "session_load", skip_all, err)]

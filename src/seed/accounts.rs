@@ -22,7 +22,8 @@ pub fn demo_password() -> String {
         .unwrap_or_else(|| DEFAULT_DEMO_PASSWORD.to_string())
 }
 
-/// Create (or reset to the demo password and role) the three demo accounts.
+/// Create (or reset to the demo password and role) the three demo accounts. A reset ends their
+/// sessions, like any password reset.
 #[tracing::instrument(skip_all, err)]
 pub async fn seed_demo_accounts(routing: &PgPool) -> Result<()> {
     let password = demo_password();

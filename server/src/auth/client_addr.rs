@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use http::HeaderMap;
 
-/// The peer's IP, or (only when the console sits behind a proxy that sets it, and is configured
-/// to trust it) the first address of X-Forwarded-For.
+/// The peer's IP, or (only when the console sits behind a proxy, and is configured to trust it)
+/// the last address of X-Forwarded-For: the one that proxy appended. Earlier entries are whatever
+/// the client chose to send.
 pub fn client_addr(
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
@@ -16,7 +17,7 @@ pub fn client_addr(
         && let Some(first) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .and_then(|v| v.parse::<std::net::IpAddr>().ok())
     {
@@ -33,7 +34,8 @@ mod tests {
     #[test]
     fn forwarded_for_only_when_trusted_and_well_formed() {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        // The client sent "1.2.3.4"; the proxy appended the address it saw.
+        h.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9".parse().unwrap());
         let peer = ConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap());
         assert_eq!(client_addr(&h, Some(&peer), false), "127.0.0.1");
         assert_eq!(client_addr(&h, Some(&peer), true), "203.0.113.9");

@@ -39,7 +39,10 @@ pub async fn resolve(state: &AppState, session: &Session) -> Principal {
         return Principal::Anonymous;
     }
     match state.console.auth().accounts.by_id(auth.staff_id).await {
-        Ok(Some(staff)) if !staff.disabled => {
+        // Disabled, removed, or its password was (re)set after this session signed in.
+        Ok(Some(staff))
+            if !staff.disabled && auth.signed_in_db_ms >= staff.credentials_changed_ms =>
+        {
             let idle = state.console.config().auth.session_idle;
             if auth.needs_touch(now, idle) {
                 let touched = SessionAuth {

@@ -108,8 +108,17 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
                 view(refused::STORE_DOWN.into()),
             );
         }
-        Ok(Verdict::Limited { retry_after }) => {
-            audit(&state, None, AuditAction::SignInLimited, "account", &addr).await;
+        Ok(Verdict::Limited { retry_after, first }) => {
+            // Audited once per crossing, naming the account if there is one (a flood of refused
+            // requests must not become a flood of audit rows).
+            if first {
+                let known = auth.accounts.for_sign_in(&email).await.ok().flatten();
+                let (who, target) = match &known {
+                    Some((s, _)) => (Some(s), "account"),
+                    None => (None, "unknown account"),
+                };
+                audit(&state, who, AuditAction::SignInLimited, target, &addr).await;
+            }
             let minutes = retry_after.as_secs().div_ceil(60);
             let mut res = page(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -137,12 +146,13 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
             );
         }
     };
-    let matches = check_password(
-        &state,
-        form.password,
-        account.as_ref().map(|(_, h)| h.clone()),
-    )
-    .await;
+    let stored = account.as_ref().map(|(_, h)| h.clone());
+    let Some(matches) = check_password(&state, form.password, stored).await else {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            view("The console is busy checking other sign-ins. Try again in a few seconds.".into()),
+        );
+    };
     let staff = match (account, matches) {
         (Some((staff, _)), true) if !staff.disabled => staff,
         (Some((staff, _)), true) => {
@@ -160,7 +170,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
             );
         }
         (known, _) => {
-            let _ = auth.limiter.failed(&email, &addr).await;
+            // Already counted against the account and the address by `begin`.
             let (who, target) = match &known {
                 Some((s, _)) => (Some(s), "account"),
                 None => (None, "unknown account"),
@@ -170,6 +180,16 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         }
     };
 
+    let signed_in_db_ms = match auth.accounts.stamp_sign_in(staff.id).await {
+        Ok(ms) => ms,
+        Err(e) => {
+            tracing::warn!(error = %e, "account database unavailable at sign-in");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                view(super::identity::ACCOUNTS_DOWN.into()),
+            );
+        }
+    };
     // A fresh session id at every sign-in (no fixation), then the one thing a session holds.
     let stored = async {
         session.cycle_id().await?;
@@ -180,6 +200,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
                     staff_id: staff.id,
                     signed_in_at: unix_now(),
                     seen_at: unix_now(),
+                    signed_in_db_ms,
                 },
             )
             .await?;
@@ -210,7 +231,6 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         );
     }
     let _ = auth.limiter.succeeded(&email, &addr).await;
-    let _ = auth.accounts.stamp_sign_in(staff.id).await;
     tracing::info!(staff_id = staff.id, role = %staff.role, "signed in");
     Redirect::to(&next).into_response()
 }
@@ -256,10 +276,15 @@ fn bad_form(message: &str, next: String, email: String) -> Response {
     )
 }
 
-/// argon2id on a blocking thread, at most two at once. Unknown accounts cost the same.
-async fn check_password(state: &AppState, typed: String, stored: Option<String>) -> bool {
-    let permit = state.console.auth().hashing.clone().acquire_owned().await;
-    tokio::task::spawn_blocking(move || {
+/// argon2id on a blocking thread, at most two at once; unknown accounts cost the same. `None`
+/// if no slot frees up within a few seconds (a flood of sign-ins must not queue without bound).
+async fn check_password(state: &AppState, typed: String, stored: Option<String>) -> Option<bool> {
+    let slots = state.console.auth().hashing.clone();
+    let permit = tokio::time::timeout(HASH_WAIT, slots.acquire_owned())
+        .await
+        .ok()?
+        .ok()?;
+    let checked = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         match stored {
             Some(hash) => password::verify(&typed, &hash),
@@ -269,9 +294,12 @@ async fn check_password(state: &AppState, typed: String, stored: Option<String>)
             }
         }
     })
-    .await
-    .unwrap_or(false)
+    .await;
+    Some(checked.unwrap_or(false))
 }
+
+/// How long a sign-in waits for a password-hashing slot before answering 503.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Record an event; a failure is logged (sign-in success handles its own failure above).
 async fn audit(
