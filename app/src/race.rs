@@ -21,8 +21,7 @@ impl PageRace {
     pub async fn start() -> Self {
         #[cfg(feature = "ssr")]
         {
-            let allowed =
-                crate::api::guard::require(shardscope::auth::Capability::ViewFleet).is_ok();
+            let allowed = crate::api::guard::allows(shardscope::auth::Capability::ViewFleet);
             let race = match use_context::<shardscope::Console>().filter(|_| allowed) {
                 Some(console) => match console.shards().await {
                     Ok(list) => Some(shardscope::overview::OverviewRace::start(

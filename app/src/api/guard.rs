@@ -11,6 +11,14 @@ pub fn principal() -> Principal {
         .unwrap_or(Principal::Anonymous)
 }
 
+/// Whether the signed-in staff member's role allows `capability` (no side effects: for code that
+/// only decides what to render; server functions use [`require`]).
+pub fn allows(capability: Capability) -> bool {
+    principal()
+        .staff()
+        .is_some_and(|s| s.role.allows(capability))
+}
+
 /// The signed-in staff member, if their role allows `capability`; otherwise an error with the
 /// right HTTP status set on the response.
 pub fn require(capability: Capability) -> Result<Staff, ServerFnError> {

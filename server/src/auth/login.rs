@@ -100,13 +100,11 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         error: Some(error),
         notice: None,
     };
+    let unavailable = |why: &str| page(StatusCode::SERVICE_UNAVAILABLE, view(why.to_string()));
 
     match auth.limiter.begin(&email, &addr).await {
         Err(_) => {
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                view(refused::STORE_DOWN.into()),
-            );
+            return unavailable(refused::STORE_DOWN);
         }
         Ok(Verdict::Limited { retry_after, first }) => {
             // Audited once per crossing, naming the account if there is one (a flood of refused
@@ -140,17 +138,13 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "account lookup failed");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                view(super::identity::ACCOUNTS_DOWN.into()),
-            );
+            return unavailable(super::identity::ACCOUNTS_DOWN);
         }
     };
     let stored = account.as_ref().map(|(_, h)| h.clone());
     let Some(matches) = check_password(&state, form.password, stored).await else {
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            view("The console is busy checking other sign-ins. Try again in a few seconds.".into()),
+        return unavailable(
+            "The console is busy checking other sign-ins. Try again in a few seconds.",
         );
     };
     let staff = match (account, matches) {
@@ -184,10 +178,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         Ok(ms) => ms,
         Err(e) => {
             tracing::warn!(error = %e, "account database unavailable at sign-in");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                view(super::identity::ACCOUNTS_DOWN.into()),
-            );
+            return unavailable(super::identity::ACCOUNTS_DOWN);
         }
     };
     // A fresh session id at every sign-in (no fixation), then the one thing a session holds.
@@ -207,10 +198,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
         session.save().await
     };
     if stored.await.is_err() {
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            view(refused::STORE_DOWN.into()),
-        );
+        return unavailable(refused::STORE_DOWN);
     }
     // Sign-in is not complete without its audit record.
     let event = AuditEvent {
@@ -222,12 +210,8 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
     if let Err(e) = auth.audit.record(&event).await {
         tracing::error!(error = %e, "audit unavailable; sign-in refused");
         let _ = session.flush().await;
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            view(
-                "The access audit cannot be written, so sign-in is refused. Try again in a minute."
-                    .into(),
-            ),
+        return unavailable(
+            "The access audit cannot be written, so sign-in is refused. Try again in a minute.",
         );
     }
     let _ = auth.limiter.succeeded(&email, &addr).await;
