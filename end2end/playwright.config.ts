@@ -14,6 +14,8 @@ export default defineConfig({
   testDir: './tests',
   workers: 1,
   retries: 0,
+  // A stray test.only would silently skip the rest of the suite: refused on CI (scripts/test).
+  forbidOnly: !!process.env.CI,
   timeout: 60_000,
   reporter: [['list']],
   use: {

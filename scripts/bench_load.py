@@ -28,6 +28,29 @@ def admin(fleet, port):
     )
 
 
+def die(msg):
+    """A figure that cannot be taken stops the benchmark with a message, never a wrong number."""
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check_page(url):
+    """The page under load must be the signed-in overview, not a redirect to the sign-in form."""
+    req = urllib.request.Request(url, headers={"Cookie": COOKIE})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        resp = urllib.request.build_opener(NoRedirect).open(req, timeout=30)
+        body = resp.read().decode("utf-8", "replace")
+    except OSError as e:
+        die(f"{url} did not answer the signed-in viewer with the overview ({e}); is BENCH_COOKIE a live session?")
+    if resp.status != 200 or "shards answered" not in body:
+        die(f"{url} answered {resp.status} without the overview: the load would measure something else")
+
+
 def probe_calls(conn):
     row = conn.execute(
         "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s",
@@ -38,6 +61,7 @@ def probe_calls(conn):
 
 def p2(fleet_file, url, duration, ttl):
     fleet = json.load(open(fleet_file))
+    check_page(url)
     conns = {s["id"]: admin(fleet, s["primary_port"]) for s in fleet["shards"]}
     before = {sid: probe_calls(c) for sid, c in conns.items()}
     peak = {sid: 0 for sid in conns}
@@ -63,7 +87,10 @@ def p2(fleet_file, url, duration, ttl):
     t.join()
     after = {sid: probe_calls(c) for sid, c in conns.items()}
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
-    reqs = re.search(r"(\d+) requests in", out).group(1)
+    reqs = re.search(r"(\d+) requests in", out)
+    if not reqs or "50" not in lat or "99" not in lat:
+        die("wrk's output has no request count or latency percentiles:\n" + out)
+    reqs = reqs.group(1)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     probes = {sid: after[sid] - before[sid] for sid in conns}
@@ -84,7 +111,15 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
     shard = next(s for s in fleet["shards"] if s["id"] == shard_id)
     conn = admin(fleet, shard["primary_port"])
     roles = {"console": "shardscope_monitor", "postgres_exporter": "metrics_exporter"}
-    conn.execute("SELECT pg_stat_statements_reset()")
+    check_page(url)
+    try:
+        urllib.request.urlopen(exporter_url, timeout=10).read()
+    except OSError as e:
+        die(f"postgres_exporter at {exporter_url} does not answer ({e})")
+    try:
+        conn.execute("SELECT pg_stat_statements_reset()")
+    except psycopg.Error as e:
+        die(f"pg_stat_statements is not usable on {shard_id} ({e.sqlstate})")
     conn_seconds = {k: 0.0 for k in roles}
     stop = threading.Event()
 

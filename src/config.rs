@@ -77,6 +77,12 @@ pub struct EngineConfig {
     pub application_name: String,
     /// How long a probe result is shared (Redis) before a shard is probed again. Zero disables.
     pub cache_ttl: Duration,
+    /// A cached result younger than this is served at once while it is refreshed in the
+    /// background; an older one is not trusted: the request probes under the shard deadline and
+    /// falls back to it (shown as "not answering now") only if the probe fails.
+    pub stale_max: Duration,
+    /// Every request (page, server function, chart) answers or fails within this.
+    pub request_timeout: Duration,
     /// Prefix of the console's Redis keys (several fleets or environments can share one Redis).
     pub cache_namespace: String,
 }
@@ -91,6 +97,8 @@ impl Default for EngineConfig {
             concurrency: 32,
             application_name: "shardscope".to_string(),
             cache_ttl: Duration::from_millis(5000),
+            stale_max: Duration::from_millis(15_000),
+            request_timeout: Duration::from_secs(30),
             cache_namespace: "shardscope".to_string(),
         }
     }
@@ -126,6 +134,7 @@ impl Config {
             }
         };
         let d = EngineConfig::default();
+        let cache_ttl = millis("SHARDSCOPE_CACHE_TTL_MS", 5000)?;
         let engine = EngineConfig {
             shard_deadline: millis("SHARDSCOPE_SHARD_DEADLINE_MS", 2000)?,
             pool_max: number("SHARDSCOPE_SHARD_POOL_MAX", d.pool_max as u64)? as u32,
@@ -133,7 +142,14 @@ impl Config {
             pool_idle: millis("SHARDSCOPE_POOL_IDLE_MS", 60_000)?,
             concurrency: number("SHARDSCOPE_FANOUT_CONCURRENCY", d.concurrency as u64)? as usize,
             application_name: get("SHARDSCOPE_APPLICATION_NAME").unwrap_or(d.application_name),
-            cache_ttl: millis("SHARDSCOPE_CACHE_TTL_MS", 5000)?,
+            cache_ttl,
+            // Default: three TTLs (a viewer who reloads now and then never waits; after a quiet
+            // spell the first viewer waits for one probe, at most the shard deadline).
+            stale_max: millis(
+                "SHARDSCOPE_STALE_MAX_MS",
+                (cache_ttl * 3).as_millis() as u64,
+            )?,
+            request_timeout: millis("SHARDSCOPE_REQUEST_TIMEOUT_MS", 30_000)?,
             cache_namespace: get("SHARDSCOPE_CACHE_NAMESPACE").unwrap_or(d.cache_namespace),
         };
         let secs = |k: &str, default: Duration| -> Result<Duration> {
@@ -229,6 +245,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.engine.shard_deadline, Duration::from_secs(2));
         assert_eq!(c.engine.pool_max, 2);
+        assert_eq!(c.engine.stale_max, Duration::from_secs(15), "three TTLs");
+        assert_eq!(c.engine.request_timeout, Duration::from_secs(30));
         assert_eq!(c.monitor_user, "shardscope_monitor");
         assert_eq!(c.auth.session_idle, Duration::from_secs(1800));
         assert_eq!(c.auth.limits.per_account, 5);
@@ -264,6 +282,21 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("SHARDSCOPE_FRAME_ANCESTORS"), "{e}");
+    }
+
+    #[test]
+    fn the_stale_bound_follows_the_ttl_unless_set() {
+        let base = [
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_CACHE_TTL_MS", "2000"),
+        ];
+        let c = Config::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(c.engine.stale_max, Duration::from_secs(6));
+        let mut set = base.to_vec();
+        set.push(("SHARDSCOPE_STALE_MAX_MS", "4500"));
+        let c = Config::from_lookup(lookup(&set)).unwrap();
+        assert_eq!(c.engine.stale_max, Duration::from_millis(4500));
     }
 
     #[test]

@@ -48,6 +48,30 @@ fn is_fresh(o: &Outcome<ShardStats>, ttl_ms: u64) -> bool {
     now_ms().saturating_sub(o.measured_at_ms) < ttl_ms
 }
 
+#[derive(Debug, PartialEq, Eq)]
+enum Freshness {
+    /// Younger than the TTL: served as is.
+    Fresh,
+    /// Past the TTL, within the stale bound: served at once, refreshed in the background.
+    Stale,
+    /// Past the stale bound: probed before anything is shown.
+    TooOld,
+}
+
+fn freshness<T>(o: &Outcome<T>, ttl_ms: u64, bound_ms: u64) -> Freshness {
+    freshness_at(now_ms().saturating_sub(o.measured_at_ms), ttl_ms, bound_ms)
+}
+
+fn freshness_at(age_ms: u64, ttl_ms: u64, bound_ms: u64) -> Freshness {
+    if age_ms < ttl_ms {
+        Freshness::Fresh
+    } else if age_ms < bound_ms {
+        Freshness::Stale
+    } else {
+        Freshness::TooOld
+    }
+}
+
 /// Marks a shard as being refreshed; unmarks it when dropped (also if the task panics).
 struct RefreshGuard {
     set: Arc<Mutex<std::collections::HashSet<String>>>,
@@ -132,6 +156,11 @@ impl Console {
         &self.inner.auth
     }
 
+    /// The shared probe cache (Redis), e.g. to see whether its breaker is open.
+    pub fn probe_cache(&self) -> &ProbeCache {
+        &self.inner.cache
+    }
+
     pub fn routing(&self) -> &PgPool {
         &self.inner.routing
     }
@@ -175,12 +204,16 @@ impl Console {
         *self.inner.shards.write().await = None;
     }
 
-    /// One shard's overview statistics, stale-while-revalidate over two cache levels:
-    /// - this instance's latest result is returned as is (no I/O at all); if older than the TTL
-    ///   (it carries its measurement time, so the page shows its age) one background task per shard
+    /// One shard's overview statistics, stale-while-revalidate over two cache levels, within a
+    /// bound:
+    /// - a result younger than the TTL (this instance's, else Redis's) is returned as is;
+    /// - one older than the TTL but younger than `stale_max` is returned at once (it carries its
+    ///   measurement time, so the page shows its age) while one background task per shard
     ///   refreshes it — from Redis if another instance already did, else by one probe per shard
     ///   across all instances (a Redis lock) and within this one (the coalescer);
-    /// - with nothing in this instance, Redis's result (shared by every instance), likewise;
+    /// - one older than `stale_max` is not trusted: after a quiet spell the shard may have
+    ///   stopped (or recovered), so the caller waits for a probe under the shard deadline. If it
+    ///   fails, the failure is the answer and the old values are shown as the last good ones;
     /// - with nothing cached anywhere (or the cache off), the caller waits for the coalesced probe.
     #[tracing::instrument(skip_all, fields(shard = %shard.id))]
     pub async fn shard_overview(&self, shard: &ShardInfo) -> Outcome<ShardStats> {
@@ -188,27 +221,40 @@ impl Console {
         if ttl == 0 {
             return self.probe_now(shard).await;
         }
-        // What this instance holds is answered at once, fresh or not: a viewer never waits on
-        // Redis or a shard for a shard seen recently (under load a Redis round trip can take
-        // hundreds of ms).
+        let bound = self.stale_bound_ms();
+        // What this instance holds is answered without I/O while it is within the bound: a
+        // viewer never waits on Redis or a shard for a shard seen recently (under load a Redis
+        // round trip can take hundreds of ms).
         if let Some(local) = self.latest(&shard.id) {
-            if !is_fresh(&local, ttl) {
-                self.refresh_in_background(shard, ttl);
-            }
-            return local;
-        }
-        // Nothing here yet: another instance may have it.
-        let key = format!("overview:{}", shard.id);
-        match self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
-            Some(hit) => {
-                self.remember(&hit);
-                if !is_fresh(&hit, ttl) {
+            match freshness(&local, ttl, bound) {
+                Freshness::Fresh => return local,
+                Freshness::Stale => {
                     self.refresh_in_background(shard, ttl);
+                    return local;
                 }
-                hit
+                Freshness::TooOld => {}
             }
-            None => self.probe_now(shard).await,
         }
+        // Nothing usable here: another instance may have a newer result.
+        let key = format!("overview:{}", shard.id);
+        if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+            self.remember(&hit);
+            match freshness(&hit, ttl, bound) {
+                Freshness::Fresh => return hit,
+                Freshness::Stale => {
+                    self.refresh_in_background(shard, ttl);
+                    return hit;
+                }
+                Freshness::TooOld => {}
+            }
+        }
+        self.probe_now(shard).await
+    }
+
+    /// Age past which a cached result is not served without probing first.
+    pub fn stale_bound_ms(&self) -> u64 {
+        let engine = self.inner.pools.engine();
+        engine.stale_max.max(engine.cache_ttl).as_millis() as u64
     }
 
     /// Bring a stale shard up to date without anyone waiting: take a newer result another instance
@@ -306,5 +352,20 @@ impl Console {
     pub fn probe_count(&self, shard_id: &str) -> u64 {
         let map = self.inner.probes.lock().unwrap_or_else(|p| p.into_inner());
         map.get(shard_id).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Freshness, freshness_at};
+
+    #[test]
+    fn a_value_past_the_bound_is_never_served_without_a_probe() {
+        assert_eq!(freshness_at(0, 5_000, 15_000), Freshness::Fresh);
+        assert_eq!(freshness_at(4_999, 5_000, 15_000), Freshness::Fresh);
+        assert_eq!(freshness_at(5_000, 5_000, 15_000), Freshness::Stale);
+        assert_eq!(freshness_at(14_999, 5_000, 15_000), Freshness::Stale);
+        assert_eq!(freshness_at(15_000, 5_000, 15_000), Freshness::TooOld);
+        assert_eq!(freshness_at(333_000, 5_000, 15_000), Freshness::TooOld);
     }
 }

@@ -53,6 +53,11 @@ impl ProbeCache {
         self.ttl
     }
 
+    /// Whether the breaker is open: Redis failed or hung recently and is skipped for now.
+    pub fn bypassed(&self) -> bool {
+        self.tripped()
+    }
+
     fn tripped(&self) -> bool {
         let guard = self.skip_until.lock().unwrap_or_else(|p| p.into_inner());
         guard.is_some_and(|until| Instant::now() < until)

@@ -59,11 +59,13 @@ async fn console_connections_are_tagged_read_only_and_not_superuser() {
     let endpoint =
         shardscope::endpoint::Endpoint::parse(&fleet.platform_url(shard.primary_port)).unwrap();
     let pool = console.pools().get(&endpoint);
-    let row: (String, String, String, bool, String) = sqlx::query_as(
+    let row: (String, String, String, bool, String, String, String) = sqlx::query_as(
         "SELECT current_user::text, current_setting('application_name'),
                 current_setting('default_transaction_read_only'),
                 (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
-                current_setting('statement_timeout')",
+                current_setting('statement_timeout'),
+                current_setting('idle_in_transaction_session_timeout'),
+                current_setting('lock_timeout')",
     )
     .fetch_one(&pool)
     .await
@@ -73,14 +75,70 @@ async fn console_connections_are_tagged_read_only_and_not_superuser() {
     assert_eq!(row.2, "on");
     assert!(!row.3, "the monitoring role must not be a superuser");
     assert_eq!(row.4, "1500ms");
+    // Twice the shard deadline (2 s by default).
+    assert_eq!(row.5, "4s", "idle_in_transaction_session_timeout");
+    assert_eq!(row.6, "500ms", "lock_timeout");
     let write = sqlx::query("CREATE TEMP TABLE t (x int)")
         .execute(&pool)
         .await;
-    assert!(write.is_err(), "console connections are read-only");
+    assert_eq!(
+        sqlstate(write.map(|_| ())),
+        "25006",
+        "read_only_sql_transaction: console connections are read-only"
+    );
     let rows = sqlx::query("SELECT * FROM patients LIMIT 1")
         .fetch_all(&pool)
         .await;
-    assert!(rows.is_err(), "the monitoring role cannot read tenant rows");
+    assert_eq!(
+        sqlstate(rows.map(|_| ())),
+        "42501",
+        "insufficient_privilege: the monitoring role cannot read tenant rows"
+    );
+}
+
+/// The SQLSTATE of a failed statement (fails the test if it succeeded or failed otherwise).
+fn sqlstate(r: Result<(), sqlx::Error>) -> String {
+    match r {
+        Ok(()) => panic!("expected the statement to be refused"),
+        Err(sqlx::Error::Database(db)) => db.code().map(|c| c.to_string()).unwrap_or_default(),
+        Err(other) => panic!("expected a database error, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn idle_console_connections_are_closed_after_the_idle_time() {
+    let fleet = common::fleet();
+    let app_name = format!("shardscope-idletest-{}", std::process::id());
+    let console = common::console_with(|c| {
+        c.engine.application_name = app_name.clone();
+        c.engine.pool_idle = std::time::Duration::from_secs(1);
+        c.engine.cache_ttl = std::time::Duration::ZERO;
+    });
+    fleet_overview(&console).await.expect("overview");
+    let shard = &fleet.shards[0];
+    let admin = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(&app_name)
+        .fetch_one(&admin)
+        .await
+        .unwrap()
+    };
+    assert!(count().await >= 1, "the probe left an idle connection");
+    let started = std::time::Instant::now();
+    let mut n = count().await;
+    while n > 0 && started.elapsed() < std::time::Duration::from_secs(15) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        n = count().await;
+    }
+    assert_eq!(
+        n,
+        0,
+        "idle console connections still open {:?} after a 1 s idle time",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

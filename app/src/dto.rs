@@ -43,10 +43,17 @@ impl OverviewDto {
                 .shards
                 .iter()
                 .filter_map(|s| {
-                    s.status
-                        .as_ref()
-                        .err()
-                        .map(|f| (s.id.clone(), f.message.clone()))
+                    s.status.as_ref().err().map(|f| {
+                        let why = match &s.last_good {
+                            Some(lg) => format!(
+                                "not answering now ({}); showing values from {} s ago",
+                                f.message,
+                                lg.age_ms / 1000
+                            ),
+                            None => f.message.clone(),
+                        };
+                        (s.id.clone(), why)
+                    })
                 })
                 .collect(),
             balance_ratio: self.balance_ratio,

@@ -34,9 +34,49 @@ fn p90(v: &mut [f64]) -> f64 {
     v[(v.len() * 9 / 10).min(v.len() - 1)]
 }
 
+const BENCH_HOST: &str = "bench.local";
+
+/// Sign in as the demo viewer through the router; the session cookie (`name=value`).
+async fn sign_in(router: axum::Router) -> Result<String, Box<dyn std::error::Error>> {
+    let password = shardscope::seed::demo_password();
+    let form = serde_urlencoded::to_string([
+        ("email", "viewer@shardscope.test"),
+        ("password", password.as_str()),
+        ("next", "/"),
+    ])?;
+    let resp = router
+        .oneshot(
+            Request::post("/login")
+                .header("host", BENCH_HOST)
+                .header("origin", format!("http://{BENCH_HOST}"))
+                .header("x-forwarded-for", "127.0.0.1")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form))?,
+        )
+        .await?;
+    let cookie = resp
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("shardscope"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string);
+    match (resp.status(), cookie) {
+        (http::StatusCode::SEE_OTHER, Some(c)) => Ok(c),
+        (status, _) => Err(format!(
+            "sign-in as viewer@shardscope.test answered {status} (is SHARDSCOPE_DEMO_PASSWORD the \
+             fleet's demo password?): P1 cannot be measured"
+        )
+        .into()),
+    }
+}
+
 pub async fn fanout(iterations: usize) -> CliResult {
     let mut config = shardscope::Config::from_env()?;
     config.engine.cache_ttl = Duration::ZERO;
+    // The bench's requests name their client address, as a proxy would.
+    config.auth.trust_forwarded_for = true;
     let monitor_user = config.monitor_user.clone();
     let monitor_password = config.monitor_password.clone();
     let console = shardscope::Console::new(config)?;
@@ -48,11 +88,24 @@ pub async fn fanout(iterations: usize) -> CliResult {
             .build(),
         console: console.clone(),
     });
-    let render = |router: axum::Router| async move {
+    // Pages are behind sign-in: render as the demo viewer, as a browser would.
+    let cookie = sign_in(router.clone()).await?;
+    let render = |router: axum::Router| {
+        let cookie = cookie.clone();
+        async move {
         let started = Instant::now();
         let resp = router
-            .oneshot(Request::get("/").body(Body::empty())?)
+            .oneshot(
+                Request::get("/")
+                    .header("host", BENCH_HOST)
+                    .header("x-forwarded-for", "127.0.0.1")
+                    .header("cookie", cookie)
+                    .body(Body::empty())?,
+            )
             .await?;
+        if resp.status() != http::StatusCode::OK {
+            return Err(format!("/ answered {} to the signed-in viewer", resp.status()).into());
+        }
         let body = http_body_util::BodyExt::collect(resp.into_body())
             .await?
             .to_bytes();
@@ -60,6 +113,7 @@ pub async fn fanout(iterations: usize) -> CliResult {
             started.elapsed(),
             String::from_utf8_lossy(&body).into_owned(),
         ))
+        }
     };
     // Warm the pools (connection set-up is not what P1 measures).
     for _ in 0..2 {

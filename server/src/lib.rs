@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bench;
 pub mod charts;
 pub mod cli;
+pub mod deadline;
 pub mod security;
 pub mod server_fn_errors;
 pub mod startup;

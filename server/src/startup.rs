@@ -1,7 +1,7 @@
 //! The router: Leptos pages and server functions (with the backend handle in context), sign-in,
 //! static files, and the fallback; wrapped in the session, identity, CSRF and header layers.
 //!
-//! Order on the way in: security headers (and the CSP nonce) → session cookie → CSRF check →
+//! Order on the way in: security headers (and the CSP nonce) → request deadline → session cookie → CSRF check →
 //! identity gate → handler. Static files and the 404 fallback skip the session layers, so they
 //! never touch Redis.
 
@@ -9,7 +9,9 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::LazyLock;
+
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use shardscope_app::{App, shell};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -18,14 +20,39 @@ use crate::auth::{identity, login};
 use crate::security::{csrf, headers};
 use crate::state::AppState;
 
+/// The routes axum serves besides Leptos pages and server functions, with their methods. The
+/// router below is built from these paths and the role-matrix test sweeps every method over
+/// every route, so a route added here is checked by it; add routes only through this table.
+pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
+    (BALANCE_SVG, &["GET"]),
+    (LOGIN, &["GET", "POST"]),
+    (LOGOUT, &["POST"]),
+];
+const BALANCE_SVG: &str = "/charts/balance.svg";
+const LOGIN: &str = "/login";
+const LOGOUT: &str = "/logout";
+
+/// The app's routes, generated once per process.
+///
+/// Generating them sets a process-global flag in leptos_server (`SuppressResourceLoad`): any
+/// `Resource` first polled meanwhile — on any thread, in any render — awaits `pending()` forever
+/// (leptos-rs/leptos#4773). That is the hang seen in `sign_in.rs`: a test built a router (one per
+/// `TestApp`) while another test's `/audit` render polled its resource, which then never resolved;
+/// no timer, no socket, no end. Generated once, before anything can render, no render can ever
+/// overlap it again; everything that needs the list (tests included) takes it from here.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 pub fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let console = state.console.clone();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
-        .route("/charts/balance.svg", get(crate::charts::balance))
-        .route("/login", get(login::form).post(login::sign_in))
-        .route("/logout", post(login::sign_out))
+        .route(BALANCE_SVG, get(crate::charts::balance))
+        .route(LOGIN, get(login::form).post(login::sign_in))
+        .route(LOGOUT, post(login::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -42,6 +69,7 @@ pub fn build_router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), csrf::guard))
         .route_layer(session_layer(&state))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), crate::deadline::bound))
         .layer(from_fn_with_state(state.clone(), headers::apply))
         .with_state(state)
 }

@@ -1,5 +1,7 @@
 //! Everything the console logs at TRACE level during sign-in, a page, a server function and
-//! sign-out: no password, no session id, no database credential.
+//! sign-out: no password, no session id, no database credential (the console's own, and those in
+//! `tenant_shards` URLs). One test in its own binary: the subscriber is global, so it captures
+//! every thread, including tasks the console spawns onto the runtime's workers.
 
 mod common;
 
@@ -30,7 +32,7 @@ fn url_password(url: &str) -> Option<String> {
     userinfo.split_once(':').map(|(_, p)| p.to_string())
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_session_ids_and_credentials_never_reach_the_log() {
     let captured = Captured::default();
     let sink = captured.clone();
@@ -39,7 +41,7 @@ async fn passwords_session_ids_and_credentials_never_reach_the_log() {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this binary");
 
     let app = TestApp::new();
     let (email, password) = new_account(Role::Superadmin).await;
@@ -86,6 +88,16 @@ async fn passwords_session_ids_and_credentials_never_reach_the_log() {
     if let Some(p) = url_password(config.routing_url.expose()) {
         secrets.push(("routing DB password", p));
     }
+    // The platform's own credentials, as stored in tenant_shards (the console reads the URLs).
+    let urls: Vec<String> = sqlx::query_scalar("SELECT database_primary_url FROM tenant_shards")
+        .fetch_all(&common::owner_pool().await)
+        .await
+        .unwrap();
+    let tenant_pw = urls
+        .iter()
+        .find_map(|u| url_password(u))
+        .expect("tenant_shards URLs carry the platform's password (a canary)");
+    secrets.push(("tenant_shards URL password", tenant_pw));
     for (what, secret) in secrets {
         assert!(secret.len() >= 8, "{what} is a meaningful canary");
         assert!(!log.contains(&secret), "{what} appears in the log");

@@ -91,7 +91,7 @@ async fn the_table_covers_every_route_and_server_function_that_exists() {
         .iter()
         .map(|(p, _)| p.split('?').next().unwrap().to_string())
         .collect();
-    for route in leptos_axum::generate_route_list(shardscope_app::App) {
+    for route in shardscope_server::startup::route_list() {
         assert!(
             pages.contains(route.path()),
             "page {} is missing from the role matrix",
@@ -103,6 +103,11 @@ async fn the_table_covers_every_route_and_server_function_that_exists() {
             pages.contains(*path),
             "policy lists {path}, the matrix does not"
         );
+    }
+    for (path, methods) in shardscope_server::startup::AXUM_ROUTES {
+        if methods.contains(&"GET") {
+            assert!(pages.contains(*path), "route {path} is missing from the role matrix");
+        }
     }
     let fns: BTreeSet<&str> = SERVER_FNS.iter().map(|(p, _)| *p).collect();
     let registered: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
@@ -137,4 +142,55 @@ async fn the_navigation_lists_what_the_role_may_open() {
             WHO[i]
         );
     }
+}
+
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// Every route the router serves (axum routes, Leptos pages, server functions) with the methods
+/// it answers; every other method must be refused with 405, whoever asks.
+fn every_route() -> Vec<(String, Vec<&'static str>)> {
+    let mut routes: Vec<(String, Vec<&'static str>)> = shardscope_server::startup::AXUM_ROUTES
+        .iter()
+        .map(|(p, m)| (p.to_string(), m.to_vec()))
+        .collect();
+    for r in shardscope_server::startup::route_list() {
+        routes.push((r.path().to_string(), vec!["GET"]));
+    }
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        routes.push((path.to_string(), vec!["POST"]));
+    }
+    routes
+}
+
+#[tokio::test]
+async fn every_route_answers_only_its_methods() {
+    let app = TestApp::new();
+    let admin = app.session_as(Role::Superadmin).await;
+    let mut wrong = Vec::new();
+    let routes = every_route();
+    assert!(routes.len() >= 8, "{routes:?}");
+    for (path, allowed) in &routes {
+        for method in METHODS {
+            let r = app
+                .send(
+                    http::Request::builder()
+                        .method(method)
+                        .uri(path.as_str())
+                        .header("origin", common::ORIGIN)
+                        .header("cookie", &admin)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            // HEAD is answered wherever GET is.
+            let served = allowed.contains(&method) || (method == "HEAD" && allowed.contains(&"GET"));
+            let status = r.status.as_u16();
+            let ok = if served { status != 405 && status < 500 } else { status == 405 };
+            if !ok {
+                wrong.push(format!("{method} {path}: {status} (served: {served})"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "methods answered wrongly:\n{}", wrong.join("\n"));
 }

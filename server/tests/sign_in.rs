@@ -166,6 +166,41 @@ async fn attempts_per_address_are_limited() {
     assert!(r.headers.contains_key("retry-after"));
 }
 
+/// A support team behind one office or VPN address signing in at the start of a shift: only
+/// failures count against the address, so nobody behind it can lock the team out by succeeding.
+#[tokio::test]
+async fn fifty_successful_sign_ins_from_one_address_pass_and_its_failures_are_still_limited() {
+    let app = TestApp::new();
+    let limit = app.console.config().auth.limits.per_address;
+    assert_eq!(limit, 30, "the default limit");
+    let mut team = Vec::new();
+    for _ in 0..5 {
+        team.push(new_account(Role::Support).await);
+    }
+    for i in 0..50 {
+        let (email, password) = &team[i % team.len()];
+        let r = app.sign_in(email, password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "successful sign-in #{} from one address: {}",
+            i + 1,
+            r.body
+        );
+    }
+    // Failures from the same address (different accounts, so the per-account limit is not what
+    // stops them) are counted: `limit` are checked, the next is refused without a check.
+    for i in 0..limit {
+        let r = app
+            .sign_in(&format!("nobody{i}@tests.shardscope.test"), "x-x-x-x")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "failure #{}", i + 1);
+    }
+    let r = app.sign_in("nobody-more@tests.shardscope.test", "x-x-x-x").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("from this address"), "{}", r.body);
+}
+
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in_and_the_old_one_is_dead() {
     let app = TestApp::new();

@@ -51,6 +51,12 @@ fn add_role_disable_enable_and_list_are_audited() {
     );
     let (ok, out) = user(&["enable", "--email", &email], None);
     assert!(ok && out.contains("(viewer, active)"), "{out}");
+    // `add` on an existing account resets it: a password reset, audited as one.
+    let (ok, out) = user(
+        &["add", "--email", &email, "--role", "support"],
+        Some("cli-password-456"),
+    );
+    assert!(ok && out.contains("password_reset"), "{out}");
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let actions: Vec<String> = rt.block_on(async {
@@ -69,7 +75,8 @@ fn add_role_disable_enable_and_list_are_audited() {
             "account_added",
             "role_changed",
             "account_disabled",
-            "account_enabled"
+            "account_enabled",
+            "password_reset"
         ]
     );
 }

@@ -1,5 +1,8 @@
 //! Sign-in rate limits in Redis, shared by every console instance: failed attempts per account
-//! and attempts per client address, each in a fixed window that starts at the first attempt.
+//! and failed attempts per client address, each in a fixed window that starts at the first
+//! attempt. Every attempt is counted *before* its password is checked (so guesses sent in
+//! parallel are limited too) and a successful one gives its count back, so a support team behind
+//! one office address can sign in any number of times while guesses from it stay limited.
 //! Account keys are a hash of the normalised email, so Redis never holds what was typed.
 
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use crate::error::Result;
 pub struct LimitConfig {
     /// Failed sign-ins allowed per account per window.
     pub per_account: u32,
-    /// Sign-in attempts allowed per client address per window.
+    /// Failed sign-ins (plus attempts still being checked) allowed per client address per window.
     pub per_address: u32,
     pub window: Duration,
 }
@@ -86,6 +89,15 @@ pub fn address_key_part(addr: &str) -> String {
     }
 }
 
+/// KEYS[1] account counter (deleted), KEYS[2] address counter (decremented if it exists and is
+/// positive).
+const GIVE_BACK: &str = r#"
+redis.call('DEL', KEYS[1])
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+if n > 0 then redis.call('DECR', KEYS[2]) end
+return 0
+"#;
+
 impl LoginLimiter {
     pub fn new(redis: Arc<RedisHandle>, config: LimitConfig) -> Self {
         Self { redis, config }
@@ -136,13 +148,18 @@ impl LoginLimiter {
         ))
     }
 
-    /// A successful sign-in clears the account's count (not the address's).
+    /// A successful sign-in clears the account's count and gives back the attempt it added to
+    /// the address's count (only while that window lives: a decrement must never create a key
+    /// without an expiry).
     #[tracing::instrument(skip_all, err)]
     pub async fn succeeded(&self, email: &str, address: &str) -> Result<()> {
-        let (acct, _) = self.keys(email, address);
+        let (acct, addr) = self.keys(email, address);
         let mut con = self.redis.connection().await?;
-        let _: () = redis::cmd("DEL")
+        let _: () = redis::cmd("EVAL")
+            .arg(GIVE_BACK)
+            .arg(2)
             .arg(acct)
+            .arg(addr)
             .query_async(&mut con)
             .await
             .map_err(store_error)?;

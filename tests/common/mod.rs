@@ -59,38 +59,5 @@ pub fn unique_namespace(tag: &str) -> String {
     )
 }
 
-/// scripts/delay_proxy.py in front of a port; killed (by PID) on drop.
-pub struct DelayProxy {
-    pub port: u16,
-    child: std::process::Child,
-}
-
-impl DelayProxy {
-    pub fn start(target: u16, delay_ms: u64) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
-            .arg(root.join("scripts/delay_proxy.py"))
-            .args([port.to_string(), target.to_string(), delay_ms.to_string()])
-            .spawn()
-            .expect("delay proxy starts");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { port, child };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("delay proxy did not listen on {port}");
-    }
-}
-
-impl Drop for DelayProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub mod proxy;
+pub use proxy::DelayProxy;

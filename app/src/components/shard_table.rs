@@ -151,9 +151,9 @@ pub fn ShardRowView(
             // Failed now, answered before: show that answer, marked stale with its age.
             Some(lg) => view! {
                 <span class="failure stale wide" data-kind=f.kind.clone()>
-                    {format!("did not answer: {}", f.message)}
+                    {format!("not answering now: {}", f.message)}
                     <br/>
-                    {format!("last good values, {} s old:", lg.age_ms / 1000)}
+                    {format!("showing values from {} s ago:", lg.age_ms / 1000)}
                 </span>
                 {stat_cells(&lg.stats)}
             }

@@ -3,6 +3,9 @@
 //! own client address, so tests running in parallel never share sessions or rate limits.
 #![allow(dead_code)]
 
+#[path = "../../../tests/common/proxy.rs"]
+pub mod proxy;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::body::Body;
@@ -17,6 +20,8 @@ use tower::ServiceExt;
 
 pub const HOST: &str = "console.test";
 pub const ORIGIN: &str = "http://console.test";
+/// No single request in a test may take longer (the console's own deadline is shorter).
+pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 static N: AtomicU32 = AtomicU32::new(0);
 
@@ -90,19 +95,31 @@ impl TestApp {
         }
     }
 
+    /// Send one request through the router and read the whole response. A request that takes
+    /// longer than [`REQUEST_LIMIT`] fails the test naming it (never a silent hang).
     pub async fn send(&self, mut req: Request<Body>) -> Resp {
         let h = req.headers_mut();
         h.entry("host").or_insert(HOST.parse().unwrap());
         h.entry("x-forwarded-for")
             .or_insert(self.addr.parse().unwrap());
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+        let what = format!("{} {}", req.method(), req.uri());
+        let exchange = async {
+            let resp = self.router.clone().oneshot(req).await.unwrap();
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = match resp.into_body().collect().await {
+                Ok(bytes) => String::from_utf8_lossy(&bytes.to_bytes()).into_owned(),
+                Err(e) => format!("<body cut off: {e}>"),
+            };
+            Resp {
+                status,
+                headers,
+                body,
+            }
+        };
+        match tokio::time::timeout(REQUEST_LIMIT, exchange).await {
+            Ok(r) => r,
+            Err(_) => panic!("{what} did not complete within {REQUEST_LIMIT:?}"),
         }
     }
 
@@ -188,4 +205,32 @@ pub async fn audit_of(email: &str, addr: &str) -> Vec<(String, String, String)> 
     .fetch_all(&owner_pool().await)
     .await
     .unwrap()
+}
+
+/// The fleet started by scripts/test.
+pub fn fleet() -> shardscope::fleet::Fleet {
+    let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
+    shardscope::fleet::Fleet::load(path.as_ref()).unwrap()
+}
+
+/// Run `scripts/fleet` against the same fleet (same dir, same ports).
+pub fn fleet_cmd(args: &[&str]) {
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let out = std::process::Command::new(root.join("scripts/fleet"))
+        .args(args)
+        .output()
+        .expect("scripts/fleet runs");
+    assert!(
+        out.status.success(),
+        "scripts/fleet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A connection to one database of the fleet as its administrator.
+pub async fn admin_pool(port: u16, database: &str) -> sqlx::PgPool {
+    let fleet = fleet();
+    shardscope::migrate::connect(&fleet.admin_url(port, database))
+        .await
+        .expect("admin connection")
 }

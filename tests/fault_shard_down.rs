@@ -1,6 +1,6 @@
 //! A shard whose primary is stopped is reported as failed; the others still answer.
-//! Own test binary: cargo runs test binaries one after another, so stopping a node here does not
-//! disturb other tests.
+//! A `fault_*` binary: scripts/test runs these alone, one test at a time, after every other test,
+//! so stopping a node here does not disturb other tests.
 
 mod common;
 
