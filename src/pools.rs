@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::EngineConfig;
 use crate::endpoint::Endpoint;
+use crate::fanout::{Failure, FailureKind};
 use crate::secret::Secret;
 
 #[derive(Clone)]
@@ -52,6 +53,34 @@ impl ShardPools {
             .entry(endpoint.clone())
             .or_insert_with(|| self.build(endpoint))
             .clone()
+    }
+
+    /// The pool for an endpoint, after a plain TCP connect when it has no open connection.
+    ///
+    /// sqlx retries a refused connection until the acquire deadline ("the server may be starting
+    /// up") and then reports only "pool timed out": a stopped shard would cost every viewer the
+    /// whole deadline and be reported as a timeout. One TCP handshake (no bytes sent, so
+    /// PostgreSQL logs nothing) tells "nothing listens there" at once, as what it is. Pools with
+    /// an open connection skip it.
+    #[tracing::instrument(skip(self), fields(endpoint = %endpoint))]
+    pub async fn ready(&self, endpoint: &Endpoint) -> Result<PgPool, Failure> {
+        let pool = self.get(endpoint);
+        if pool.size() > 0 {
+            return Ok(pool);
+        }
+        let connect = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port));
+        match tokio::time::timeout(self.inner.engine.shard_deadline, connect).await {
+            Ok(Ok(_)) => Ok(pool),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(Failure::new(
+                FailureKind::Refused,
+                "connection refused: the server is not accepting connections",
+            )),
+            Ok(Err(e)) => Err(Failure::from_sqlx(&sqlx::Error::Io(e))),
+            Err(_) => Err(Failure::new(
+                FailureKind::Timeout,
+                "no TCP connection within the deadline",
+            )),
+        }
     }
 
     /// How many pools exist (one per endpoint ever probed).

@@ -73,7 +73,7 @@ pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardS
         )
     })?;
     let app = pools.engine().application_name.clone();
-    let row = primary_stats(&pools.get(primary), &app).await?;
+    let row = primary_stats(&pools.ready(primary).await?, &app).await?;
     if row.in_recovery {
         return Err(Failure::new(
             FailureKind::Query,
@@ -139,14 +139,17 @@ async fn replica_status(
             result: Err(Failure::new(FailureKind::ShardUnknown, e)),
         };
     };
-    let result =
-        match tokio::time::timeout(budget, replica_lag(&pools.get(endpoint), primary_lsn)).await {
-            Ok(r) => r,
-            Err(_) => Err(Failure::new(
-                FailureKind::Timeout,
-                "replica did not answer in time",
-            )),
-        };
+    let lag = async {
+        let pool = pools.ready(endpoint).await?;
+        replica_lag(&pool, primary_lsn).await
+    };
+    let result = match tokio::time::timeout(budget, lag).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(
+            FailureKind::Timeout,
+            "replica did not answer in time",
+        )),
+    };
     ReplicaStatus {
         endpoint: endpoint.to_string(),
         result,

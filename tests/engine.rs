@@ -55,12 +55,18 @@ async fn a_slow_shard_times_out_alone_within_its_deadline() {
 #[tokio::test]
 async fn a_hundred_concurrent_requests_cause_one_probe_per_shard() {
     let fleet = common::fleet();
-    // No cache: this is coalescing alone.
-    let console = common::console_with(|c| c.engine.cache_ttl = Duration::ZERO);
+    // No cache: this is coalescing alone. A generous deadline: what is measured here is the
+    // number of probes, not their speed on a machine busy with other tests.
+    let console = common::console_with(|c| {
+        c.engine.cache_ttl = Duration::ZERO;
+        c.engine.shard_deadline = Duration::from_secs(10);
+    });
     console.shards().await.unwrap();
     let all = futures::future::join_all((0..100).map(|_| fleet_overview(&console))).await;
     for o in all {
-        assert_eq!(o.unwrap().answered, fleet.shards.len());
+        let o = o.unwrap();
+        let failed: Vec<_> = o.failed().map(|r| (&r.id, &r.outcome.result)).collect();
+        assert_eq!(o.answered, fleet.shards.len(), "{failed:?}");
     }
     for s in &fleet.shards {
         assert_eq!(

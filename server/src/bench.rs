@@ -93,26 +93,26 @@ pub async fn fanout(iterations: usize) -> CliResult {
     let render = |router: axum::Router| {
         let cookie = cookie.clone();
         async move {
-        let started = Instant::now();
-        let resp = router
-            .oneshot(
-                Request::get("/")
-                    .header("host", BENCH_HOST)
-                    .header("x-forwarded-for", "127.0.0.1")
-                    .header("cookie", cookie)
-                    .body(Body::empty())?,
-            )
-            .await?;
-        if resp.status() != http::StatusCode::OK {
-            return Err(format!("/ answered {} to the signed-in viewer", resp.status()).into());
-        }
-        let body = http_body_util::BodyExt::collect(resp.into_body())
-            .await?
-            .to_bytes();
-        Ok::<_, Box<dyn std::error::Error>>((
-            started.elapsed(),
-            String::from_utf8_lossy(&body).into_owned(),
-        ))
+            let started = Instant::now();
+            let resp = router
+                .oneshot(
+                    Request::get("/")
+                        .header("host", BENCH_HOST)
+                        .header("x-forwarded-for", "127.0.0.1")
+                        .header("cookie", cookie)
+                        .body(Body::empty())?,
+                )
+                .await?;
+            if resp.status() != http::StatusCode::OK {
+                return Err(format!("/ answered {} to the signed-in viewer", resp.status()).into());
+            }
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await?
+                .to_bytes();
+            Ok::<_, Box<dyn std::error::Error>>((
+                started.elapsed(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ))
         }
     };
     // Warm the pools (connection set-up is not what P1 measures).

@@ -21,7 +21,10 @@ impl Drop for UndoRouting {
                 .build()
                 .unwrap()
                 .block_on(async {
-                    sqlx::raw_sql(sql).execute(&owner_pool().await).await.unwrap();
+                    sqlx::raw_sql(sql)
+                        .execute(&owner_pool().await)
+                        .await
+                        .unwrap();
                 });
         })
         .join()
@@ -40,10 +43,17 @@ async fn a_sign_in_that_cannot_be_audited_is_refused() {
     let restore = UndoRouting("GRANT INSERT ON console.audit_events TO shardscope_console");
     let r = app.sign_in(&email, &password).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
-    assert!(r.body.contains("access audit cannot be written"), "{}", r.body);
+    assert!(
+        r.body.contains("access audit cannot be written"),
+        "{}",
+        r.body
+    );
     // Whatever cookie came back is not a session.
     if let Some(cookie) = r.cookie() {
-        assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get("/", Some(&cookie)).await.status,
+            StatusCode::SEE_OTHER
+        );
     }
     drop(restore);
     assert_eq!(
@@ -85,16 +95,18 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
     // Sign-ins (and their audit) go on while ClickHouse is down.
     let (email, password) = new_account(Role::Viewer).await;
     for _ in 0..3 {
-        assert_eq!(app.sign_in(&email, &password).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.sign_in(&email, &password).await.status,
+            StatusCode::SEE_OTHER
+        );
     }
     let _ = app.sign_in(&email, "wrong-password-q").await;
-    let written: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM console.audit_events WHERE client_addr = $1",
-    )
-    .bind(&app.addr)
-    .fetch_one(&owner_pool().await)
-    .await
-    .unwrap();
+    let written: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM console.audit_events WHERE client_addr = $1")
+            .bind(&app.addr)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap();
     assert_eq!(written, 4, "three sign-ins and a failure");
     // The exporter keeps trying; nothing is marked shipped while ClickHouse is away.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -109,15 +121,14 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
 
     drop(start);
     let started = Instant::now();
-    let mut last = None;
     loop {
-        match clickhouse_rows(&app.addr).await {
+        let last = match clickhouse_rows(&app.addr).await {
             Ok(n) if n as i64 == written => break,
-            other => last = Some(format!("{other:?}")),
-        }
+            other => format!("{other:?}"),
+        };
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "records did not reach ClickHouse within 30 s of its return; last: {last:?}"
+            "records did not reach ClickHouse within 30 s of its return; last: {last}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

@@ -91,7 +91,11 @@ async fn a_stopped_primary_fails_alone_with_its_reason_and_last_good_values() {
     let app = TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO);
     let viewer = app.session_as(Role::Viewer).await;
     let page = app.get("/", Some(&viewer)).await;
-    assert!(page.body.contains(&format!("{n} of {n} shards answered")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("{n} of {n} shards answered")),
+        "{}",
+        page.body
+    );
 
     fleet_cmd(&["stop-node", &v.id]);
     let _restart = undo(&["start-node", &v.id]);
@@ -99,16 +103,24 @@ async fn a_stopped_primary_fails_alone_with_its_reason_and_last_good_values() {
     let page = app.get("/", Some(&viewer)).await;
     assert_eq!(page.status, StatusCode::OK);
     let deadline = app.console.config().engine.shard_deadline;
-    assert!(started.elapsed() < deadline + Duration::from_secs(2), "{:?}", started.elapsed());
     assert!(
-        page.body.contains(&format!("{} of {n} shards answered", n - 1)),
+        started.elapsed() < deadline + Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        page.body
+            .contains(&format!("{} of {n} shards answered", n - 1)),
         "{}",
         page.body
     );
     let row = row_html(&page.body, &v.id);
     assert!(row.contains("data-kind=\"refused\""), "typed reason: {row}");
     assert!(row.contains("not answering now"), "{row}");
-    assert!(row.contains("showing values from"), "last good values with their age: {row}");
+    assert!(
+        row.contains("showing values from"),
+        "last good values with their age: {row}"
+    );
     for other in fleet().shards.iter().filter(|s| s.id != v.id) {
         assert!(
             !row_html(&page.body, &other.id).contains("data-kind="),
@@ -148,7 +160,11 @@ async fn after_a_quiet_spell_the_first_viewer_sees_the_truth() {
     let viewer_l = long.session_as(Role::Viewer).await;
     for (app, cookie) in [(&short, &viewer_s), (&long, &viewer_l)] {
         let page = app.get("/", Some(cookie)).await;
-        assert!(page.body.contains(&format!("{n} of {n} shards answered")), "{}", page.body);
+        assert!(
+            page.body.contains(&format!("{n} of {n} shards answered")),
+            "{}",
+            page.body
+        );
     }
     // Idle past the short bound (and well past the TTL).
     tokio::time::sleep(Duration::from_millis(1700)).await;
@@ -163,13 +179,21 @@ async fn after_a_quiet_spell_the_first_viewer_sees_the_truth() {
         "served without waiting: {:?}",
         started.elapsed()
     );
-    assert!(page.body.contains(&format!("{n} of {n} shards answered")), "{}", page.body);
-    assert!(row_html(&page.body, &v.id).contains("cached"), "its age is shown");
+    assert!(
+        page.body.contains(&format!("{n} of {n} shards answered")),
+        "{}",
+        page.body
+    );
+    assert!(
+        row_html(&page.body, &v.id).contains("cached"),
+        "its age is shown"
+    );
 
     // Past its bound: the first viewer waits for a probe and sees the failure.
     let page = short.get("/", Some(&viewer_s)).await;
     assert!(
-        page.body.contains(&format!("{} of {n} shards answered", n - 1)),
+        page.body
+            .contains(&format!("{} of {n} shards answered", n - 1)),
         "the first viewer after a quiet spell sees the stopped primary: {}",
         page.body
     );
@@ -209,7 +233,12 @@ async fn a_primary_slower_than_the_deadline_is_a_timeout_in_its_own_row() {
         "the slow shard costs the page its deadline, no more: {:?}",
         started.elapsed()
     );
-    assert!(page.body.contains(&format!("{} of {n} shards answered", n - 1)), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("{} of {n} shards answered", n - 1)),
+        "{}",
+        page.body
+    );
     assert!(row_html(&page.body, &v.id).contains("data-kind=\"timeout\""));
     let json = overview_json(&app.post("/api/overview", Some(&viewer), "").await);
     assert_eq!(shard_json(&json, &v.id)["status"]["Err"]["kind"], "timeout");
@@ -223,7 +252,9 @@ impl Drop for UndoSql {
     fn drop(&mut self) {
         let fleet = fleet();
         let url = fleet.admin_url(self.0, &fleet.shard_database);
-        let sql = self.1.replace("{monitor_password}", &fleet.monitor_password);
+        let sql = self
+            .1
+            .replace("{monitor_password}", &fleet.monitor_password);
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -231,7 +262,10 @@ impl Drop for UndoSql {
                 .unwrap();
             rt.block_on(async {
                 let pool = shardscope::migrate::connect(&url).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
             });
         })
         .join()
@@ -283,7 +317,10 @@ async fn a_revoked_counts_function_is_a_query_error() {
     let s = shard_json(&json, &v.id);
     assert_eq!(s["status"]["Err"]["kind"], "query", "{s}");
     assert!(
-        s["status"]["Err"]["message"].as_str().unwrap().contains("42501"),
+        s["status"]["Err"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("42501"),
         "permission denied, by its SQLSTATE: {s}"
     );
     assert_eq!(json["answered"].as_u64(), Some(total() as u64 - 1));
@@ -362,12 +399,18 @@ async fn shards_added_to_and_removed_from_the_routing_db_come_and_go_without_a_r
     })
     .await;
     assert_eq!(json["answered"].as_u64(), Some(n as u64 + 1), "{json}");
-    assert!(shard_json(&json, "zz-added")["status"]["Ok"].is_object(), "{json}");
+    assert!(
+        shard_json(&json, "zz-added")["status"]["Ok"].is_object(),
+        "{json}"
+    );
     let bad = shard_json(&json, "zz-bad-url");
     assert_eq!(bad["status"]["Err"]["kind"], "shard_unknown", "{bad}");
     let page = app.get("/", Some(&viewer)).await;
     assert!(row_html(&page.body, "zz-bad-url").contains("data-kind=\"shard_unknown\""));
-    assert!(!page.body.contains("this is not a URL"), "a bad URL is never echoed");
+    assert!(
+        !page.body.contains("this is not a URL"),
+        "a bad URL is never echoed"
+    );
 
     sqlx::query("DELETE FROM tenant_shards WHERE shard_id IN ('zz-added', 'zz-bad-url')")
         .execute(&owner)

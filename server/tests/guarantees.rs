@@ -38,11 +38,7 @@ async fn pages_are_no_store_and_unframeable_static_assets_are_cacheable() {
 async fn an_https_origin_brings_hsts_and_a_secure_host_only_cookie() {
     let app = TestApp::with(|c| c.auth.public_origin = Some("https://console.test".into()));
     let (email, password) = new_account(Role::Viewer).await;
-    let form = format!(
-        "email={}&password={}&next=%2F",
-        enc(&email),
-        enc(&password)
-    );
+    let form = format!("email={}&password={}&next=%2F", enc(&email), enc(&password));
     let r = app
         .send(
             http::Request::post("/login")
@@ -174,7 +170,10 @@ async fn a_role_change_takes_effect_on_the_next_request_after_the_account_cache(
     let app = TestApp::new();
     let (email, password) = new_account(Role::Viewer).await;
     let cookie = app.session(&email, &password).await;
-    assert_eq!(app.get("/audit", Some(&cookie)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/audit", Some(&cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
     shardscope::auth::accounts::admin::set_role(&owner_pool().await, &email, Role::Superadmin)
         .await
         .unwrap();
@@ -251,7 +250,11 @@ async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    assert_eq!(clickhouse_count(&addr).await, n as u64, "each record exactly once");
+    assert_eq!(
+        clickhouse_count(&addr).await,
+        n as u64,
+        "each record exactly once"
+    );
 }
 
 #[tokio::test]
@@ -312,8 +315,14 @@ async fn the_audit_page_orders_pages_and_filters_through_the_router() {
 
     // The page shows the same, from the URL.
     let html = app
-        .get(&format!("/audit?addr={addr}&action=sign_in_limited"), Some(&admin))
+        .get(
+            &format!("/audit?addr={addr}&action=sign_in_limited"),
+            Some(&admin),
+        )
         .await
         .body;
-    assert!(html.contains("rec-129") && !html.contains("rec-128"), "filtered by action");
+    assert!(
+        html.contains("rec-129") && !html.contains("rec-128"),
+        "filtered by action"
+    );
 }

@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 use common::TestApp;
 use common::proxy::DelayProxy;
 use http::StatusCode;
-use shardscope::secret::Secret;
 use shardscope::auth::Role;
+use shardscope::secret::Secret;
 
 fn port_of(url: &str) -> u16 {
-    url::Url::parse(url).unwrap().port().expect("a port in the URL")
+    url::Url::parse(url)
+        .unwrap()
+        .port()
+        .expect("a port in the URL")
 }
 
 fn with_port(url: &str, port: u16) -> String {
@@ -24,15 +27,30 @@ fn with_port(url: &str, port: u16) -> String {
 
 #[tokio::test]
 async fn a_hanging_redis_answers_a_clear_503_in_bounded_time_and_recovers() {
+    // A session made while Redis answered (same namespace) ...
+    let healthy = TestApp::new();
+    let namespace = healthy.console.config().engine.cache_namespace.clone();
+    let cookie = healthy.session_as(Role::Viewer).await;
+    // ... presented to a console whose Redis now hangs.
     let real = common::config().redis_url.expect("the fleet has Redis");
     let proxy = DelayProxy::hanging(port_of(real.expose()));
     let url = with_port(real.expose(), proxy.port);
-    let app = TestApp::with(|c| c.redis_url = Some(Secret::new(url.clone())));
+    let app = TestApp::with(|c| {
+        c.redis_url = Some(Secret::new(url.clone()));
+        c.engine.cache_namespace = namespace.clone();
+    });
 
     for (what, resp) in [
-        ("page", app.get("/", None).await),
-        ("sign-in", app.sign_in("viewer@shardscope.test", "whatever-it-is").await),
-        ("server function", app.post("/api/overview", None, "").await),
+        ("page", app.get("/", Some(&cookie)).await),
+        (
+            "sign-in",
+            app.sign_in("viewer@shardscope.test", "whatever-it-is")
+                .await,
+        ),
+        (
+            "server function",
+            app.post("/api/overview", Some(&cookie), "").await,
+        ),
     ] {
         assert_eq!(
             resp.status,
@@ -47,7 +65,7 @@ async fn a_hanging_redis_answers_a_clear_503_in_bounded_time_and_recovers() {
         );
     }
     let started = Instant::now();
-    let resp = app.get("/audit", None).await;
+    let resp = app.get("/audit", Some(&cookie)).await;
     assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -60,10 +78,7 @@ async fn a_hanging_redis_answers_a_clear_503_in_bounded_time_and_recovers() {
     let mut last = None;
     for _ in 0..50 {
         let r = app
-            .sign_in(
-                "viewer@shardscope.test",
-                &shardscope::seed::demo_password(),
-            )
+            .sign_in("viewer@shardscope.test", &shardscope::seed::demo_password())
             .await;
         if r.status == StatusCode::SEE_OTHER {
             let cookie = r.cookie().expect("session cookie");
@@ -99,7 +114,12 @@ async fn a_request_stuck_on_a_hanging_routing_db_is_cut_off_by_the_request_deadl
         let started = Instant::now();
         let resp = stuck.get(path, Some(&cookie)).await;
         let took = started.elapsed();
-        assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {}", resp.body);
+        assert_eq!(
+            resp.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            resp.body
+        );
         assert!(
             resp.body.contains("did not complete within 1.5 s"),
             "{path} says it timed out: {}",
@@ -116,6 +136,11 @@ async fn a_request_stuck_on_a_hanging_routing_db_is_cut_off_by_the_request_deadl
     }
     let started = Instant::now();
     let resp = stuck.post("/api/overview", Some(&cookie), "").await;
-    assert_eq!(resp.status, StatusCode::SERVICE_UNAVAILABLE, "{}", resp.body);
+    assert_eq!(
+        resp.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        resp.body
+    );
     assert!(started.elapsed() < Duration::from_secs(6));
 }

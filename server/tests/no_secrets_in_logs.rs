@@ -41,7 +41,8 @@ async fn passwords_session_ids_and_credentials_never_reach_the_log() {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this binary");
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("the only subscriber of this binary");
 
     let app = TestApp::new();
     let (email, password) = new_account(Role::Superadmin).await;

@@ -30,12 +30,16 @@ async fn building_routers_while_pages_render_never_stalls_a_render() {
         })
     };
     for i in 0..40 {
-        let render = app.get(&format!("/audit?action=sign_in&i={i}"), Some(&admin));
+        let path = format!("/audit?action=sign_in&i={i}");
+        let render = app.get(&path, Some(&admin));
         let r = tokio::time::timeout(Duration::from_secs(15), render)
             .await
             .unwrap_or_else(|_| panic!("render {i} stalled while routers were being built"));
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.body.contains("record(s), newest first"), "render {i} completed");
+        assert!(
+            r.body.contains("record(s), newest first"),
+            "render {i} completed"
+        );
     }
     stop.store(true, Ordering::SeqCst);
     builder.await.unwrap();

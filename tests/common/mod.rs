@@ -60,4 +60,5 @@ pub fn unique_namespace(tag: &str) -> String {
 }
 
 pub mod proxy;
+#[allow(unused_imports)]
 pub use proxy::DelayProxy;
