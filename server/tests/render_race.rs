@@ -19,6 +19,15 @@ async fn building_routers_while_pages_render_never_stalls_a_render() {
     let app = TestApp::new();
     let admin = app.session_as(Role::Superadmin).await;
     let stop = Arc::new(AtomicBool::new(false));
+    // Stops the builder however this test ends (a failed render must not leave it spinning:
+    // the runtime would wait for it forever).
+    struct StopOnDrop(Arc<AtomicBool>);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let _stop_guard = StopOnDrop(stop.clone());
     let built = Arc::new(AtomicU32::new(0));
     let builder = {
         let (stop, built) = (stop.clone(), built.clone());
