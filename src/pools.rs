@@ -83,6 +83,21 @@ impl ShardPools {
         }
     }
 
+    /// Forget the endpoint's pool (its connections died): the next [`ShardPools::get`] builds a
+    /// new one. The old pool closes its connections once the last user drops it.
+    pub fn reset(&self, endpoint: &Endpoint) {
+        let old = self
+            .inner
+            .pools
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(endpoint);
+        if let Some(pool) = old {
+            // Not awaited: closing waits for checked-out connections to come back.
+            drop(tokio::spawn(async move { pool.close().await }));
+        }
+    }
+
     /// How many pools exist (one per endpoint ever probed).
     pub fn len(&self) -> usize {
         self.read_pools().len()

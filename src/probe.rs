@@ -73,7 +73,11 @@ pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardS
         )
     })?;
     let app = pools.engine().application_name.clone();
-    let row = primary_stats(&pools.ready(primary).await?, &app).await?;
+    let row = with_reconnect(pools, primary, |pool| {
+        let app = app.clone();
+        async move { primary_stats(&pool, &app).await }
+    })
+    .await?;
     if row.in_recovery {
         return Err(Failure::new(
             FailureKind::Query,
@@ -103,7 +107,7 @@ pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardS
 }
 
 #[tracing::instrument(skip_all)]
-async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, Failure> {
+async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, sqlx::Error> {
     sqlx::query_as(
         "SELECT
            (SELECT count(*) FROM pg_stat_activity
@@ -123,7 +127,48 @@ async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, Failure> 
     .bind(app)
     .fetch_one(pool)
     .await
-    .map_err(|e| Failure::from_sqlx(&e))
+}
+
+/// Run `query` on the endpoint's pool. If the connection it got had died since it was opened
+/// (the server restarted or is stopping: PostgreSQL ends idle sessions with 57P01, or the socket is
+/// gone), the endpoint's pool is replaced and the query tried once more on a new connection — so a
+/// restart shows up as nothing at all, and a stop as "connection refused", never as a dead idle
+/// connection's error.
+async fn with_reconnect<T, F, Fut>(
+    pools: &ShardPools,
+    endpoint: &Endpoint,
+    query: F,
+) -> Result<T, Failure>
+where
+    F: Fn(PgPool) -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    match query(pools.ready(endpoint).await?).await {
+        Ok(v) => Ok(v),
+        Err(e) if dead_connection(&e) => {
+            tracing::debug!("dead pooled connection: reconnecting once");
+            pools.reset(endpoint);
+            query(pools.ready(endpoint).await?)
+                .await
+                .map_err(|e| Failure::from_sqlx(&e))
+        }
+        Err(e) => Err(Failure::from_sqlx(&e)),
+    }
+}
+
+/// A connection that died under the query (not an answer from a live server).
+fn dead_connection(e: &sqlx::Error) -> bool {
+    use std::io::ErrorKind as K;
+    match e {
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe
+        ),
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
 }
 
 async fn replica_status(
@@ -140,8 +185,13 @@ async fn replica_status(
         };
     };
     let lag = async {
-        let pool = pools.ready(endpoint).await?;
-        replica_lag(&pool, primary_lsn).await
+        let row = with_reconnect(
+            pools,
+            endpoint,
+            |pool| async move { replica_row(&pool).await },
+        )
+        .await?;
+        replica_lag(row, primary_lsn)
     };
     let result = match tokio::time::timeout(budget, lag).await {
         Ok(r) => r,
@@ -157,8 +207,8 @@ async fn replica_status(
 }
 
 #[tracing::instrument(skip_all)]
-async fn replica_lag(pool: &PgPool, primary_lsn: u64) -> Result<ReplicaLag, Failure> {
-    let row: ReplicaRow = sqlx::query_as(
+async fn replica_row(pool: &PgPool) -> Result<ReplicaRow, sqlx::Error> {
+    sqlx::query_as(
         "SELECT pg_is_in_recovery() AS in_recovery,
                 pg_last_wal_replay_lsn()::text AS replay_lsn,
                 EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age_s,
@@ -166,7 +216,9 @@ async fn replica_lag(pool: &PgPool, primary_lsn: u64) -> Result<ReplicaLag, Fail
     )
     .fetch_one(pool)
     .await
-    .map_err(|e| Failure::from_sqlx(&e))?;
+}
+
+fn replica_lag(row: ReplicaRow, primary_lsn: u64) -> Result<ReplicaLag, Failure> {
     if !row.in_recovery {
         return Err(Failure::new(
             FailureKind::Query,
