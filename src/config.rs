@@ -152,6 +152,21 @@ impl Config {
             request_timeout: millis("SHARDSCOPE_REQUEST_TIMEOUT_MS", 30_000)?,
             cache_namespace: get("SHARDSCOPE_CACHE_NAMESPACE").unwrap_or(d.cache_namespace),
         };
+        if engine.request_timeout <= engine.shard_deadline {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_REQUEST_TIMEOUT_MS ({} ms) must be longer than SHARDSCOPE_SHARD_DEADLINE_MS \
+                 ({} ms): a slow shard must fail in its own row, not take the whole page with it",
+                engine.request_timeout.as_millis(),
+                engine.shard_deadline.as_millis()
+            )));
+        }
+        if engine.stale_max < engine.cache_ttl {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_STALE_MAX_MS ({} ms) must be at least SHARDSCOPE_CACHE_TTL_MS ({} ms)",
+                engine.stale_max.as_millis(),
+                engine.cache_ttl.as_millis()
+            )));
+        }
         let secs = |k: &str, default: Duration| -> Result<Duration> {
             Ok(Duration::from_secs(number(k, default.as_secs())?))
         };
@@ -297,6 +312,23 @@ mod tests {
         set.push(("SHARDSCOPE_STALE_MAX_MS", "4500"));
         let c = Config::from_lookup(lookup(&set)).unwrap();
         assert_eq!(c.engine.stale_max, Duration::from_millis(4500));
+        let mut below = base.to_vec();
+        below.push(("SHARDSCOPE_STALE_MAX_MS", "1000"));
+        let e = Config::from_lookup(lookup(&below)).unwrap_err().to_string();
+        assert!(e.contains("SHARDSCOPE_STALE_MAX_MS"), "{e}");
+    }
+
+    #[test]
+    fn the_request_deadline_must_outlast_the_shard_deadline() {
+        let e = Config::from_lookup(lookup(&[
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+            ("SHARDSCOPE_SHARD_DEADLINE_MS", "5000"),
+            ("SHARDSCOPE_REQUEST_TIMEOUT_MS", "5000"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("SHARDSCOPE_REQUEST_TIMEOUT_MS"), "{e}");
     }
 
     #[test]

@@ -167,6 +167,8 @@ fn dead_connection(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
         }
+        // Another probe replaced this endpoint's pool meanwhile: the new one is there to use.
+        sqlx::Error::PoolClosed => true,
         _ => false,
     }
 }

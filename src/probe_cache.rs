@@ -1,5 +1,5 @@
 //! A short-lived, shared cache of probe results in Redis, so any number of viewers (on any number
-//! of console instances) cause at most one probe per shard per TTL.
+//! of console instances) cause at most one probe per shard per TTL while the shard is being viewed.
 //!
 //! Probe results hold statistics only (counts, sizes, lag), never PHI. If Redis is down the cache
 //! steps aside: lookups miss at once (a breaker skips Redis for a few seconds after a failure) and
@@ -75,6 +75,11 @@ impl ProbeCache {
         let mut slot = self.manager.lock().await;
         if let Some(m) = slot.as_ref() {
             return Some(m.clone());
+        }
+        // Waiters queued behind a failed connect must not each try their own: against a Redis
+        // that hangs that would cost every shard of a page one timeout, one after another.
+        if self.tripped() {
+            return None;
         }
         let config = crate::auth::redis_handle::fast_fail(REDIS_TIMEOUT);
         match client.get_connection_manager_with_config(config).await {

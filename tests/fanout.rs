@@ -111,12 +111,12 @@ async fn idle_console_connections_are_closed_after_the_idle_time() {
     let app_name = format!("shardscope-idletest-{}", std::process::id());
     let console = common::console_with(|c| {
         c.engine.application_name = app_name.clone();
-        c.engine.pool_idle = std::time::Duration::from_secs(1);
+        c.engine.pool_idle = std::time::Duration::from_secs(3);
         c.engine.cache_ttl = std::time::Duration::ZERO;
     });
-    fleet_overview(&console).await.expect("overview");
     let shard = &fleet.shards[0];
     let admin = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
+    fleet_overview(&console).await.expect("overview");
     let count = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
@@ -136,7 +136,7 @@ async fn idle_console_connections_are_closed_after_the_idle_time() {
     assert_eq!(
         n,
         0,
-        "idle console connections still open {:?} after a 1 s idle time",
+        "idle console connections still open {:?} after a 3 s idle time",
         started.elapsed()
     );
 }

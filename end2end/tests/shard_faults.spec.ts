@@ -21,7 +21,7 @@ const IMPATIENT = `http://127.0.0.1:${BASE_PORT + 12}`;
 const TTL_MS = 1000;
 const BOUND_MS = 8000;
 
-const consoles: ChildProcess[] = [];
+const consoles: { child: ChildProcess; pidFile: string }[] = [];
 
 function fleet(...args: string[]) {
   execFileSync(path.join(ROOT, 'scripts', 'fleet'), args, { stdio: 'pipe' });
@@ -56,8 +56,24 @@ async function startConsole(url: string, name: string, env: Record<string, strin
     },
     stdio: ['ignore', log, log],
   });
-  consoles.push(child);
+  // Known to `scripts/fleet down` too (it stops every run/*.pid), should this run be interrupted.
+  const pidFile = path.join(path.dirname(logDir), 'run', `e2e-console-${name}.pid`);
+  fs.writeFileSync(pidFile, String(child.pid));
+  consoles.push({ child, pidFile });
   await waitFor(`${url}/login`);
+}
+
+async function stopConsoles() {
+  for (const { child, pidFile } of consoles.splice(0)) {
+    const running = () => child.exitCode === null && child.signalCode === null;
+    if (running()) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(6000)]);
+      if (running()) child.kill('SIGKILL');
+    }
+    fs.rmSync(pidFile, { force: true });
+  }
 }
 
 test.beforeAll(async () => {
@@ -73,8 +89,11 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  fleet('start-node', VICTIM);
-  for (const c of consoles) c.kill('SIGTERM');
+  try {
+    await stopConsoles();
+  } finally {
+    fleet('start-node', VICTIM);
+  }
 });
 
 async function banner(page: Page) {

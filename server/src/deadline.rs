@@ -3,8 +3,9 @@
 //! The per-shard deadlines bound the federated work; this bounds everything else (a Redis or
 //! routing DB that accepts connections and never answers, a bug that awaits forever). The bound
 //! covers the whole response, streamed body included: a response whose head was not ready in
-//! time is a 503 page saying so; a streamed body still open at the deadline is cut off with an
-//! error, so the client sees a failed transfer instead of a page that silently stops.
+//! time is a 503 page saying so; a streamed page body still open at the deadline is cut off with
+//! an error, so the client sees a failed transfer instead of a page that silently stops. Static
+//! assets' bodies are not cut (they download at the client's pace).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +26,11 @@ pub async fn bound(State(state): State<AppState>, req: Request, next: Next) -> R
     let limit = state.console.config().engine.request_timeout;
     let until = Instant::now() + limit;
     let path = req.uri().path().to_string();
+    // Static assets (the wasm bundle among them) stream from disk at the client's pace: a slow
+    // link must not cut a download off. Their head is still bounded.
+    let bound_body = !is_static_asset(&path);
     match tokio::time::timeout_at(until, next.run(req)).await {
+        Ok(response) if !bound_body => response,
         Ok(response) => response.map(|body| {
             Body::new(DeadlineBody {
                 inner: body,
@@ -38,6 +43,10 @@ pub async fn bound(State(state): State<AppState>, req: Request, next: Next) -> R
             timed_out(limit)
         }
     }
+}
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico"
 }
 
 fn timed_out(limit: std::time::Duration) -> Response {

@@ -21,8 +21,8 @@ use crate::security::{csrf, headers};
 use crate::state::AppState;
 
 /// The routes axum serves besides Leptos pages and server functions, with their methods. The
-/// router below is built from these paths and the role-matrix test sweeps every method over
-/// every route, so a route added here is checked by it; add routes only through this table.
+/// router below takes its paths from here and the role-matrix test sweeps every method over every
+/// route listed; a route added to the router must be listed here too, or nothing checks it.
 pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (BALANCE_SVG, &["GET"]),
     (LOGIN, &["GET", "POST"]),
