@@ -225,30 +225,39 @@ impl Console {
         // What this instance holds is answered without I/O while it is within the bound: a
         // viewer never waits on Redis or a shard for a shard seen recently (under load a Redis
         // round trip can take hundreds of ms).
-        if let Some(local) = self.latest(&shard.id) {
-            match freshness(&local, ttl, bound) {
-                Freshness::Fresh => return local,
-                Freshness::Stale => {
-                    self.refresh_in_background(shard, ttl);
-                    return local;
-                }
-                Freshness::TooOld => {}
-            }
+        if let Some(local) = self.latest(&shard.id)
+            && let Some(served) = self.serve_cached(local, shard, ttl, bound)
+        {
+            return served;
         }
         // Nothing usable here: another instance may have a newer result.
         let key = format!("overview:{}", shard.id);
         if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
             self.remember(&hit);
-            match freshness(&hit, ttl, bound) {
-                Freshness::Fresh => return hit,
-                Freshness::Stale => {
-                    self.refresh_in_background(shard, ttl);
-                    return hit;
-                }
-                Freshness::TooOld => {}
+            if let Some(served) = self.serve_cached(hit, shard, ttl, bound) {
+                return served;
             }
         }
         self.probe_now(shard).await
+    }
+
+    /// A cached result as it may be served: fresh as is, stale with a background refresh, too
+    /// old not at all (None: the caller probes).
+    fn serve_cached(
+        &self,
+        cached: Outcome<ShardStats>,
+        shard: &ShardInfo,
+        ttl: u64,
+        bound: u64,
+    ) -> Option<Outcome<ShardStats>> {
+        match freshness(&cached, ttl, bound) {
+            Freshness::Fresh => Some(cached),
+            Freshness::Stale => {
+                self.refresh_in_background(shard, ttl);
+                Some(cached)
+            }
+            Freshness::TooOld => None,
+        }
     }
 
     /// Age past which a cached result is not served without probing first.

@@ -15,20 +15,12 @@ struct UndoRouting(&'static str);
 impl Drop for UndoRouting {
     fn drop(&mut self) {
         let sql = self.0;
-        std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    sqlx::raw_sql(sql)
-                        .execute(&owner_pool().await)
-                        .await
-                        .unwrap();
-                });
-        })
-        .join()
-        .expect("routing DB restored");
+        common::block_on_own_runtime(async move {
+            sqlx::raw_sql(sql)
+                .execute(&owner_pool().await)
+                .await
+                .unwrap();
+        });
     }
 }
 
@@ -61,23 +53,6 @@ async fn a_sign_in_that_cannot_be_audited_is_refused() {
         StatusCode::SEE_OTHER,
         "with the audit writable again, the same sign-in succeeds"
     );
-}
-
-async fn clickhouse_rows(addr: &str) -> Result<u64, String> {
-    let config = common::config();
-    let ch = shardscope::clickhouse_db::connect(
-        config.clickhouse_url.as_deref().unwrap(),
-        &config.clickhouse_user,
-        config.clickhouse_password.expose(),
-        &config.clickhouse_database,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    ch.query("SELECT count() FROM audit_events WHERE client_addr = ?")
-        .bind(addr)
-        .fetch_one()
-        .await
-        .map_err(|e| e.to_string())
 }
 
 #[tokio::test]
@@ -122,7 +97,7 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
     drop(start);
     let started = Instant::now();
     loop {
-        let last = match clickhouse_rows(&app.addr).await {
+        let last = match common::clickhouse_audit_rows(&app.addr).await {
             Ok(n) if n as i64 == written => break,
             other => format!("{other:?}"),
         };
@@ -134,5 +109,8 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
     }
     // And no more than once, after further export rounds.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(clickhouse_rows(&app.addr).await.unwrap() as i64, written);
+    assert_eq!(
+        common::clickhouse_audit_rows(&app.addr).await.unwrap() as i64,
+        written
+    );
 }

@@ -255,21 +255,13 @@ impl Drop for UndoSql {
         let sql = self
             .1
             .replace("{monitor_password}", &fleet.monitor_password);
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+        common::block_on_own_runtime(async move {
+            let pool = shardscope::migrate::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
                 .unwrap();
-            rt.block_on(async {
-                let pool = shardscope::migrate::connect(&url).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-            });
-        })
-        .join()
-        .expect("undo on the shard");
+        });
     }
 }
 
@@ -332,21 +324,13 @@ struct UndoRouting(&'static str);
 impl Drop for UndoRouting {
     fn drop(&mut self) {
         let shard = self.0;
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+        common::block_on_own_runtime(async move {
+            sqlx::query("DELETE FROM tenant_shards WHERE shard_id = $1")
+                .bind(shard)
+                .execute(&common::owner_pool().await)
+                .await
                 .unwrap();
-            rt.block_on(async {
-                sqlx::query("DELETE FROM tenant_shards WHERE shard_id = $1")
-                    .bind(shard)
-                    .execute(&common::owner_pool().await)
-                    .await
-                    .unwrap();
-            });
-        })
-        .join()
-        .expect("routing rows removed");
+        });
     }
 }
 

@@ -195,24 +195,6 @@ async fn a_role_change_takes_effect_on_the_next_request_after_the_account_cache(
     }
 }
 
-/// Audit rows of one client address in ClickHouse (the console ships with that address).
-async fn clickhouse_count(addr: &str) -> u64 {
-    let config = common::config();
-    let ch = shardscope::clickhouse_db::connect(
-        config.clickhouse_url.as_deref().unwrap(),
-        &config.clickhouse_user,
-        config.clickhouse_password.expose(),
-        &config.clickhouse_database,
-    )
-    .await
-    .unwrap();
-    ch.query("SELECT count() FROM audit_events WHERE client_addr = ?")
-        .bind(addr)
-        .fetch_one()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
     let a = TestApp::new();
@@ -252,7 +234,7 @@ async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert_eq!(
-        clickhouse_count(&addr).await,
+        common::clickhouse_audit_rows(&addr).await.unwrap(),
         n as u64,
         "each record exactly once"
     );

@@ -234,3 +234,35 @@ pub async fn admin_pool(port: u16, database: &str) -> sqlx::PgPool {
         .await
         .expect("admin connection")
 }
+
+/// Run async clean-up from a `Drop` (which cannot await): on its own thread and runtime, so it
+/// works whatever state the test's runtime is in.
+pub fn block_on_own_runtime(work: impl std::future::Future<Output = ()> + Send + 'static) {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+    .join()
+    .expect("clean-up ran");
+}
+
+/// How many ClickHouse `audit_events` rows carry this client address.
+pub async fn clickhouse_audit_rows(addr: &str) -> Result<u64, String> {
+    let config = config();
+    let ch = shardscope::clickhouse_db::connect(
+        config.clickhouse_url.as_deref().unwrap(),
+        &config.clickhouse_user,
+        config.clickhouse_password.expose(),
+        &config.clickhouse_database,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    ch.query("SELECT count() FROM audit_events WHERE client_addr = ?")
+        .bind(addr)
+        .fetch_one()
+        .await
+        .map_err(|e| e.to_string())
+}
