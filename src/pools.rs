@@ -73,7 +73,7 @@ impl ShardPools {
             Ok(Ok(_)) => Ok(pool),
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(Failure::new(
                 FailureKind::Refused,
-                "connection refused: the server is not accepting connections",
+                "the server is not accepting connections",
             )),
             Ok(Err(e)) => Err(Failure::from_sqlx(&sqlx::Error::Io(e))),
             Err(_) => Err(Failure::new(
