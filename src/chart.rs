@@ -17,13 +17,27 @@ const THRESHOLD: RGBColor = RGBColor(0xc2, 0x3b, 0x22);
 
 /// Patients per shard as a bar chart, with the imbalance threshold (2x the least loaded shared
 /// shard) drawn as a line.
+///
+/// A chart that fails to draw (plotters returns an error, or panics on an arithmetic edge) is an
+/// empty string: the page around it still renders.
 pub fn balance_chart_svg(bars: &[BarDatum], balance: &Balance) -> String {
-    let mut svg = String::new();
-    if let Err(e) = draw(&mut svg, bars, balance) {
-        tracing::warn!(error = %e, "balance chart failed to render");
-        return String::new();
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut svg = String::new();
+        draw(&mut svg, bars, balance)
+            .map(|()| svg)
+            .map_err(|e| e.to_string())
+    }));
+    match drawn {
+        Ok(Ok(svg)) => svg,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "balance chart failed to render");
+            String::new()
+        }
+        Err(_) => {
+            tracing::error!("balance chart panicked while rendering");
+            String::new()
+        }
     }
-    svg
 }
 
 fn draw(
@@ -50,11 +64,17 @@ fn draw(
             .x_label_area_size(36)
             .y_label_area_size(64)
             .caption("Patients per shard", ("sans-serif", 16))
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..top)?;
+            // An integer range is inclusive: 0..n-1 gives exactly one segment per shard.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .y_desc("patients")
+            // Major grid lines only: the minor ones are clutter at this size.
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.12))
+            .y_desc("Patients (count)")
+            .x_desc("Shard")
+            .axis_desc_style(("sans-serif", 13))
             .x_labels(n)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => bars
@@ -66,7 +86,7 @@ fn draw(
                     .unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| thousands(*v as u64))
             .draw()?;
         for (i, b) in bars.iter().enumerate() {
             let Some(v) = b.value else { continue };
@@ -98,6 +118,19 @@ fn draw(
         root.present()?;
     }
     Ok(())
+}
+
+/// 12345 -> "12,345" (axis labels).
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -141,6 +174,46 @@ mod tests {
         ] {
             assert!(svg.contains(label), "missing {label}");
         }
+    }
+
+    #[test]
+    fn one_slot_per_shard_and_no_minor_grid() {
+        let bars: Vec<BarDatum> = ["a", "b", "c"]
+            .iter()
+            .map(|l| BarDatum {
+                label: l.to_string(),
+                value: Some(1000),
+                enterprise: false,
+            })
+            .collect();
+        let svg = balance_chart_svg(&bars, &balance(&[]));
+        // Three bars: three filled rectangles in the bar colour, and the x axis names only them.
+        assert_eq!(svg.matches("fill=\"#2F6FB5\"").count(), 3, "{svg}");
+        assert!(svg.contains("Patients (count)") && svg.contains("Shard"));
+        assert!(svg.contains("1,000"), "thousands separators on the y axis");
+        assert_eq!(thousands(1234567), "1,234,567");
+        // No empty slot after the last bar: it ends within the last eighth of the 720 px width
+        // (with a fourth, empty segment it ended at about three quarters).
+        let right_edge = |rect: &str| -> f64 {
+            let attr = |name: &str| -> f64 {
+                let start = rect.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                rect[start..].split('"').next().unwrap().parse().unwrap()
+            };
+            attr("x") + attr("width")
+        };
+        let last = svg
+            .split("<rect")
+            .filter(|r| r.contains("fill=\"#2F6FB5\""))
+            .map(right_edge)
+            .fold(0.0, f64::max);
+        assert!(last > 630.0, "last bar ends at {last} px of 720");
+        // Grid lines are the major ones only (minor ones are transparent, so not drawn).
+        let grid: Vec<&str> = svg.split("<line").skip(1).collect();
+        assert!(!grid.is_empty());
+        assert!(
+            grid.iter().all(|l| l.contains("opacity=\"0.12\"")),
+            "a grid line other than the major ones: {svg}"
+        );
     }
 
     #[test]

@@ -10,3 +10,11 @@ mod session;
 pub use audit::*;
 pub use overview::*;
 pub use session::*;
+
+/// A server function's error as a sentence for the page (without Leptos's "error running server
+/// function:" prefix).
+pub fn message(e: &leptos::prelude::ServerFnError) -> String {
+    e.to_string()
+        .trim_start_matches("error running server function: ")
+        .to_string()
+}

@@ -1,7 +1,7 @@
 //! The document shell and the router.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -17,11 +17,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                // The file name carries a content hash in builds with `hash-files` (served
+                // `immutable`); see `server/src/static_files.rs`.
+                <HashedStylesheet options id="leptos"/>
                 <link rel="icon" href="/favicon.ico"/>
                 <MetaTags/>
             </head>
             <body>
+                <a class="skip" href="#main">"Skip to content"</a>
                 <App/>
             </body>
         </html>
@@ -33,18 +37,29 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me = Resource::new(|| (), |_| current_staff());
     view! {
-        <Stylesheet id="leptos" href="/pkg/shardscope.css"/>
-        <Title text="shardscope"/>
+        // Each page sets its own <title> (see `components::PageHeader`).
         <Router>
             <header class="topbar">
-                <A href="/" attr:class="brand">"shardscope"</A>
+                <a href="/" class="brand">"shardscope"</a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        me.await.ok().flatten().map(|staff| view! { <StaffNav staff/> })
+                        match me.await.ok().flatten() {
+                            Some(staff) => view! { <StaffNav staff/> }.into_any(),
+                            // Pages outside the session layers (the 404 page) do not know who
+                            // is reading: the way back in is enough.
+                            None => {
+                                view! {
+                                    <nav aria-label="Pages">
+                                        <a href="/">"Fleet overview"</a>
+                                    </nav>
+                                }
+                                    .into_any()
+                            }
+                        }
                     })}
                 </Suspense>
             </header>
-            <main>
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     // In-order streaming: the page arrives complete without JavaScript.
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::InOrder/>

@@ -31,6 +31,19 @@ pub struct SummaryDto {
     pub failed: Vec<(String, String)>,
     pub balance_ratio: Option<f64>,
     pub imbalanced: bool,
+    /// Shard ids in display order for each `?sort=` key, so the server can place every row once
+    /// all have arrived (the page needs no JavaScript to be sorted).
+    pub orders: Vec<(String, Vec<String>)>,
+}
+
+impl SummaryDto {
+    /// Shard ids in display order for a sort key (empty when unknown).
+    pub fn order(&self, key: &str) -> &[String] {
+        self.orders
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(&[], |(_, ids)| ids.as_slice())
+    }
 }
 
 impl OverviewDto {
@@ -58,6 +71,17 @@ impl OverviewDto {
                 .collect(),
             balance_ratio: self.balance_ratio,
             imbalanced: self.imbalanced,
+            orders: crate::components::SortKey::ALL
+                .into_iter()
+                .map(|key| {
+                    let mut rows = self.shards.clone();
+                    crate::components::sort_rows(&mut rows, key);
+                    (
+                        key.param().to_string(),
+                        rows.into_iter().map(|r| r.id).collect(),
+                    )
+                })
+                .collect(),
         }
     }
 }
@@ -266,13 +290,40 @@ pub struct AuditRowDto {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditPageDto {
+    /// When the page was read (Unix ms): "now" for the rows' relative ages.
+    pub generated_at_ms: u64,
     pub rows: Vec<AuditRowDto>,
     /// Cursor of the next (older) page, when there may be one.
     pub next_before: Option<i64>,
     /// Records not yet shipped to ClickHouse.
     pub unexported: Option<i64>,
-    /// Every action name, for the filter's choices.
-    pub actions: Vec<String>,
+}
+
+/// Every audit action name, for the filter's choices (a known list, so a select). The server's
+/// `AuditAction::ALL` is the source; a test checks the two agree.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "sign_in",
+    "sign_out",
+    "sign_in_failed",
+    "sign_in_limited",
+    "view_tenant",
+    "account_added",
+    "password_reset",
+    "account_disabled",
+    "account_enabled",
+    "role_changed",
+];
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn the_audit_filter_offers_every_action_the_server_records() {
+        let server: Vec<String> = shardscope::auth::AuditAction::ALL
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(server, super::AUDIT_ACTIONS);
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -1,4 +1,5 @@
-//! Number formatting for tables: bytes, lag, counts. Pure, shared by server and browser.
+//! Number formatting for people: bytes, lag, counts with thousands separators, durations, ages,
+//! UTC times. Pure, shared by server and browser (so hydration sees the same text).
 
 pub fn bytes(n: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -25,13 +26,23 @@ pub fn lag_seconds(s: Option<f64>) -> String {
     }
 }
 
-/// Age of a measurement, e.g. "42 s ago", "3 min ago".
+/// Age of a measurement, e.g. "42 s ago", "3 min ago", "5 h ago", "3 days ago".
 pub fn age(now_ms: u64, then_ms: u64) -> String {
     let s = now_ms.saturating_sub(then_ms) / 1000;
     match s {
         0..=119 => format!("{s} s ago"),
         120..=7199 => format!("{} min ago", s / 60),
-        _ => format!("{} h ago", s / 3600),
+        7200..=172_799 => format!("{} h ago", s / 3600),
+        _ => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// A duration in milliseconds for people: "840 ms", "2.3 s", "12 s".
+pub fn millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1000..=9_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} s", count((ms / 1000) as i64)),
     }
 }
 
@@ -70,6 +81,12 @@ pub fn utc(ms: i64) -> String {
     )
 }
 
+/// `2026-11-28T09:30:05Z`, for `<time datetime>`.
+pub fn iso_utc(ms: i64) -> String {
+    let t = utc(ms);
+    format!("{}T{}Z", &t[..10], &t[11..19])
+}
+
 /// Percent-encode a query-string value.
 pub fn query_value(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
@@ -102,6 +119,11 @@ mod tests {
         assert_eq!(age(100_000, 58_000), "42 s ago");
         assert_eq!(age(1_000_000, 0), "16 min ago");
         assert_eq!(age(0, 5), "0 s ago");
+        assert_eq!(age(10_000_000, 0), "2 h ago");
+        assert_eq!(age(400_000_000, 0), "4 days ago");
+        assert_eq!(millis(840), "840 ms");
+        assert_eq!(millis(2_345), "2.3 s");
+        assert_eq!(millis(125_000), "125 s");
     }
 
     #[test]
@@ -109,6 +131,7 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc(1_795_858_205_000), "2026-11-28 09:30:05 UTC");
         assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(iso_utc(1_795_858_205_000), "2026-11-28T09:30:05Z");
     }
 
     #[test]

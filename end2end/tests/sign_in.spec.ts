@@ -63,15 +63,20 @@ test('the audit filters by action through the URL', async ({ page }) => {
   await page.goto('/audit');
   await fillSignIn(page, 'superadmin');
   await expect(page.getByRole('heading', { name: 'Access audit' })).toBeVisible();
-  await page.getByLabel('Action').fill('sign_in');
-  await page.getByRole('button', { name: 'Filter' }).click();
+  // The actions are a known list: a select, not free text.
+  await page.getByLabel('Action').selectOption('sign_in');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page).toHaveURL(/action=sign_in/);
   const actions = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
   expect(actions.length).toBeGreaterThan(0);
   expect(new Set(actions)).toEqual(new Set(['sign_in']));
+  await expect(page.getByLabel('Action')).toHaveValue('sign_in');
   await page.getByLabel('Since (UTC)').fill('tomorrow');
-  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page.getByRole('alert')).toContainText('"since" must be a date like 2026-11-28');
+  // What was typed stays in the form, so it can be corrected.
+  await expect(page.getByLabel('Since (UTC)')).toHaveValue('tomorrow');
+  await expect(page.getByLabel('Action')).toHaveValue('sign_in');
 });
 
 test('with JavaScript, the navigation moves between pages in the browser', async ({ page }, info) => {

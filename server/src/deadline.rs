@@ -66,6 +66,7 @@ fn timed_out(limit: std::time::Duration) -> Response {
             "Request timed out",
             &message,
             ("/", "Back to the fleet overview"),
+            false,
         )),
     )
         .into_response();

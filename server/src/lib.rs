@@ -9,5 +9,6 @@ pub mod security;
 pub mod server_fn_errors;
 pub mod startup;
 pub mod state;
+pub mod static_files;
 pub mod telemetry;
 pub mod users;

@@ -1,5 +1,5 @@
 //! The router: Leptos pages and server functions (with the backend handle in context), sign-in,
-//! static files, and the fallback; wrapped in the session, identity, CSRF and header layers.
+//! static files (`/pkg`, precompressed), and the fallback; wrapped in the session, identity, CSRF and header layers.
 //!
 //! Order on the way in: security headers (and the CSP nonce) → request deadline → session cookie → CSRF check →
 //! identity gate → handler. Static files and the 404 fallback skip the session layers, so they
@@ -68,6 +68,7 @@ pub fn build_router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), identity::gate))
         .route_layer(from_fn_with_state(state.clone(), csrf::guard))
         .route_layer(session_layer(&state))
+        .nest_service("/pkg", crate::static_files::pkg_service(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), crate::deadline::bound))
         .layer(from_fn_with_state(state.clone(), headers::apply))

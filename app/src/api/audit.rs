@@ -7,7 +7,7 @@ use crate::dto::{AuditPageDto, AuditQuery};
 pub async fn list_audit(
     #[server(default)] query: AuditQuery,
 ) -> Result<AuditPageDto, ServerFnError> {
-    use shardscope::auth::{AuditAction, Capability, audit};
+    use shardscope::auth::{Capability, audit};
     super::guard::require(Capability::ViewAudit)?;
     let get = |k: &str| -> Option<String> {
         match k {
@@ -28,10 +28,13 @@ pub async fn list_audit(
         .then(|| records.last().map(|r| r.id))
         .flatten();
     let unexported = log.unexported().await.ok();
+    let generated_at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
     Ok(AuditPageDto {
+        generated_at_ms,
         rows: records.into_iter().map(Into::into).collect(),
         next_before,
         unexported,
-        actions: AuditAction::ALL.iter().map(|a| a.to_string()).collect(),
     })
 }

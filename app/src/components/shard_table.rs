@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::SortHeader;
 use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
-use crate::format::{bytes, count, lag_seconds};
+use crate::format::{age, bytes, count, lag_seconds, millis, utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -23,13 +24,34 @@ impl SortKey {
         SortKey::Connections,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The value of `?sort=` for this key.
+    pub fn param(self) -> &'static str {
         match self {
             SortKey::Shard => "shard",
             SortKey::Patients => "patients",
             SortKey::Size => "size",
             SortKey::Connections => "connections",
         }
+    }
+
+    /// `?sort=` as typed; anything unknown sorts by shard (the default), like a missing one.
+    pub fn from_param(p: Option<&str>) -> SortKey {
+        SortKey::ALL
+            .into_iter()
+            .find(|k| Some(k.param()) == p)
+            .unwrap_or(SortKey::Shard)
+    }
+
+    /// Shard ids read A→Z; every metric reads biggest first.
+    pub fn direction(self) -> &'static str {
+        match self {
+            SortKey::Shard => "ascending",
+            _ => "descending",
+        }
+    }
+
+    pub fn href(self) -> String {
+        format!("/?sort={}", self.param())
     }
 }
 
@@ -51,6 +73,7 @@ pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
 
 /// Visual position of shard `id`: by id, the rank among all shard ids (known before any shard
 /// answers); otherwise the rank among the rows that have arrived.
+#[cfg_attr(feature = "ssr", allow(dead_code))] // the server places rows by stylesheet
 pub fn rank(id: &str, key: SortKey, all_ids: &[String], arrived: &[ShardRowDto]) -> usize {
     if key == SortKey::Shard {
         let mut ids: Vec<&String> = all_ids.iter().collect();
@@ -62,27 +85,62 @@ pub fn rank(id: &str, key: SortKey, all_ids: &[String], arrived: &[ShardRowDto])
     rows.iter().position(|r| r.id == id).unwrap_or(rows.len())
 }
 
+/// The grid's header row; the sortable columns are links (`?sort=`), the current one has
+/// `aria-sort`.
 #[component]
-pub fn ShardGridHeader() -> impl IntoView {
+pub fn ShardGridHeader(sort: Signal<SortKey>) -> impl IntoView {
+    let sorted = move |key: SortKey| {
+        Signal::derive(move || (sort.get() == key).then_some(key.direction()))
+    };
     view! {
         <div class="grid-row head" role="row">
-            <span role="columnheader">"Shard"</span>
+            <SortHeader
+                label="Shard"
+                href=SortKey::Shard.href()
+                sorted=sorted(SortKey::Shard)
+                aria_grid=true
+                direction="ascending"
+            />
             <span role="columnheader">"Type"</span>
             <span role="columnheader">"Region"</span>
             <span role="columnheader" class="num">"Orgs"</span>
-            <span role="columnheader" class="num">"Patients"</span>
-            <span role="columnheader" class="num">"DB size"</span>
-            <span
-                role="columnheader"
-                class="num"
+            <SortHeader
+                label="Patients"
+                href=SortKey::Patients.href()
+                sorted=sorted(SortKey::Patients)
+                aria_grid=true
+                numeric=true
+            />
+            <SortHeader
+                label="DB size"
+                href=SortKey::Size.href()
+                sorted=sorted(SortKey::Size)
+                aria_grid=true
+                numeric=true
+            />
+            <SortHeader
+                label="Connections"
+                href=SortKey::Connections.href()
+                sorted=sorted(SortKey::Connections)
+                aria_grid=true
+                numeric=true
                 title="client connections other than the console's: active / total / max_connections"
-            >
-                "Connections"
-            </span>
+            />
             <span role="columnheader">"Replicas (replay lag)"</span>
-            <span role="columnheader" class="num">"Probe"</span>
+            <span role="columnheader" class="num" title="probe time; age when served from the cache">
+                "Probe"
+            </span>
         </div>
     }
+}
+
+/// Rows placed in the given order of shard ids, as CSS (`order` per row).
+pub fn order_css(ids_in_order: &[String]) -> String {
+    ids_in_order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| format!(".grid-row[data-shard=\"{}\"]{{order:{i}}}", css_string(id)))
+        .collect()
 }
 
 /// The rows' initial visual order (by shard id) as a stylesheet carrying this response's CSP
@@ -91,17 +149,9 @@ pub fn ShardGridHeader() -> impl IntoView {
 /// permits.
 #[component]
 pub fn GridOrder(ids: Vec<String>) -> impl IntoView {
-    let css: String = ids
-        .iter()
-        .map(|id| {
-            format!(
-                ".grid-row[data-shard=\"{}\"]{{order:{}}}",
-                css_string(id),
-                rank(id, SortKey::Shard, &ids, &[])
-            )
-        })
-        .collect();
-    view! { <style nonce=leptos::nonce::use_nonce()>{css}</style> }
+    let mut sorted = ids;
+    sorted.sort();
+    view! { <style nonce=leptos::nonce::use_nonce()>{order_css(&sorted)}</style> }
 }
 
 /// Escape text for a double-quoted CSS string (hex escapes for anything unusual).
@@ -120,7 +170,7 @@ pub fn css_string(s: &str) -> String {
 #[component]
 pub fn ShardRowView(
     row: ShardRowDto,
-    sort: ReadSignal<SortKey>,
+    sort: Signal<SortKey>,
     all_ids: Vec<String>,
     arrived: ReadSignal<Vec<ShardRowDto>>,
 ) -> impl IntoView {
@@ -150,7 +200,7 @@ pub fn ShardRowView(
         Err(f) => match &row.last_good {
             // Failed now, answered before: show that answer, marked stale with its age.
             Some(lg) => view! {
-                <span class="failure stale wide" data-kind=f.kind.clone()>
+                <span class="failure stale wide" role="cell" data-kind=f.kind.clone()>
                     {format!("not answering now: {}", f.message)}
                     <br/>
                     {format!("showing values from {} s ago:", lg.age_ms / 1000)}
@@ -159,7 +209,7 @@ pub fn ShardRowView(
             }
             .into_any(),
             None => view! {
-                <span class="failure wide" data-kind=f.kind.clone()>
+                <span class="failure wide" role="cell" data-kind=f.kind.clone()>
                     {format!("did not answer: {}", f.message)}
                 </span>
             }
@@ -167,10 +217,15 @@ pub fn ShardRowView(
         },
     };
     let probe = if row.age_ms >= 1000 {
-        format!("{} ms · cached {} s", row.latency_ms, row.age_ms / 1000)
+        format!(
+            "{} · cached {}",
+            millis(row.latency_ms),
+            age(row.age_ms, 0).trim_end_matches(" ago")
+        )
     } else {
-        format!("{} ms", row.latency_ms)
+        millis(row.latency_ms)
     };
+    let measured = format!("measured {}", utc(row.measured_at_ms as i64));
     let failed = row.status.is_err();
     let stale = failed && row.last_good.is_some();
     view! {
@@ -182,14 +237,14 @@ pub fn ShardRowView(
             data-shard=id.clone()
             style:order=order
         >
-            <span class="shard">
+            <span class="shard" role="rowheader">
                 <strong>{id.clone()}</strong>
                 <span class="endpoint">{row.primary.clone()}</span>
             </span>
-            <span>{row.shard_type.clone()}</span>
-            <span>{row.region.clone().unwrap_or_default()}</span>
+            <span role="cell">{row.shard_type.clone()}</span>
+            <span role="cell">{row.region.clone().unwrap_or_else(|| "—".into())}</span>
             {cells}
-            <span class="num probe" title="probe time (age when served from the cache)">{probe}</span>
+            <span class="num probe" role="cell" title=measured>{probe}</span>
         </div>
     }
 }
@@ -201,13 +256,29 @@ fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
         0
     };
     view! {
-        <span class="num orgs">{count(s.orgs)}</span>
-        <span class="num patients" data-value=s.patients>{count(s.patients)}</span>
-        <span class="num size">{bytes(s.db_bytes)}</span>
-        <span class="num conns" class:warn={pct >= 80}>
-            {format!("{} / {} / {}", s.conns_active, s.conns_total, s.max_connections)}
+        <span class="num orgs" role="cell">{count(s.orgs)}</span>
+        <span class="num patients" role="cell" data-value=s.patients>{count(s.patients)}</span>
+        <span class="num size" role="cell">{bytes(s.db_bytes)}</span>
+        <span class="num conns" role="cell" class:warn={pct >= 80} title=format!("{pct} % of max_connections")>
+            {format!(
+                "{} / {} / {}",
+                count(s.conns_active),
+                count(s.conns_total),
+                count(s.max_connections),
+            )}
         </span>
-        <ul class="replicas">{s.replicas.iter().cloned().map(replica_item).collect_view()}</ul>
+        <span class="replicas-cell" role="cell">
+            {if s.replicas.is_empty() {
+                view! { <span class="note">"no replicas"</span> }.into_any()
+            } else {
+                view! {
+                    <ul class="replicas">
+                        {s.replicas.iter().cloned().map(replica_item).collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </span>
     }
 }
 

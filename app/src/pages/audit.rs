@@ -4,9 +4,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::list_audit;
-use crate::dto::{AuditPageDto, AuditQuery};
-use crate::format::{query_value, utc};
+use crate::api::{list_audit, message};
+use crate::components::{
+    EmptyState, ErrorState, FilterBar, PageHeader, Pager, RelativeTime, SelectField, TextField,
+};
+use crate::dto::{AUDIT_ACTIONS, AuditPageDto, AuditQuery};
+use crate::format::{count, query_value};
 
 const FIELDS: [&str; 5] = ["action", "staff", "addr", "since", "until"];
 
@@ -29,7 +32,7 @@ pub fn AuditPage() -> impl IntoView {
     );
     let typed = query.get_untracked();
     let value = move |k: &str| typed.get(k).unwrap_or_default();
-    // The filters of this view, for the "older" link.
+    // The filters of this view, for the pager's links.
     let kept: String = FIELDS
         .iter()
         .filter_map(|k| {
@@ -40,34 +43,43 @@ pub fn AuditPage() -> impl IntoView {
                 .map(|v| format!("{k}={}&", query_value(&v)))
         })
         .collect();
+    let paged = query.get_untracked().get("before").is_some();
+    let actions = AUDIT_ACTIONS
+        .iter()
+        .map(|a| (a.to_string(), a.replace('_', " ")))
+        .collect::<Vec<_>>();
     view! {
         <section class="page audit">
-            <div class="page-head">
-                <h1>"Access audit"</h1>
-            </div>
-            <form class="filters" method="get" action="/audit">
-                <label>"Action" <input name="action" list="audit-actions" value=value("action")/></label>
-                <label>"Staff email" <input name="staff" type="email" value=value("staff")/></label>
-                <label>"Client address" <input name="addr" value=value("addr")/></label>
-                <label>"Since (UTC)" <input name="since" placeholder="2026-11-28" value=value("since")/></label>
-                <label>"Until (UTC)" <input name="until" placeholder="2026-11-28T09:30" value=value("until")/></label>
-                <button type="submit">"Filter"</button>
-                <a href="/audit">"Clear"</a>
-            </form>
+            <PageHeader
+                title="Access audit"
+                lead="Who signed in, what they opened and what changed, newest first. Times are UTC."
+            />
+            <FilterBar action="/audit" label="Filter the audit">
+                <SelectField label="Action" name="action" options=actions selected=value("action") any="Any action"/>
+                <TextField label="Staff email" name="staff" input_type="email" value=value("staff")/>
+                <TextField label="Client address" name="addr" value=value("addr") hint="IPv4 or IPv6"/>
+                <TextField
+                    label="Since (UTC)"
+                    name="since"
+                    value=value("since")
+                    placeholder="2026-11-28"
+                    hint="a date, or date and time"
+                />
+                <TextField
+                    label="Until (UTC)"
+                    name="until"
+                    value=value("until")
+                    placeholder="2026-11-28T09:30"
+                    hint="exclusive"
+                />
+            </FilterBar>
             <Suspense fallback=|| view! { <p class="loading">"Reading the audit…"</p> }>
                 {move || {
                     let kept = kept.clone();
                     Suspend::new(async move {
                         match page.await {
-                            Ok(p) => view! { <AuditTable page=p kept/> }.into_any(),
-                            Err(e) => {
-                                view! {
-                                    <p class="error" role="alert">
-                                        {e.to_string().trim_start_matches("error running server function: ").to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                            Ok(p) => view! { <AuditTable page=p kept paged/> }.into_any(),
+                            Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
                         }
                     })
                 }}
@@ -77,51 +89,59 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 #[component]
-fn AuditTable(page: AuditPageDto, kept: String) -> impl IntoView {
+fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     let shown = page.rows.len();
-    let older = page
-        .next_before
-        .map(|id| view! { <a class="older" href=format!("/audit?{kept}before={id}")>"Older records →"</a> });
+    let now = page.generated_at_ms;
+    let older = page.next_before.map(|id| format!("/audit?{kept}before={id}"));
+    let first = paged.then(|| format!("/audit?{}", kept.trim_end_matches('&')));
     let backlog = page.unexported.filter(|n| *n > 0).map(|n| {
-        view! { <p class="note">{format!("{n} record(s) not yet shipped to ClickHouse")}</p> }
+        view! { <p class="note">{format!("{} record(s) not yet shipped to ClickHouse", count(n))}</p> }
     });
-    view! {
-        <datalist id="audit-actions">
-            {page.actions.into_iter().map(|a| view! { <option value=a/> }).collect_view()}
-        </datalist>
-        <p class="count">{format!("{shown} record(s), newest first")}</p>
-        {backlog}
-        <table class="audit-table">
-            <thead>
-                <tr>
-                    <th>"Time"</th>
-                    <th>"Staff"</th>
-                    <th>"Role"</th>
-                    <th>"Action"</th>
-                    <th>"Target"</th>
-                    <th>"Client address"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {page
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        let action = r.action.clone();
-                        view! {
-                            <tr data-action=action>
-                                <td>{utc(r.at_ms)}</td>
-                                <td>{if r.staff_email.is_empty() { "—".to_string() } else { r.staff_email }}</td>
-                                <td>{r.role}</td>
-                                <td>{r.action}</td>
-                                <td>{r.target}</td>
-                                <td>{r.client_addr}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        {older}
+    if page.rows.is_empty() {
+        return view! {
+            {backlog}
+            <EmptyState>"No audit records match these filters. " <a href="/audit">"Show all"</a></EmptyState>
+            <Pager here="0 records".to_string() first next=None/>
+        }
+        .into_any();
     }
+    view! {
+        {backlog}
+        <div class="table-wrap">
+            <table class="data-table audit-table">
+                <caption class="visually-hidden">"Access audit records, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Time"</th>
+                        <th scope="col">"Staff"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Action"</th>
+                        <th scope="col">"Target"</th>
+                        <th scope="col">"Client address"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            let action = r.action.clone();
+                            view! {
+                                <tr data-action=action>
+                                    <td class="num"><RelativeTime at_ms=r.at_ms now_ms=now/></td>
+                                    <td>{if r.staff_email.is_empty() { "—".to_string() } else { r.staff_email }}</td>
+                                    <td>{r.role}</td>
+                                    <td><code>{r.action}</code></td>
+                                    <td>{if r.target.is_empty() { "—".to_string() } else { r.target }}</td>
+                                    <td class="mono">{r.client_addr}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager here=format!("{} record(s), newest first", count(shown as i64)) first next=older/>
+    }
+    .into_any()
 }

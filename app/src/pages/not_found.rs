@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::components::PageHeader;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -9,8 +11,10 @@ pub fn NotFound() -> impl IntoView {
         }
     }
     view! {
-        <h1>"Not found"</h1>
-        <p>"No page lives at this address. " <a href="/">"Back to the fleet overview"</a></p>
+        <section class="page not-found">
+            <PageHeader title="Not found"/>
+            <p>"No page lives at this address. " <a href="/">"Back to the fleet overview"</a></p>
+        </section>
     }
 }
 

@@ -3,12 +3,21 @@
 //! Streams in order with one Suspense per row: rows are handed out in the order shards answer, so
 //! the fastest shard's row arrives first and a slow shard only delays itself. The answered count and
 //! the chart come last in the HTML and are shown first by CSS. Without JavaScript the page arrives
-//! complete; with it, the sort buttons reorder rows in place.
+//! complete; with it, the sort headers (links to `?sort=`) reorder rows in place.
+//!
+//! Sorting without JavaScript: rows are placed by CSS `order`. The shard-id order is known before
+//! any shard answers ([`GridOrder`]); the order by a metric is known once every shard has answered
+//! or failed, so the summary (last in the stream) carries one more nonced stylesheet that places
+//! every row for the `?sort=` in the URL. In the browser each row's `order` follows the query.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::get_fleet_shards;
-use crate::components::{AnsweredBanner, GridOrder, ShardGridHeader, ShardRowView, SortKey};
+use crate::components::{
+    AnsweredBanner, ChartFrame, ErrorState, GridOrder, PageHeader, ShardGridHeader, ShardRowView,
+    SortKey, order_css,
+};
 use crate::dto::{ShardRowDto, SummaryDto};
 use crate::race::PageRace;
 
@@ -40,7 +49,8 @@ async fn make_resources(owner: Owner, n: usize) -> Made {
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let shards = Resource::new(|| (), |_| get_fleet_shards());
-    let sort = RwSignal::new(SortKey::Shard);
+    let query = use_query_map();
+    let sort = Signal::derive(move || SortKey::from_param(query.read().get("sort").as_deref()));
     let arrived = RwSignal::new(Vec::<ShardRowDto>::new());
     // Resources must not be created anew when Suspense re-runs its children (the server renders
     // them more than once): the race and its resources are made once per page and kept here.
@@ -48,36 +58,21 @@ pub fn OverviewPage() -> impl IntoView {
     let owner = StoredValue::new(Owner::current().expect("a component always has an owner"));
     view! {
         <section class="page overview">
-            <div class="page-head">
-                <h1>"Fleet overview"</h1>
-                <div class="controls" role="group" aria-label="Sort shards">
-                    <span>"Sort by"</span>
-                    {SortKey::ALL
-                        .into_iter()
-                        .map(|key| {
-                            view! {
-                                <button
-                                    type="button"
-                                    class:active=move || sort.get() == key
-                                    aria-pressed=move || (sort.get() == key).to_string()
-                                    on:click=move |_| sort.set(key)
-                                >
-                                    {key.label()}
-                                </button>
-                            }
-                        })
-                        .collect_view()}
-                    <a class="refresh" href="/">"Refresh"</a>
-                </div>
-            </div>
+            <PageHeader
+                title="Fleet overview"
+                lead="Every shard's load, connections and replicas, probed live under a per-shard deadline."
+            >
+                <a class="btn" href=move || sort.get().href()>"Refresh"</a>
+            </PageHeader>
             <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
                 {move || Suspend::new(async move {
                     match shards.await {
                         Err(e) => {
                             view! {
-                                <p class="error" role="alert">
-                                    "The shard list could not be read: " {e.to_string()}
-                                </p>
+                                <ErrorState message=format!(
+                                    "The shard list could not be read: {}",
+                                    crate::api::message(&e),
+                                )/>
                             }
                                 .into_any()
                         }
@@ -94,7 +89,7 @@ pub fn OverviewPage() -> impl IntoView {
                             view! {
                                 <div class="overview-body">
                                     <div class="shard-grid" role="table" aria-label="Shards">
-                                        <ShardGridHeader/>
+                                        <ShardGridHeader sort/>
                                         <GridOrder ids=ids.clone()/>
                                         {slots
                                             .into_iter()
@@ -119,7 +114,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                                         view! {
                                                                             <ShardRowView
                                                                                 row
-                                                                                sort=sort.read_only()
+                                                                                sort
                                                                                 all_ids=ids
                                                                                 arrived=arrived.read_only()
                                                                             />
@@ -128,7 +123,11 @@ pub fn OverviewPage() -> impl IntoView {
                                                                     }
                                                                     Err(e) => {
                                                                         view! {
-                                                                            <p class="error">{e.to_string()}</p>
+                                                                            <div class="grid-row failed" role="row">
+                                                                                <span class="failure wide" role="cell">
+                                                                                    {crate::api::message(&e)}
+                                                                                </span>
+                                                                            </div>
                                                                         }
                                                                             .into_any()
                                                                     }
@@ -149,7 +148,18 @@ pub fn OverviewPage() -> impl IntoView {
                                                         .map(|r| format!("{r:.2}×"))
                                                         .unwrap_or_else(|| "n/a".into());
                                                     let imbalanced = s.imbalanced;
+                                                    // Placed once: later sorts set each row's
+                                                    // `order` in the browser.
+                                                    let key = sort.get_untracked();
+                                                    let placed = (key != SortKey::Shard)
+                                                        .then(|| order_css(s.order(key.param())));
                                                     view! {
+                                                        {placed
+                                                            .map(|css| {
+                                                                view! {
+                                                                    <style nonce=leptos::nonce::use_nonce()>{css}</style>
+                                                                }
+                                                            })}
                                                         <AnsweredBanner summary=s/>
                                                         <section class="balance-panel">
                                                             <h2>"Shard balance"</h2>
@@ -159,22 +169,20 @@ pub fn OverviewPage() -> impl IntoView {
                                                                 {imbalanced
                                                                     .then_some(" — over the 2× alert threshold")}
                                                             </p>
-                                                            <div class="chart">
-                                                                // Server-rendered SVG, its own URL: cached
-                                                                // by the browser, embeddable, no JS needed.
-                                                                <img
-                                                                    src="/charts/balance.svg"
-                                                                    alt="Patients per shard, with the 2× imbalance threshold"
-                                                                    width="720"
-                                                                    height="300"
-                                                                />
-                                                            </div>
+                                                            <ChartFrame
+                                                                src="/charts/balance.svg"
+                                                                alt="Patients per shard, with the 2× imbalance threshold"
+                                                                width=720
+                                                                height=300
+                                                                caption="Bars: patients per shard (shared blue, enterprise purple). Red line: twice the least-loaded shared shard."
+                                                            />
                                                         </section>
                                                     }
                                                         .into_any()
                                                 }
                                                 Err(e) => {
-                                                    view! { <p class="error">{e.to_string()}</p> }.into_any()
+                                                    view! { <ErrorState message=crate::api::message(&e)/> }
+                                                        .into_any()
                                                 }
                                             }
                                         })}

@@ -24,6 +24,7 @@ pub fn forbidden(role: Role) -> Response {
             "Not allowed",
             &message,
             ("/", "Back to the fleet overview"),
+            true,
         )),
     )
         .into_response()
@@ -33,9 +34,10 @@ pub fn unavailable(why: &str) -> Response {
     let mut res = (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(message_document(
-            "Session store unavailable",
+            "Sign-in unavailable",
             why,
             ("/login", "Try again"),
+            false,
         )),
     )
         .into_response();

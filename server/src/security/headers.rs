@@ -23,9 +23,11 @@ pub fn content_security_policy(nonce: &str, frame_ancestors: &str) -> String {
 pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let nonce = leptos::nonce::Nonce::new().to_string();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
-    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let path = req.uri().path().to_string();
+    let is_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
     let auth = &state.console.config().auth;
     let mut res = next.run(req).await;
+    let ok = res.status().is_success();
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce, &auth.frame_ancestors)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
@@ -47,7 +49,15 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    if !is_asset {
+    if is_asset && ok {
+        let hashed = state.leptos_options.hash_files;
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(crate::static_files::cache_control(&path, hashed)),
+        );
+    } else if is_asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else {
         // Pages and answers about the fleet and its staff are not for shared caches or history.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
