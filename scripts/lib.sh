@@ -20,6 +20,14 @@ leptos_env() {
   export RUSTFLAGS="--cfg erase_components"
 }
 
+# The production build's own site root and hashed, precompressed assets (scripts/build --release).
+# Call after leptos_env. The server reads the hash file beside its binary: target/release/hash.txt.
+release_env() {
+  export LEPTOS_SITE_ROOT="$ROOT/target/site-release"
+  export LEPTOS_HASH_FILES=true
+  export LEPTOS_ENV=PROD
+}
+
 # step "what" command... : prints the step, its duration, and on failure its log file.
 step() {
   local what="$1"; shift

@@ -46,7 +46,9 @@ test.describe.configure({ mode: 'serial' });
 async function startConsole(url: string, name: string, env: Record<string, string>) {
   const logDir = path.join(process.env.SHARDSCOPE_FLEET_DIR || path.join(ROOT, '.fleet-test'), 'logs');
   const log = fs.openSync(path.join(logDir, `e2e-console-${name}.log`), 'a');
-  const child = spawn(path.join(ROOT, 'target', 'debug', 'shardscope-server'), ['serve'], {
+  // The build under test (scripts/test runs the suite on the release build).
+  const bin = process.env.SHARDSCOPE_E2E_BIN || path.join(ROOT, 'target', 'debug', 'shardscope-server');
+  const child = spawn(bin, ['serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

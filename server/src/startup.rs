@@ -68,7 +68,10 @@ pub fn build_router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), identity::gate))
         .route_layer(from_fn_with_state(state.clone(), csrf::guard))
         .route_layer(session_layer(&state))
-        .nest_service("/pkg", crate::static_files::pkg_service(&state.leptos_options))
+        .nest_service(
+            "/pkg",
+            crate::static_files::pkg_service(&state.leptos_options),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), crate::deadline::bound))
         .layer(from_fn_with_state(state.clone(), headers::apply))

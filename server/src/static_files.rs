@@ -12,9 +12,7 @@ use tower_http::services::ServeDir;
 /// The service behind `/pkg`.
 pub fn pkg_service(options: &LeptosOptions) -> ServeDir {
     let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    ServeDir::new(dir)
-        .precompressed_br()
-        .precompressed_gzip()
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 /// `Cache-Control` for a successful static response.

@@ -92,8 +92,11 @@ async fn redis_down_means_a_clear_503_and_recovery_needs_no_restart() {
     let page = app.get("/", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
-        page.body.contains("<title>Sign-in unavailable · shardscope</title>")
-            && page.body.contains("The session store (Redis) is not answering"),
+        page.body
+            .contains("<title>Sign-in unavailable · shardscope</title>")
+            && page
+                .body
+                .contains("The session store (Redis) is not answering"),
         "{}",
         page.body
     );

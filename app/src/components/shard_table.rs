@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::SortHeader;
+use crate::components::{Level, SortHeader, StatusBadge};
 use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
 use crate::format::{age, bytes, count, lag_seconds, millis, utc};
 
@@ -55,6 +55,30 @@ impl SortKey {
     }
 }
 
+/// Replay lag above this is "lagging" (the platform's replica-lag alert).
+pub const LAG_WARN_SECONDS: f64 = 5.0;
+/// Connections at or above this share of `max_connections` are a warning.
+pub const CONNECTIONS_WARN_PERCENT: i64 = 80;
+
+/// The row's status badge: critical when the shard does not answer now; warn when a replica
+/// failed, lags or has an unknown lag, or connections are near the limit; ok otherwise.
+pub fn row_status(row: &ShardRowDto) -> (Level, &'static str) {
+    let Ok(s) = &row.status else {
+        return (Level::Critical, "not answering");
+    };
+    let replica_trouble = s.replicas.iter().any(|r| match &r.status {
+        Ok(l) => l.seconds.is_none_or(|x| x > LAG_WARN_SECONDS),
+        Err(_) => true,
+    });
+    let busy = s.max_connections > 0
+        && s.conns_total * 100 / s.max_connections >= CONNECTIONS_WARN_PERCENT;
+    match (replica_trouble, busy) {
+        (true, _) => (Level::Warn, "replica lag"),
+        (false, true) => (Level::Warn, "connections"),
+        (false, false) => (Level::Ok, "ok"),
+    }
+}
+
 /// Sort rows; failed shards go last for numeric keys (they have no numbers).
 pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
     let metric = |r: &ShardRowDto| -> i64 {
@@ -89,9 +113,8 @@ pub fn rank(id: &str, key: SortKey, all_ids: &[String], arrived: &[ShardRowDto])
 /// `aria-sort`.
 #[component]
 pub fn ShardGridHeader(sort: Signal<SortKey>) -> impl IntoView {
-    let sorted = move |key: SortKey| {
-        Signal::derive(move || (sort.get() == key).then_some(key.direction()))
-    };
+    let sorted =
+        move |key: SortKey| Signal::derive(move || (sort.get() == key).then_some(key.direction()));
     view! {
         <div class="grid-row head" role="row">
             <SortHeader
@@ -228,6 +251,7 @@ pub fn ShardRowView(
     let measured = format!("measured {}", utc(row.measured_at_ms as i64));
     let failed = row.status.is_err();
     let stale = failed && row.last_good.is_some();
+    let status = row_status(&row);
     view! {
         <div
             class="grid-row"
@@ -238,7 +262,11 @@ pub fn ShardRowView(
             style:order=order
         >
             <span class="shard" role="rowheader">
-                <strong>{id.clone()}</strong>
+                <span class="shard-id">
+                    <strong>{id.clone()}</strong>
+                    " "
+                    <StatusBadge level=status.0 text=status.1/>
+                </span>
                 <span class="endpoint">{row.primary.clone()}</span>
             </span>
             <span role="cell">{row.shard_type.clone()}</span>
@@ -259,7 +287,7 @@ fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
         <span class="num orgs" role="cell">{count(s.orgs)}</span>
         <span class="num patients" role="cell" data-value=s.patients>{count(s.patients)}</span>
         <span class="num size" role="cell">{bytes(s.db_bytes)}</span>
-        <span class="num conns" role="cell" class:warn={pct >= 80} title=format!("{pct} % of max_connections")>
+        <span class="num conns" role="cell" class:warn={pct >= CONNECTIONS_WARN_PERCENT} title=format!("{pct} % of max_connections")>
             {format!(
                 "{} / {} / {}",
                 count(s.conns_active),
@@ -285,7 +313,7 @@ fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
 fn replica_item(rep: ReplicaDto) -> impl IntoView {
     match rep.status {
         Ok(l) => view! {
-            <li class="replica" class:lagging=l.seconds.is_none_or(|s| s > 5.0)>
+            <li class="replica" class:lagging=l.seconds.is_none_or(|s| s > LAG_WARN_SECONDS)>
                 <span class="endpoint">{rep.endpoint}</span>
                 " "
                 <span class="lag-s">{lag_seconds(l.seconds)}</span>
@@ -350,6 +378,28 @@ mod tests {
         sort_rows(&mut rows, SortKey::Shard);
         let ids: Vec<_> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn status_badges_say_what_is_wrong() {
+        assert_eq!(row_status(&row("a", Some(10))), (Level::Ok, "ok"));
+        assert_eq!(
+            row_status(&row("a", None)),
+            (Level::Critical, "not answering")
+        );
+        let mut busy = row("a", Some(9_000));
+        assert_eq!(row_status(&busy), (Level::Warn, "connections"));
+        if let Ok(s) = &mut busy.status {
+            s.replicas.push(ReplicaDto {
+                endpoint: "r".into(),
+                status: Ok(crate::dto::ReplicaLagDto {
+                    seconds: None,
+                    bytes: 0,
+                    paused: false,
+                }),
+            });
+        }
+        assert_eq!(row_status(&busy), (Level::Warn, "replica lag"));
     }
 
     #[test]

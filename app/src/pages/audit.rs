@@ -92,7 +92,9 @@ pub fn AuditPage() -> impl IntoView {
 fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     let shown = page.rows.len();
     let now = page.generated_at_ms;
-    let older = page.next_before.map(|id| format!("/audit?{kept}before={id}"));
+    let older = page
+        .next_before
+        .map(|id| format!("/audit?{kept}before={id}"));
     let first = paged.then(|| format!("/audit?{}", kept.trim_end_matches('&')));
     let backlog = page.unexported.filter(|n| *n > 0).map(|n| {
         view! { <p class="note">{format!("{} record(s) not yet shipped to ClickHouse", count(n))}</p> }

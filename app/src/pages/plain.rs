@@ -23,7 +23,9 @@ pub fn set_stylesheet_href(href: String) {
 }
 
 fn stylesheet_href() -> &'static str {
-    STYLESHEET.get().map_or("/pkg/shardscope.css", String::as_str)
+    STYLESHEET
+        .get()
+        .map_or("/pkg/shardscope.css", String::as_str)
 }
 
 /// Escape text for HTML content or a double-quoted attribute.
@@ -99,12 +101,7 @@ pub fn login_document(v: LoginView) -> String {
 
 /// A refused request: what happened and what to do next. `signed_in` adds the way back into the
 /// console to the header.
-pub fn message_document(
-    title: &str,
-    message: &str,
-    link: (&str, &str),
-    signed_in: bool,
-) -> String {
+pub fn message_document(title: &str, message: &str, link: (&str, &str), signed_in: bool) -> String {
     let (href, label) = (link.0.to_string(), link.1.to_string());
     let body = view! {
         <section class="page refused card message-page">
@@ -133,7 +130,10 @@ mod tests {
         assert!(!html.contains("<b>@"), "{html}");
         assert!(html.contains("Email or password is incorrect."));
         assert!(html.contains(r#"action="/login""#));
-        assert!(html.contains("<title>Sign in · shardscope</title>"), "{html}");
+        assert!(
+            html.contains("<title>Sign in · shardscope</title>"),
+            "{html}"
+        );
     }
 
     #[test]

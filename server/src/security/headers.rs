@@ -55,6 +55,8 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
             header::CACHE_CONTROL,
             HeaderValue::from_static(crate::static_files::cache_control(&path, hashed)),
         );
+        // The body depends on Accept-Encoding (precompressed twins): tell shared caches.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     } else if is_asset {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else {

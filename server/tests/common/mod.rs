@@ -77,6 +77,11 @@ impl TestApp {
     }
 
     pub fn with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::with_site(leptos_options(), adjust)
+    }
+
+    /// A console serving the given site (asset directory, hashed names or not).
+    pub fn with_site(site: LeptosOptions, adjust: impl FnOnce(&mut Config)) -> Self {
         let n = next();
         let mut config = config();
         config.engine.cache_namespace = format!("test-auth-{}-{n}", std::process::id());
@@ -84,7 +89,7 @@ impl TestApp {
         adjust(&mut config);
         let console = Console::new(config).expect("console");
         let router = build_router(AppState {
-            leptos_options: leptos_options(),
+            leptos_options: site,
             console: console.clone(),
         });
         let pid = std::process::id();

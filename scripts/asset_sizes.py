@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Print the size of each built asset as shipped: raw, gzip and brotli (the precompressed files
+the server sends when the browser accepts them). With --check-wasm-gzip-kb N, exit 1 when the
+wasm bundle's gzip size is over N KiB."""
+import argparse
+import pathlib
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("pkg_dir")
+ap.add_argument("--check-wasm-gzip-kb", type=int)
+args = ap.parse_args()
+
+pkg = pathlib.Path(args.pkg_dir)
+rows = []
+for f in sorted(pkg.iterdir()):
+    if f.suffix in (".gz", ".br") or not f.is_file():
+        continue
+    gz = f.with_name(f.name + ".gz")
+    br = f.with_name(f.name + ".br")
+    size = lambda p: p.stat().st_size if p.exists() else None
+    rows.append((f.name, size(f), size(gz), size(br)))
+
+fmt = lambda n: "-" if n is None else f"{n / 1024:.1f} KiB"
+print(f"{'asset':<44} {'raw':>12} {'gzip':>12} {'brotli':>12}")
+for name, raw, gz, br in rows:
+    print(f"{name:<44} {fmt(raw):>12} {fmt(gz):>12} {fmt(br):>12}")
+
+if args.check_wasm_gzip_kb is not None:
+    wasm = [r for r in rows if r[0].endswith(".wasm")]
+    if not wasm or wasm[0][2] is None:
+        sys.exit("no precompressed wasm bundle found in " + str(pkg))
+    kb = wasm[0][2] / 1024
+    if kb > args.check_wasm_gzip_kb:
+        sys.exit(f"wasm bundle is {kb:.1f} KiB gzipped: over the {args.check_wasm_gzip_kb} KiB target")
+    print(f"wasm bundle {kb:.1f} KiB gzipped: within the {args.check_wasm_gzip_kb} KiB target")
