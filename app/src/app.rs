@@ -25,7 +25,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags/>
             </head>
             <body>
-                <a class="skip" href="#main">"Skip to content"</a>
                 <App/>
             </body>
         </html>
@@ -38,6 +37,9 @@ pub fn App() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_staff());
     view! {
         // Each page sets its own <title> (see `components::PageHeader`).
+        // The skip link is part of the hydrated tree: the browser hydrates <body>'s children from
+        // the first, so nothing may precede <App/> in the shell.
+        <a class="skip" href="#main">"Skip to content"</a>
         <Router>
             <header class="topbar">
                 <a href="/" class="brand">"shardscope"</a>
