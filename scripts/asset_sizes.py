@@ -9,12 +9,18 @@ import sys
 ap = argparse.ArgumentParser()
 ap.add_argument("pkg_dir")
 ap.add_argument("--check-wasm-gzip-kb", type=int)
+ap.add_argument("--hash-file", help="the build's hash file: report only the files it names")
 args = ap.parse_args()
 
 pkg = pathlib.Path(args.pkg_dir)
+hashes = None
+if args.hash_file:
+    hashes = [line.split(":", 1)[1].strip() for line in open(args.hash_file) if ":" in line]
 rows = []
 for f in sorted(pkg.iterdir()):
     if f.suffix in (".gz", ".br") or not f.is_file():
+        continue
+    if hashes is not None and not any(f".{h}." in f.name for h in hashes):
         continue
     gz = f.with_name(f.name + ".gz")
     br = f.with_name(f.name + ".br")
@@ -28,8 +34,8 @@ for name, raw, gz, br in rows:
 
 if args.check_wasm_gzip_kb is not None:
     wasm = [r for r in rows if r[0].endswith(".wasm")]
-    if not wasm or wasm[0][2] is None:
-        sys.exit("no precompressed wasm bundle found in " + str(pkg))
+    if len(wasm) != 1 or wasm[0][2] is None:
+        sys.exit(f"expected one precompressed wasm bundle in {pkg} (pass --hash-file), found {len(wasm)}")
     kb = wasm[0][2] / 1024
     if kb > args.check_wasm_gzip_kb:
         sys.exit(f"wasm bundle is {kb:.1f} KiB gzipped: over the {args.check_wasm_gzip_kb} KiB target")

@@ -37,9 +37,10 @@ pub fn App() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_staff());
     view! {
         // Each page sets its own <title> (see `components::PageHeader`).
+        // `rel="external"`: the browser, not the router, follows it, so focus moves into <main>.
         // The skip link is part of the hydrated tree: the browser hydrates <body>'s children from
         // the first, so nothing may precede <App/> in the shell.
-        <a class="skip" href="#main">"Skip to content"</a>
+        <a class="skip" href="#main" rel="external">"Skip to content"</a>
         <Router>
             <header class="topbar">
                 <a href="/" class="brand">"shardscope"</a>

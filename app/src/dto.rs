@@ -137,7 +137,7 @@ pub struct ReplicaLagDto {
     pub paused: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FailureDto {
     /// Machine-readable kind: timeout, refused, auth, query, shard_unknown, other.
     pub kind: String,

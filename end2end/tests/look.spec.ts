@@ -202,9 +202,11 @@ type Stop = {
   boxShadow: string;
 };
 
-// A focus indicator a person can see: an outline of some width, or a box-shadow ring.
-const hasIndicator = (s: Stop) =>
-  (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+// A focus indicator a person can see: an outline of some width, or a box-shadow the element does
+// not have when it is not focused (the current page's nav link always has one).
+const hasIndicator = (s: Stop, unfocusedShadow: Record<string, string>) =>
+  (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+  || (s.boxShadow !== 'none' && s.boxShadow !== unfocusedShadow[`${s.href}|${s.text}`]);
 
 const show = (s: Stop) => `${s.tag}${s.href ? `[href="${s.href}"]` : ''} "${s.text}"`;
 
@@ -212,6 +214,14 @@ test('the overview works from the keyboard: skip link first, every control reach
   await signIn(page, 'superadmin');
   await open(page, { path: '/', ...OVERVIEW });
   await expect(page.locator('main#main'), 'the skip link\'s target').toHaveCount(1);
+
+  // How links and buttons look before anything has focus, to tell a focus ring from a permanent
+  // decoration.
+  const unfocusedShadow: Record<string, string> = await page.evaluate(() => Object.fromEntries(
+    Array.from(document.querySelectorAll('a, button')).map((el) => [
+      `${el.getAttribute('href')}|${(el.textContent || '').replace(/\s+/g, ' ').trim()}`,
+      getComputedStyle(el).boxShadow,
+    ])));
 
   // Tab through the page from the top, noting each element that takes focus, until focus leaves
   // the document or comes back round to the start.
@@ -254,8 +264,24 @@ test('the overview works from the keyboard: skip link first, every control reach
   // Focus is drawn where keyboard users land first: the skip link and the nav links.
   const mustShowFocus = stops.filter((s, i) => i === 0 || (s.tag === 'a' && s.inNav));
   const invisible = mustShowFocus
-    .filter((s) => !hasIndicator(s))
+    .filter((s) => !hasIndicator(s, unfocusedShadow))
     .map((s) => `${show(s)}: outline ${s.outlineStyle} ${s.outlineWidth}, box-shadow ${s.boxShadow}`);
   expect(mustShowFocus.length, `the skip link and at least one nav link were focused; ${order}`).toBeGreaterThan(1);
   expect(invisible, 'focused elements without a visible focus indicator').toEqual([]);
+});
+
+test('the skip link moves the keyboard into the page content', async ({ page }) => {
+  await signIn(page, 'superadmin');
+  await open(page, { path: '/', ...OVERVIEW });
+  await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toHaveText('Skip to content');
+  await page.keyboard.press('Enter');
+  // Focus is now at <main> (or inside it), and the next Tab lands on the page's first control,
+  // not back in the header.
+  expect(await page.evaluate(() => !!document.activeElement?.closest('main'))).toBe(true);
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => {
+    const el = document.activeElement;
+    return !!el && !!el.closest('main') && !el.closest('header');
+  })).toBe(true);
 });

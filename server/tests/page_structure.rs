@@ -33,7 +33,7 @@ fn check_structure(path: &str, who: &str, html: &str, want_title: &str, nav: boo
         "{path} as {who}: the skip link's target"
     );
     assert!(
-        html.contains(r##"<a class="skip" href="#main">Skip to content</a>"##),
+        html.contains(r##"<a class="skip" href="#main" rel="external">Skip to content</a>"##),
         "{path} as {who}: a skip link"
     );
     assert!(html.contains("<header"), "{path} as {who}: a header");
@@ -147,10 +147,18 @@ async fn the_overview_is_sorted_by_the_url_without_javascript() {
     let mut want = counts.clone();
     want.sort_by(|a, b| b.cmp(a));
     assert_eq!(counts, want, "rows placed by patients, most first");
+    let header = |html: &str, label: &str| -> String {
+        let at = html.find(&format!(">{label}<")).expect("the column header");
+        let start = html[..at]
+            .rfind("<span role=\"columnheader\"")
+            .expect("its cell");
+        html[start..at].to_string()
+    };
     assert!(
-        by_patients.body.contains(r#"aria-sort="descending""#),
+        header(&by_patients.body, "Patients").contains(r#"aria-sort="descending""#),
         "the sorted column says so"
     );
+    assert!(!header(&by_patients.body, "Shard").contains("aria-sort"));
 
     // The default (and anything unknown) is by shard id, A to Z.
     for path in ["/", "/?sort=shard", "/?sort=nonsense"] {
@@ -160,7 +168,14 @@ async fn the_overview_is_sorted_by_the_url_without_javascript() {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted, "{path}");
-        assert!(page.body.contains(r#"aria-sort="ascending""#), "{path}");
+        assert!(
+            header(&page.body, "Shard").contains(r#"aria-sort="ascending""#),
+            "{path}"
+        );
+        assert!(
+            !header(&page.body, "Patients").contains("aria-sort"),
+            "{path}"
+        );
     }
 }
 

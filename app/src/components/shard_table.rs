@@ -218,25 +218,31 @@ pub fn ShardRowView(
             rank(&id, key, &all_ids, &rows).to_string()
         }
     };
+    // Failed now but answered before: the note goes in the row header (so every row has exactly
+    // one cell per column for screen readers) and the last answer fills the cells, greyed.
+    let stale_note = match (&row.status, &row.last_good) {
+        (Err(f), Some(lg)) => Some(view! {
+            <span class="failure stale-note" data-kind=f.kind.clone()>
+                {format!("not answering now: {}", f.message)}
+                <br/>
+                {format!("showing values from {} s ago", lg.age_ms / 1000)}
+            </span>
+        }),
+        _ => None,
+    };
     let cells = match &row.status {
         Ok(s) => stat_cells(s).into_any(),
-        Err(f) => match &row.last_good {
-            // Failed now, answered before: show that answer, marked stale with its age.
-            Some(lg) => view! {
-                <span class="failure stale wide" role="cell" data-kind=f.kind.clone()>
-                    {format!("not answering now: {}", f.message)}
-                    <br/>
-                    {format!("showing values from {} s ago:", lg.age_ms / 1000)}
-                </span>
-                {stat_cells(&lg.stats)}
+        Err(_) => match &row.last_good {
+            Some(lg) => stat_cells(&lg.stats).into_any(),
+            None => {
+                let f = row.status.as_ref().err().cloned().unwrap_or_default();
+                view! {
+                    <span class="failure wide" role="cell" aria-colspan="5" data-kind=f.kind>
+                        {format!("did not answer: {}", f.message)}
+                    </span>
+                }
+                .into_any()
             }
-            .into_any(),
-            None => view! {
-                <span class="failure wide" role="cell" data-kind=f.kind.clone()>
-                    {format!("did not answer: {}", f.message)}
-                </span>
-            }
-            .into_any(),
         },
     };
     let probe = if row.age_ms >= 1000 {
@@ -268,6 +274,7 @@ pub fn ShardRowView(
                     <StatusBadge level=status.0 text=status.1/>
                 </span>
                 <span class="endpoint">{row.primary.clone()}</span>
+                {stale_note}
             </span>
             <span role="cell">{row.shard_type.clone()}</span>
             <span role="cell">{row.region.clone().unwrap_or_else(|| "—".into())}</span>

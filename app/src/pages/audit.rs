@@ -30,20 +30,6 @@ pub fn AuditPage() -> impl IntoView {
         },
         list_audit,
     );
-    let typed = query.get_untracked();
-    let value = move |k: &str| typed.get(k).unwrap_or_default();
-    // The filters of this view, for the pager's links.
-    let kept: String = FIELDS
-        .iter()
-        .filter_map(|k| {
-            query
-                .get_untracked()
-                .get(k)
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}&", query_value(&v)))
-        })
-        .collect();
-    let paged = query.get_untracked().get("before").is_some();
     let actions = AUDIT_ACTIONS
         .iter()
         .map(|a| (a.to_string(), a.replace('_', " ")))
@@ -54,36 +40,63 @@ pub fn AuditPage() -> impl IntoView {
                 title="Access audit"
                 lead="Who signed in, what they opened and what changed, newest first. Times are UTC."
             />
-            <FilterBar action="/audit" label="Filter the audit">
-                <SelectField label="Action" name="action" options=actions selected=value("action") any="Any action"/>
-                <TextField label="Staff email" name="staff" input_type="email" value=value("staff")/>
-                <TextField label="Client address" name="addr" value=value("addr") hint="IPv4 or IPv6"/>
-                <TextField
-                    label="Since (UTC)"
-                    name="since"
-                    value=value("since")
-                    placeholder="2026-11-28"
-                    hint="a date, or date and time"
-                />
-                <TextField
-                    label="Until (UTC)"
-                    name="until"
-                    value=value("until")
-                    placeholder="2026-11-28T09:30"
-                    hint="exclusive"
-                />
-            </FilterBar>
-            <Suspense fallback=|| view! { <p class="loading">"Reading the audit…"</p> }>
-                {move || {
-                    let kept = kept.clone();
-                    Suspend::new(async move {
-                        match page.await {
-                            Ok(p) => view! { <AuditTable page=p kept paged/> }.into_any(),
-                            Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
-                        }
+            // Rebuilt when the query changes: with JavaScript the pager, "Clear" and the form
+            // move between views without a page load, and the form must show the view's filters.
+            {move || {
+                let q = query.get();
+                let value = |k: &str| q.get(k).unwrap_or_default();
+                let (action, staff, addr, since, until) =
+                    (value("action"), value("staff"), value("addr"), value("since"), value("until"));
+                let actions = actions.clone();
+                // The filters of this view, for the pager's links.
+                let kept: String = FIELDS
+                    .iter()
+                    .filter_map(|k| {
+                        q.get(k)
+                            .filter(|v| !v.is_empty())
+                            .map(|v| format!("{k}={}&", query_value(&v)))
                     })
-                }}
-            </Suspense>
+                    .collect();
+                let paged = q.get("before").is_some();
+                view! {
+                    <FilterBar action="/audit" label="Filter the audit">
+                        <SelectField
+                            label="Action"
+                            name="action"
+                            options=actions
+                            selected=action
+                            any="Any action"
+                        />
+                        <TextField label="Staff email" name="staff" input_type="email" value=staff/>
+                        <TextField label="Client address" name="addr" value=addr hint="IPv4 or IPv6"/>
+                        <TextField
+                            label="Since (UTC)"
+                            name="since"
+                            value=since
+                            placeholder="2026-11-28"
+                            hint="a date, or date and time"
+                        />
+                        <TextField
+                            label="Until (UTC)"
+                            name="until"
+                            value=until
+                            placeholder="2026-11-28T09:30"
+                            hint="exclusive"
+                        />
+                    </FilterBar>
+                    <Suspense fallback=|| view! { <p class="loading">"Reading the audit…"</p> }>
+                        {move || {
+                            let kept = kept.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <AuditTable page=p kept paged/> }.into_any(),
+                                    Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
         </section>
     }
 }
@@ -109,12 +122,13 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     }
     view! {
         {backlog}
-        <div class="table-wrap">
+        // Focusable so a keyboard can scroll it sideways on a narrow screen.
+        <div class="table-wrap" role="region" aria-label="Audit records" tabindex="0">
             <table class="data-table audit-table">
                 <caption class="visually-hidden">"Access audit records, newest first"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Time"</th>
+                        <th scope="col" class="num">"Time"</th>
                         <th scope="col">"Staff"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Action"</th>

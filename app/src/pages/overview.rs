@@ -62,7 +62,9 @@ pub fn OverviewPage() -> impl IntoView {
                 title="Fleet overview"
                 lead="Every shard's load, connections and replicas, probed live under a per-shard deadline."
             >
-                <a class="btn" href=move || sort.get().href()>"Refresh"</a>
+                // A full page load: every shard is read again (a router navigation to the same
+                // URL would change nothing).
+                <a class="btn" href=move || sort.get().href() rel="external">"Refresh"</a>
             </PageHeader>
             <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
                 {move || Suspend::new(async move {

@@ -45,7 +45,7 @@ fn document(title: &str, body: AnyView, nav: bool) -> String {
     let html = Owner::new().with(|| {
         view! {
             <body>
-                <a class="skip" href="#main">"Skip to content"</a>
+                <a class="skip" href="#main" rel="external">"Skip to content"</a>
                 <header class="topbar">
                     <a href="/" class="brand">"shardscope"</a>
                     {nav

@@ -27,7 +27,8 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
     let is_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
     let auth = &state.console.config().auth;
     let mut res = next.run(req).await;
-    let ok = res.status().is_success();
+    // A 304 revalidation carries the same caching headers (browsers copy them onto the stored copy).
+    let ok = res.status().is_success() || res.status() == http::StatusCode::NOT_MODIFIED;
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce, &auth.frame_ancestors)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
