@@ -30,6 +30,9 @@ pub async fn server_major_version(client: &clickhouse::Client) -> Result<u32> {
 }
 
 /// A client configured for this server: validation only where the server supports it (>= 24).
+/// The client [`connect`] returns (named so callers need not depend on the `clickhouse` crate).
+pub type Client = clickhouse::Client;
+
 pub async fn connect(
     url: &str,
     user: &str,

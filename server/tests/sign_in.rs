@@ -445,15 +445,7 @@ async fn audit_records_reach_clickhouse() {
         .fetch_one(&owner_pool().await)
         .await
         .unwrap();
-    let config = common::config();
-    let ch = shardscope::clickhouse_db::connect(
-        config.clickhouse_url.as_deref().unwrap(),
-        &config.clickhouse_user,
-        config.clickhouse_password.expose(),
-        &config.clickhouse_database,
-    )
-    .await
-    .unwrap();
+    let ch = common::clickhouse().await.unwrap();
     let actor = format!("staff:{}", staff_id.0);
     let mut found = 0u64;
     for _ in 0..50 {

@@ -254,18 +254,24 @@ pub fn block_on_own_runtime(work: impl std::future::Future<Output = ()> + Send +
     .expect("clean-up ran");
 }
 
-/// How many ClickHouse `audit_events` rows carry this client address.
-pub async fn clickhouse_audit_rows(addr: &str) -> Result<u64, String> {
+/// The fleet's ClickHouse, as the console's configuration names it.
+pub async fn clickhouse() -> Result<shardscope::clickhouse_db::Client, String> {
     let config = config();
-    let ch = shardscope::clickhouse_db::connect(
+    shardscope::clickhouse_db::connect(
         config.clickhouse_url.as_deref().unwrap(),
         &config.clickhouse_user,
         config.clickhouse_password.expose(),
         &config.clickhouse_database,
     )
     .await
-    .map_err(|e| e.to_string())?;
-    ch.query("SELECT count() FROM audit_events WHERE client_addr = ?")
+    .map_err(|e| e.to_string())
+}
+
+/// How many ClickHouse `audit_events` rows carry this client address.
+pub async fn clickhouse_audit_rows(addr: &str) -> Result<u64, String> {
+    clickhouse()
+        .await?
+        .query("SELECT count() FROM audit_events WHERE client_addr = ?")
         .bind(addr)
         .fetch_one()
         .await
