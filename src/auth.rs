@@ -10,7 +10,6 @@ pub mod audit;
 pub mod audit_export;
 pub mod password;
 pub mod rate_limit;
-pub mod redis_handle;
 pub mod return_to;
 pub mod role;
 pub mod session_store;
@@ -40,7 +39,7 @@ pub struct AuthServices {
 
 impl AuthServices {
     pub fn new(config: &Config, routing: sqlx::PgPool) -> Result<Self> {
-        let redis = Arc::new(redis_handle::RedisHandle::new(
+        let redis = Arc::new(crate::redis::RedisHandle::new(
             config.redis_url.as_ref(),
             &config.engine.cache_namespace,
         )?);

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::balance::{Balance, IMBALANCE_THRESHOLD};
+use crate::overview::balance::{Balance, IMBALANCE_THRESHOLD};
 
 pub struct BarDatum {
     pub label: String,
@@ -136,7 +136,7 @@ fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::balance::balance;
+    use crate::overview::balance::balance;
 
     #[test]
     fn renders_every_shard_label_and_marks_missing_ones() {

@@ -4,18 +4,22 @@
 //! [`OverviewRace`] hands rows out in the order shards answer, so a streamed page shows fast
 //! shards first and slow ones as they arrive.
 
+pub mod balance;
+pub mod lag;
+pub mod probe;
+
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::balance::{Balance, balance};
 use crate::chart::{BarDatum, balance_chart_svg};
-use crate::console::Console;
 use crate::error::Result;
-use crate::fanout::{Outcome, fan_out, now_ms};
-use crate::probe::ShardStats;
+use crate::federation::console::Console;
+use crate::federation::fanout::{Outcome, fan_out, now_ms};
+use crate::overview::balance::{Balance, balance};
+use crate::overview::probe::ShardStats;
 use crate::routing::ShardInfo;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::endpoint::Endpoint;
 use crate::error::Result;
+use crate::federation::endpoint::Endpoint;
 
 /// A shard as listed in `tenant_shards`. Endpoints keep no credentials.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use shardscope::endpoint::Endpoint;
-use shardscope::fanout::FailureKind;
+use shardscope::federation::endpoint::Endpoint;
+use shardscope::federation::fanout::FailureKind;
 use shardscope::overview::{fleet_overview, overview_of};
 use shardscope::routing::ShardInfo;
 

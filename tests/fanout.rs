@@ -57,7 +57,8 @@ async fn console_connections_are_tagged_read_only_and_not_superuser() {
     fleet_overview(&console).await.expect("overview");
     let shard = &fleet.shards[0];
     let endpoint =
-        shardscope::endpoint::Endpoint::parse(&fleet.platform_url(shard.primary_port)).unwrap();
+        shardscope::federation::endpoint::Endpoint::parse(&fleet.platform_url(shard.primary_port))
+            .unwrap();
     let pool = console.pools().get(&endpoint);
     let row: (String, String, String, bool, String, String, String) = sqlx::query_as(
         "SELECT current_user::text, current_setting('application_name'),

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use shardscope::overview::fleet_overview;
-use shardscope::probe::ReplicaLag;
+use shardscope::overview::probe::ReplicaLag;
 
 /// Resumes replay if the test fails while the replica is paused (on its own connection: the
 /// test's runtime is gone by then).

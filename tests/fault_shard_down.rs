@@ -4,7 +4,7 @@
 
 mod common;
 
-use shardscope::fanout::FailureKind;
+use shardscope::federation::fanout::FailureKind;
 use shardscope::overview::fleet_overview;
 
 /// Restarts the node even if an assertion fails.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use redis::AsyncCommands;
 use shardscope::auth::RedisSessionStore;
-use shardscope::auth::redis_handle::RedisHandle;
+use shardscope::redis::RedisHandle;
 use tower_sessions_core::SessionStore;
 use tower_sessions_core::session::{Id, Record};
 

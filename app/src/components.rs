@@ -17,7 +17,6 @@ mod filter_bar;
 mod page_header;
 mod pagination;
 mod relative_time;
-mod shard_table;
 mod status_badge;
 
 pub use answered_banner::AnsweredBanner;
@@ -27,5 +26,4 @@ pub use filter_bar::{FilterBar, SelectField, TextField};
 pub use page_header::{PageHeader, document_title};
 pub use pagination::Pager;
 pub use relative_time::RelativeTime;
-pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
 pub use status_badge::{Level, StatusBadge};

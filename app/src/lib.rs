@@ -7,7 +7,6 @@ pub mod components;
 pub mod dto;
 pub mod format;
 pub mod pages;
-pub mod race;
 
 pub use app::{App, shell};
 

@@ -2,7 +2,7 @@
 
 mod audit;
 mod not_found;
-mod overview;
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod plain;
 

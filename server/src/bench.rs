@@ -38,7 +38,7 @@ const BENCH_HOST: &str = "bench.local";
 
 /// Sign in as the demo viewer through the router; the session cookie (`name=value`).
 async fn sign_in(router: axum::Router) -> Result<String, Box<dyn std::error::Error>> {
-    let password = shardscope::seed::demo_password();
+    let password = shardscope::demo::seed::demo_password();
     let form = serde_urlencoded::to_string([
         ("email", "viewer@shardscope.test"),
         ("password", password.as_str()),

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use leptos::prelude::*;
-use shardscope::fleet::Fleet;
+use shardscope::demo::fleet::Fleet;
 
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -25,13 +25,13 @@ pub async fn run(args: Vec<String>) -> CliResult {
         [] | ["serve"] => serve().await,
         ["seed", "--fleet", path] => {
             let fleet = Fleet::load(&PathBuf::from(path))?;
-            shardscope::seed::seed_fleet(&fleet).await?;
+            shardscope::demo::seed::seed_fleet(&fleet).await?;
             Ok(())
         }
         ["simulate", "--fleet", path] => {
             let fleet = Fleet::load(&PathBuf::from(path))?;
             tracing::info!("simulator running; Ctrl-C stops it");
-            shardscope::simulate::run(&fleet, shutdown_signal()).await?;
+            shardscope::demo::simulate::run(&fleet, shutdown_signal()).await?;
             Ok(())
         }
         ["migrate", target] => migrate(target).await,

@@ -15,7 +15,7 @@ use serde_json::Value;
 use shardscope::auth::Role;
 
 /// The shard the tests break: us-2 if the fleet has it (as in the issue), else the last one.
-fn victim() -> shardscope::fleet::FleetShard {
+fn victim() -> shardscope::demo::fleet::FleetShard {
     let f = fleet();
     f.shards
         .iter()

@@ -78,7 +78,10 @@ async fn a_hanging_redis_answers_a_clear_503_in_bounded_time_and_recovers() {
     let mut last = None;
     for _ in 0..50 {
         let r = app
-            .sign_in("viewer@shardscope.test", &shardscope::seed::demo_password())
+            .sign_in(
+                "viewer@shardscope.test",
+                &shardscope::demo::seed::demo_password(),
+            )
             .await;
         if r.status == StatusCode::SEE_OTHER {
             let cookie = r.cookie().expect("session cookie");

@@ -9,7 +9,7 @@ use shardscope::auth::Role;
 
 fn shard_ids() -> Vec<String> {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
-    shardscope::fleet::Fleet::load(path.as_ref())
+    shardscope::demo::fleet::Fleet::load(path.as_ref())
         .unwrap()
         .shards
         .into_iter()

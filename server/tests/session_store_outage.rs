@@ -102,7 +102,10 @@ async fn redis_down_means_a_clear_503_and_recovery_needs_no_restart() {
     );
     assert!(page.headers.contains_key("retry-after"));
     let sign_in = app
-        .sign_in("viewer@shardscope.test", &shardscope::seed::demo_password())
+        .sign_in(
+            "viewer@shardscope.test",
+            &shardscope::demo::seed::demo_password(),
+        )
         .await;
     assert_eq!(sign_in.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
@@ -124,7 +127,10 @@ async fn redis_down_means_a_clear_503_and_recovery_needs_no_restart() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let fresh = loop {
         let r = app
-            .sign_in("viewer@shardscope.test", &shardscope::seed::demo_password())
+            .sign_in(
+                "viewer@shardscope.test",
+                &shardscope::demo::seed::demo_password(),
+            )
             .await;
         if r.status == StatusCode::SEE_OTHER {
             break r.cookie().unwrap();

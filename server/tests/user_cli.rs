@@ -4,7 +4,7 @@ use std::process::Command;
 
 fn owner_url() -> String {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
-    let fleet = shardscope::fleet::Fleet::load(path.as_ref()).unwrap();
+    let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref()).unwrap();
     fleet.admin_url(fleet.routing_port, &fleet.routing_database)
 }
 

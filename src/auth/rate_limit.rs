@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::redis_handle::{RedisHandle, store_error};
 use crate::error::Result;
+use crate::redis::{RedisHandle, store_error};
 
 #[derive(Clone, Debug)]
 pub struct LimitConfig {

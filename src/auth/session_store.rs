@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, SessionStore};
 
-use super::redis_handle::RedisHandle;
+use crate::redis::RedisHandle;
 
 #[derive(Clone, Debug)]
 pub struct RedisSessionStore {
@@ -65,7 +65,7 @@ fn backend(e: crate::Error) -> session_store::Error {
 }
 
 fn redis_backend(e: redis::RedisError) -> session_store::Error {
-    backend(super::redis_handle::store_error(e))
+    backend(crate::redis::store_error(e))
 }
 
 #[async_trait]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use shardscope::fleet::Fleet;
+use shardscope::demo::fleet::Fleet;
 use shardscope::{Config, Console};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 

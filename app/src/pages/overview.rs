@@ -14,12 +14,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_fleet_shards;
-use crate::components::{
-    AnsweredBanner, ChartFrame, ErrorState, GridOrder, PageHeader, ShardGridHeader, ShardRowView,
-    SortKey, order_css,
-};
+mod race;
+mod shard_table;
+
+pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
+
+use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageHeader};
 use crate::dto::{ShardRowDto, SummaryDto};
-use crate::race::PageRace;
+use race::PageRace;
 
 type Made = (
     Resource<Result<SummaryDto, ServerFnError>>,

@@ -167,11 +167,11 @@ impl TestApp {
 
     /// A session for one of the demo accounts (seeded into every fleet).
     pub async fn session_as(&self, role: Role) -> String {
-        let (email, _) = shardscope::seed::DEMO_ACCOUNTS
+        let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
             .iter()
             .find(|(_, r)| *r == role)
             .unwrap();
-        self.session(email, &shardscope::seed::demo_password())
+        self.session(email, &shardscope::demo::seed::demo_password())
             .await
     }
 }
@@ -183,7 +183,7 @@ pub fn enc(s: &str) -> String {
 /// The routing DB as its owner (accounts are created by the CLI's code path, as in production).
 pub async fn owner_pool() -> sqlx::PgPool {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
-    let fleet = shardscope::fleet::Fleet::load(path.as_ref()).unwrap();
+    let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref()).unwrap();
     shardscope::migrate::connect(&fleet.admin_url(fleet.routing_port, &fleet.routing_database))
         .await
         .expect("routing DB as owner")
@@ -213,9 +213,9 @@ pub async fn audit_of(email: &str, addr: &str) -> Vec<(String, String, String)> 
 }
 
 /// The fleet started by scripts/test.
-pub fn fleet() -> shardscope::fleet::Fleet {
+pub fn fleet() -> shardscope::demo::fleet::Fleet {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
-    shardscope::fleet::Fleet::load(path.as_ref()).unwrap()
+    shardscope::demo::fleet::Fleet::load(path.as_ref()).unwrap()
 }
 
 /// Run `scripts/fleet` against the same fleet (same dir, same ports).

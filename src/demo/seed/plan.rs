@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::rng::Rng;
-use crate::fleet::FleetShard;
+use crate::demo::fleet::FleetShard;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrgPlan {

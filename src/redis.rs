@@ -7,7 +7,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::error::{Error, Result};
-use crate::probe_cache::KindStr;
+use crate::federation::probe_cache::KindStr;
 use crate::secret::Secret;
 
 /// A refused connection fails at once; this bounds a hung Redis. Generous, because a saturated

@@ -11,8 +11,8 @@ use std::sync::{Arc, RwLock};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::config::EngineConfig;
-use crate::endpoint::Endpoint;
-use crate::fanout::{Failure, FailureKind};
+use crate::federation::endpoint::Endpoint;
+use crate::federation::fanout::{Failure, FailureKind};
 use crate::secret::Secret;
 
 #[derive(Clone)]

@@ -81,7 +81,7 @@ impl ProbeCache {
         if self.tripped() {
             return None;
         }
-        let config = crate::auth::redis_handle::fast_fail(REDIS_TIMEOUT);
+        let config = crate::redis::fast_fail(REDIS_TIMEOUT);
         match client.get_connection_manager_with_config(config).await {
             Ok(m) => {
                 *slot = Some(m.clone());

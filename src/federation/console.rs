@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::RwLock;
 
-use crate::coalesce::Coalescer;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::fanout::{Outcome, now_ms, timed};
-use crate::pools::ShardPools;
-use crate::probe::{ShardStats, probe_shard};
-use crate::probe_cache::ProbeCache;
+use crate::federation::coalesce::Coalescer;
+use crate::federation::fanout::{Outcome, now_ms, timed};
+use crate::federation::pools::ShardPools;
+use crate::federation::probe_cache::ProbeCache;
+use crate::overview::probe::{ShardStats, probe_shard};
 use crate::routing::{ShardInfo, load_shards};
 
 /// How long the shard list from the routing DB is reused before it is read again, so a new
@@ -192,7 +192,9 @@ impl Console {
                     Ok(stale.clone())
                 }
                 None => Err(Error::RoutingUnavailable(match e {
-                    Error::Database(ref db) => crate::fanout::Failure::from_sqlx(db).to_string(),
+                    Error::Database(ref db) => {
+                        crate::federation::fanout::Failure::from_sqlx(db).to_string()
+                    }
                     _ => "unexpected error".into(),
                 })),
             },

@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::endpoint::Endpoint;
-use crate::fanout::{Failure, FailureKind};
-use crate::lag::{SecondsLag, byte_lag, parse_lsn};
-use crate::pools::ShardPools;
+use crate::federation::endpoint::Endpoint;
+use crate::federation::fanout::{Failure, FailureKind};
+use crate::federation::pools::ShardPools;
+use crate::overview::lag::{SecondsLag, byte_lag, parse_lsn};
 use crate::routing::ShardInfo;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

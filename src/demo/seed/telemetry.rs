@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::plan::{OrgPlan, Plan};
 use super::rng::Rng;
 use crate::clickhouse_db;
+use crate::demo::fleet::Fleet;
 use crate::error::Result;
-use crate::fleet::Fleet;
 
 #[derive(Clone, Debug, Row, Serialize, Deserialize)]
 pub struct HttpRequest {
@@ -254,7 +254,7 @@ pub async fn backfill_telemetry(fleet: &Fleet, plan: &Plan, seed: u64) -> Result
     }
     let mut rng = Rng::new(seed ^ 0x7E1E);
     let busy = busy_shard(plan);
-    let now = (crate::fanout::now_ms() / 1000) as u32;
+    let now = (crate::federation::fanout::now_ms() / 1000) as u32;
     let start = now - 24 * 3600;
     let mut counters = PoolCounters::default();
     for hour in 0..24u32 {

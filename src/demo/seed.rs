@@ -20,8 +20,8 @@ pub use telemetry::{
 /// The fixed RNG seed of the demo fleet.
 pub const SEED: u64 = 0x5EED_2026;
 
+use crate::demo::fleet::Fleet;
 use crate::error::Result;
-use crate::fleet::Fleet;
 
 /// Migrate, provision roles and seed every database of the fleet. Idempotent: data is written only
 /// into an empty routing DB / telemetry database.

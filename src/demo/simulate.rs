@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::error::Result;
-use crate::fleet::Fleet;
-use crate::seed::{
+use crate::demo::fleet::Fleet;
+use crate::demo::seed::{
     self, HttpRequest, PoolCounters, Rng, busy_shard, insert_rows, plan, requests, slow_queries,
 };
+use crate::error::Result;
 
 const TICK: Duration = Duration::from_secs(2);
 const POOL_SAMPLE_EVERY: Duration = Duration::from_secs(15);
@@ -48,7 +48,7 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             app,
         });
     }
-    let mut rng = Rng::new(seed::SEED ^ crate::fanout::now_ms());
+    let mut rng = Rng::new(seed::SEED ^ crate::federation::fanout::now_ms());
     let mut counters = PoolCounters::default();
     let mut last_pool = Instant::now() - POOL_SAMPLE_EVERY;
     let mut last_cache = Instant::now();
@@ -60,7 +60,7 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             _ = tokio::time::sleep(TICK) => {}
         }
         ticks += 1;
-        let now = (crate::fanout::now_ms() / 1000) as u32;
+        let now = (crate::federation::fanout::now_ms() / 1000) as u32;
         let reqs: Vec<HttpRequest> = requests(&mut rng, &plan, busy.as_deref(), now - 2, 2);
         if let Err(e) = insert_rows(&client, "http_requests", &reqs).await {
             tracing::warn!(error = %e, "telemetry insert failed");

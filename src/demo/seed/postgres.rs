@@ -4,8 +4,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor};
 
 use super::plan::{Plan, phone_for, sha256_hex};
+use crate::demo::fleet::Fleet;
 use crate::error::{Error, Result};
-use crate::fleet::Fleet;
 use crate::migrate;
 
 /// An admin connection pool to one database of the fleet.
