@@ -19,6 +19,27 @@ pub struct Config {
     pub clickhouse_password: Secret,
     pub engine: EngineConfig,
     pub auth: AuthConfig,
+    pub telemetry: TelemetryConfig,
+}
+
+/// The ClickHouse telemetry pages.
+#[derive(Clone, Debug)]
+pub struct TelemetryConfig {
+    /// Every ClickHouse query must answer within this (also sent as `max_execution_time`), or
+    /// the panel says the telemetry is unavailable and the rest of the page renders.
+    pub deadline: Duration,
+    /// Connections kept for background jobs and monitoring in the connection math (the seed's
+    /// 5 + 5), added to the services' pools.
+    pub connection_reserve: u32,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_millis(3000),
+            connection_reserve: 10,
+        }
+    }
 }
 
 /// Sign-in, sessions and the security baseline.
@@ -216,8 +237,22 @@ impl Config {
             trust_forwarded_for: flag("SHARDSCOPE_TRUST_FORWARDED_FOR")?,
             frame_ancestors,
         };
+        let t = TelemetryConfig::default();
+        let telemetry = TelemetryConfig {
+            deadline: millis("SHARDSCOPE_CLICKHOUSE_DEADLINE_MS", t.deadline.as_millis() as u64)?,
+            connection_reserve: number(
+                "SHARDSCOPE_CONNECTION_RESERVE",
+                t.connection_reserve as u64,
+            )? as u32,
+        };
+        if telemetry.deadline.is_zero() {
+            return Err(Error::Config(
+                "SHARDSCOPE_CLICKHOUSE_DEADLINE_MS must be above 0".into(),
+            ));
+        }
         Ok(Self {
             auth,
+            telemetry,
             routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
             monitor_user: get("SHARDSCOPE_MONITOR_USER")
                 .unwrap_or_else(|| "shardscope_monitor".into()),

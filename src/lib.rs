@@ -18,6 +18,7 @@ pub mod overview;
 pub mod redis;
 pub mod routing;
 pub mod secret;
+pub mod telemetry;
 
 pub use config::Config;
 pub use error::Error;

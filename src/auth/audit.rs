@@ -272,7 +272,7 @@ pub fn parse_filter(get: impl Fn(&str) -> Option<String>) -> Result<AuditFilter>
 }
 
 /// `2026-11-28` or `2026-11-28T09:30` (what a date / datetime-local input sends), in UTC.
-fn parse_time(name: &str, s: &str) -> Result<i64> {
+pub(crate) fn parse_time(name: &str, s: &str) -> Result<i64> {
     use time::macros::format_description;
     let bad = || {
         Error::InvalidInput(format!(

@@ -33,6 +33,7 @@ struct Inner {
     config: Config,
     routing: PgPool,
     auth: crate::auth::AuthServices,
+    telemetry: crate::telemetry::Telemetry,
     pools: ShardPools,
     shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
     cache: ProbeCache,
@@ -126,11 +127,13 @@ impl Console {
         let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
         let cache = ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace);
         let auth = crate::auth::AuthServices::new(&config, routing.clone())?;
+        let telemetry = crate::telemetry::Telemetry::new(&config);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 routing,
                 auth,
+                telemetry,
                 pools,
                 shards: RwLock::new(None),
                 cache,
@@ -154,6 +157,11 @@ impl Console {
     /// Accounts, sessions, sign-in limits and the access audit.
     pub fn auth(&self) -> &crate::auth::AuthServices {
         &self.inner.auth
+    }
+
+    /// ClickHouse telemetry (pools, requests, slow queries).
+    pub fn telemetry(&self) -> &crate::telemetry::Telemetry {
+        &self.inner.telemetry
     }
 
     /// The shared probe cache (Redis), e.g. to see whether its breaker is open.

@@ -134,7 +134,7 @@ async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, sqlx::Err
 /// gone), the endpoint's pool is replaced and the query tried once more on a new connection — so a
 /// restart shows up as nothing at all, and a stop as "connection refused", never as a dead idle
 /// connection's error.
-async fn with_reconnect<T, F, Fut>(
+pub(crate) async fn with_reconnect<T, F, Fut>(
     pools: &ShardPools,
     endpoint: &Endpoint,
     query: F,

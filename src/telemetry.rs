@@ -1,0 +1,189 @@
+//! Telemetry the platform's services export to ClickHouse: connection-pool stats, requests and
+//! slow queries, as the `/pools`, `/telemetry` and `/telemetry/slow-queries` pages show them.
+//!
+//! [`Telemetry`] is the ClickHouse side of the console: one client, read-only (`readonly=2`),
+//! every query under its own deadline (also sent as `max_execution_time`), results shared for the
+//! engine's cache TTL and concurrent identical queries coalesced, so a page and its charts cost one
+//! query each. ClickHouse down or slow makes a panel [`Unavailable`], never the page: the next
+//! request tries again (no restart needed).
+
+pub mod csv;
+pub mod filters;
+pub mod pools;
+pub mod range;
+pub mod requests;
+pub mod slow;
+pub mod sql;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::federation::coalesce::Coalescer;
+
+pub use filters::Filters;
+pub use range::TimeRange;
+pub use sql::{GroupBy, Statement, TopBy};
+
+/// Why a telemetry panel has no data to show (the page says so and renders the rest).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
+
+type Shared = Arc<dyn Any + Send + Sync>;
+
+#[derive(Clone)]
+pub struct Telemetry {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    base: clickhouse::Client,
+    /// The client with row validation chosen from the server's version, learned on first use
+    /// (and again after a failure: ClickHouse may be down when the console starts).
+    client: tokio::sync::Mutex<Option<clickhouse::Client>>,
+    deadline: Duration,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, (Instant, Shared)>>,
+    coalescer: Coalescer<String, Result<Shared, Unavailable>>,
+}
+
+impl Telemetry {
+    pub fn new(config: &Config) -> Self {
+        let Some(url) = &config.clickhouse_url else {
+            return Self { inner: None };
+        };
+        let deadline = config.telemetry.deadline;
+        let base = crate::clickhouse_db::client(
+            url,
+            &config.clickhouse_user,
+            config.clickhouse_password.expose(),
+        )
+        .with_database(&config.clickhouse_database)
+        .with_setting("readonly", "2")
+        .with_setting(
+            "max_execution_time",
+            deadline.as_secs().max(1).to_string(),
+        );
+        Self {
+            inner: Some(Arc::new(Inner {
+                base,
+                client: tokio::sync::Mutex::new(None),
+                deadline,
+                ttl: config.engine.cache_ttl,
+                cache: Mutex::new(HashMap::new()),
+                coalescer: Coalescer::default(),
+            })),
+        }
+    }
+
+    pub fn deadline(&self) -> Option<Duration> {
+        self.inner.as_ref().map(|i| i.deadline)
+    }
+
+    /// Run one statement and read every row (rows are aggregates: one per series point).
+    #[tracing::instrument(skip_all, fields(statement = stmt.name))]
+    pub async fn fetch<T>(&self, stmt: &Statement) -> Result<Arc<Vec<T>>, Unavailable>
+    where
+        T: clickhouse::RowOwned + clickhouse::RowRead + Send + Sync + 'static,
+    {
+        let Some(inner) = &self.inner else {
+            return Err(Unavailable(
+                "telemetry is not configured (SHARDSCOPE_CLICKHOUSE_URL is unset)".into(),
+            ));
+        };
+        let key = format!("{}\u{0}{}", std::any::type_name::<T>(), stmt.rendered());
+        if let Some(hit) = inner.cached(&key) {
+            return hit
+                .downcast::<Vec<T>>()
+                .map_err(|_| Unavailable("cache type mismatch".into()));
+        }
+        let inner2 = inner.clone();
+        let stmt2 = stmt.clone();
+        let key2 = key.clone();
+        let result = inner
+            .coalescer
+            .run(key.clone(), move || async move {
+                let rows = inner2.run::<T>(&stmt2).await?;
+                let shared: Shared = Arc::new(rows);
+                inner2.store(key2, shared.clone());
+                Ok(shared)
+            })
+            .await?;
+        result
+            .downcast::<Vec<T>>()
+            .map_err(|_| Unavailable("cache type mismatch".into()))
+    }
+}
+
+impl Inner {
+    fn cached(&self, key: &str) -> Option<Shared> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        cache.get(key).map(|(_, v)| v.clone())
+    }
+
+    fn store(&self, key: String, value: Shared) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (Instant::now(), value));
+    }
+
+    async fn client(&self) -> Result<clickhouse::Client, clickhouse::error::Error> {
+        let mut slot = self.client.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let major = crate::clickhouse_db::server_major_version(&self.base)
+            .await
+            .map_err(|e| match e {
+                crate::Error::ClickHouse(e) => e,
+                other => clickhouse::error::Error::Custom(other.to_string()),
+            })?;
+        let c = self.base.clone().with_validation(major >= 24);
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    async fn run<T>(&self, stmt: &Statement) -> Result<Vec<T>, Unavailable>
+    where
+        T: clickhouse::RowOwned + clickhouse::RowRead,
+    {
+        let work = async {
+            let client = self.client().await?;
+            stmt.query(&client).fetch_all::<T>().await
+        };
+        match tokio::time::timeout(self.deadline, work).await {
+            Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(e)) => {
+                tracing::warn!(statement = stmt.name, error = %e, "telemetry query failed");
+                // A failure may mean a different server now: learn its version again.
+                *self.client.lock().await = None;
+                Err(Unavailable(describe(&e)))
+            }
+            Err(_) => {
+                tracing::warn!(statement = stmt.name, "telemetry query timed out");
+                Err(Unavailable(format!(
+                    "ClickHouse did not answer within {} ms",
+                    self.deadline.as_millis()
+                )))
+            }
+        }
+    }
+}
+
+/// A short, user-facing reason (details are in the log).
+fn describe(e: &clickhouse::error::Error) -> String {
+    match e {
+        clickhouse::error::Error::Network(_) => "ClickHouse is unreachable".into(),
+        clickhouse::error::Error::BadResponse(_) => "ClickHouse refused the query".into(),
+        _ => "ClickHouse answered with an error".into(),
+    }
+}

@@ -1,0 +1,173 @@
+//! The time range of a telemetry page, as typed in its URL, and the bucket its charts use.
+//!
+//! Buckets are sized to the range so every series has about 60–180 points: fine enough to see a
+//! burst, coarse enough that a 7-day chart is not a million points. Bucketing is
+//! `intDiv(toUInt32(ts), step) * step` in ClickHouse (both 18.16 and modern servers have it;
+//! `toStartOfInterval` is missing on 18.16).
+
+use crate::error::{Error, Result};
+
+/// The preset ranges offered by every telemetry page.
+pub const PRESETS: [(&str, u32); 5] = [
+    ("15m", 15 * 60),
+    ("1h", 3600),
+    ("6h", 6 * 3600),
+    ("24h", 24 * 3600),
+    ("7d", 7 * 24 * 3600),
+];
+
+/// The default range when the URL names none.
+pub const DEFAULT_PRESET: &str = "1h";
+
+/// The longest custom range accepted (the tables are partitioned by month; rollups for longer
+/// ranges are on the roadmap).
+pub const MAX_SPAN_SECS: u32 = 31 * 24 * 3600;
+
+/// Bucket widths to choose from, in seconds.
+const STEPS: [u32; 15] = [
+    15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+];
+
+/// Preset ranges end on a multiple of this many seconds.
+const ALIGN: u32 = 15;
+
+/// Most points per series.
+const MAX_POINTS: u32 = 180;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Unix seconds, inclusive.
+    pub from: u32,
+    /// Unix seconds, exclusive.
+    pub to: u32,
+    /// Bucket width in seconds.
+    pub step: u32,
+    /// `15m` … `7d`, or `None` for a custom from/to.
+    pub preset: Option<&'static str>,
+}
+
+impl TimeRange {
+    /// `range=1h`, or `from=…&to=…` (dates or `YYYY-MM-DDTHH:MM`, UTC), relative to `now` (unix s).
+    pub fn parse(
+        range: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        now: u32,
+    ) -> Result<Self> {
+        fn blank(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let (range, from, to) = (blank(range), blank(from), blank(to));
+        if from.is_some() || to.is_some() || range == Some("custom") {
+            let (Some(f), Some(t)) = (from, to) else {
+                return Err(Error::InvalidInput(
+                    "a custom range needs both \"from\" and \"to\" (e.g. 2026-11-28T09:00)".into(),
+                ));
+            };
+            let f = secs(crate::auth::audit::parse_time("from", f)?);
+            let t = secs(crate::auth::audit::parse_time("to", t)?);
+            if f >= t {
+                return Err(Error::InvalidInput(
+                    "\"from\" must be earlier than \"to\"".into(),
+                ));
+            }
+            if t - f > MAX_SPAN_SECS {
+                return Err(Error::InvalidInput(format!(
+                    "a range may span at most {} days",
+                    MAX_SPAN_SECS / 86400
+                )));
+            }
+            return Ok(Self::custom(f, t));
+        }
+        let name = range.unwrap_or(DEFAULT_PRESET);
+        let (preset, span) = PRESETS
+            .iter()
+            .find(|(p, _)| *p == name)
+            .copied()
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "unknown range {name:?}: choose one of {}, or give from and to",
+                    PRESETS.map(|p| p.0).join(", ")
+                ))
+            })?;
+        // Aligned to 15 s, so a page and its charts (and viewers within the same 15 s) ask the
+        // same question and share one answer.
+        let to = now.div_ceil(ALIGN) * ALIGN;
+        Ok(Self {
+            from: to.saturating_sub(span),
+            to,
+            step: step_for(span),
+            preset: Some(preset),
+        })
+    }
+
+    pub fn custom(from: u32, to: u32) -> Self {
+        Self {
+            from,
+            to,
+            step: step_for(to.saturating_sub(from)),
+            preset: None,
+        }
+    }
+
+    pub fn span(&self) -> u32 {
+        self.to - self.from
+    }
+}
+
+fn secs(ms: i64) -> u32 {
+    (ms / 1000).clamp(0, u32::MAX as i64) as u32
+}
+
+/// The smallest step that keeps a series at or under [`MAX_POINTS`] points.
+pub fn step_for(span: u32) -> u32 {
+    STEPS
+        .iter()
+        .copied()
+        .find(|s| span.div_ceil(*s) <= MAX_POINTS)
+        .unwrap_or(86400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u32 = 1_790_000_000;
+
+    #[test]
+    fn presets_have_60_to_180_points() {
+        for (name, span) in PRESETS {
+            let r = TimeRange::parse(Some(name), None, None, NOW).unwrap();
+            assert_eq!(r.span(), span);
+            let points = span / r.step;
+            assert!((60..=180).contains(&points), "{name}: {points} points");
+        }
+    }
+
+    #[test]
+    fn default_is_one_hour() {
+        let r = TimeRange::parse(None, None, None, NOW).unwrap();
+        assert_eq!((r.preset, r.span(), r.step), (Some("1h"), 3600, 30));
+    }
+
+    #[test]
+    fn custom_range_parses_and_checks_order() {
+        let r = TimeRange::parse(None, Some("2026-11-28T09:00"), Some("2026-11-28T10:00"), NOW)
+            .unwrap();
+        assert_eq!((r.span(), r.preset), (3600, None));
+        let e = TimeRange::parse(None, Some("2026-11-28T10:00"), Some("2026-11-28T09:00"), NOW)
+            .unwrap_err();
+        assert!(e.to_string().contains("earlier"), "{e}");
+        let e = TimeRange::parse(None, Some("2026-11-28"), None, NOW).unwrap_err();
+        assert!(e.to_string().contains("both"), "{e}");
+        let e = TimeRange::parse(None, Some("2026-01-01"), Some("2026-12-01"), NOW).unwrap_err();
+        assert!(e.to_string().contains("31 days"), "{e}");
+    }
+
+    #[test]
+    fn unknown_range_names_the_choices() {
+        let e = TimeRange::parse(Some("2w"), None, None, NOW).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains("15m, 1h, 6h, 24h, 7d"), "{e}");
+    }
+}
