@@ -6,6 +6,8 @@
 //!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
 //!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
 //!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
+//!   shardscope-server clickhouse-statements   every ClickHouse statement, as JSON (for the
+//!                                             cross-version check)
 
 use std::path::PathBuf;
 
@@ -17,7 +19,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | user ...]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | clickhouse-statements | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -36,6 +38,12 @@ pub async fn run(args: Vec<String>) -> CliResult {
         }
         ["migrate", target] => migrate(target).await,
         ["user", rest @ ..] => crate::users::run(rest).await,
+        ["clickhouse-statements"] => {
+            let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
+            let entries = shardscope::telemetry::catalog::entries(now);
+            println!("{}", serde_json::to_string_pretty(&entries)?);
+            Ok(())
+        }
         ["bench-fanout"] => crate::bench::fanout(20).await,
         ["bench-fanout", "--iterations", n] => {
             let n: usize = n

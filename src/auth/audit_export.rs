@@ -97,3 +97,8 @@ pub async fn run(log: AuditLog, clickhouse: clickhouse::Client, stop: impl Futur
         }
     }
 }
+
+/// The columns an audit insert names (for the cross-version statement check).
+pub fn insert_columns() -> &'static [&'static str] {
+    <ClickRow as clickhouse::Row>::COLUMN_NAMES
+}

@@ -1,0 +1,71 @@
+//! Every statement the console and its demo tools send to ClickHouse, rendered with sample
+//! parameters: the migrations, each panel's query (with and without filters), the seeder's check
+//! and the columns each insert names. `shardscope-server clickhouse-statements` prints it as JSON
+//! and `scripts/check_clickhouse_sql.py` runs it on modern ClickHouse (chdb) and on the server
+//! here (18.16), failing on any error, so a statement only one version accepts cannot slip in.
+
+use serde::Serialize;
+
+use crate::demo::seed::{HttpRequest, PoolStat, SlowQuery};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    pub name: String,
+    /// `ddl` entries are run first, in order, to build the schema; `query` entries after.
+    pub kind: &'static str,
+    pub sql: String,
+}
+
+fn columns<R: clickhouse::Row>() -> &'static [&'static str] {
+    R::COLUMN_NAMES
+}
+
+pub fn entries(now: u32) -> Vec<Entry> {
+    let mut out: Vec<Entry> = crate::migrate::clickhouse_statements()
+        .into_iter()
+        .enumerate()
+        .map(|(i, sql)| Entry {
+            name: format!("migration/{i}"),
+            kind: "ddl",
+            sql,
+        })
+        .collect();
+    out.extend(super::sql::catalog(now).into_iter().map(|(name, sql)| Entry {
+        name,
+        kind: "query",
+        sql,
+    }));
+    out.push(Entry {
+        name: "seed/backfilled".into(),
+        kind: "query",
+        sql: "SELECT count() FROM http_requests".into(),
+    });
+    let inserts: [(&str, &[&str]); 4] = [
+        ("http_requests", columns::<HttpRequest>()),
+        ("pool_stats", columns::<PoolStat>()),
+        ("slow_queries", columns::<SlowQuery>()),
+        ("audit_events", crate::auth::audit_export::insert_columns()),
+    ];
+    for (table, cols) in inserts {
+        out.push(Entry {
+            name: format!("insert/{table}"),
+            kind: "query",
+            sql: format!("SELECT {} FROM {table} WHERE 0", cols.join(", ")),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_catalog_has_schema_first_then_every_panel() {
+        let e = super::entries(1_790_000_000);
+        let first_query = e.iter().position(|e| e.kind == "query").unwrap();
+        assert!(e[..first_query].iter().all(|e| e.kind == "ddl"));
+        assert!(e[first_query..].iter().all(|e| e.kind == "query"));
+        for name in ["pool_waits/filtered", "request_series/all", "slow_top/all", "insert/audit_events"] {
+            assert!(e.iter().any(|x| x.name == name), "{name}");
+        }
+    }
+}
