@@ -2,6 +2,10 @@
 
 use plotters::prelude::*;
 
+mod lines;
+
+pub use lines::{LineChart, line_chart_svg};
+
 use crate::overview::balance::{Balance, IMBALANCE_THRESHOLD};
 
 pub struct BarDatum {
@@ -21,20 +25,27 @@ const THRESHOLD: RGBColor = RGBColor(0xc2, 0x3b, 0x22);
 /// A chart that fails to draw (plotters returns an error, or panics on an arithmetic edge) is an
 /// empty string: the page around it still renders.
 pub fn balance_chart_svg(bars: &[BarDatum], balance: &Balance) -> String {
+    guarded("balance chart", |svg| draw(svg, bars, balance))
+}
+
+/// Run a drawing into a string; a failure (an error, or a panic inside plotters on an arithmetic
+/// edge) is logged and gives an empty string, so the page around the chart still renders.
+fn guarded(
+    what: &str,
+    draw: impl FnOnce(&mut String) -> Result<(), Box<dyn std::error::Error>>,
+) -> String {
     let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut svg = String::new();
-        draw(&mut svg, bars, balance)
-            .map(|()| svg)
-            .map_err(|e| e.to_string())
+        draw(&mut svg).map(|()| svg).map_err(|e| e.to_string())
     }));
     match drawn {
         Ok(Ok(svg)) => svg,
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "balance chart failed to render");
+            tracing::warn!(error = %e, chart = what, "chart failed to render");
             String::new()
         }
         Err(_) => {
-            tracing::error!("balance chart panicked while rendering");
+            tracing::error!(chart = what, "chart panicked while rendering");
             String::new()
         }
     }

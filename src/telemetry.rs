@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod csv;
 pub mod filters;
+pub mod pages;
 pub mod pools;
 pub mod range;
 pub mod requests;
