@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod csv;
+pub mod export;
 pub mod filters;
 pub mod pages;
 pub mod pools;

@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_telemetry;
 pub mod charts;
 pub mod cli;
 pub mod deadline;
+pub mod exports;
 pub mod security;
 pub mod server_fn_errors;
 pub mod startup;

@@ -25,6 +25,8 @@ use crate::state::AppState;
 /// route listed; a route added to the router must be listed here too, or nothing checks it.
 pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (BALANCE_SVG, &["GET"]),
+    (crate::exports::POOLS_SVG, &["GET"]),
+    (crate::exports::REQUESTS_SVG, &["GET"]),
     (LOGIN, &["GET", "POST"]),
     (LOGOUT, &["POST"]),
 ];
@@ -51,6 +53,8 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
         .route(BALANCE_SVG, get(crate::charts::balance))
+        .route(crate::exports::POOLS_SVG, get(crate::exports::pools_svg))
+        .route(crate::exports::REQUESTS_SVG, get(crate::exports::requests_svg))
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
         .leptos_routes_with_context(
@@ -62,6 +66,11 @@ pub fn build_router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
+        // Innermost: runs after the identity gate, so an export needs the page's role.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            crate::exports::csv_or_page,
+        ))
         .route_layer(axum::middleware::from_fn(
             crate::server_fn_errors::argument_errors_are_400,
         ))

@@ -83,8 +83,8 @@ fn pool_deltas(r: &TimeRange, f: &Filters, args: &mut Vec<Arg>) -> String {
          SELECT shard_id, service, instance, \
          arraySort(x -> x.1, groupArray((toUInt32(ts), wait_count, wait_duration_ms))) AS s, \
          arrayMap(x -> x.1, s) AS ts_a, arrayMap(x -> x.2, s) AS c, arrayMap(x -> x.3, s) AS d, \
-         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], c[i] - c[i - 1], c[i])), arrayEnumerate(c)) AS dc, \
-         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], d[i] - d[i - 1], d[i])), arrayEnumerate(d)) AS ddur \
+         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], toUInt64(c[i] - c[i - 1]), c[i])), arrayEnumerate(c)) AS dc, \
+         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], toUInt64(d[i] - d[i - 1]), d[i])), arrayEnumerate(d)) AS ddur \
          FROM pool_stats WHERE ts >= toDateTime(?) AND ts < toDateTime(?)",
     );
     args.push(Arg::U32(r.from.saturating_sub(POOL_LOOKBACK_SECS)));
@@ -124,7 +124,7 @@ pub fn pool_waits(r: &TimeRange, f: &Filters) -> Statement {
     let deltas = pool_deltas(r, f, &mut args);
     let sql = format!(
         "SELECT shard_id, service, instance, waits, wait_ms, last_minute, \
-         toUInt32(if(length(wm) = 0 OR wm[1] != last_minute, 0, if(idx = 0, length(wm), idx - 1))) AS streak \
+         toUInt32(if(length(wm) = 0 OR wm[1] != last_minute, 0, if(idx = 0, length(wm), toUInt64(idx - 1)))) AS streak \
          FROM (SELECT shard_id, service, instance, \
          toUInt64(sum(w)) AS waits, toUInt64(sum(wd)) AS wait_ms, toUInt32(max(m)) AS last_minute, \
          arrayReverse(arraySort(groupArrayIf(m, w > 0))) AS wm, \
@@ -313,7 +313,6 @@ pub fn catalog(now: u32) -> Vec<(String, String)> {
         org: Some(101),
         route: Some("/v1/appointments".into()),
     };
-    let keys = vec!["us-1".to_string(), "eu-1".to_string()];
     let mut out = Vec::new();
     for (label, f) in [("all", &none), ("filtered", &all)] {
         let mut stmts = vec![
@@ -328,6 +327,11 @@ pub fn catalog(now: u32) -> Vec<(String, String)> {
             for by in [TopBy::Volume, TopBy::P99] {
                 stmts.push(request_top(&r, f, g, by, 10));
             }
+            let keys: Vec<String> = match g {
+                GroupBy::Shard => vec!["us-1".into(), "eu-1".into()],
+                GroupBy::Org => vec!["101".into()],
+                GroupBy::Route => vec!["GET /v1/appointments".into()],
+            };
             stmts.push(request_series(&r, f, g, &keys));
         }
         for s in stmts {

@@ -9,6 +9,11 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/", Capability::ViewFleet),
     ("/charts/balance.svg", Capability::ViewFleet),
     ("/audit", Capability::ViewAudit),
+    ("/pools", Capability::ViewFleet),
+    ("/telemetry", Capability::ViewFleet),
+    ("/telemetry/slow-queries", Capability::ViewFleet),
+    ("/charts/pools.svg", Capability::ViewFleet),
+    ("/charts/requests.svg", Capability::ViewFleet),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

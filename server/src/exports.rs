@@ -1,0 +1,155 @@
+//! The telemetry pages' numbers in other shapes: `format=csv` on a page's own URL answers its table
+//! as CSV (same range, filters and view as the page), and `/charts/*.svg` draw its charts. Both go
+//! through the same backend functions as the page, so they never disagree with it.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use shardscope::telemetry::{export, pages};
+
+use crate::state::AppState;
+
+pub const POOLS: &str = "/pools";
+pub const REQUESTS: &str = "/telemetry";
+pub const SLOW: &str = "/telemetry/slow-queries";
+pub const POOLS_SVG: &str = "/charts/pools.svg";
+pub const REQUESTS_SVG: &str = "/charts/requests.svg";
+
+fn query_map(q: Option<&str>) -> HashMap<String, String> {
+    q.and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+fn error_response(e: &shardscope::Error) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "telemetry export failed");
+    }
+    let message = match e {
+        shardscope::Error::InvalidInput(m) => m.clone(),
+        shardscope::Error::TelemetryUnavailable(m) => format!("telemetry unavailable: {m}"),
+        _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+            "the routing database did not answer; try again shortly".into()
+        }
+        _ => "internal error (logged)".into(),
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+}
+
+/// On a telemetry page, `format=csv` answers the page's table as CSV; any other format is a 400.
+pub async fn csv_or_page(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if ![POOLS, REQUESTS, SLOW].contains(&path) {
+        return next.run(request).await;
+    }
+    let q = query_map(request.uri().query());
+    match q.get("format").map(String::as_str) {
+        None | Some("" | "html") => return next.run(request).await,
+        Some("csv") => {}
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("unknown format {other:?}: use format=csv, or leave it out for the page"),
+            )
+                .into_response();
+        }
+    }
+    let get = |k: &str| q.get(k).cloned();
+    let table = q.get("table").map(String::as_str).filter(|t| !t.is_empty());
+    let console = &state.console;
+    let (csv, name) = match path {
+        POOLS => (
+            pages::pools_page(console, get)
+                .await
+                .and_then(|p| export::pools_csv(&p, table)),
+            table.unwrap_or("pools"),
+        ),
+        REQUESTS => (
+            pages::requests_page(console, get)
+                .await
+                .and_then(|p| export::requests_csv(&p, table)),
+            table.unwrap_or("groups"),
+        ),
+        _ => (
+            pages::slow_page(console, get)
+                .await
+                .and_then(|p| export::slow_csv(&p, table)),
+            table.unwrap_or("queries"),
+        ),
+    };
+    match csv {
+        Ok(body) => {
+            let stem = path.trim_start_matches('/').replace('/', "-");
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"shardscope-{stem}-{name}.csv\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
+fn svg(chart: Option<shardscope::chart::LineChart>) -> Response {
+    match chart {
+        Some(c) => {
+            let body = shardscope::chart::line_chart_svg(&c);
+            if body.is_empty() {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "chart failed to render (logged)")
+                    .into_response();
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "image/svg+xml"),
+                    (header::CACHE_CONTROL, "private, max-age=5"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "telemetry unavailable",
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /charts/pools.svg?<the page's query>`: waits per minute per shard.
+pub async fn pools_svg(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match pages::pools_page(&state.console, |k| q.get(k).cloned()).await {
+        Ok(p) => svg(export::pools_chart(&p)),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// `GET /charts/requests.svg?metric=rate|p99|errors&<the page's query>`.
+pub async fn requests_svg(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let metric = q.get("metric").cloned().unwrap_or_else(|| "p99".into());
+    match pages::requests_page(&state.console, |k| q.get(k).cloned()).await {
+        Ok(p) => match export::requests_chart(&p, &metric) {
+            Ok(c) => svg(c),
+            Err(e) => error_response(&e),
+        },
+        Err(e) => error_response(&e),
+    }
+}
