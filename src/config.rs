@@ -239,7 +239,10 @@ impl Config {
         };
         let t = TelemetryConfig::default();
         let telemetry = TelemetryConfig {
-            deadline: millis("SHARDSCOPE_CLICKHOUSE_DEADLINE_MS", t.deadline.as_millis() as u64)?,
+            deadline: millis(
+                "SHARDSCOPE_CLICKHOUSE_DEADLINE_MS",
+                t.deadline.as_millis() as u64,
+            )?,
             connection_reserve: number(
                 "SHARDSCOPE_CONNECTION_RESERVE",
                 t.connection_reserve as u64,

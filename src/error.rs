@@ -31,9 +31,9 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::InvalidInput(_) => 400,
-            Error::RoutingUnavailable(_) | Error::SessionStore(_) | Error::TelemetryUnavailable(_) => {
-                503
-            }
+            Error::RoutingUnavailable(_)
+            | Error::SessionStore(_)
+            | Error::TelemetryUnavailable(_) => 503,
             // The database is unreachable or saturated: try again, not a bug.
             Error::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),

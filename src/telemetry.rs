@@ -66,10 +66,7 @@ impl Telemetry {
         )
         .with_database(&config.clickhouse_database)
         .with_setting("readonly", "2")
-        .with_setting(
-            "max_execution_time",
-            deadline.as_secs().max(1).to_string(),
-        );
+        .with_setting("max_execution_time", deadline.as_secs().max(1).to_string());
         Self {
             inner: Some(Arc::new(Inner {
                 base,

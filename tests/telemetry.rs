@@ -18,7 +18,10 @@ async fn console_on_fresh_db(tag: &str) -> (Console, clickhouse::Client) {
         shardscope::federation::fanout::now_ms() % 1_000_000
     );
     let mut config = Config::from_env().expect("fleet env");
-    let url = config.clickhouse_url.clone().expect("ClickHouse configured");
+    let url = config
+        .clickhouse_url
+        .clone()
+        .expect("ClickHouse configured");
     let server = shardscope::clickhouse_db::client(&url, "default", "");
     shardscope::migrate::clickhouse(&server, &db).await.unwrap();
     config.clickhouse_database = db.clone();
@@ -76,16 +79,28 @@ async fn waits_are_counter_differences_and_a_restart_is_not_negative() {
     let pools = panel.pools.expect("pools answer");
     assert_eq!(pools.len(), 1);
     let p = &pools[0];
-    assert_eq!(p.waits, expected, "sum of differences with the restart counted from zero");
+    assert_eq!(
+        p.waits, expected,
+        "sum of differences with the restart counted from zero"
+    );
     assert_eq!(p.mean_wait_ms, Some(expected_ms as f64 / expected as f64));
     assert_eq!(p.waits_per_minute, expected as f64 / 10.0);
     let series = panel.series.expect("series answer");
     assert!(series.iter().all(|s| s.value >= 0.0), "{series:?}");
-    let total_per_minute: f64 = series.iter().map(|s| s.value * range.step as f64 / 60.0).sum();
-    assert!((total_per_minute - expected as f64).abs() < 1e-9, "{total_per_minute}");
+    let total_per_minute: f64 = series
+        .iter()
+        .map(|s| s.value * range.step as f64 / 60.0)
+        .sum();
+    assert!(
+        (total_per_minute - expected as f64).abs() < 1e-9,
+        "{total_per_minute}"
+    );
     // Per-minute rates: 12 waits per minute (4 samples × 3) outside the restart's minute.
     assert_eq!(range.step, 15);
-    assert!(series.iter().any(|s| (s.value - 12.0).abs() < 1e-9), "{series:?}");
+    assert!(
+        series.iter().any(|s| (s.value - 12.0).abs() < 1e-9),
+        "{series:?}"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +135,13 @@ async fn minutes_in_a_row_count_back_from_the_last_sample() {
         .await
         .pools
         .expect("answer");
-    let streak = |i: &str| pools.iter().find(|p| p.instance == i).unwrap().streak_minutes;
+    let streak = |i: &str| {
+        pools
+            .iter()
+            .find(|p| p.instance == i)
+            .unwrap()
+            .streak_minutes
+    };
     assert_eq!((streak("a"), streak("b"), streak("c")), (3, 0, 1));
     assert!(pools.iter().find(|p| p.instance == "c").unwrap().alerting());
     assert!(!pools.iter().find(|p| p.instance == "b").unwrap().alerting());
@@ -156,7 +177,9 @@ async fn p99_and_error_rate_match_values_computed_here() {
     let mut durations: Vec<f64> = Vec::new();
     let mut rng = 12345u64;
     for i in 0..3000u32 {
-        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let d = ((rng >> 33) % 20_000) as f64 / 10.0;
         let status = if i % 40 == 0 { 503 } else { 200 };
         let shard = if i % 3 == 0 { "s2" } else { "s1" };
@@ -174,24 +197,40 @@ async fn p99_and_error_rate_match_values_computed_here() {
     };
     let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view).await;
     let groups = panel.groups.expect("groups");
-    assert_eq!(groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["s1", "s2"]);
+    assert_eq!(
+        groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+        ["s1", "s2"]
+    );
     let s1 = &groups[0].stats;
     durations.sort_by(f64::total_cmp);
     assert_eq!(s1.requests, durations.len() as u64);
     let expected_p99 = quantile(&durations, 0.99);
     let got = s1.p99_ms.unwrap();
-    assert!((got - expected_p99).abs() < 1e-6 * expected_p99.max(1.0), "p99 {got} vs {expected_p99}");
+    assert!(
+        (got - expected_p99).abs() < 1e-6 * expected_p99.max(1.0),
+        "p99 {got} vs {expected_p99}"
+    );
     let expected_p50 = quantile(&durations, 0.5);
     assert!((s1.p50_ms.unwrap() - expected_p50).abs() < 1e-6 * expected_p50.max(1.0));
-    let errors = rows.iter().filter(|r| r.shard_id == "s1" && r.status >= 500).count() as u64;
+    let errors = rows
+        .iter()
+        .filter(|r| r.shard_id == "s1" && r.status >= 500)
+        .count() as u64;
     assert_eq!(s1.errors, errors);
-    assert_eq!(s1.error_percent, Some(errors as f64 * 100.0 / durations.len() as f64));
+    assert_eq!(
+        s1.error_percent,
+        Some(errors as f64 * 100.0 / durations.len() as f64)
+    );
     let totals = panel.totals.expect("totals");
     assert_eq!(totals.requests, 3000);
     assert_eq!(totals.errors, 75);
     // The series adds up to the totals, bucket by bucket.
     let series = panel.series.expect("series");
-    let sum: u64 = series.iter().filter(|b| b.key == "s1").map(|b| b.stats.requests).sum();
+    let sum: u64 = series
+        .iter()
+        .filter(|b| b.key == "s1")
+        .map(|b| b.stats.requests)
+        .sum();
     assert_eq!(sum, s1.requests);
     // Filtered by org and grouped by org: one group.
     let f = Filters {
@@ -206,7 +245,10 @@ async fn p99_and_error_rate_match_values_computed_here() {
         .await
         .groups
         .unwrap();
-    assert_eq!(groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), ["7"]);
+    assert_eq!(
+        groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+        ["7"]
+    );
 }
 
 #[tokio::test]
@@ -225,7 +267,12 @@ async fn an_empty_range_is_no_data_not_an_error() {
     let pools = pools_panel(console.telemetry(), &range, &Filters::default()).await;
     assert!(pools.pools.unwrap().is_empty());
     assert!(pools.series.unwrap().is_empty());
-    assert!(demand(console.telemetry(), T0, &Filters::default()).await.unwrap().is_empty());
+    assert!(
+        demand(console.telemetry(), T0, &Filters::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

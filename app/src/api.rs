@@ -6,10 +6,12 @@ mod audit;
 pub mod guard;
 mod overview;
 mod session;
+mod telemetry;
 
 pub use audit::*;
 pub use overview::*;
 pub use session::*;
+pub use telemetry::*;
 
 /// A server function's error as a sentence for the page (without Leptos's "error running server
 /// function:" prefix).

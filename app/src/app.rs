@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::api::current_staff;
 use crate::dto::StaffDto;
-use crate::pages::{AuditPage, NotFound, OverviewPage};
+use crate::pages::{AuditPage, NotFound, OverviewPage, PoolsPage, RequestsPage, SlowQueriesPage};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -67,6 +67,13 @@ pub fn App() -> impl IntoView {
                     // In-order streaming: the page arrives complete without JavaScript.
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/pools") view=PoolsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/telemetry") view=RequestsPage ssr=SsrMode::InOrder/>
+                    <Route
+                        path=path!("/telemetry/slow-queries")
+                        view=SlowQueriesPage
+                        ssr=SsrMode::InOrder
+                    />
                 </Routes>
             </main>
         </Router>

@@ -4,7 +4,9 @@
 mod audit;
 mod overview;
 mod session;
+mod telemetry;
 
 pub use audit::*;
 pub use overview::*;
 pub use session::*;
+pub use telemetry::*;

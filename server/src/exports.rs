@@ -38,7 +38,12 @@ fn error_response(e: &shardscope::Error) -> Response {
         }
         _ => "internal error (logged)".into(),
     };
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
 }
 
 /// On a telemetry page, `format=csv` answers the page's table as CSV; any other format is a 400.
@@ -107,7 +112,10 @@ fn svg(chart: Option<shardscope::chart::LineChart>) -> Response {
         Some(c) => {
             let body = shardscope::chart::line_chart_svg(&c);
             if body.is_empty() {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "chart failed to render (logged)")
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "chart failed to render (logged)",
+                )
                     .into_response();
             }
             (

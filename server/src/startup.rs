@@ -54,7 +54,10 @@ pub fn build_router(state: AppState) -> Router {
     Router::<AppState>::new()
         .route(BALANCE_SVG, get(crate::charts::balance))
         .route(crate::exports::POOLS_SVG, get(crate::exports::pools_svg))
-        .route(crate::exports::REQUESTS_SVG, get(crate::exports::requests_svg))
+        .route(
+            crate::exports::REQUESTS_SVG,
+            get(crate::exports::requests_svg),
+        )
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
         .leptos_routes_with_context(

@@ -143,13 +143,26 @@ mod tests {
             from: 1_790_000_000,
             to: 1_790_003_600,
             series: vec![
-                ("us-1".into(), vec![(1_790_000_000, 200.0), (1_790_001_800, 1500.0)]),
-                ("eu-1".into(), vec![(1_790_000_000, 100.0), (1_790_001_800, 90.0)]),
+                (
+                    "us-1".into(),
+                    vec![(1_790_000_000, 200.0), (1_790_001_800, 1500.0)],
+                ),
+                (
+                    "eu-1".into(),
+                    vec![(1_790_000_000, 100.0), (1_790_001_800, 90.0)],
+                ),
             ],
             threshold: Some((1000.0, "alert: p99 > 1 s".into())),
         };
         let svg = line_chart_svg(&c);
-        for text in ["us-1", "eu-1", "alert: p99 &gt; 1 s", "p99 (ms)", "Time (UTC)", "1.0k"] {
+        for text in [
+            "us-1",
+            "eu-1",
+            "alert: p99 &gt; 1 s",
+            "p99 (ms)",
+            "Time (UTC)",
+            "1.0k",
+        ] {
             assert!(svg.contains(text), "missing {text}");
         }
     }

@@ -30,11 +30,15 @@ pub fn entries(now: u32) -> Vec<Entry> {
             sql,
         })
         .collect();
-    out.extend(super::sql::catalog(now).into_iter().map(|(name, sql)| Entry {
-        name,
-        kind: "query",
-        sql,
-    }));
+    out.extend(
+        super::sql::catalog(now)
+            .into_iter()
+            .map(|(name, sql)| Entry {
+                name,
+                kind: "query",
+                sql,
+            }),
+    );
     out.push(Entry {
         name: "seed/backfilled".into(),
         kind: "query",
@@ -64,7 +68,12 @@ mod tests {
         let first_query = e.iter().position(|e| e.kind == "query").unwrap();
         assert!(e[..first_query].iter().all(|e| e.kind == "ddl"));
         assert!(e[first_query..].iter().all(|e| e.kind == "query"));
-        for name in ["pool_waits/filtered", "request_series/all", "slow_top/all", "insert/audit_events"] {
+        for name in [
+            "pool_waits/filtered",
+            "request_series/all",
+            "slow_top/all",
+            "insert/audit_events",
+        ] {
             assert!(e.iter().any(|x| x.name == name), "{name}");
         }
     }

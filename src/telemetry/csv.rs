@@ -12,7 +12,11 @@ pub fn write(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> St
 }
 
 fn line(cells: impl IntoIterator<Item = String>) -> String {
-    let mut out = cells.into_iter().map(|c| cell(&c)).collect::<Vec<_>>().join(",");
+    let mut out = cells
+        .into_iter()
+        .map(|c| cell(&c))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push_str("\r\n");
     out
 }
@@ -38,7 +42,10 @@ mod tests {
     fn quotes_and_guards() {
         let csv = write(
             &["a", "b"],
-            [vec!["x,y".to_string(), "say \"hi\"".to_string()], vec!["=cmd()".into(), "-1.5".into()]],
+            [
+                vec!["x,y".to_string(), "say \"hi\"".to_string()],
+                vec!["=cmd()".into(), "-1.5".into()],
+            ],
         );
         assert_eq!(csv, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=cmd(),-1.5\r\n");
     }

@@ -31,8 +31,18 @@ pub fn pools_csv(p: &PoolsPage, table: Option<&str>) -> Result<String> {
     match table.unwrap_or("pools") {
         "pools" => Ok(csv::write(
             &[
-                "shard", "service", "instance", "acquired", "idle", "total", "max", "waits",
-                "waits_per_minute", "mean_wait_ms", "minutes_waiting_in_a_row", "last_sample_unix",
+                "shard",
+                "service",
+                "instance",
+                "acquired",
+                "idle",
+                "total",
+                "max",
+                "waits",
+                "waits_per_minute",
+                "mean_wait_ms",
+                "minutes_waiting_in_a_row",
+                "last_sample_unix",
             ],
             ready(&p.pools)?.iter().map(|r| {
                 vec![
@@ -53,12 +63,24 @@ pub fn pools_csv(p: &PoolsPage, table: Option<&str>) -> Result<String> {
         )),
         "series" => Ok(csv::write(
             &["shard", "bucket_start_unix", "waits_per_minute"],
-            ready(&p.series)?
-                .iter()
-                .map(|s| vec![s.key.clone(), s.bucket.to_string(), format!("{:.3}", s.value)]),
+            ready(&p.series)?.iter().map(|s| {
+                vec![
+                    s.key.clone(),
+                    s.bucket.to_string(),
+                    format!("{:.3}", s.value),
+                ]
+            }),
         )),
         "connections" => Ok(csv::write(
-            &["shard", "services", "reserve", "needed", "max_connections", "headroom", "headroom_percent"],
+            &[
+                "shard",
+                "services",
+                "reserve",
+                "needed",
+                "max_connections",
+                "headroom",
+                "headroom_percent",
+            ],
             ready(&p.connections)?.iter().map(|m| {
                 vec![
                     m.shard_id.clone(),
@@ -97,7 +119,13 @@ fn stats_cells(s: &RequestStats) -> Vec<String> {
 }
 
 const STATS_HEADER: [&str; 7] = [
-    "requests", "per_second", "p50_ms", "p95_ms", "p99_ms", "errors_5xx", "error_percent",
+    "requests",
+    "per_second",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "errors_5xx",
+    "error_percent",
 ];
 
 pub fn requests_csv(p: &RequestsPage, table: Option<&str>) -> Result<String> {
@@ -136,7 +164,15 @@ pub const SLOW_TABLES: [&str; 2] = ["queries", "statements"];
 pub fn slow_csv(p: &SlowPage, table: Option<&str>) -> Result<String> {
     match table.unwrap_or("queries") {
         "queries" => Ok(csv::write(
-            &["query", "calls", "p99_ms", "max_ms", "shards", "orgs", "last_seen_unix"],
+            &[
+                "query",
+                "calls",
+                "p99_ms",
+                "max_ms",
+                "shards",
+                "orgs",
+                "last_seen_unix",
+            ],
             ready(&p.queries)?.iter().map(|q| {
                 vec![
                     q.normalized.clone(),
@@ -170,7 +206,10 @@ pub fn slow_csv(p: &SlowPage, table: Option<&str>) -> Result<String> {
                         o.target.clone(),
                         "pg_stat_statements not installed".into(),
                     ]),
-                    Err(f) => rows.push(vec![o.target.clone(), format!("{}: {}", f.kind.label(), f.message)]),
+                    Err(f) => rows.push(vec![
+                        o.target.clone(),
+                        format!("{}: {}", f.kind.label(), f.message),
+                    ]),
                 }
             }
             let rows = rows.into_iter().map(|mut r| {
@@ -178,7 +217,9 @@ pub fn slow_csv(p: &SlowPage, table: Option<&str>) -> Result<String> {
                 r
             });
             Ok(csv::write(
-                &["shard", "status", "query", "calls", "total_ms", "mean_ms", "rows"],
+                &[
+                    "shard", "status", "query", "calls", "total_ms", "mean_ms", "rows",
+                ],
                 rows,
             ))
         }
@@ -211,7 +252,11 @@ fn frame(title: &str, y_desc: &str, r: &TimeRange) -> LineChart {
 /// Waits per minute per shard. `None` when the series is unavailable.
 pub fn pools_chart(p: &PoolsPage) -> Option<LineChart> {
     let series = p.series.as_ref().ok()?;
-    let mut c = frame("Pool waits per minute, by shard", "Waits per minute (count)", &p.scope.range);
+    let mut c = frame(
+        "Pool waits per minute, by shard",
+        "Waits per minute (count)",
+        &p.scope.range,
+    );
     // The seed's alert is any wait for a minute or more: its threshold is the x axis itself, so
     // no line is drawn; the table says which pools are waiting now.
     c.series = by_key(series.iter().map(|s| (s.key.clone(), s.bucket, s.value)));

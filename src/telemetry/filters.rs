@@ -20,7 +20,10 @@ impl Filters {
     /// Read `shard`, `service`, `instance`, `org`, `route`; `known_shards` are the routing DB's.
     pub fn parse(get: impl Fn(&str) -> Option<String>, known_shards: &[String]) -> Result<Self> {
         let text = |k: &str| -> Result<Option<String>> {
-            let Some(v) = get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+            let Some(v) = get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            else {
                 return Ok(None);
             };
             if v.chars().count() > MAX_LEN || v.chars().any(char::is_control) {
@@ -42,7 +45,9 @@ impl Filters {
         let org = text("org")?
             .map(|o| {
                 o.parse::<u64>().map_err(|_| {
-                    Error::InvalidInput(format!("\"org\" must be an organization id (a number), got {o:?}"))
+                    Error::InvalidInput(format!(
+                        "\"org\" must be an organization id (a number), got {o:?}"
+                    ))
                 })
             })
             .transpose()?;
@@ -61,14 +66,22 @@ mod tests {
     use super::*;
 
     fn q<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn known_values_pass_and_blank_means_all() {
         let shards = vec!["us-1".to_string()];
-        let f = Filters::parse(q(&[("shard", "us-1"), ("org", " 42 "), ("service", "")]), &shards)
-            .unwrap();
+        let f = Filters::parse(
+            q(&[("shard", "us-1"), ("org", " 42 "), ("service", "")]),
+            &shards,
+        )
+        .unwrap();
         assert_eq!(f.shard.as_deref(), Some("us-1"));
         assert_eq!(f.org, Some(42));
         assert_eq!(f.service, None);

@@ -30,7 +30,12 @@ async fn scope(console: &Console, get: &impl Fn(&str) -> Option<String>) -> Resu
         get("to").as_deref(),
         (now_ms / 1000) as u32,
     )?;
-    let shards: Vec<String> = console.shards().await?.iter().map(|s| s.id.clone()).collect();
+    let shards: Vec<String> = console
+        .shards()
+        .await?
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
     let filters = Filters::parse(get, &shards)?;
     Ok(Scope {
         range,
@@ -41,13 +46,20 @@ async fn scope(console: &Console, get: &impl Fn(&str) -> Option<String>) -> Resu
 }
 
 fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u32, max: u32) -> Result<u32> {
-    match get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+    match get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
         None => Ok(default),
         Some(v) => v
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| Error::InvalidInput(format!("\"{key}\" must be a number from 1 to {max}, got {v:?}"))),
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "\"{key}\" must be a number from 1 to {max}, got {v:?}"
+                ))
+            }),
     }
 }
 
@@ -57,7 +69,10 @@ fn choice<T: Copy>(
     options: &[(&str, T)],
     default: T,
 ) -> Result<T> {
-    match get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+    match get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
         None => Ok(default),
         Some(v) => options
             .iter()
@@ -82,7 +97,10 @@ pub struct PoolsPage {
 
 /// `/pools`.
 #[tracing::instrument(skip_all, err)]
-pub async fn pools_page(console: &Console, get: impl Fn(&str) -> Option<String>) -> Result<PoolsPage> {
+pub async fn pools_page(
+    console: &Console,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<PoolsPage> {
     let scope = scope(console, &get).await?;
     let t = console.telemetry();
     let now = (scope.generated_at_ms / 1000) as u32;
@@ -112,7 +130,11 @@ pub async fn pools_page(console: &Console, get: impl Fn(&str) -> Option<String>)
                 .map(|s| (s.clone(), Err(format!("routing database: {e}"))))
                 .collect(),
         };
-        connection_math(&shards, &demand, console.config().telemetry.connection_reserve)
+        connection_math(
+            &shards,
+            &demand,
+            console.config().telemetry.connection_reserve,
+        )
     });
     Ok(PoolsPage {
         scope,
@@ -150,7 +172,8 @@ pub async fn requests_page(
         by: choice(&get, "by", &TOP_BY, TopBy::Volume)?,
         top: number(&get, "top", DEFAULT_TOP, MAX_TOP)?,
     };
-    let panel = requests::requests_panel(console.telemetry(), &scope.range, &scope.filters, view).await;
+    let panel =
+        requests::requests_panel(console.telemetry(), &scope.range, &scope.filters, view).await;
     Ok(RequestsPage {
         scope,
         view,
@@ -173,7 +196,10 @@ pub const SLOW_MAX_TOP: u32 = 100;
 
 /// `/telemetry/slow-queries`.
 #[tracing::instrument(skip_all, err)]
-pub async fn slow_page(console: &Console, get: impl Fn(&str) -> Option<String>) -> Result<SlowPage> {
+pub async fn slow_page(
+    console: &Console,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<SlowPage> {
     let scope = scope(console, &get).await?;
     let top = number(&get, "top", SLOW_DEFAULT_TOP, SLOW_MAX_TOP)?;
     let shards: Vec<_> = console
@@ -200,13 +226,24 @@ mod tests {
     use super::*;
 
     fn q<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn view_choices_and_numbers_are_checked() {
-        assert_eq!(choice(&q(&[]), "group", &GROUPS, GroupBy::Shard).unwrap(), GroupBy::Shard);
-        assert_eq!(choice(&q(&[("group", "org")]), "group", &GROUPS, GroupBy::Shard).unwrap(), GroupBy::Org);
+        assert_eq!(
+            choice(&q(&[]), "group", &GROUPS, GroupBy::Shard).unwrap(),
+            GroupBy::Shard
+        );
+        assert_eq!(
+            choice(&q(&[("group", "org")]), "group", &GROUPS, GroupBy::Shard).unwrap(),
+            GroupBy::Org
+        );
         let e = choice(&q(&[("group", "planet")]), "group", &GROUPS, GroupBy::Shard).unwrap_err();
         assert!(e.to_string().contains("shard, org, route"), "{e}");
         assert_eq!(number(&q(&[("top", "7")]), "top", 5, 20).unwrap(), 7);

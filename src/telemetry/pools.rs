@@ -86,7 +86,12 @@ pub fn assemble(gauges: &[GaugeRow], waits: &[WaitRow], range: &TimeRange) -> Ve
     let minutes = (range.span() as f64 / 60.0).max(1.0 / 60.0);
     let by_key: BTreeMap<(&str, &str, &str), &WaitRow> = waits
         .iter()
-        .map(|w| ((w.shard_id.as_str(), w.service.as_str(), w.instance.as_str()), w))
+        .map(|w| {
+            (
+                (w.shard_id.as_str(), w.service.as_str(), w.instance.as_str()),
+                w,
+            )
+        })
         .collect();
     let mut rows: Vec<PoolRow> = gauges
         .iter()
@@ -114,7 +119,9 @@ pub fn assemble(gauges: &[GaugeRow], waits: &[WaitRow], range: &TimeRange) -> Ve
         b.waits
             .cmp(&a.waits)
             .then(fill(b).total_cmp(&fill(a)))
-            .then_with(|| (&a.shard_id, &a.service, &a.instance).cmp(&(&b.shard_id, &b.service, &b.instance)))
+            .then_with(|| {
+                (&a.shard_id, &a.service, &a.instance).cmp(&(&b.shard_id, &b.service, &b.instance))
+            })
     });
     rows
 }
@@ -248,7 +255,15 @@ mod tests {
             last_minute: 540,
             streak: 2,
         }];
-        let rows = assemble(&[gauge("us-1", "a", 19), gauge("us-1", "b", 5), gauge("eu-1", "c", 10)], &waits, &r);
+        let rows = assemble(
+            &[
+                gauge("us-1", "a", 19),
+                gauge("us-1", "b", 5),
+                gauge("eu-1", "c", 10),
+            ],
+            &waits,
+            &r,
+        );
         let order: Vec<&str> = rows.iter().map(|r| r.instance.as_str()).collect();
         assert_eq!(order, ["b", "a", "c"]);
         assert_eq!(rows[0].waits_per_minute, 2.0);
@@ -262,10 +277,24 @@ mod tests {
     fn connection_math_as_the_seed_computes_it() {
         // The seed: 3 × 20 + 2 × 15 + 5 jobs + 5 monitoring = 100 of 200 → 100 headroom (50 %).
         let demand = vec![
-            DemandRow { shard_id: "s".into(), service: "core-api".into(), instances: 3, pool_max: 60 },
-            DemandRow { shard_id: "s".into(), service: "telemetry-api".into(), instances: 2, pool_max: 30 },
+            DemandRow {
+                shard_id: "s".into(),
+                service: "core-api".into(),
+                instances: 3,
+                pool_max: 60,
+            },
+            DemandRow {
+                shard_id: "s".into(),
+                service: "telemetry-api".into(),
+                instances: 2,
+                pool_max: 30,
+            },
         ];
-        let m = connection_math(&[("s".into(), Ok(200)), ("t".into(), Err("timed out".into()))], &demand, 10);
+        let m = connection_math(
+            &[("s".into(), Ok(200)), ("t".into(), Err("timed out".into()))],
+            &demand,
+            10,
+        );
         assert_eq!(m[0].needed, 100);
         assert_eq!(m[0].headroom(), Some(100));
         assert_eq!(m[0].headroom_percent(), Some(50.0));
@@ -273,6 +302,9 @@ mod tests {
         assert_eq!(m[1].needed, 10);
         assert_eq!(m[1].fits(), None);
         let tight = connection_math(&[("s".into(), Ok(90))], &demand, 10);
-        assert_eq!((tight[0].headroom(), tight[0].fits()), (Some(-10), Some(false)));
+        assert_eq!(
+            (tight[0].headroom(), tight[0].fits()),
+            (Some(-10), Some(false))
+        );
     }
 }

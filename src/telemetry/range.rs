@@ -152,11 +152,21 @@ mod tests {
 
     #[test]
     fn custom_range_parses_and_checks_order() {
-        let r = TimeRange::parse(None, Some("2026-11-28T09:00"), Some("2026-11-28T10:00"), NOW)
-            .unwrap();
+        let r = TimeRange::parse(
+            None,
+            Some("2026-11-28T09:00"),
+            Some("2026-11-28T10:00"),
+            NOW,
+        )
+        .unwrap();
         assert_eq!((r.span(), r.preset), (3600, None));
-        let e = TimeRange::parse(None, Some("2026-11-28T10:00"), Some("2026-11-28T09:00"), NOW)
-            .unwrap_err();
+        let e = TimeRange::parse(
+            None,
+            Some("2026-11-28T10:00"),
+            Some("2026-11-28T09:00"),
+            NOW,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("earlier"), "{e}");
         let e = TimeRange::parse(None, Some("2026-11-28"), None, NOW).unwrap_err();
         assert!(e.to_string().contains("both"), "{e}");

@@ -70,7 +70,8 @@ impl RequestStats {
     }
 
     pub fn error_alert(&self) -> bool {
-        self.error_percent.is_some_and(|e| e > ERROR_RATE_ALERT_PERCENT)
+        self.error_percent
+            .is_some_and(|e| e > ERROR_RATE_ALERT_PERCENT)
     }
 }
 
@@ -112,10 +113,7 @@ pub async fn requests_panel(
         sql::request_totals(range, f),
         sql::request_top(range, f, view.group, view.by, view.top),
     );
-    let (totals, top) = tokio::join!(
-        t.fetch::<RequestRow>(&all),
-        t.fetch::<RequestRow>(&top),
-    );
+    let (totals, top) = tokio::join!(t.fetch::<RequestRow>(&all), t.fetch::<RequestRow>(&top),);
     let span = range.span();
     let totals = totals.map(|rows| match rows.first() {
         Some(r) => RequestStats::from_parts(r.requests, &r.q, r.errors, span),

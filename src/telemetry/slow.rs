@@ -79,7 +79,10 @@ async fn shard_statements(
     n: i64,
 ) -> Result<ShardStatements, Failure> {
     let primary = shard.primary.as_ref().map_err(|e| {
-        Failure::new(FailureKind::ShardUnknown, format!("bad primary endpoint: {e}"))
+        Failure::new(
+            FailureKind::ShardUnknown,
+            format!("bad primary endpoint: {e}"),
+        )
     })?;
     crate::overview::probe::with_reconnect(console.pools(), primary, |pool| async move {
         read_statements(&pool, n).await
@@ -133,7 +136,10 @@ pub fn strip_literals(sql: &str) -> String {
             out.push('?');
             prev_word = false;
         } else if c.is_ascii_digit() && !prev_word {
-            while chars.peek().is_some_and(|d| d.is_ascii_digit() || *d == '.') {
+            while chars
+                .peek()
+                .is_some_and(|d| d.is_ascii_digit() || *d == '.')
+            {
                 chars.next();
             }
             out.push('?');

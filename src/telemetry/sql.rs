@@ -223,7 +223,8 @@ impl TopBy {
 const REQUEST_FILTERS: [&str; 4] = ["shard_id", "org_id", "route", "service"];
 
 fn request_where(r: &TimeRange, f: &Filters, args: &mut Vec<Arg>) -> String {
-    let mut sql = String::from(" FROM http_requests WHERE ts >= toDateTime(?) AND ts < toDateTime(?)");
+    let mut sql =
+        String::from(" FROM http_requests WHERE ts >= toDateTime(?) AND ts < toDateTime(?)");
     args.push(Arg::U32(r.from));
     args.push(Arg::U32(r.to));
     filter_sql(&mut sql, args, f, &REQUEST_FILTERS);
@@ -374,6 +375,10 @@ mod tests {
         };
         let s = pool_gauges(&TimeRange::custom(0, 3600), &f);
         assert!(!s.sql.contains("OR 1=1"));
-        assert!(s.rendered().contains("'us-1\\' OR 1=1 --'"), "{}", s.rendered());
+        assert!(
+            s.rendered().contains("'us-1\\' OR 1=1 --'"),
+            "{}",
+            s.rendered()
+        );
     }
 }

@@ -6,10 +6,21 @@ use crate::dto::StaffDto;
 
 /// Pages in the navigation, with what each needs.
 #[cfg(feature = "ssr")]
-const NAV: [(&str, &str, shardscope::auth::Capability); 2] = [
+const NAV: [(&str, &str, shardscope::auth::Capability); 5] = [
     (
         "/",
         "Fleet overview",
+        shardscope::auth::Capability::ViewFleet,
+    ),
+    ("/pools", "Pools", shardscope::auth::Capability::ViewFleet),
+    (
+        "/telemetry",
+        "Requests",
+        shardscope::auth::Capability::ViewFleet,
+    ),
+    (
+        "/telemetry/slow-queries",
+        "Slow queries",
         shardscope::auth::Capability::ViewFleet,
     ),
     (

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ChartFrame(
-    src: &'static str,
+    #[prop(into)] src: String,
     /// What the chart shows, for people who cannot see it.
-    alt: &'static str,
+    #[prop(into)]
+    alt: String,
     width: u32,
     height: u32,
     #[prop(optional)] caption: Option<&'static str>,

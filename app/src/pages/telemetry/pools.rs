@@ -1,0 +1,283 @@
+//! `/pools`: every service instance's connection pool on every shard (busiest first), waits per
+//! minute over time, and the connection math per shard.
+
+use leptos::prelude::*;
+
+use super::{RangeFields, ScopeLine, Unavailable, chart_src, csv_href, use_telemetry_query};
+use crate::api::{get_pools, message};
+use crate::components::{
+    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageHeader, StatusBadge, TextField,
+};
+use crate::dto::{ConnectionMathDto, PointDto, PoolRowDto, PoolsPageDto, TelemetryQuery};
+use crate::format::{count, utc};
+
+const PATH: &str = "/pools";
+
+#[component]
+pub fn PoolsPage() -> impl IntoView {
+    let q = use_telemetry_query();
+    let page = Resource::new(move || q.get(), get_pools);
+    view! {
+        <section class="page telemetry pools">
+            <PageHeader
+                title="Connection pools"
+                lead="Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all."
+            />
+            {move || {
+                let q = q.get();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Reading pool statistics…"</p> }>
+                        {move || {
+                            let q = q.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <PoolsBody page=p q/> }.into_any(),
+                                    Err(e) => {
+                                        let shards = q.shard.clone().into_iter().collect();
+                                        view! {
+                                            <PoolsFilters q shards/>
+                                            <ErrorState message=message(&e)/>
+                                        }
+                                            .into_any()
+                                    }
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PoolsFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let (service, instance) = (value("service"), value("instance"));
+    view! {
+        <FilterBar action=PATH label="Filter the pools">
+            <RangeFields q=q.clone() shards/>
+            <TextField label="Service" name="service" value=service placeholder="core-api"/>
+            <TextField label="Instance" name="instance" value=instance placeholder="core-api-1"/>
+        </FilterBar>
+    }
+}
+
+#[component]
+fn PoolsBody(page: PoolsPageDto, q: TelemetryQuery) -> impl IntoView {
+    let shards = page.scope.shards.clone();
+    view! {
+        <PoolsFilters q=q.clone() shards/>
+        <ScopeLine scope=page.scope.clone()/>
+        <details class="help">
+            <summary>"What these numbers are"</summary>
+            <p>
+                "Each service exports its pgxpool statistics every 15 s. "
+                <strong>"Waits"</strong>
+                " are pgxpool's EmptyAcquireCount: acquires that found the pool empty and had to wait for a connection (the platform document calls it WaitCount, which is not a pgxpool field). "
+                <strong>"Mean wait"</strong>
+                " is EmptyAcquireWaitTime divided by those waits. Both are counters since the service started, so the page shows their increase; a counter that drops is a restart and counts from zero. "
+                <strong>"Waiting now"</strong>
+                " counts the minutes in a row, up to the pool's last sample, with at least one wait: the platform alerts on waits above zero for a minute or more."
+            </p>
+        </details>
+        <section aria-labelledby="conn-math">
+            <h2 id="conn-math">"Connection math"</h2>
+            <p class="note">
+                "Per shard, as the platform document computes it: Σ over services of (instances seen in the last 5 minutes × their pool max) + the reserve for jobs and monitoring, against the shard's max_connections read live."
+            </p>
+            {match page.connections {
+                Ok(rows) => view! { <ConnectionTable rows/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Connection math" reason/> }.into_any(),
+            }}
+            <p class="export"><a href=csv_href(PATH, &q, "connections")>"Download as CSV"</a></p>
+        </section>
+        <section aria-labelledby="waits-chart">
+            <h2 id="waits-chart">"Waits per minute"</h2>
+            {match page.series {
+                Ok(points) => view! { <WaitsChart points q=q.clone()/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The waits chart" reason/> }.into_any(),
+            }}
+        </section>
+        <section aria-labelledby="pool-list">
+            <h2 id="pool-list">"Pools"</h2>
+            {match page.pools {
+                Ok(rows) if rows.is_empty() => {
+                    view! { <EmptyState>"No pool samples in this range for these filters."</EmptyState> }
+                        .into_any()
+                }
+                Ok(rows) => view! { <PoolTable rows/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Pool statistics" reason/> }.into_any(),
+            }}
+            <p class="export"><a href=csv_href(PATH, &q, "pools")>"Download as CSV"</a></p>
+        </section>
+    }
+}
+
+fn fit_badge(m: &ConnectionMathDto) -> (Level, &'static str) {
+    match m.headroom_percent {
+        None => (Level::Unknown, "unknown"),
+        Some(h) if h < 0.0 => (Level::Critical, "does not fit"),
+        Some(h) if h < 20.0 => (Level::Warn, "tight"),
+        Some(_) => (Level::Ok, "fits"),
+    }
+}
+
+#[component]
+fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label="Connection math per shard" tabindex="0">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Shard"</th>
+                        <th scope="col">"Services (instances × pool max)"</th>
+                        <th scope="col" class="num">"Reserve"</th>
+                        <th scope="col" class="num">"Needed"</th>
+                        <th scope="col" class="num">"max_connections"</th>
+                        <th scope="col" class="num">"Headroom"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|m| {
+                            let (level, word) = fit_badge(&m);
+                            let services = if m.services.is_empty() {
+                                "no pools reported in the last 5 min".to_string()
+                            } else {
+                                m.services
+                                    .iter()
+                                    .map(|s| format!("{}: {} × = {}", s.service, s.instances, s.pool_max))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            };
+                            let max = match &m.max_connections {
+                                Ok(v) => count(*v),
+                                Err(why) => format!("unknown ({why})"),
+                            };
+                            let headroom = match (m.headroom, m.headroom_percent) {
+                                (Some(h), Some(p)) => format!("{} ({p:.0} %)", count(h)),
+                                _ => "—".into(),
+                            };
+                            let shard = m.shard_id.clone();
+                            view! {
+                                <tr data-shard=shard data-fits=word>
+                                    <th scope="row">{m.shard_id}</th>
+                                    <td>{services}</td>
+                                    <td class="num">{m.reserve}</td>
+                                    <td class="num">{count(m.needed as i64)}</td>
+                                    <td class="num">{max}</td>
+                                    <td class="num">{headroom}</td>
+                                    <td><StatusBadge level text=word/></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn WaitsChart(points: Vec<PointDto>, q: TelemetryQuery) -> impl IntoView {
+    if points.is_empty() {
+        return view! { <EmptyState>"No pool samples in this range: nothing to draw."</EmptyState> }
+            .into_any();
+    }
+    let src = chart_src("/charts/pools.svg", &q, "");
+    view! {
+        <ChartFrame
+            src
+            alt="Line chart of pool waits per minute over the range, one line per shard; the table below has the same numbers."
+            width=720
+            height=300
+        />
+        <details class="numbers">
+            <summary>"The numbers behind the chart"</summary>
+            <div class="table-wrap" role="region" aria-label="Waits per minute by shard and time" tabindex="0">
+                <table class="data-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Shard"</th>
+                            <th scope="col" class="num">"Bucket start (UTC)"</th>
+                            <th scope="col" class="num">"Waits per minute"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {points
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <tr>
+                                        <td>{p.key}</td>
+                                        <td class="num">{utc(p.bucket_s as i64 * 1000)}</td>
+                                        <td class="num">{format!("{:.2}", p.value)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="export"><a href=csv_href(PATH, &q, "series")>"Download as CSV"</a></p>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn PoolTable(rows: Vec<PoolRowDto>) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label="Pools, busiest first" tabindex="0">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Shard"</th>
+                        <th scope="col">"Service"</th>
+                        <th scope="col">"Instance"</th>
+                        <th scope="col" class="num">"Acquired / total / max"</th>
+                        <th scope="col" class="num">"Idle"</th>
+                        <th scope="col" class="num">"Waits"</th>
+                        <th scope="col" class="num">"Waits / min"</th>
+                        <th scope="col" class="num">"Mean wait"</th>
+                        <th scope="col">"Waiting now"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let (level, word) = if r.streak_minutes >= 1 {
+                                (Level::Critical, format!("{} min in a row", r.streak_minutes))
+                            } else if r.waits > 0 {
+                                (Level::Warn, "not now".to_string())
+                            } else {
+                                (Level::Ok, "no waits".to_string())
+                            };
+                            let full = r.acquired >= r.max_conns && r.max_conns > 0;
+                            let instance = r.instance.clone();
+                            view! {
+                                <tr data-instance=instance data-streak=r.streak_minutes>
+                                    <td>{r.shard_id}</td>
+                                    <td>{r.service}</td>
+                                    <th scope="row">{r.instance}</th>
+                                    <td class="num" class:full=full>
+                                        {format!("{} / {} / {}", r.acquired, r.total, r.max_conns)}
+                                    </td>
+                                    <td class="num">{r.idle}</td>
+                                    <td class="num">{count(r.waits as i64)}</td>
+                                    <td class="num">{format!("{:.2}", r.waits_per_minute)}</td>
+                                    <td class="num">{super::ms(r.mean_wait_ms)}</td>
+                                    <td><StatusBadge level text=word/></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

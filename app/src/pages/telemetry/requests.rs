@@ -1,0 +1,264 @@
+//! `/telemetry`: request rate, p50 / p95 / p99 latency and the 5xx rate over time, per shard, org or
+//! route (the top N by volume or by p99), with the platform's alert lines (p99 1 s, 5xx 1 %).
+
+use leptos::prelude::*;
+
+use super::{
+    RangeFields, ScopeLine, Unavailable, chart_src, csv_href, ms, percent, use_telemetry_query,
+};
+use crate::api::{get_requests, message};
+use crate::components::{
+    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageHeader, SelectField, StatusBadge,
+    TextField,
+};
+use crate::dto::{BucketDto, GroupDto, RequestsPageDto, StatsDto, TelemetryQuery};
+use crate::format::{count, utc};
+
+const PATH: &str = "/telemetry";
+
+#[component]
+pub fn RequestsPage() -> impl IntoView {
+    let q = use_telemetry_query();
+    let page = Resource::new(move || q.get(), get_requests);
+    view! {
+        <section class="page telemetry requests">
+            <PageHeader
+                title="Requests"
+                lead="Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route."
+            />
+            {move || {
+                let q = q.get();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Reading request telemetry…"</p> }>
+                        {move || {
+                            let q = q.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <RequestsBody page=p q/> }.into_any(),
+                                    Err(e) => {
+                                        let shards = q.shard.clone().into_iter().collect();
+                                        view! {
+                                            <RequestFilters q shards/>
+                                            <ErrorState message=message(&e)/>
+                                        }
+                                            .into_any()
+                                    }
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RequestFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let (org, route, group, top_by, top) = (
+        value("org"),
+        value("route"),
+        value("group"),
+        value("by"),
+        value("top"),
+    );
+    let groups = vec![
+        ("org".to_string(), "Organisation".to_string()),
+        ("route".into(), "Route".into()),
+    ];
+    let by = vec![("p99".to_string(), "Slowest (p99)".to_string())];
+    view! {
+        <FilterBar action=PATH label="Filter the request telemetry">
+            <RangeFields q=q.clone() shards/>
+            <TextField label="Organisation id" name="org" value=org placeholder="101"/>
+            <TextField label="Route" name="route" value=route placeholder="/v1/appointments"/>
+            <SelectField label="Group by" name="group" options=groups selected=group any="Shard"/>
+            <SelectField label="Top groups by" name="by" options=by selected=top_by any="Busiest (volume)"/>
+            <TextField label="How many groups" name="top" value=top placeholder="5" hint="1 to 20"/>
+        </FilterBar>
+    }
+}
+
+#[component]
+fn RequestsBody(page: RequestsPageDto, q: TelemetryQuery) -> impl IntoView {
+    let shards = page.scope.shards.clone();
+    let group_name = match page.group.as_str() {
+        "org" => "Organisation",
+        "route" => "Route",
+        _ => "Shard",
+    };
+    view! {
+        <RequestFilters q=q.clone() shards/>
+        <ScopeLine scope=page.scope.clone()/>
+        {match page.totals {
+            Ok(t) => view! { <Totals t/> }.into_any(),
+            Err(reason) => view! { <Unavailable what="Request telemetry" reason/> }.into_any(),
+        }}
+        <section aria-labelledby="req-charts">
+            <h2 id="req-charts">
+                {format!("Top {} by {} over time", page.top, if page.by == "p99" { "p99" } else { "volume" })}
+            </h2>
+            {match page.series {
+                Ok(points) if points.is_empty() => {
+                    view! { <EmptyState>"No requests in this range for these filters: no data to draw."</EmptyState> }
+                        .into_any()
+                }
+                Ok(points) => view! { <Charts points q=q.clone() group_name/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The request charts" reason/> }.into_any(),
+            }}
+        </section>
+        <section aria-labelledby="req-groups">
+            <h2 id="req-groups">{format!("By {}", group_name.to_lowercase())}</h2>
+            {match page.groups {
+                Ok(rows) if rows.is_empty() => {
+                    view! { <EmptyState>"No requests in this range for these filters."</EmptyState> }
+                        .into_any()
+                }
+                Ok(rows) => view! { <GroupTable rows group_name/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The group table" reason/> }.into_any(),
+            }}
+            <p class="export"><a href=csv_href(PATH, &q, "groups")>"Download as CSV"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn Totals(t: StatsDto) -> impl IntoView {
+    let p99_level = match t.p99_ms {
+        Some(p) if p > 1000.0 => Level::Critical,
+        Some(p) if p > 500.0 => Level::Warn,
+        Some(_) => Level::Ok,
+        None => Level::Unknown,
+    };
+    let err_level = match t.error_percent {
+        Some(e) if e > 1.0 => Level::Critical,
+        Some(e) if e > 0.1 => Level::Warn,
+        Some(_) => Level::Ok,
+        None => Level::Unknown,
+    };
+    view! {
+        <dl class="totals">
+            <div><dt>"Requests"</dt><dd>{count(t.requests as i64)}</dd></div>
+            <div><dt>"Per second"</dt><dd>{format!("{:.2}", t.per_second)}</dd></div>
+            <div><dt>"p50 / p95"</dt><dd>{format!("{} / {}", ms(t.p50_ms), ms(t.p95_ms))}</dd></div>
+            <div>
+                <dt>"p99 (target < 500 ms, alert > 1 s)"</dt>
+                <dd>{ms(t.p99_ms)} " " <StatusBadge level=p99_level text=format!("{p99_level:?}").to_lowercase()/></dd>
+            </div>
+            <div>
+                <dt>"5xx (target < 0.1 %, alert > 1 %)"</dt>
+                <dd>
+                    {format!("{} ({})", percent(t.error_percent), count(t.errors as i64))} " "
+                    <StatusBadge level=err_level text=format!("{err_level:?}").to_lowercase()/>
+                </dd>
+            </div>
+        </dl>
+    }
+}
+
+#[component]
+fn Charts(points: Vec<BucketDto>, q: TelemetryQuery, group_name: &'static str) -> impl IntoView {
+    view! {
+        <div class="chart-grid">
+            <ChartFrame
+                src=chart_src("/charts/requests.svg", &q, "metric=rate")
+                alt="Line chart of requests per second over the range, one line per group; the table below has the same numbers."
+                width=720
+                height=300
+            />
+            <ChartFrame
+                src=chart_src("/charts/requests.svg", &q, "metric=p99")
+                alt="Line chart of p99 latency in milliseconds over the range, one line per group, with the 1 s alert line; the table below has the same numbers."
+                width=720
+                height=300
+            />
+            <ChartFrame
+                src=chart_src("/charts/requests.svg", &q, "metric=errors")
+                alt="Line chart of the 5xx rate in percent over the range, one line per group, with the 1 % alert line; the table below has the same numbers."
+                width=720
+                height=300
+            />
+        </div>
+        <details class="numbers">
+            <summary>"The numbers behind the charts"</summary>
+            <div class="table-wrap" role="region" aria-label="Requests by group and time" tabindex="0">
+                <table class="data-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{group_name}</th>
+                            <th scope="col" class="num">"Bucket start (UTC)"</th>
+                            <th scope="col" class="num">"Requests / s"</th>
+                            <th scope="col" class="num">"p50"</th>
+                            <th scope="col" class="num">"p95"</th>
+                            <th scope="col" class="num">"p99"</th>
+                            <th scope="col" class="num">"5xx"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {points
+                            .into_iter()
+                            .map(|b| {
+                                view! {
+                                    <tr>
+                                        <td>{b.key}</td>
+                                        <td class="num">{utc(b.bucket_s as i64 * 1000)}</td>
+                                        <td class="num">{format!("{:.2}", b.stats.per_second)}</td>
+                                        <td class="num">{ms(b.stats.p50_ms)}</td>
+                                        <td class="num">{ms(b.stats.p95_ms)}</td>
+                                        <td class="num">{ms(b.stats.p99_ms)}</td>
+                                        <td class="num">{percent(b.stats.error_percent)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="export"><a href=csv_href(PATH, &q, "series")>"Download as CSV"</a></p>
+        </details>
+    }
+}
+
+#[component]
+fn GroupTable(rows: Vec<GroupDto>, group_name: &'static str) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label="Request statistics by group" tabindex="0">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{group_name}</th>
+                        <th scope="col" class="num">"Requests"</th>
+                        <th scope="col" class="num">"Per second"</th>
+                        <th scope="col" class="num">"p50"</th>
+                        <th scope="col" class="num">"p95"</th>
+                        <th scope="col" class="num">"p99"</th>
+                        <th scope="col" class="num">"5xx"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|g| {
+                            let s = g.stats;
+                            let slow = s.p99_ms.is_some_and(|p| p > 1000.0);
+                            let failing = s.error_percent.is_some_and(|e| e > 1.0);
+                            let key = g.key.clone();
+                            view! {
+                                <tr data-key=key>
+                                    <th scope="row">{g.key}</th>
+                                    <td class="num">{count(s.requests as i64)}</td>
+                                    <td class="num">{format!("{:.2}", s.per_second)}</td>
+                                    <td class="num">{ms(s.p50_ms)}</td>
+                                    <td class="num">{ms(s.p95_ms)}</td>
+                                    <td class="num" class:alert=slow>{ms(s.p99_ms)}</td>
+                                    <td class="num" class:alert=failing>{percent(s.error_percent)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

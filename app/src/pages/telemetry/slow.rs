@@ -1,0 +1,190 @@
+//! `/telemetry/slow-queries`: the services' slow-query log grouped by statement (literals
+//! stripped), and each shard's own `pg_stat_statements`, read live, where it is installed.
+
+use leptos::prelude::*;
+
+use super::{RangeFields, ScopeLine, Unavailable, csv_href, ms, use_telemetry_query};
+use crate::api::{get_slow_queries, message};
+use crate::components::{EmptyState, ErrorState, FilterBar, PageHeader, TextField};
+use crate::dto::{ShardStatementsDto, SlowPageDto, SlowRowDto, TelemetryQuery};
+use crate::format::count;
+
+const PATH: &str = "/telemetry/slow-queries";
+
+#[component]
+pub fn SlowQueriesPage() -> impl IntoView {
+    let q = use_telemetry_query();
+    let page = Resource::new(move || q.get(), get_slow_queries);
+    view! {
+        <section class="page telemetry slow">
+            <PageHeader
+                title="Slow queries"
+                lead="Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live."
+            />
+            {move || {
+                let q = q.get();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Reading slow queries…"</p> }>
+                        {move || {
+                            let q = q.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <SlowBody page=p q/> }.into_any(),
+                                    Err(e) => {
+                                        let shards = q.shard.clone().into_iter().collect();
+                                        view! {
+                                            <SlowFilters q shards/>
+                                            <ErrorState message=message(&e)/>
+                                        }
+                                            .into_any()
+                                    }
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SlowFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let (org, top) = (value("org"), value("top"));
+    view! {
+        <FilterBar action=PATH label="Filter the slow queries">
+            <RangeFields q=q.clone() shards/>
+            <TextField label="Organisation id" name="org" value=org placeholder="101"/>
+            <TextField label="How many" name="top" value=top placeholder="20" hint="1 to 100"/>
+        </FilterBar>
+    }
+}
+
+#[component]
+fn SlowBody(page: SlowPageDto, q: TelemetryQuery) -> impl IntoView {
+    let shards = page.scope.shards.clone();
+    view! {
+        <SlowFilters q=q.clone() shards/>
+        <ScopeLine scope=page.scope.clone()/>
+        <section aria-labelledby="slow-log">
+            <h2 id="slow-log">"From the services' slow-query log"</h2>
+            {match page.queries {
+                Ok(rows) if rows.is_empty() => {
+                    view! { <EmptyState>"No slow queries in this range for these filters."</EmptyState> }
+                        .into_any()
+                }
+                Ok(rows) => view! { <SlowTable rows/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The slow-query log" reason/> }.into_any(),
+            }}
+            <p class="export"><a href=csv_href(PATH, &q, "queries")>"Download as CSV"</a></p>
+        </section>
+        <section aria-labelledby="pgss">
+            <h2 id="pgss">"pg_stat_statements, per shard (top 10 by total time, since its last reset)"</h2>
+            {page
+                .statements
+                .into_iter()
+                .map(|(shard, s)| view! { <ShardStatements shard s/> })
+                .collect_view()}
+            <p class="export"><a href=csv_href(PATH, &q, "statements")>"Download as CSV"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn SlowTable(rows: Vec<SlowRowDto>) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label="Slow queries by statement" tabindex="0">
+            <table class="data-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Statement (values stripped)"</th>
+                        <th scope="col" class="num">"Count"</th>
+                        <th scope="col" class="num">"p99"</th>
+                        <th scope="col" class="num">"Max"</th>
+                        <th scope="col">"Shards"</th>
+                        <th scope="col" class="num">"Orgs"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <th scope="row"><code class="sql">{r.query}</code></th>
+                                    <td class="num">{count(r.calls as i64)}</td>
+                                    <td class="num">{ms(Some(r.p99_ms))}</td>
+                                    <td class="num">{ms(Some(r.max_ms))}</td>
+                                    <td>{r.shards.join(", ")}</td>
+                                    <td class="num">{count(r.orgs as i64)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ShardStatements(shard: String, s: ShardStatementsDto) -> impl IntoView {
+    let body = match s {
+        ShardStatementsDto::Missing => view! {
+            <p class="notice" data-pgss="missing">
+                "pg_stat_statements is not installed on this shard: its statements cannot be shown. "
+                "To add it: shared_preload_libraries = 'pg_stat_statements' (a restart), then CREATE EXTENSION pg_stat_statements in its database."
+            </p>
+        }
+        .into_any(),
+        ShardStatementsDto::Failed(why) => {
+            view! { <p class="error-state" role="alert" data-pgss="failed">{format!("No answer from this shard: {why}")}</p> }
+                .into_any()
+        }
+        ShardStatementsDto::Installed(rows) if rows.is_empty() => {
+            view! { <EmptyState>"pg_stat_statements is installed and has recorded nothing yet."</EmptyState> }
+                .into_any()
+        }
+        ShardStatementsDto::Installed(rows) => view! {
+            <div class="table-wrap" role="region" aria-label=format!("pg_stat_statements on {shard}") tabindex="0" data-pgss="installed">
+                <table class="data-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Statement"</th>
+                            <th scope="col" class="num">"Calls"</th>
+                            <th scope="col" class="num">"Total"</th>
+                            <th scope="col" class="num">"Mean"</th>
+                            <th scope="col" class="num">"Rows"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <tr>
+                                        <th scope="row"><code class="sql">{r.query}</code></th>
+                                        <td class="num">{count(r.calls)}</td>
+                                        <td class="num">{ms(Some(r.total_ms))}</td>
+                                        <td class="num">{ms(Some(r.mean_ms))}</td>
+                                        <td class="num">{count(r.rows)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+    };
+    let id = format!("pgss-{shard}");
+    let (labelled_by, data_shard) = (id.clone(), shard.clone());
+    view! {
+        <section class="shard-statements" aria-labelledby=labelled_by data-shard=data_shard>
+            <h3 id=id>{shard}</h3>
+            {body}
+        </section>
+    }
+}
