@@ -51,6 +51,13 @@ pub async fn provision_roles(fleet: &Fleet, pool: &PgPool, routing: bool) -> Res
     Ok(())
 }
 
+/// The demo shard without `pg_stat_statements`: the last shared shard, unless it is the fleet's
+/// first shard (the benchmark reads the extension on the first).
+pub fn shard_without_pg_stat_statements(fleet: &Fleet) -> Option<&str> {
+    let last_shared = fleet.shards.iter().rev().find(|s| s.shard_type == "shared")?;
+    (fleet.shards.first().map(|s| &s.id) != Some(&last_shared.id)).then_some(last_shared.id.as_str())
+}
+
 /// Migrate every database and, if the routing DB holds no tenants yet, write the planned data.
 #[tracing::instrument(skip_all, err)]
 pub async fn seed_postgres(fleet: &Fleet, plan: &Plan) -> Result<()> {
@@ -59,10 +66,18 @@ pub async fn seed_postgres(fleet: &Fleet, plan: &Plan) -> Result<()> {
     provision_roles(fleet, &routing, true).await?;
     super::seed_demo_accounts(&routing).await?;
     let mut shard_pools = Vec::new();
+    let without_pgss = shard_without_pg_stat_statements(fleet);
     for shard in &fleet.shards {
         let pool = admin_pool(fleet, shard.primary_port, &fleet.shard_database).await?;
         migrate::shard(&pool).await?;
         provision_roles(fleet, &pool, false).await?;
+        // Installed on every shard but one, so /telemetry/slow-queries shows both cases.
+        let statement = if without_pgss == Some(shard.id.as_str()) {
+            "DROP EXTENSION IF EXISTS pg_stat_statements"
+        } else {
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+        };
+        pool.execute(statement).await?;
         shard_pools.push((shard, pool));
     }
     let seeded: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_shards")

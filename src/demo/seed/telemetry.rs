@@ -57,10 +57,13 @@ const ROUTES: [(&str, &str); 6] = [
     ("PATCH", "/v1/patients/:id"),
     ("GET", "/v1/treatment-plans"),
 ];
-const SLOW_SQL: [&str; 3] = [
-    "SELECT a.* FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.organization_id = $1 ORDER BY a.starts_at",
-    "SELECT count(*) FROM audit_log WHERE organization_id = $1 AND created_at > $2",
-    "UPDATE appointments SET status = $1 WHERE organization_id = $2 AND starts_at < now()",
+/// Slow statements as the services' tracer logs them: with the values inlined (the page groups
+/// them by text with values stripped). `{org}` is the org id; no patient data ever appears.
+const SLOW_SQL: [&str; 4] = [
+    "SELECT a.* FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.organization_id = {org} ORDER BY a.starts_at LIMIT 50",
+    "SELECT count(*) FROM audit_log WHERE organization_id = {org} AND created_at > '2026-11-01'",
+    "UPDATE appointments SET status = 'cancelled' WHERE organization_id = {org} AND starts_at < now()",
+    "SELECT * FROM forms WHERE organization_id = {org} AND status = 'draft' ORDER BY updated_at DESC LIMIT 100",
 ];
 
 /// The service instances exporting pool stats for every shard.
@@ -70,6 +73,10 @@ pub const INSTANCES: [(&str, &str, u32); 4] = [
     ("core-api", "core-api-3", 20),
     ("telemetry-api", "telemetry-api-1", 15),
 ];
+
+/// One more instance on the busy shard (the platform scaled core-api out there): its pools no
+/// longer fit the shard's max_connections, which the connection math on /pools shows in red.
+pub const BUSY_EXTRA_INSTANCE: (&str, &str, u32) = ("core-api", "core-api-4", 20);
 
 /// The shard the simulator makes busy: the most loaded shared shard.
 pub fn busy_shard(plan: &Plan) -> Option<String> {
@@ -145,8 +152,10 @@ pub struct PoolCounters {
 
 impl PoolCounters {
     pub fn sample(&mut self, rng: &mut Rng, shard: &str, busy: bool, ts: u32) -> Vec<PoolStat> {
+        let extra = busy.then_some(&BUSY_EXTRA_INSTANCE);
         INSTANCES
             .iter()
+            .chain(extra)
             .map(|(service, instance, max)| {
                 let entry = self
                     .state
@@ -202,7 +211,8 @@ pub fn slow_queries(
                 service: "core-api".into(),
                 request_id: format!("{:016x}", rng.next_u64()),
                 duration_ms: rng.range(500, 4000) as f64,
-                query: SLOW_SQL[rng.range(0, 3) as usize]
+                query: SLOW_SQL[rng.range(0, SLOW_SQL.len() as u64) as usize]
+                    .replace("{org}", &org.id.to_string())
                     .chars()
                     .take(200)
                     .collect(),
@@ -259,6 +269,15 @@ pub async fn backfill_telemetry(fleet: &Fleet, plan: &Plan, seed: u64) -> Result
     let mut counters = PoolCounters::default();
     for hour in 0..24u32 {
         let t0 = start + hour * 3600;
+        if hour == 12
+            && let Some(b) = &busy
+        {
+            // A deploy restarted core-api-2 on the busy shard: its counters start again from 0
+            // (the page counts from the restart instead of showing a negative rate).
+            counters
+                .state
+                .insert((b.clone(), "core-api-2".to_string()), (0, 0));
+        }
         let mut reqs = Vec::new();
         let mut slow = Vec::new();
         let mut pool = Vec::new();
