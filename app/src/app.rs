@@ -64,15 +64,17 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    // In-order streaming: the page arrives complete without JavaScript.
+                    // In-order streaming: the page arrives complete without JavaScript. The
+                    // telemetry pages read one resource each: rendered whole (`Async`) so a bad
+                    // filter's 400 is the response's status, not a line in a 200.
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/pools") view=PoolsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/telemetry") view=RequestsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/pools") view=PoolsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/telemetry") view=RequestsPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/telemetry/slow-queries")
                         view=SlowQueriesPage
-                        ssr=SsrMode::InOrder
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

@@ -95,6 +95,16 @@ async fn every_page_has_its_title_one_h1_and_landmarks_for_every_role() {
             );
         }
 
+        for (path, title) in [
+            ("/pools", "Connection pools · shardscope"),
+            ("/telemetry", "Requests · shardscope"),
+            ("/telemetry/slow-queries", "Slow queries · shardscope"),
+        ] {
+            let page = app.get(path, Some(&cookie)).await;
+            assert_eq!(page.status, StatusCode::OK, "{path} as {who}");
+            check_structure(path, &who, &page.body, title, true);
+        }
+
         let missing = app.get("/no-such-page", Some(&cookie)).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         check_structure(

@@ -10,7 +10,7 @@ mod telemetry;
 
 pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
 pub use plan::{OrgPlan, Plan, phone_for, plan, sha256_hex};
-pub use postgres::{provision_roles, seed_postgres};
+pub use postgres::{provision_roles, seed_postgres, shard_without_pg_stat_statements};
 pub use rng::Rng;
 pub use telemetry::{
     HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows,

@@ -54,8 +54,13 @@ pub async fn provision_roles(fleet: &Fleet, pool: &PgPool, routing: bool) -> Res
 /// The demo shard without `pg_stat_statements`: the last shared shard, unless it is the fleet's
 /// first shard (the benchmark reads the extension on the first).
 pub fn shard_without_pg_stat_statements(fleet: &Fleet) -> Option<&str> {
-    let last_shared = fleet.shards.iter().rev().find(|s| s.shard_type == "shared")?;
-    (fleet.shards.first().map(|s| &s.id) != Some(&last_shared.id)).then_some(last_shared.id.as_str())
+    let last_shared = fleet
+        .shards
+        .iter()
+        .rev()
+        .find(|s| s.shard_type == "shared")?;
+    (fleet.shards.first().map(|s| &s.id) != Some(&last_shared.id))
+        .then_some(last_shared.id.as_str())
 }
 
 /// Migrate every database and, if the routing DB holds no tenants yet, write the planned data.
