@@ -10,8 +10,32 @@ use shardscope::telemetry::requests::{View, requests_panel};
 use shardscope::telemetry::{Filters, GroupBy, TimeRange, TopBy, sql};
 use shardscope::{Config, Console};
 
+/// Drops the test's ClickHouse database when the test ends (however it ends).
+struct DropDatabase(String, String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let (url, db) = (self.0.clone(), self.1.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let server = shardscope::clickhouse_db::client(&url, "default", "");
+                let _ = server
+                    .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                    .execute()
+                    .await;
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
 /// A console reading telemetry from a fresh database (migrated), no result cache.
-async fn console_on_fresh_db(tag: &str) -> (Console, clickhouse::Client) {
+async fn console_on_fresh_db(tag: &str) -> (Console, clickhouse::Client, DropDatabase) {
     let db = format!(
         "test_{tag}_{}_{}",
         std::process::id(),
@@ -29,7 +53,8 @@ async fn console_on_fresh_db(tag: &str) -> (Console, clickhouse::Client) {
     let writer = shardscope::clickhouse_db::connect(&url, "default", "", &db)
         .await
         .unwrap();
-    (Console::new(config).unwrap(), writer)
+    let guard = DropDatabase(url, db);
+    (Console::new(config).unwrap(), writer, guard)
 }
 
 fn pool(ts: u32, instance: &str, count: u64, dur: u64) -> PoolStat {
@@ -51,7 +76,7 @@ const T0: u32 = 1_790_000_040; // a minute boundary + 40 s is fine: buckets are 
 
 #[tokio::test]
 async fn waits_are_counter_differences_and_a_restart_is_not_negative() {
-    let (console, w) = console_on_fresh_db("waits").await;
+    let (console, w, _db) = console_on_fresh_db("waits").await;
     let t0 = T0 - T0 % 60;
     // Every 15 s for 10 minutes: +3 waits (+30 ms) per sample; at minute 5 the service restarts
     // and its counter starts again from 0 (first sample after: 2 waits, 40 ms).
@@ -105,7 +130,7 @@ async fn waits_are_counter_differences_and_a_restart_is_not_negative() {
 
 #[tokio::test]
 async fn minutes_in_a_row_count_back_from_the_last_sample() {
-    let (console, w) = console_on_fresh_db("streak").await;
+    let (console, w, _db) = console_on_fresh_db("streak").await;
     let t0 = T0 - T0 % 60;
     // Instance "a": waits in minutes 0, 2, 3, 4 (not 1): streak 3 at minute 4.
     // Instance "b": waits in minutes 0..=3, none in minute 4 (its last): streak 0.
@@ -171,7 +196,7 @@ fn quantile(sorted: &[f64], level: f64) -> f64 {
 
 #[tokio::test]
 async fn p99_and_error_rate_match_values_computed_here() {
-    let (console, w) = console_on_fresh_db("requests").await;
+    let (console, w, _db) = console_on_fresh_db("requests").await;
     let t0 = T0 - T0 % 3600;
     let mut rows = Vec::new();
     let mut durations: Vec<f64> = Vec::new();
@@ -253,7 +278,7 @@ async fn p99_and_error_rate_match_values_computed_here() {
 
 #[tokio::test]
 async fn an_empty_range_is_no_data_not_an_error() {
-    let (console, _w) = console_on_fresh_db("empty").await;
+    let (console, _w, _db) = console_on_fresh_db("empty").await;
     let range = TimeRange::custom(T0, T0 + 3600);
     let view = View {
         group: GroupBy::Route,
@@ -277,7 +302,7 @@ async fn an_empty_range_is_no_data_not_an_error() {
 
 #[tokio::test]
 async fn every_statement_runs_on_this_server() {
-    let (_console, w) = console_on_fresh_db("catalog").await;
+    let (_console, w, _db) = console_on_fresh_db("catalog").await;
     for (name, sql) in sql::catalog(T0) {
         let mut cursor = w
             .query(&sql.replace('?', "??"))

@@ -9,8 +9,31 @@ use http::StatusCode;
 use shardscope::auth::Role;
 use shardscope::demo::seed::{HttpRequest, PoolStat, SlowQuery, insert_rows};
 
+/// Drops the test's ClickHouse database when the test ends (however it ends).
+struct DropDatabase(String, String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let (url, db) = (self.0.clone(), self.1.clone());
+        common::block_on_own_runtime(async move {
+            let server = shardscope::clickhouse_db::client(&url, "default", "");
+            let _ = server
+                .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute()
+                .await;
+        });
+    }
+}
+
 /// A console reading telemetry from a fresh database this test fills.
-async fn app_on_fresh_telemetry(tag: &str) -> (TestApp, shardscope::clickhouse_db::Client, u32) {
+async fn app_on_fresh_telemetry(
+    tag: &str,
+) -> (
+    TestApp,
+    shardscope::clickhouse_db::Client,
+    u32,
+    DropDatabase,
+) {
     let db = format!(
         "test_{tag}_{}_{}",
         std::process::id(),
@@ -29,7 +52,7 @@ async fn app_on_fresh_telemetry(tag: &str) -> (TestApp, shardscope::clickhouse_d
         c.engine.stale_max = std::time::Duration::ZERO;
     });
     let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
-    (app, writer, now)
+    (app, writer, now, DropDatabase(url, db))
 }
 
 /// The text of every `<text>` element of a plotters SVG.
@@ -110,7 +133,7 @@ async fn fill(w: &shardscope::clickhouse_db::Client, now: u32) -> String {
 
 #[tokio::test]
 async fn a_viewer_sees_pools_waits_and_the_connection_math() {
-    let (app, w, now) = app_on_fresh_telemetry("pools").await;
+    let (app, w, now, _db) = app_on_fresh_telemetry("pools").await;
     let shard = fill(&w, now).await;
     let cookie = app.session_as(Role::Viewer).await;
     let page = app.get("/pools?range=15m", Some(&cookie)).await;
@@ -175,7 +198,7 @@ async fn a_viewer_sees_pools_waits_and_the_connection_math() {
 
 #[tokio::test]
 async fn requests_and_slow_queries_show_the_written_figures() {
-    let (app, w, now) = app_on_fresh_telemetry("requests").await;
+    let (app, w, now, _db) = app_on_fresh_telemetry("requests").await;
     let shard = fill(&w, now).await;
     let cookie = app.session_as(Role::Viewer).await;
     let page = app.get("/telemetry?group=org&top=3", Some(&cookie)).await;
@@ -242,7 +265,7 @@ async fn requests_and_slow_queries_show_the_written_figures() {
 
 #[tokio::test]
 async fn an_empty_range_says_so() {
-    let (app, _w, _now) = app_on_fresh_telemetry("empty").await;
+    let (app, _w, _now, _db) = app_on_fresh_telemetry("empty").await;
     let cookie = app.session_as(Role::Viewer).await;
     for path in [
         "/pools?from=2020-01-01&to=2020-01-02",

@@ -16,7 +16,6 @@ pub enum Arg {
     U32(u32),
     U64(u64),
     Str(String),
-    Strs(Vec<String>),
 }
 
 /// A statement and its arguments, in `?` order.
@@ -36,7 +35,6 @@ impl Statement {
                 Arg::U32(v) => q.bind(*v),
                 Arg::U64(v) => q.bind(*v),
                 Arg::Str(v) => q.bind(v.as_str()),
-                Arg::Strs(v) => q.bind(v.as_slice()),
             };
         }
         q
@@ -76,15 +74,19 @@ const POOL_FILTERS: [&str; 3] = ["shard_id", "service", "instance"];
 
 /// Per pool (shard, service, instance), every sample's increase of the cumulative wait counters.
 /// A counter lower than the sample before it means the service restarted: the increase since the
-/// restart is the counter itself, never a negative rate.
+/// restart is the counter itself, never a negative rate. Each sample is paired with the one before
+/// it by shifting the sorted array (`pc`, `pd`): a lambda over several arrays stays linear, while
+/// one that indexes a captured array (`c[i - 1]`) is copied per element, quadratic in memory
+/// (16 GiB for a week of one pool's samples: found by the P4 benchmark).
 fn pool_deltas(r: &TimeRange, f: &Filters, args: &mut Vec<Arg>) -> String {
     let mut sql = String::from(
         "SELECT shard_id, service, instance, t, dw, dd FROM (\
          SELECT shard_id, service, instance, \
          arraySort(x -> x.1, groupArray((toUInt32(ts), wait_count, wait_duration_ms))) AS s, \
          arrayMap(x -> x.1, s) AS ts_a, arrayMap(x -> x.2, s) AS c, arrayMap(x -> x.3, s) AS d, \
-         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], toUInt64(c[i] - c[i - 1]), c[i])), arrayEnumerate(c)) AS dc, \
-         arrayMap(i -> if(i = 1, toUInt64(0), if(c[i] >= c[i - 1] AND d[i] >= d[i - 1], toUInt64(d[i] - d[i - 1]), d[i])), arrayEnumerate(d)) AS ddur \
+         arrayPushFront(arrayPopBack(c), c[1]) AS pc, arrayPushFront(arrayPopBack(d), d[1]) AS pd, \
+         arrayMap((x, p, y, q) -> if(x >= p AND y >= q, toUInt64(x - p), x), c, pc, d, pd) AS dc, \
+         arrayMap((x, p, y, q) -> if(x >= p AND y >= q, toUInt64(y - q), y), c, pc, d, pd) AS ddur \
          FROM pool_stats WHERE ts >= toDateTime(?) AND ts < toDateTime(?)",
     );
     args.push(Arg::U32(r.from.saturating_sub(POOL_LOOKBACK_SECS)));
@@ -257,13 +259,18 @@ pub fn request_top(r: &TimeRange, f: &Filters, group: GroupBy, by: TopBy, n: u32
 pub fn request_series(r: &TimeRange, f: &Filters, group: GroupBy, keys: &[String]) -> Statement {
     let mut args = vec![Arg::U32(r.step), Arg::U32(r.step)];
     let from = request_where(r, f, &mut args);
-    args.push(Arg::Strs(keys.to_vec()));
+    // `key IN (?, ?, …)`: three times cheaper than `has([…], key)` on 10 M rows (P4).
+    let placeholders = vec!["?"; keys.len().max(1)].join(", ");
+    if keys.is_empty() {
+        args.push(Arg::Str(String::new()));
+    }
+    args.extend(keys.iter().cloned().map(Arg::Str));
     let key = group.expr();
     Statement {
         name: "request_series",
         sql: format!(
             "SELECT {key} AS key, toUInt32(intDiv(toUInt32(ts), ?) * ?) AS bucket, {REQUEST_AGGREGATES}\
-             {from} AND has(?, {key}) GROUP BY key, bucket ORDER BY key, bucket"
+             {from} AND {key} IN ({placeholders}) GROUP BY key, bucket ORDER BY key, bucket"
         ),
         args,
     }
