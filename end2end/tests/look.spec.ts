@@ -48,16 +48,24 @@ const ANONYMOUS: PageCase[] = [
   { path: '/login?next=%2F', status: 200, heading: 'Sign in', nav: false },
 ];
 
+// The telemetry pages: every role that may open the fleet pages may open these.
+const TELEMETRY: PageCase[] = [
+  { path: '/pools', status: 200, heading: 'Connection pools', nav: true },
+  { path: '/telemetry?group=route', status: 200, heading: 'Requests', nav: true },
+  { path: '/telemetry/slow-queries', status: 200, heading: 'Slow queries', nav: true },
+];
+
 const SIGNED_IN: Record<Role, PageCase[]> = {
   superadmin: [
     { path: '/', ...OVERVIEW },
     { path: '/?sort=patients', ...OVERVIEW },
     { path: '/audit', status: 200, heading: 'Access audit', nav: true },
     { path: '/audit?action=sign_in', status: 200, heading: 'Access audit', nav: true },
+    ...TELEMETRY,
     NOT_FOUND,
   ],
-  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, REFUSED, NOT_FOUND],
-  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, REFUSED, NOT_FOUND],
+  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, NOT_FOUND],
+  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, NOT_FOUND],
 };
 
 // A file-name-safe name for a page: '/' is the overview, anything else its path and query with
