@@ -40,6 +40,7 @@ type Shared = Arc<dyn Any + Send + Sync>;
 #[derive(Clone)]
 pub struct Telemetry {
     inner: Option<Arc<Inner>>,
+    memo: Arc<Memo>,
 }
 
 struct Inner {
@@ -48,15 +49,43 @@ struct Inner {
     /// (and again after a failure: ClickHouse may be down when the console starts).
     client: tokio::sync::Mutex<Option<clickhouse::Client>>,
     deadline: Duration,
+}
+
+/// Results shared for the cache TTL, and one computation in flight per key.
+struct Memo {
     ttl: Duration,
     cache: Mutex<HashMap<String, (Instant, Shared)>>,
     coalescer: Coalescer<String, Result<Shared, Unavailable>>,
 }
 
+impl Memo {
+    fn cached(&self, key: &str) -> Option<Shared> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        cache.get(key).map(|(_, v)| v.clone())
+    }
+
+    fn store(&self, key: String, value: Shared) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (Instant::now(), value));
+    }
+}
+
 impl Telemetry {
     pub fn new(config: &Config) -> Self {
+        let memo = Arc::new(Memo {
+            ttl: config.engine.cache_ttl,
+            cache: Mutex::new(HashMap::new()),
+            coalescer: Coalescer::default(),
+        });
         let Some(url) = &config.clickhouse_url else {
-            return Self { inner: None };
+            return Self { inner: None, memo };
         };
         let deadline = config.telemetry.deadline;
         let base = crate::clickhouse_db::client(
@@ -72,10 +101,8 @@ impl Telemetry {
                 base,
                 client: tokio::sync::Mutex::new(None),
                 deadline,
-                ttl: config.engine.cache_ttl,
-                cache: Mutex::new(HashMap::new()),
-                coalescer: Coalescer::default(),
             })),
+            memo,
         }
     }
 
@@ -95,47 +122,41 @@ impl Telemetry {
             ));
         };
         let key = format!("{}\u{0}{}", std::any::type_name::<T>(), stmt.rendered());
-        if let Some(hit) = inner.cached(&key) {
-            return hit
-                .downcast::<Vec<T>>()
-                .map_err(|_| Unavailable("cache type mismatch".into()));
-        }
-        let inner2 = inner.clone();
-        let stmt2 = stmt.clone();
-        let key2 = key.clone();
-        let result = inner
-            .coalescer
-            .run(key.clone(), move || async move {
-                let rows = inner2.run::<T>(&stmt2).await?;
-                let shared: Shared = Arc::new(rows);
-                inner2.store(key2, shared.clone());
-                Ok(shared)
-            })
-            .await?;
-        result
-            .downcast::<Vec<T>>()
+        let (inner, stmt) = (inner.clone(), stmt.clone());
+        self.shared(key, move || async move { inner.run::<T>(&stmt).await })
+            .await
+    }
+
+    /// `make()`'s value for `key`: from the cache while younger than the TTL, else computed once
+    /// however many callers ask at the same time. Errors are not cached.
+    pub async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, Unavailable>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, Unavailable>> + Send + 'static,
+    {
+        let hit = match self.memo.cached(&key) {
+            Some(hit) => hit,
+            None => {
+                let memo = self.memo.clone();
+                let key2 = key.clone();
+                let fut = make();
+                self.memo
+                    .coalescer
+                    .run(key, move || async move {
+                        let value: Shared = Arc::new(fut.await?);
+                        memo.store(key2, value.clone());
+                        Ok(value)
+                    })
+                    .await?
+            }
+        };
+        hit.downcast::<V>()
             .map_err(|_| Unavailable("cache type mismatch".into()))
     }
 }
 
 impl Inner {
-    fn cached(&self, key: &str) -> Option<Shared> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-        cache.get(key).map(|(_, v)| v.clone())
-    }
-
-    fn store(&self, key: String, value: Shared) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.insert(key, (Instant::now(), value));
-    }
-
     async fn client(&self) -> Result<clickhouse::Client, clickhouse::error::Error> {
         let mut slot = self.client.lock().await;
         if let Some(c) = slot.as_ref() {

@@ -18,6 +18,12 @@ const PAGES: &[(&str, [u16; 4])] = &[
     ("/charts/balance.svg", [303, 200, 200, 200]),
     ("/audit", [303, 403, 403, 200]),
     ("/audit?action=sign_in", [303, 403, 403, 200]),
+    ("/pools", [303, 200, 200, 200]),
+    ("/pools?format=csv", [303, 200, 200, 200]),
+    ("/telemetry", [303, 200, 200, 200]),
+    ("/telemetry/slow-queries", [303, 200, 200, 200]),
+    ("/charts/pools.svg", [303, 200, 200, 200]),
+    ("/charts/requests.svg", [303, 200, 200, 200]),
     ("/login", [200, 303, 303, 303]),
     ("/no/such/page", [404, 404, 404, 404]),
 ];
@@ -27,6 +33,9 @@ const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/overview", [401, 200, 200, 200]),
     ("/api/shards", [401, 200, 200, 200]),
     ("/api/audit", [401, 403, 403, 200]),
+    ("/api/pools", [401, 200, 200, 200]),
+    ("/api/requests", [401, 200, 200, 200]),
+    ("/api/slow-queries", [401, 200, 200, 200]),
     // Who am I: answers everyone (null when signed out); reveals nothing else.
     ("/api/me", [200, 200, 200, 200]),
 ];

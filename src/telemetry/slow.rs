@@ -54,7 +54,8 @@ pub enum ShardStatements {
 }
 
 /// Every shard's (or the filtered shard's) `pg_stat_statements` top `n` by total time, each under
-/// the shard deadline.
+/// the shard deadline; shared for the cache TTL and coalesced, so viewers of the page cost each
+/// primary at most two small queries per TTL.
 pub async fn statements(
     console: &Console,
     shards: Vec<ShardInfo>,
@@ -66,7 +67,20 @@ pub async fn statements(
         let console = console.clone();
         async move {
             let id = s.id.clone();
-            timed(id, deadline, shard_statements(console, s, n)).await
+            let target = id.clone();
+            let key = format!("pg_stat_statements\u{0}{id}\u{0}{n}");
+            let t = console.telemetry().clone();
+            let read =
+                async move { Ok(timed(id, deadline, shard_statements(console, s, n)).await) };
+            match t.shared(key, move || read).await {
+                Ok(o) => o.as_ref().clone(),
+                Err(e) => Outcome {
+                    target,
+                    latency_ms: 0,
+                    measured_at_ms: crate::federation::fanout::now_ms(),
+                    result: Err(Failure::new(FailureKind::Query, e.0)),
+                },
+            }
         }
     })
     .await
