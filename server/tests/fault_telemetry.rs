@@ -78,7 +78,10 @@ async fn pages_answer_without_clickhouse_and_recover_when_it_returns() {
         if page.status == StatusCode::OK && !page.body.contains("unavailable:") {
             break;
         }
-        last = page.body.chars().take(300).collect();
+        last = match page.body.find("unavailable:") {
+            Some(i) => page.body[i.saturating_sub(80)..(i + 200).min(page.body.len())].to_string(),
+            None => format!("status {}", page.status),
+        };
         assert!(
             Instant::now() < deadline,
             "telemetry did not come back within 60 s: {last}"
