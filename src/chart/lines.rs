@@ -25,6 +25,9 @@ pub struct LineChart {
     pub from: u32,
     pub to: u32,
     pub series: Vec<(String, Vec<(u32, f64)>)>,
+    /// The bucket width: points further apart than this had no data between them, and the line
+    /// is broken there rather than drawn across the gap.
+    pub step: u32,
     /// A horizontal alert line and its legend text.
     pub threshold: Option<(f64, String)>,
 }
@@ -68,15 +71,17 @@ fn draw(out: &mut String, c: &LineChart) -> Result<(), Box<dyn std::error::Error
             .draw()?;
         for (i, (name, points)) in c.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().map(|(x, y)| (*x as f64, *y)),
+            for (n, run) in runs(points, c.step).into_iter().enumerate() {
+                let drawn = chart.draw_series(LineSeries::new(
+                    run.iter().map(|(x, y)| (*x as f64, *y)),
                     color.stroke_width(2),
-                ))?
-                .label(name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                });
+                ))?;
+                if n == 0 {
+                    drawn.label(name.clone()).legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                    });
+                }
+            }
         }
         if let Some((value, label)) = &c.threshold {
             let v = *value;
@@ -103,6 +108,22 @@ fn draw(out: &mut String, c: &LineChart) -> Result<(), Box<dyn std::error::Error
         root.present()?;
     }
     Ok(())
+}
+
+/// The points split where a bucket is missing (more than one step apart).
+fn runs(points: &[(u32, f64)], step: u32) -> Vec<&[(u32, f64)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..points.len() {
+        if points[i].0.saturating_sub(points[i - 1].0) > step.max(1) {
+            out.push(&points[start..i]);
+            start = i;
+        }
+    }
+    if start < points.len() {
+        out.push(&points[start..]);
+    }
+    out
 }
 
 /// "14:05" within a day, "Nov 27 14:00" beyond.
@@ -152,6 +173,7 @@ mod tests {
                     vec![(1_790_000_000, 100.0), (1_790_001_800, 90.0)],
                 ),
             ],
+            step: 1800,
             threshold: Some((1000.0, "alert: p99 > 1 s".into())),
         };
         let svg = line_chart_svg(&c);
@@ -175,9 +197,19 @@ mod tests {
             from: 10,
             to: 10,
             series: vec![],
+            step: 60,
             threshold: None,
         };
         assert!(line_chart_svg(&c).starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_missing_bucket_breaks_the_line() {
+        let pts = [(0, 1.0), (60, 2.0), (240, 3.0), (300, 4.0)];
+        let r = runs(&pts, 60);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].len(), r[1].len()), (2, 2));
+        assert!(runs(&[], 60).is_empty());
     }
 
     #[test]

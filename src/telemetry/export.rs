@@ -245,6 +245,7 @@ fn frame(title: &str, y_desc: &str, r: &TimeRange) -> LineChart {
         from: r.from,
         to: r.to,
         series: Vec::new(),
+        step: r.step,
         threshold: None,
     }
 }
