@@ -329,3 +329,35 @@ async fn unreachable_clickhouse_makes_the_panel_unavailable_within_the_deadline(
     assert!(err.0.contains("ClickHouse"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn a_clickhouse_that_accepts_and_never_answers_is_cut_off_at_the_deadline() {
+    // A socket that accepts connections and reads requests but never writes a byte: the query
+    // must end at the telemetry deadline (not hang the page), and say so.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sink = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut config = Config::from_env().expect("fleet env");
+    config.clickhouse_url = Some(format!("http://{addr}"));
+    config.telemetry.deadline = std::time::Duration::from_millis(700);
+    let console = Console::new(config).unwrap();
+    let range = TimeRange::custom(T0, T0 + 3600);
+    let started = std::time::Instant::now();
+    let view = View {
+        group: GroupBy::Shard,
+        by: TopBy::Volume,
+        top: 5,
+    };
+    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view).await;
+    let elapsed = started.elapsed();
+    let err = panel.totals.unwrap_err();
+    assert!(err.0.contains("did not answer within 700 ms"), "{err}");
+    // Totals and top run in parallel, each under the deadline; the series is not attempted.
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    sink.abort();
+}
