@@ -164,9 +164,9 @@ class ChdbEngine:
         self._dir = tempfile.TemporaryDirectory(prefix="chk-chdb-")
         self._s = session.Session(self._dir.name)
 
-    def run(self, sql):
+    def run(self, sql, fmt="TSV"):
         try:
-            res = self._s.query(sql, "TSV")
+            res = self._s.query(sql, fmt)
         except Exception as e:  # chdb raises ChdbError (a RuntimeError) with the server's message
             raise StatementError(first_line(e)) from None
         err = getattr(res, "error_message", None)
@@ -200,10 +200,12 @@ class HttpEngine:
             self._auth["password"] = urllib.parse.unquote(u.password)
         self._db = None
 
-    def run(self, sql, use_db=True):
+    def run(self, sql, use_db=True, fmt=None):
         params = dict(self._auth)
         if use_db and self._db:
             params["database"] = self._db
+        if fmt:
+            params["default_format"] = fmt
         url = self._base + ("?" + urllib.parse.urlencode(params) if params else "")
         req = urllib.request.Request(url, data=sql.encode("utf-8"), method="POST")
         try:
@@ -243,16 +245,28 @@ def run_all(engine, db, statements, inserts):
         if r[0] == "fail":
             extra.append((label, r[1]))
     for i in queries:
-        results[i] = _one(engine, statements[i]["sql"])
+        results[i] = _one(engine, statements[i]["sql"], statements[i].get("columns") or None)
     return results, extra
 
 
-def _one(engine, sql):
+def _one(engine, sql, columns=None):
+    """Runs one statement. With `columns` (the names of the Rust row it is read into, in order),
+    the result's column names must be exactly those: modern servers check them (row validation),
+    18.16 does not, so a wrong alias would fail only where the users run."""
     try:
-        out = engine.run(sql)
+        if columns:
+            out = engine.run(sql, fmt="TSVWithNames")
+        else:
+            out = engine.run(sql)
     except StatementError as e:
         return ("fail", str(e))
-    return ("ok", len([line for line in out.split("\n") if line]))
+    lines = [line for line in out.split("\n") if line]
+    if columns:
+        names = lines[0].split("\t") if lines else []
+        if names != list(columns):
+            return ("fail", f"columns {names} but the row reads {list(columns)}")
+        lines = lines[1:]
+    return ("ok", len(lines))
 
 
 def main():

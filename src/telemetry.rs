@@ -2,8 +2,8 @@
 //! slow queries, as the `/pools`, `/telemetry` and `/telemetry/slow-queries` pages show them.
 //!
 //! [`Telemetry`] is the ClickHouse side of the console: one client, read-only (`readonly=2`),
-//! every query under its own deadline (also sent as `max_execution_time`), results shared for the
-//! engine's cache TTL and concurrent identical queries coalesced, so a page and its charts cost one
+//! every query under its own deadline (also sent as `max_execution_time`), at most four at once,
+//! results shared for the engine's cache TTL and concurrent identical queries coalesced, so a page and its charts cost one
 //! query each. ClickHouse down or slow makes a panel [`Unavailable`], never the page: the next
 //! request tries again (no restart needed).
 
@@ -49,7 +49,13 @@ struct Inner {
     /// (and again after a failure: ClickHouse may be down when the console starts).
     client: tokio::sync::Mutex<Option<clickhouse::Client>>,
     deadline: Duration,
+    /// At most this many queries of this console run in ClickHouse at once (distinct views are
+    /// not coalesced; this keeps a burst of them from taking the server's cores).
+    permits: tokio::sync::Semaphore,
 }
+
+/// Concurrent ClickHouse queries per console instance.
+const MAX_CONCURRENT_QUERIES: usize = 4;
 
 /// Results shared for the cache TTL, and one computation in flight per key.
 struct Memo {
@@ -101,6 +107,7 @@ impl Telemetry {
                 base,
                 client: tokio::sync::Mutex::new(None),
                 deadline,
+                permits: tokio::sync::Semaphore::new(MAX_CONCURRENT_QUERIES),
             })),
             memo,
         }
@@ -177,7 +184,11 @@ impl Inner {
     where
         T: clickhouse::RowOwned + clickhouse::RowRead,
     {
+        // Waiting for a permit counts against the deadline too.
         let work = async {
+            let _permit = self.permits.acquire().await.map_err(|_| {
+                clickhouse::error::Error::Custom("telemetry is shutting down".into())
+            })?;
             let client = self.client().await?;
             stmt.query(&client).fetch_all::<T>().await
         };

@@ -73,6 +73,8 @@ fn pool(ts: u32, instance: &str, count: u64, dur: u64) -> PoolStat {
 }
 
 const T0: u32 = 1_790_000_040; // a minute boundary + 40 s is fine: buckets are absolute
+/// "Now" for the panels: well after every range the tests write (no minute is in progress).
+const NOW: u32 = 1_800_000_000;
 
 #[tokio::test]
 async fn waits_are_counter_differences_and_a_restart_is_not_negative() {
@@ -100,7 +102,7 @@ async fn waits_are_counter_differences_and_a_restart_is_not_negative() {
     }
     insert_rows(&w, "pool_stats", &rows).await.unwrap();
     let range = TimeRange::custom(t0, t0 + 600);
-    let panel = pools_panel(console.telemetry(), &range, &Filters::default()).await;
+    let panel = pools_panel(console.telemetry(), &range, &Filters::default(), NOW).await;
     let pools = panel.pools.expect("pools answer");
     assert_eq!(pools.len(), 1);
     let p = &pools[0];
@@ -156,7 +158,7 @@ async fn minutes_in_a_row_count_back_from_the_last_sample() {
     }
     insert_rows(&w, "pool_stats", &rows).await.unwrap();
     let range = TimeRange::custom(t0, t0 + 300);
-    let pools = pools_panel(console.telemetry(), &range, &Filters::default())
+    let pools = pools_panel(console.telemetry(), &range, &Filters::default(), NOW)
         .await
         .pools
         .expect("answer");
@@ -220,7 +222,7 @@ async fn p99_and_error_rate_match_values_computed_here() {
         by: TopBy::Volume,
         top: 5,
     };
-    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view).await;
+    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view, NOW).await;
     let groups = panel.groups.expect("groups");
     assert_eq!(
         groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
@@ -266,7 +268,7 @@ async fn p99_and_error_rate_match_values_computed_here() {
         group: GroupBy::Org,
         ..view
     };
-    let groups = requests_panel(console.telemetry(), &range, &f, by_org)
+    let groups = requests_panel(console.telemetry(), &range, &f, by_org, NOW)
         .await
         .groups
         .unwrap();
@@ -285,11 +287,11 @@ async fn an_empty_range_is_no_data_not_an_error() {
         by: TopBy::P99,
         top: 5,
     };
-    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view).await;
+    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view, NOW).await;
     assert_eq!(panel.totals.unwrap().requests, 0);
     assert!(panel.groups.unwrap().is_empty());
     assert!(panel.series.unwrap().is_empty());
-    let pools = pools_panel(console.telemetry(), &range, &Filters::default()).await;
+    let pools = pools_panel(console.telemetry(), &range, &Filters::default(), NOW).await;
     assert!(pools.pools.unwrap().is_empty());
     assert!(pools.series.unwrap().is_empty());
     assert!(
@@ -324,7 +326,7 @@ async fn unreachable_clickhouse_makes_the_panel_unavailable_within_the_deadline(
     let console = Console::new(config).unwrap();
     let started = std::time::Instant::now();
     let range = TimeRange::custom(T0, T0 + 3600);
-    let panel = pools_panel(console.telemetry(), &range, &Filters::default()).await;
+    let panel = pools_panel(console.telemetry(), &range, &Filters::default(), NOW).await;
     let err = panel.pools.unwrap_err();
     assert!(err.0.contains("ClickHouse"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
@@ -353,7 +355,7 @@ async fn a_clickhouse_that_accepts_and_never_answers_is_cut_off_at_the_deadline(
         by: TopBy::Volume,
         top: 5,
     };
-    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view).await;
+    let panel = requests_panel(console.telemetry(), &range, &Filters::default(), view, NOW).await;
     let elapsed = started.elapsed();
     let err = panel.totals.unwrap_err();
     assert!(err.0.contains("did not answer within 700 ms"), "{err}");

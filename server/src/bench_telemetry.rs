@@ -237,7 +237,7 @@ async fn measure(
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("{what} unavailable ({e})");
     match i {
         0 => {
-            let p = pools::pools_panel(t, range, f).await;
+            let p = pools::pools_panel(t, range, f, now).await;
             let pools = p.pools.map_err(|e| fail("pools", &e))?;
             p.series.map_err(|e| fail("waits per minute", &e))?;
             if pools.len() as u64 != POOLS {
@@ -260,7 +260,7 @@ async fn measure(
                 by,
                 top: DEFAULT_TOP,
             };
-            let p = requests_panel(t, range, f, view).await;
+            let p = requests_panel(t, range, f, view, now).await;
             let totals = p.totals.map_err(|e| fail("totals", &e))?;
             let groups = p.groups.map_err(|e| fail("top groups", &e))?;
             p.series.map_err(|e| fail("series", &e))?;

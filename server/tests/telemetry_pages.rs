@@ -152,9 +152,12 @@ async fn a_viewer_sees_pools_waits_and_the_connection_math() {
         "the waiting pool says for how long"
     );
     // Connection math: 2 × 40 + reserve 10 = 90 against the shard's live max_connections (100).
-    assert!(html.contains("core-api: 2 × = 80"), "demand per service");
+    assert!(
+        html.contains("core-api: 2 instances, pool max Σ 80"),
+        "demand per service"
+    );
     let row_start = html.find(&format!(r#"data-shard="{shard}""#)).unwrap();
-    let row = &html[row_start..row_start + 600];
+    let row: String = html[row_start..].chars().take(600).collect();
     assert!(
         row.contains(r#"data-fits="tight""#) || row.contains(r#"data-fits="fits""#),
         "{row}"
@@ -189,8 +192,9 @@ async fn a_viewer_sees_pools_waits_and_the_connection_math() {
         )
         .await;
     assert!(
-        conn.body
-            .contains(&format!("{shard},core-api: 2 x = 80,10,90,100")),
+        conn.body.contains(&format!(
+            "{shard},core-api: 2 instances (pool max sum 80),10,90,100"
+        )),
         "{}",
         conn.body
     );
@@ -249,7 +253,7 @@ async fn requests_and_slow_queries_show_the_written_figures() {
     let missing = shardscope::demo::seed::shard_without_pg_stat_statements(&fleet).unwrap();
     let section = |id: &str| {
         let start = slow.body.find(&format!(r#"data-shard="{id}""#)).unwrap();
-        slow.body[start..start + 400].to_string()
+        slow.body[start..].chars().take(400).collect::<String>()
     };
     assert!(
         section(missing).contains(r#"data-pgss="missing""#),
@@ -297,6 +301,7 @@ async fn bad_input_is_a_400_that_says_what_to_type() {
         ("/telemetry?top=99", "from 1 to 20"),
         ("/telemetry?group=planet", "unknown group"),
         ("/telemetry?org=acme", "organization id"),
+        ("/telemetry?org=987654321", "unknown organization 987654321"),
         ("/telemetry/slow-queries?top=0", "from 1 to 100"),
         ("/pools?format=xml", "unknown format"),
         ("/pools?format=csv&table=nope", "unknown table"),
@@ -310,7 +315,7 @@ async fn bad_input_is_a_400_that_says_what_to_type() {
         assert!(
             r.body.contains(says),
             "{path} should say {says:?}: {}",
-            &r.body[..r.body.len().min(400)]
+            r.body.chars().take(400).collect::<String>()
         );
     }
     // The form keeps what was typed, so it can be corrected.

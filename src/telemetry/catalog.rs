@@ -14,6 +14,27 @@ pub struct Entry {
     /// `ddl` entries are run first, in order, to build the schema; `query` entries after.
     pub kind: &'static str,
     pub sql: String,
+    /// For a panel query: the column names of the Rust row it is read into, in order (modern
+    /// servers check them; the checker compares the result's names with these).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub columns: &'static [&'static str],
+}
+
+/// The row type each panel statement is read into.
+fn row_columns(name: &str) -> &'static [&'static str] {
+    use super::pools::{DemandRow, GaugeRow, SeriesRow, WaitRow};
+    use super::requests::{RequestBucketRow, RequestRow};
+    use super::slow::SlowRow;
+    match name.split('/').next().unwrap_or("") {
+        "pool_gauges" => columns::<GaugeRow>(),
+        "pool_waits" => columns::<WaitRow>(),
+        "pool_wait_series" => columns::<SeriesRow>(),
+        "pool_demand" => columns::<DemandRow>(),
+        "request_top" | "request_totals" => columns::<RequestRow>(),
+        "request_series" => columns::<RequestBucketRow>(),
+        "slow_top" => columns::<SlowRow>(),
+        _ => &[],
+    }
 }
 
 fn columns<R: clickhouse::Row>() -> &'static [&'static str] {
@@ -28,12 +49,14 @@ pub fn entries(now: u32) -> Vec<Entry> {
             name: format!("migration/{i}"),
             kind: "ddl",
             sql,
+            columns: &[],
         })
         .collect();
     out.extend(
         super::sql::catalog(now)
             .into_iter()
             .map(|(name, sql)| Entry {
+                columns: row_columns(&name),
                 name,
                 kind: "query",
                 sql,
@@ -43,6 +66,7 @@ pub fn entries(now: u32) -> Vec<Entry> {
         name: "seed/backfilled".into(),
         kind: "query",
         sql: "SELECT count() FROM http_requests".into(),
+        columns: &[],
     });
     let inserts: [(&str, &[&str]); 4] = [
         ("http_requests", columns::<HttpRequest>()),
@@ -55,6 +79,7 @@ pub fn entries(now: u32) -> Vec<Entry> {
             name: format!("insert/{table}"),
             kind: "query",
             sql: format!("SELECT {} FROM {table} WHERE 0", cols.join(", ")),
+            columns: cols,
         });
     }
     out

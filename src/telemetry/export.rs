@@ -86,7 +86,7 @@ pub fn pools_csv(p: &PoolsPage, table: Option<&str>) -> Result<String> {
                     m.shard_id.clone(),
                     m.services
                         .iter()
-                        .map(|(s, n, max)| format!("{s}: {n} x = {max}"))
+                        .map(|(s, n, max)| format!("{s}: {n} instances (pool max sum {max})"))
                         .collect::<Vec<_>>()
                         .join("; "),
                     m.reserve.to_string(),

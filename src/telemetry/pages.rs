@@ -37,6 +37,20 @@ async fn scope(console: &Console, get: &impl Fn(&str) -> Option<String>) -> Resu
         .map(|s| s.id.clone())
         .collect();
     let filters = Filters::parse(get, &shards)?;
+    if let Some(org) = filters.org {
+        let known: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM tenant_shards WHERE organization_id = $1)",
+        )
+        .bind(org as i64)
+        .fetch_one(console.routing())
+        .await
+        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;
+        if !known {
+            return Err(Error::InvalidInput(format!(
+                "unknown organization {org}: no such id in the routing database"
+            )));
+        }
+    }
     Ok(Scope {
         range,
         filters,
@@ -96,7 +110,7 @@ pub struct PoolsPage {
 }
 
 /// `/pools`.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn pools_page(
     console: &Console,
     get: impl Fn(&str) -> Option<String>,
@@ -105,7 +119,7 @@ pub async fn pools_page(
     let t = console.telemetry();
     let now = (scope.generated_at_ms / 1000) as u32;
     let (panel, demand, overview) = tokio::join!(
-        pools::pools_panel(t, &scope.range, &scope.filters),
+        pools::pools_panel(t, &scope.range, &scope.filters, now),
         pools::demand(t, now, &scope.filters),
         crate::overview::fleet_overview(console),
     );
@@ -161,7 +175,7 @@ pub const GROUPS: [(&str, GroupBy); 3] = [
 pub const TOP_BY: [(&str, TopBy); 2] = [("volume", TopBy::Volume), ("p99", TopBy::P99)];
 
 /// `/telemetry`.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn requests_page(
     console: &Console,
     get: impl Fn(&str) -> Option<String>,
@@ -172,8 +186,10 @@ pub async fn requests_page(
         by: choice(&get, "by", &TOP_BY, TopBy::Volume)?,
         top: number(&get, "top", DEFAULT_TOP, MAX_TOP)?,
     };
+    let now = (scope.generated_at_ms / 1000) as u32;
     let panel =
-        requests::requests_panel(console.telemetry(), &scope.range, &scope.filters, view).await;
+        requests::requests_panel(console.telemetry(), &scope.range, &scope.filters, view, now)
+            .await;
     Ok(RequestsPage {
         scope,
         view,
@@ -195,7 +211,7 @@ pub const SLOW_DEFAULT_TOP: u32 = 20;
 pub const SLOW_MAX_TOP: u32 = 100;
 
 /// `/telemetry/slow-queries`.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn slow_page(
     console: &Console,
     get: impl Fn(&str) -> Option<String>,

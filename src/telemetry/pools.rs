@@ -37,6 +37,7 @@ pub struct WaitRow {
     pub wait_ms: u64,
     pub last_minute: u32,
     pub streak: u32,
+    pub streak_before: u32,
 }
 
 /// One point of a series: a key (shard), the bucket's start (unix s) and a value.
@@ -81,9 +82,34 @@ impl PoolRow {
     }
 }
 
+/// A pool that has not reported for this long is not "waiting now", whatever its last minutes were.
+const STALE_AFTER_SECS: u32 = 180;
+
+/// Minutes in a row with waits, as of `now` (unix s): the last sampled minute counts only once it
+/// is over or already has a wait (a minute in progress without a wait yet does not end the run),
+/// and a pool that stopped reporting is not waiting.
+fn streak_now(w: &WaitRow, last_seen: u32, range: &TimeRange, now: u32) -> u32 {
+    if last_seen.saturating_add(STALE_AFTER_SECS) < range.to.min(now) {
+        return 0;
+    }
+    if w.streak > 0 {
+        w.streak
+    } else if w.last_minute + 60 > now {
+        w.streak_before
+    } else {
+        0
+    }
+}
+
 /// Join gauges and waits per pool; busiest first (most waits, then fullest).
-pub fn assemble(gauges: &[GaugeRow], waits: &[WaitRow], range: &TimeRange) -> Vec<PoolRow> {
-    let minutes = (range.span() as f64 / 60.0).max(1.0 / 60.0);
+pub fn assemble(
+    gauges: &[GaugeRow],
+    waits: &[WaitRow],
+    range: &TimeRange,
+    now: u32,
+) -> Vec<PoolRow> {
+    let elapsed = range.to.min(now).saturating_sub(range.from).max(1);
+    let minutes = elapsed as f64 / 60.0;
     let by_key: BTreeMap<(&str, &str, &str), &WaitRow> = waits
         .iter()
         .map(|w| {
@@ -111,7 +137,7 @@ pub fn assemble(gauges: &[GaugeRow], waits: &[WaitRow], range: &TimeRange) -> Ve
                 waits,
                 waits_per_minute: waits as f64 / minutes,
                 mean_wait_ms: (waits > 0).then(|| wait_ms as f64 / waits as f64),
-                streak_minutes: w.map_or(0, |w| w.streak),
+                streak_minutes: w.map_or(0, |w| streak_now(w, g.last_seen, range, now)),
             }
         })
         .collect();
@@ -198,7 +224,7 @@ pub struct PoolsPanel {
 }
 
 /// Read the pools table and the waits-per-minute series (in parallel, each under the deadline).
-pub async fn pools_panel(t: &Telemetry, range: &TimeRange, f: &Filters) -> PoolsPanel {
+pub async fn pools_panel(t: &Telemetry, range: &TimeRange, f: &Filters, now: u32) -> PoolsPanel {
     let (g, w, s) = (
         sql::pool_gauges(range, f),
         sql::pool_waits(range, f),
@@ -210,13 +236,20 @@ pub async fn pools_panel(t: &Telemetry, range: &TimeRange, f: &Filters) -> Pools
         t.fetch::<SeriesRow>(&s),
     );
     let pools = match (gauges, waits) {
-        (Ok(g), Ok(w)) => Ok(assemble(&g, &w, range)),
+        (Ok(g), Ok(w)) => Ok(assemble(&g, &w, range, now)),
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    PoolsPanel {
-        pools,
-        series: series.map(|s| s.as_ref().clone()),
-    }
+    // The SQL divides each bucket by its full width; the first and last may be partial.
+    let step = range.step as f64;
+    let series = series.map(|s| {
+        s.iter()
+            .map(|p| SeriesRow {
+                value: p.value * step / range.covered(p.bucket, now) as f64,
+                ..p.clone()
+            })
+            .collect()
+    });
+    PoolsPanel { pools, series }
 }
 
 /// Demand per shard and service from the last five minutes of pool samples.
@@ -239,7 +272,7 @@ mod tests {
             idle: 0,
             total: acquired,
             max_conns: 20,
-            last_seen: 0,
+            last_seen: 590,
         }
     }
 
@@ -254,6 +287,7 @@ mod tests {
             wait_ms: 1000,
             last_minute: 540,
             streak: 2,
+            streak_before: 1,
         }];
         let rows = assemble(
             &[
@@ -263,6 +297,7 @@ mod tests {
             ],
             &waits,
             &r,
+            10_000,
         );
         let order: Vec<&str> = rows.iter().map(|r| r.instance.as_str()).collect();
         assert_eq!(order, ["b", "a", "c"]);
@@ -271,6 +306,29 @@ mod tests {
         assert!(rows[0].alerting());
         assert_eq!(rows[1].mean_wait_ms, None);
         assert!(!rows[1].alerting());
+    }
+
+    #[test]
+    fn a_minute_in_progress_does_not_end_the_run_and_a_silent_pool_is_not_waiting() {
+        let r = TimeRange::custom(0, 600);
+        let w = |streak, streak_before| WaitRow {
+            shard_id: "s".into(),
+            service: "core-api".into(),
+            instance: "a".into(),
+            waits: 5,
+            wait_ms: 50,
+            last_minute: 540,
+            streak,
+            streak_before,
+        };
+        // The last minute (540..600) is still running at 570 and has no wait yet: the run before it counts.
+        assert_eq!(streak_now(&w(0, 3), 585, &r, 570), 3);
+        // Once that minute is over without a wait, the run has ended.
+        assert_eq!(streak_now(&w(0, 3), 585, &r, 700), 0);
+        assert_eq!(streak_now(&w(2, 1), 585, &r, 700), 2);
+        // Nothing reported for more than 3 minutes before the end of the range: not waiting now.
+        let long = TimeRange::custom(0, 1200);
+        assert_eq!(streak_now(&w(2, 1), 585, &long, 2000), 0);
     }
 
     #[test]

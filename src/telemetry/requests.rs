@@ -108,13 +108,15 @@ pub async fn requests_panel(
     range: &TimeRange,
     f: &Filters,
     view: View,
+    now: u32,
 ) -> RequestsPanel {
     let (all, top) = (
         sql::request_totals(range, f),
         sql::request_top(range, f, view.group, view.by, view.top),
     );
     let (totals, top) = tokio::join!(t.fetch::<RequestRow>(&all), t.fetch::<RequestRow>(&top),);
-    let span = range.span();
+    // Rates over the seconds that have passed (a preset range ends at the next bucket boundary).
+    let span = range.to.min(now).saturating_sub(range.from).max(1);
     let totals = totals.map(|rows| match rows.first() {
         Some(r) => RequestStats::from_parts(r.requests, &r.q, r.errors, span),
         None => RequestStats::from_parts(0, &[], 0, span),
@@ -124,7 +126,7 @@ pub async fn requests_panel(
             let keys: Vec<String> = top.iter().map(|r| r.key.clone()).collect();
             t.fetch::<RequestBucketRow>(&sql::request_series(range, f, view.group, &keys))
                 .await
-                .map(|rows| buckets(&rows, range.step))
+                .map(|rows| buckets(&rows, range, now))
         }
         Ok(_) => Ok(Vec::new()),
         Err(e) => Err(e.clone()),
@@ -144,12 +146,17 @@ pub async fn requests_panel(
     }
 }
 
-fn buckets(rows: &[RequestBucketRow], step: u32) -> Vec<BucketStats> {
+fn buckets(rows: &[RequestBucketRow], range: &TimeRange, now: u32) -> Vec<BucketStats> {
     rows.iter()
         .map(|r| BucketStats {
             key: r.key.clone(),
             bucket: r.bucket,
-            stats: RequestStats::from_parts(r.requests, &r.q, r.errors, step),
+            stats: RequestStats::from_parts(
+                r.requests,
+                &r.q,
+                r.errors,
+                range.covered(r.bucket, now),
+            ),
         })
         .collect()
 }

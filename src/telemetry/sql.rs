@@ -120,17 +120,21 @@ pub fn pool_gauges(r: &TimeRange, f: &Filters) -> Statement {
 }
 
 /// Waits and wait time per pool over the range, and how many minutes in a row, up to the pool's
-/// last sampled minute, saw at least one wait (the seed's alert: "> 0 for 1+ min").
+/// last sampled minute (`streak`) or up to the minute before it (`streak_before`, for when the last
+/// minute is still in progress), saw at least one wait (the seed's alert: "> 0 for 1+ min").
 pub fn pool_waits(r: &TimeRange, f: &Filters) -> Statement {
     let mut args = Vec::new();
     let deltas = pool_deltas(r, f, &mut args);
     let sql = format!(
         "SELECT shard_id, service, instance, waits, wait_ms, last_minute, \
-         toUInt32(if(length(wm) = 0 OR wm[1] != last_minute, 0, if(idx = 0, length(wm), toUInt64(idx - 1)))) AS streak \
+         toUInt32(if(length(wm) = 0 OR wm[1] != last_minute, 0, if(idx = 0, length(wm), toUInt64(idx - 1)))) AS streak, \
+         toUInt32(if(length(wm) = 0 OR wm[1] != prev_minute, 0, if(idx_prev = 0, length(wm), toUInt64(idx_prev - 1)))) AS streak_before \
          FROM (SELECT shard_id, service, instance, \
          toUInt64(sum(w)) AS waits, toUInt64(sum(wd)) AS wait_ms, toUInt32(max(m)) AS last_minute, \
+         toUInt32(max(m) - 60) AS prev_minute, \
          arrayReverse(arraySort(groupArrayIf(m, w > 0))) AS wm, \
-         arrayFirstIndex((x, i) -> x != last_minute - 60 * (i - 1), wm, arrayEnumerate(wm)) AS idx \
+         arrayFirstIndex((x, i) -> x != last_minute - 60 * (i - 1), wm, arrayEnumerate(wm)) AS idx, \
+         arrayFirstIndex((x, i) -> x != prev_minute - 60 * (i - 1), wm, arrayEnumerate(wm)) AS idx_prev \
          FROM (SELECT shard_id, service, instance, toUInt32(intDiv(t, 60) * 60) AS m, \
          sum(dw) AS w, sum(dd) AS wd FROM ({deltas}) GROUP BY shard_id, service, instance, m) \
          GROUP BY shard_id, service, instance)"
@@ -148,7 +152,7 @@ pub fn pool_wait_series(r: &TimeRange, f: &Filters) -> Statement {
     let deltas = pool_deltas(r, f, &mut args);
     let sql = format!(
         "SELECT shard_id AS key, toUInt32(intDiv(t, ?) * ?) AS bucket, \
-         toFloat64(sum(dw)) * 60 / ? AS per_minute FROM ({deltas}) \
+         toFloat64(sum(dw)) * 60 / ? AS value FROM ({deltas}) \
          GROUP BY key, bucket ORDER BY key, bucket"
     );
     Statement {
@@ -292,8 +296,8 @@ pub fn request_totals(r: &TimeRange, f: &Filters) -> Statement {
 pub fn slow_top(r: &TimeRange, f: &Filters, n: u32) -> Statement {
     let mut args = vec![Arg::U32(r.from), Arg::U32(r.to)];
     let mut sql = String::from(
-        "SELECT replaceRegexpAll(replaceRegexpAll(query, '\\'[^\\']*\\'', '??'), \
-         '\\\\b[0-9]+(\\\\.[0-9]+)??\\\\b', '??') AS normalized, \
+        "SELECT replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(query, '\\'[^\\']*\\'', '??'), \
+         '\\'[^\\']*$', '??'), '\\\\b[0-9]+(\\\\.[0-9]+)??\\\\b', '??') AS normalized, \
          toUInt64(count()) AS calls, toFloat64(quantile(0.99)(duration_ms)) AS p99, \
          toFloat64(max(duration_ms)) AS max_ms, arraySort(groupUniqArray(shard_id)) AS shards, \
          toUInt64(uniqExact(org_id)) AS orgs, toUInt32(max(ts)) AS last_seen \

@@ -43,7 +43,6 @@ fn RangeFields(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
     let value = |k: &str| q.get(k).unwrap_or_default();
     let ranges = RANGES
         .iter()
-        .filter(|(v, _)| *v != "1h")
         .map(|(v, t)| (v.to_string(), t.to_string()))
         .collect::<Vec<_>>();
     let shards = shards
@@ -51,13 +50,19 @@ fn RangeFields(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
         .map(|s| (s.clone(), s))
         .collect::<Vec<_>>();
     view! {
-        <SelectField label="Range" name="range" options=ranges selected=value("range") any="Last hour"/>
+        <SelectField
+            label="Range"
+            name="range"
+            options=ranges
+            selected=value("range")
+            any="From / to below (default: last hour)"
+        />
         <TextField
             label="From (UTC)"
             name="from"
             value=value("from")
             placeholder="2026-11-28T09:00"
-            hint="custom range: from and to"
+            hint="used when Range is \"From / to\""
         />
         <TextField label="To (UTC)" name="to" value=value("to") placeholder="2026-11-28T10:00"/>
         <SelectField label="Shard" name="shard" options=shards selected=value("shard") any="All shards"/>

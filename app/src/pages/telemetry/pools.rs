@@ -131,7 +131,7 @@ fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Shard"</th>
-                        <th scope="col">"Services (instances × pool max)"</th>
+                        <th scope="col">"Services (instances seen, Σ their pool max)"</th>
                         <th scope="col" class="num">"Reserve"</th>
                         <th scope="col" class="num">"Needed"</th>
                         <th scope="col" class="num">"max_connections"</th>
@@ -149,7 +149,7 @@ fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
                             } else {
                                 m.services
                                     .iter()
-                                    .map(|s| format!("{}: {} × = {}", s.service, s.instances, s.pool_max))
+                                    .map(|s| format!("{}: {} instances, pool max Σ {}", s.service, s.instances, s.pool_max))
                                     .collect::<Vec<_>>()
                                     .join("; ")
                             };
