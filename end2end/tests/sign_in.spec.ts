@@ -1,10 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { PASSWORD, Role, email, fillSignIn } from './auth';
 
+const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
 const NAV: Record<Role, string[]> = {
-  superadmin: ['Fleet overview', 'Access audit'],
-  support: ['Fleet overview'],
-  viewer: ['Fleet overview'],
+  superadmin: [...FLEET_PAGES, 'Access audit'],
+  support: FLEET_PAGES,
+  viewer: FLEET_PAGES,
 };
 
 for (const role of ['superadmin', 'support', 'viewer'] as Role[]) {
