@@ -55,7 +55,7 @@ fn RangeFields(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
             name="range"
             options=ranges
             selected=value("range")
-            any="From / to below (default: last hour)"
+            any="From / to, else last hour"
         />
         <TextField
             label="From (UTC)"
