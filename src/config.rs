@@ -20,6 +20,32 @@ pub struct Config {
     pub engine: EngineConfig,
     pub auth: AuthConfig,
     pub telemetry: TelemetryConfig,
+    pub tenants: TenantsConfig,
+}
+
+/// The tenant pages and the patient lookup: how they read a tenant's rows, and the platform's
+/// routing cache.
+#[derive(Clone, Debug)]
+pub struct TenantsConfig {
+    /// The shard role tenant reads use (SELECT on tenant tables, no BYPASSRLS, not the owner).
+    pub reader_user: String,
+    /// None: tenant counts say the reader is not configured (the rest of each page still works).
+    pub reader_password: Option<Secret>,
+    /// Tenant-reader connections per endpoint, on top of the monitoring role's `pool_max`.
+    pub reader_pool_max: u32,
+    /// Key prefix of the platform's routing cache in Redis (`shard:{org_id}`).
+    pub routing_cache_prefix: String,
+}
+
+impl Default for TenantsConfig {
+    fn default() -> Self {
+        Self {
+            reader_user: "shardscope_tenant_reader".into(),
+            reader_password: None,
+            reader_pool_max: 1,
+            routing_cache_prefix: "shard:".into(),
+        }
+    }
 }
 
 /// The ClickHouse telemetry pages.
@@ -253,9 +279,21 @@ impl Config {
                 "SHARDSCOPE_CLICKHOUSE_DEADLINE_MS must be above 0".into(),
             ));
         }
+        let d = TenantsConfig::default();
+        let tenants = TenantsConfig {
+            reader_user: get("SHARDSCOPE_TENANT_READER_USER").unwrap_or(d.reader_user),
+            reader_password: get("SHARDSCOPE_TENANT_READER_PASSWORD").map(Secret::new),
+            reader_pool_max: number(
+                "SHARDSCOPE_TENANT_READER_POOL_MAX",
+                d.reader_pool_max as u64,
+            )? as u32,
+            routing_cache_prefix: get("SHARDSCOPE_ROUTING_CACHE_PREFIX")
+                .unwrap_or(d.routing_cache_prefix),
+        };
         Ok(Self {
             auth,
             telemetry,
+            tenants,
             routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
             monitor_user: get("SHARDSCOPE_MONITOR_USER")
                 .unwrap_or_else(|| "shardscope_monitor".into()),

@@ -19,6 +19,7 @@ pub mod redis;
 pub mod routing;
 pub mod secret;
 pub mod telemetry;
+pub mod tenants;
 
 pub use config::Config;
 pub use error::Error;

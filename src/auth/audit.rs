@@ -126,6 +126,8 @@ pub struct AuditFilter {
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
     pub before_id: Option<i64>,
+    /// Exact target, e.g. "org:101" (a tenant page's access history).
+    pub target: Option<String>,
 }
 
 pub const PAGE_SIZE: i64 = 100;
@@ -175,6 +177,7 @@ impl AuditLog {
                 AND ($4::int8 IS NULL OR at >= to_timestamp($4::float8 / 1000))
                 AND ($5::int8 IS NULL OR at < to_timestamp($5::float8 / 1000))
                 AND ($6::int8 IS NULL OR id < $6)
+                AND ($8::text IS NULL OR target = $8)
               ORDER BY id DESC
               LIMIT $7",
         )
@@ -185,6 +188,7 @@ impl AuditLog {
         .bind(filter.until_ms)
         .bind(filter.before_id)
         .bind(PAGE_SIZE)
+        .bind(filter.target.as_deref())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -268,6 +272,7 @@ pub fn parse_filter(get: impl Fn(&str) -> Option<String>) -> Result<AuditFilter>
         since_ms,
         until_ms,
         before_id,
+        target: text("target").filter(|t| t.chars().count() <= 200),
     })
 }
 

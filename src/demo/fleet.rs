@@ -15,6 +15,8 @@ pub struct Fleet {
     pub admin_user: String,
     pub admin_password: String,
     pub monitor_password: String,
+    /// The console's tenant-reader role on every shard (RLS applies to it).
+    pub tenant_reader_password: String,
     pub console_password: String,
     /// Password of the platform's own app role, baked into `tenant_shards` URLs like production.
     pub app_password: String,

@@ -35,6 +35,9 @@ struct Inner {
     auth: crate::auth::AuthServices,
     telemetry: crate::telemetry::Telemetry,
     pools: ShardPools,
+    /// The tenant-reader role's pools (None when it is not configured).
+    readers: Option<ShardPools>,
+    routing_cache: crate::tenants::routing_cache::RoutingCache,
     shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
     cache: ProbeCache,
     coalescer: Coalescer<String, Outcome<ShardStats>>,
@@ -124,6 +127,20 @@ impl Console {
             config.monitor_password.clone(),
             e.clone(),
         );
+        let readers = config.tenants.reader_password.as_ref().map(|password| {
+            ShardPools::new(
+                config.tenants.reader_user.clone(),
+                password.clone(),
+                crate::config::EngineConfig {
+                    pool_max: config.tenants.reader_pool_max,
+                    ..e.clone()
+                },
+            )
+        });
+        let routing_cache = crate::tenants::routing_cache::RoutingCache::new(
+            config.redis_url.as_ref(),
+            &config.tenants.routing_cache_prefix,
+        )?;
         let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
         let cache = ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace);
         let auth = crate::auth::AuthServices::new(&config, routing.clone())?;
@@ -135,6 +152,8 @@ impl Console {
                 auth,
                 telemetry,
                 pools,
+                readers,
+                routing_cache,
                 shards: RwLock::new(None),
                 cache,
                 coalescer: Coalescer::default(),
@@ -152,6 +171,16 @@ impl Console {
 
     pub fn pools(&self) -> &ShardPools {
         &self.inner.pools
+    }
+
+    /// The tenant-reader role's pools: RLS applies to every row read through them.
+    pub fn tenant_readers(&self) -> Option<&ShardPools> {
+        self.inner.readers.as_ref()
+    }
+
+    /// The platform's routing cache (`shard:{org_id}` in Redis), read-only.
+    pub fn routing_cache(&self) -> &crate::tenants::routing_cache::RoutingCache {
+        &self.inner.routing_cache
     }
 
     /// Accounts, sessions, sign-in limits and the access audit.

@@ -36,6 +36,10 @@ pub async fn provision_roles(fleet: &Fleet, pool: &PgPool, routing: bool) -> Res
                 "ALTER ROLE shardscope_monitor LOGIN PASSWORD {}",
                 literal(&fleet.monitor_password)
             ),
+            format!(
+                "ALTER ROLE shardscope_tenant_reader LOGIN PASSWORD {}",
+                literal(&fleet.tenant_reader_password)
+            ),
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'platform_app') \
              THEN CREATE ROLE platform_app LOGIN; END IF; END $$"
                 .to_string(),

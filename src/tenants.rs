@@ -1,0 +1,73 @@
+//! Tenants: the directory (`/tenants`), one tenant's page (`/tenants/{org_id}`), routing truth
+//! (`/routing`), RLS compliance (`/compliance`) and the placement preview (`/placement`).
+//!
+//! Tenant rows are read only through [`reader`]: the tenant-reader role inside a read-only,
+//! RLS-scoped transaction. Everything else reads the routing DB, the platform's Redis routing cache
+//! ([`routing_cache`]), catalogs and aggregate functions through the monitoring role.
+
+pub mod compliance;
+pub mod detail;
+pub mod directory;
+pub mod placement;
+pub mod reader;
+pub mod routing_cache;
+pub mod truth;
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::federation::Console;
+
+/// The directory, shared for the cache TTL and coalesced (one routing-DB read in flight).
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn directory_cached(console: &Console) -> Result<Arc<Vec<directory::Tenant>>> {
+    let routing = console.routing().clone();
+    console
+        .telemetry()
+        .shared("tenant-directory".into(), move || async move {
+            directory::load(&routing).await.map_err(|e| {
+                crate::telemetry::Unavailable(match e {
+                    Error::Database(db) => {
+                        crate::federation::fanout::Failure::from_sqlx(&db).to_string()
+                    }
+                    other => other.to_string(),
+                })
+            })
+        })
+        .await
+        .map_err(|u| Error::RoutingUnavailable(u.0))
+}
+
+/// `/tenants`: the requested page of the directory and the filters' choices.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DirectoryPage {
+    pub query: directory::Query,
+    pub choices: directory::Choices,
+    pub view: directory::View,
+}
+
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn directory_page(
+    console: &Console,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<DirectoryPage> {
+    let all = directory_cached(console).await?;
+    let choices = directory::Choices::of(&all);
+    let query = directory::parse(get, &choices)?;
+    let view = directory::page(&all, &query)?;
+    Ok(DirectoryPage {
+        query,
+        choices,
+        view,
+    })
+}
+
+/// Every tenant of the view (all pages), for `format=csv|json`.
+pub async fn directory_export(
+    console: &Console,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<directory::Tenant>> {
+    let all = directory_cached(console).await?;
+    let query = directory::parse(get, &directory::Choices::of(&all))?;
+    Ok(directory::select(&all, &query))
+}

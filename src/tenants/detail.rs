@@ -1,0 +1,246 @@
+//! `/tenants/{org_id}`: everything the console knows about where one tenant lives and how it is
+//! doing, each part read under its own deadline so one slow source never blanks the page.
+
+use serde::{Deserialize, Serialize};
+
+use super::directory::Tenant;
+use super::reader::{TenantCounts, tenant_counts};
+use super::routing_cache::CacheEntry;
+use super::truth::Finding;
+use crate::auth::{AuditFilter, AuditRecord};
+use crate::error::{Error, Result};
+use crate::federation::Console;
+use crate::federation::endpoint::Endpoint;
+use crate::federation::fanout::{Outcome, now_ms, timed};
+use crate::overview::probe::ShardStats;
+use crate::telemetry::filters::Filters;
+use crate::telemetry::pools::PoolRow;
+use crate::telemetry::range::TimeRange;
+use crate::telemetry::requests::{GroupStats, RequestStats, View};
+use crate::telemetry::slow::SlowRow;
+use crate::telemetry::sql::{GroupBy, TopBy};
+
+/// The routing row as shown: endpoints without credentials (a URL that does not parse is shown as
+/// unusable, never echoed: it may hold a password).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoutingRow {
+    pub primary: std::result::Result<String, String>,
+    pub replicas: Vec<std::result::Result<String, String>>,
+    pub max_patients: Option<i32>,
+    pub shard_load_score: Option<i32>,
+    pub updated_at_ms: Option<i64>,
+}
+
+/// The routing cache entry compared with the routing DB.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CacheVerdict {
+    Agrees(CacheEntry),
+    Disagrees(CacheEntry),
+    /// No entry: the platform reads the routing DB on the tenant's next request (normal).
+    Missing,
+    Unknown(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct TenantTelemetry {
+    pub range: TimeRange,
+    pub totals: std::result::Result<RequestStats, String>,
+    pub routes: std::result::Result<Vec<GroupStats>, String>,
+    pub pools: std::result::Result<Vec<PoolRow>, String>,
+    pub slow: std::result::Result<Vec<SlowRow>, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TenantPage {
+    pub tenant: Tenant,
+    pub routing: RoutingRow,
+    pub cache: CacheVerdict,
+    /// The shard's overview probe (reachability, replicas' lag, connections); None when the shard
+    /// is not in the console's shard list.
+    pub health: Option<Outcome<ShardStats>>,
+    pub counts: std::result::Result<TenantCounts, String>,
+    pub telemetry: TenantTelemetry,
+    pub findings: std::result::Result<Vec<Finding>, String>,
+    pub access: std::result::Result<Vec<AuditRecord>, String>,
+    pub generated_at_ms: u64,
+}
+
+fn shown(url: &str) -> std::result::Result<String, String> {
+    Endpoint::parse(url)
+        .map(|e| e.to_string())
+        .map_err(|_| "unusable URL (not shown: it may hold credentials)".to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    database_primary_url: String,
+    replica_urls: Vec<String>,
+    max_patients: Option<i32>,
+    shard_load_score: Option<i32>,
+    updated_at_ms: Option<i64>,
+}
+
+/// Parse the org id of `/tenants/{org_id}`.
+pub fn parse_org_id(raw: &str) -> Result<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{:?} is not an organization id: use the number from /tenants, e.g. /tenants/101",
+                raw.chars().take(40).collect::<String>()
+            ))
+        })
+}
+
+/// Read the whole page. `staff_id` is the reader's identity inside the RLS context.
+#[tracing::instrument(skip(console, get), err(level = "debug"))]
+pub async fn tenant_page(
+    console: &Console,
+    org_id: i64,
+    staff_id: i64,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<TenantPage> {
+    let now = now_ms();
+    let range = TimeRange::parse(
+        get("range").as_deref(),
+        get("from").as_deref(),
+        get("to").as_deref(),
+        (now / 1000) as u32,
+    )?;
+    let directory = super::directory_cached(console).await?;
+    let tenant = directory
+        .iter()
+        .find(|t| t.org_id == org_id)
+        .cloned()
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "no organization {org_id} in the routing database: search for it on /tenants"
+            ))
+        })?;
+    let row: Row = sqlx::query_as(
+        "SELECT database_primary_url, coalesce(database_replica_urls, '{}') AS replica_urls,
+                max_patients, shard_load_score,
+                (EXTRACT(EPOCH FROM updated_at) * 1000)::int8 AS updated_at_ms
+           FROM tenant_shards WHERE organization_id = $1",
+    )
+    .bind(org_id)
+    .fetch_optional(console.routing())
+    .await?
+    .ok_or_else(|| Error::InvalidInput(format!("organization {org_id} was just removed")))?;
+    let routing = RoutingRow {
+        primary: shown(&row.database_primary_url),
+        replicas: row.replica_urls.iter().map(|u| shown(u)).collect(),
+        max_patients: row.max_patients,
+        shard_load_score: row.shard_load_score,
+        updated_at_ms: row.updated_at_ms,
+    };
+    let shards = console.shards().await?;
+    let shard = shards.iter().find(|s| s.id == tenant.shard_id).cloned();
+    let deadline = console.config().engine.shard_deadline;
+    let cache = async {
+        match console.routing_cache().entry(org_id).await {
+            Ok(Some(e)) if e.shard_id == tenant.shard_id => CacheVerdict::Agrees(e),
+            Ok(Some(e)) => CacheVerdict::Disagrees(e),
+            Ok(None) => CacheVerdict::Missing,
+            Err(e) => CacheVerdict::Unknown(e.to_string()),
+        }
+    };
+    let health = async {
+        match &shard {
+            Some(s) => Some(console.shard_overview(s).await),
+            None => None,
+        }
+    };
+    let counts = async {
+        let Some(readers) = console.tenant_readers() else {
+            return Err(
+                "the tenant reader is not configured (SHARDSCOPE_TENANT_READER_PASSWORD)"
+                    .to_string(),
+            );
+        };
+        // The primary from the tenant's own routing row: where the platform reads it.
+        let endpoint = Endpoint::parse(&row.database_primary_url)
+            .map_err(|_| "its routing row has an unusable primary URL".to_string())?;
+        let out = timed(
+            tenant.shard_id.clone(),
+            deadline,
+            tenant_counts(readers, &endpoint, org_id, staff_id),
+        )
+        .await;
+        out.result
+            .map_err(|f| format!("{}: {}", f.kind.label(), f.message))
+    };
+    let telemetry = tenant_telemetry(console, &tenant, range, (now / 1000) as u32);
+    let findings = async {
+        super::truth::report(console)
+            .await
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .filter(|f| f.org_id == Some(org_id))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .map_err(|e| e.to_string())
+    };
+    let access = async {
+        console
+            .auth()
+            .audit
+            .list(&AuditFilter {
+                target: Some(format!("org:{org_id}")),
+                ..Default::default()
+            })
+            .await
+            .map_err(|_| "the access audit could not be read".to_string())
+    };
+    let (cache, health, counts, telemetry, findings, access) =
+        tokio::join!(cache, health, counts, telemetry, findings, access);
+    Ok(TenantPage {
+        tenant,
+        routing,
+        cache,
+        health,
+        counts,
+        telemetry,
+        findings,
+        access,
+        generated_at_ms: now,
+    })
+}
+
+async fn tenant_telemetry(
+    console: &Console,
+    tenant: &Tenant,
+    range: TimeRange,
+    now: u32,
+) -> TenantTelemetry {
+    let t = console.telemetry();
+    let org = Filters {
+        org: Some(tenant.org_id as u64),
+        ..Default::default()
+    };
+    let shard = Filters {
+        shard: Some(tenant.shard_id.clone()),
+        ..Default::default()
+    };
+    let view = View {
+        group: GroupBy::Route,
+        by: TopBy::Volume,
+        top: 5,
+    };
+    let (requests, pools, slow) = tokio::join!(
+        crate::telemetry::requests::requests_panel(t, &range, &org, view, now),
+        crate::telemetry::pools::pools_panel(t, &range, &shard, now),
+        crate::telemetry::slow::slow_top(t, &range, &org, 10),
+    );
+    TenantTelemetry {
+        range,
+        totals: requests.totals.map_err(|u| u.0),
+        routes: requests.groups.map_err(|u| u.0),
+        pools: pools.pools.map_err(|u| u.0),
+        slow: slow.map_err(|u| u.0),
+    }
+}

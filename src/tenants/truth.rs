@@ -1,0 +1,558 @@
+//! `/routing`: is the routing true? `tenant_shards` against the platform's Redis routing cache and
+//! against the organizations actually present on each shard, plus `shard_capacity` and the patient
+//! registry. Gathering is I/O ([`gather`]); judging is a pure function ([`findings`]) so every rule
+//! is unit-tested. A shard that did not answer makes everything about it "unknown", never "clean".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::routing_cache::CacheScan;
+use crate::error::{Error, Result};
+use crate::federation::Console;
+use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    StaleCacheEntry,
+    CacheForUnknownOrg,
+    OrgMissingFromShard,
+    OrgOnTwoShards,
+    OrgNotRouted,
+    UnreachableShard,
+    CapacityMismatch,
+    RegistryUnknownHomeShard,
+}
+
+impl FindingKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingKind::StaleCacheEntry => "stale cache entry",
+            FindingKind::CacheForUnknownOrg => "cache entry for an unknown org",
+            FindingKind::OrgMissingFromShard => "org missing from its shard",
+            FindingKind::OrgOnTwoShards => "org present on two shards",
+            FindingKind::OrgNotRouted => "org on a shard but not routed",
+            FindingKind::UnreachableShard => "shard with no reachable endpoint",
+            FindingKind::CapacityMismatch => "shard_capacity disagrees with routing",
+            FindingKind::RegistryUnknownHomeShard => "registry names an unknown home shard",
+        }
+    }
+}
+
+/// One thing that is not true, how bad it is, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub org_id: Option<i64>,
+    pub shard_id: Option<String>,
+    pub detail: String,
+    pub action: String,
+}
+
+/// What the routing DB says (no URLs: endpoints come from the console's shard list).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoutingFacts {
+    /// org id → assigned shard.
+    pub assigned: BTreeMap<i64, String>,
+    /// shard id → (current_orgs, max_orgs) from shard_capacity.
+    pub capacity: BTreeMap<String, (i64, i64)>,
+    /// home_shard_id → registry rows naming it.
+    pub registry_homes: BTreeMap<String, i64>,
+}
+
+/// Everything one check looked at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Facts {
+    pub routing: RoutingFacts,
+    /// The cache, or why it could not be read.
+    pub cache: std::result::Result<CacheScan, String>,
+    /// Per shard in the routing DB: the org ids present (from the endpoint that answered).
+    pub presence: Vec<Outcome<Presence>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub org_ids: Vec<i64>,
+    /// Which endpoint answered ("primary" or a replica's address).
+    pub answered_by: String,
+}
+
+/// The verdict: findings, and what could not be checked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Shards whose presence is unknown, with why: nothing involving them is "clean".
+    pub unknown: Vec<(String, String)>,
+    pub shards_checked: usize,
+    pub shards_total: usize,
+    pub cache_error: Option<String>,
+    pub cache_truncated: bool,
+    pub measured_at_ms: u64,
+}
+
+/// Read everything the check needs: routing DB, cache, and every shard in parallel (each under the
+/// shard deadline, primary first, then its replicas).
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn gather(console: &Console) -> Result<Facts> {
+    let routing = read_routing(console).await?;
+    let shards = console.shards().await?;
+    let deadline = console.config().engine.shard_deadline;
+    let cache = async {
+        console
+            .routing_cache()
+            .scan()
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let presence = fan_out(
+        shards.iter().cloned().collect(),
+        console.config().engine.concurrency,
+        |s| async move {
+            let id = s.id.clone();
+            timed(id, deadline * 2, present_orgs(console, s)).await
+        },
+    );
+    let (cache, presence) = tokio::join!(cache, presence);
+    Ok(Facts {
+        routing,
+        cache,
+        presence,
+    })
+}
+
+async fn read_routing(console: &Console) -> Result<RoutingFacts> {
+    let unavailable =
+        |e: sqlx::Error| Error::RoutingUnavailable(Failure::from_sqlx(&e).to_string());
+    let pool = console.routing();
+    let assigned: Vec<(i64, String)> =
+        sqlx::query_as("SELECT organization_id, shard_id FROM tenant_shards")
+            .fetch_all(pool)
+            .await
+            .map_err(unavailable)?;
+    let capacity: Vec<(String, i32, i32)> =
+        sqlx::query_as("SELECT shard_id, current_orgs, max_orgs FROM shard_capacity")
+            .fetch_all(pool)
+            .await
+            .map_err(unavailable)?;
+    let homes: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT home_shard_id, count(*) FROM patient_person_registry GROUP BY home_shard_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(unavailable)?;
+    Ok(RoutingFacts {
+        assigned: assigned.into_iter().collect(),
+        capacity: capacity
+            .into_iter()
+            .map(|(s, c, m)| (s, (c as i64, m as i64)))
+            .collect(),
+        registry_homes: homes.into_iter().collect(),
+    })
+}
+
+/// The org ids on one shard: from its primary, else from the first replica that answers.
+async fn present_orgs(
+    console: &Console,
+    shard: crate::routing::ShardInfo,
+) -> std::result::Result<Presence, Failure> {
+    let deadline = console.config().engine.shard_deadline;
+    let mut endpoints = vec![("primary".to_string(), shard.primary.clone())];
+    endpoints.extend(shard.replicas.iter().map(|r| {
+        let name = r.as_ref().map_or("replica".into(), |e| e.to_string());
+        (name, r.clone())
+    }));
+    let mut first_failure = None;
+    for (name, endpoint) in endpoints {
+        let endpoint = match endpoint {
+            Ok(e) => e,
+            Err(why) => {
+                first_failure.get_or_insert(Failure::new(
+                    FailureKind::ShardUnknown,
+                    format!("unusable endpoint: {why}"),
+                ));
+                continue;
+            }
+        };
+        let read =
+            crate::overview::probe::with_reconnect(console.pools(), &endpoint, |pool| async move {
+                sqlx::query_scalar::<_, Vec<i64>>("SELECT console_org_ids()")
+                    .fetch_one(&pool)
+                    .await
+            });
+        match tokio::time::timeout(deadline, read).await {
+            Ok(Ok(org_ids)) => {
+                return Ok(Presence {
+                    org_ids,
+                    answered_by: name,
+                });
+            }
+            Ok(Err(f)) => {
+                first_failure.get_or_insert(f);
+            }
+            Err(_) => {
+                first_failure.get_or_insert(Failure::new(
+                    FailureKind::Timeout,
+                    format!("no answer within {} ms", deadline.as_millis()),
+                ));
+            }
+        }
+    }
+    Err(first_failure.unwrap_or_else(|| Failure::new(FailureKind::ShardUnknown, "no endpoints")))
+}
+
+/// Judge the facts. Pure.
+pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
+    let r = &facts.routing;
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    let known_shards: BTreeSet<&str> = r
+        .assigned
+        .values()
+        .map(String::as_str)
+        .chain(r.capacity.keys().map(String::as_str))
+        .collect();
+    // Where each org really is, on the shards that answered.
+    let mut present: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    let mut answered: BTreeSet<&str> = BTreeSet::new();
+    for o in &facts.presence {
+        match &o.result {
+            Ok(p) => {
+                answered.insert(o.target.as_str());
+                for id in &p.org_ids {
+                    present.entry(*id).or_default().push(o.target.as_str());
+                }
+            }
+            Err(f) => {
+                let why = format!("{}: {}", f.kind.label(), f.message);
+                out.push(Finding {
+                    kind: FindingKind::UnreachableShard,
+                    severity: Severity::Critical,
+                    org_id: None,
+                    shard_id: Some(o.target.clone()),
+                    detail: format!(
+                        "no endpoint of {} answered ({why}); its {} routed orgs cannot be served \
+                         and their presence is unknown",
+                        o.target,
+                        r.assigned.values().filter(|s| **s == o.target).count()
+                    ),
+                    action: "restore the shard or a replica, or correct its URLs in tenant_shards"
+                        .into(),
+                });
+                unknown.push((o.target.clone(), why));
+            }
+        }
+    }
+    for (org, shard) in &r.assigned {
+        let at = present.get(org).cloned().unwrap_or_default();
+        if answered.contains(shard.as_str()) && !at.contains(&shard.as_str()) {
+            out.push(Finding {
+                kind: FindingKind::OrgMissingFromShard,
+                severity: Severity::Critical,
+                org_id: Some(*org),
+                shard_id: Some(shard.clone()),
+                detail: format!(
+                    "tenant_shards routes org {org} to {shard}, which has no such organization{}",
+                    if at.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (it is on {})", at.join(", "))
+                    }
+                ),
+                action: format!(
+                    "its requests fail now: point tenant_shards at the shard that holds it, or \
+                     restore it on {shard}"
+                ),
+            });
+        }
+        let others: Vec<&str> = at.iter().copied().filter(|s| s != shard).collect();
+        if !others.is_empty() && at.contains(&shard.as_str()) {
+            out.push(Finding {
+                kind: FindingKind::OrgOnTwoShards,
+                severity: Severity::Critical,
+                org_id: Some(*org),
+                shard_id: Some(others.join(", ")),
+                detail: format!(
+                    "org {org} is routed to {shard} and also present on {}",
+                    others.join(", ")
+                ),
+                action: format!(
+                    "a move that did not clean up? Confirm {shard} is complete, then remove the \
+                     copy on {} (a second copy of patient data)",
+                    others.join(", ")
+                ),
+            });
+        }
+    }
+    for (org, shards) in &present {
+        if !r.assigned.contains_key(org) {
+            out.push(Finding {
+                kind: FindingKind::OrgNotRouted,
+                severity: Severity::Warning,
+                org_id: Some(*org),
+                shard_id: Some(shards.join(", ")),
+                detail: format!(
+                    "org {org} exists on {} but tenant_shards has no row for it",
+                    shards.join(", ")
+                ),
+                action: "add its routing row, or remove the org's rows if it was offboarded".into(),
+            });
+        }
+    }
+    if let Ok(cache) = &facts.cache {
+        for e in &cache.entries {
+            match r.assigned.get(&e.org_id) {
+                Some(s) if *s != e.shard_id => out.push(Finding {
+                    kind: FindingKind::StaleCacheEntry,
+                    severity: Severity::Warning,
+                    org_id: Some(e.org_id),
+                    shard_id: Some(e.shard_id.clone()),
+                    detail: format!(
+                        "the cache sends org {} to {}, the routing DB to {s} ({})",
+                        e.org_id,
+                        e.shard_id,
+                        ttl_text(e.ttl_secs)
+                    ),
+                    action: format!(
+                        "DEL the key so the next request reads the routing DB; until then \
+                         requests for org {} go to {}",
+                        e.org_id, e.shard_id
+                    ),
+                }),
+                Some(_) => {}
+                None => out.push(Finding {
+                    kind: FindingKind::CacheForUnknownOrg,
+                    severity: Severity::Warning,
+                    org_id: Some(e.org_id),
+                    shard_id: Some(e.shard_id.clone()),
+                    detail: format!(
+                        "the cache routes org {} to {}, but the routing DB has no such org ({})",
+                        e.org_id,
+                        e.shard_id,
+                        ttl_text(e.ttl_secs)
+                    ),
+                    action: "DEL the key, and find what wrote it (an offboarded org?)".into(),
+                }),
+            }
+        }
+    }
+    let mut routed: BTreeMap<&str, i64> = BTreeMap::new();
+    for s in r.assigned.values() {
+        *routed.entry(s.as_str()).or_default() += 1;
+    }
+    for (shard, n) in &routed {
+        match r.capacity.get(*shard) {
+            None => out.push(Finding {
+                kind: FindingKind::CapacityMismatch,
+                severity: Severity::Warning,
+                org_id: None,
+                shard_id: Some(shard.to_string()),
+                detail: format!("{shard} has {n} routed orgs but no shard_capacity row"),
+                action: "add its shard_capacity row: assign_shard cannot see it".into(),
+            }),
+            Some((current, _)) if current != n => out.push(Finding {
+                kind: FindingKind::CapacityMismatch,
+                severity: Severity::Warning,
+                org_id: None,
+                shard_id: Some(shard.to_string()),
+                detail: format!(
+                    "shard_capacity says {shard} holds {current} orgs; tenant_shards routes {n}"
+                ),
+                action: "recount current_orgs from tenant_shards: assign_shard places new orgs \
+                         by this number"
+                    .into(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (shard, (current, _)) in &r.capacity {
+        if !routed.contains_key(shard.as_str()) && *current != 0 {
+            out.push(Finding {
+                kind: FindingKind::CapacityMismatch,
+                severity: Severity::Warning,
+                org_id: None,
+                shard_id: Some(shard.clone()),
+                detail: format!(
+                    "shard_capacity says {shard} holds {current} orgs; tenant_shards routes none"
+                ),
+                action: "recount current_orgs from tenant_shards".into(),
+            });
+        }
+    }
+    for (home, n) in &r.registry_homes {
+        if !known_shards.contains(home.as_str()) {
+            out.push(Finding {
+                kind: FindingKind::RegistryUnknownHomeShard,
+                severity: Severity::Critical,
+                org_id: None,
+                shard_id: Some(home.clone()),
+                detail: format!(
+                    "{n} patient_person_registry rows name home shard {home:?}, which neither \
+                     tenant_shards nor shard_capacity knows"
+                ),
+                action: "these people's portable profiles cannot be fetched: correct \
+                         home_shard_id to the shard that holds their patient_persons row"
+                    .into(),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.severity, a.kind, a.org_id, &a.shard_id).cmp(&(
+            b.severity,
+            b.kind,
+            b.org_id,
+            &b.shard_id,
+        ))
+    });
+    Report {
+        findings: out,
+        shards_checked: answered.len(),
+        shards_total: facts.presence.len(),
+        unknown,
+        cache_error: facts.cache.as_ref().err().cloned(),
+        cache_truncated: facts.cache.as_ref().is_ok_and(|c| c.truncated),
+        measured_at_ms,
+    }
+}
+
+fn ttl_text(ttl: Option<i64>) -> String {
+    match ttl {
+        Some(s) => format!("expires in {s} s"),
+        None => "never expires".into(),
+    }
+}
+
+/// The routing-truth report, shared for the cache TTL and coalesced (one check in flight).
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn report(console: &Console) -> Result<std::sync::Arc<Report>> {
+    let c = console.clone();
+    console
+        .telemetry()
+        .shared("routing-truth".into(), move || async move {
+            let facts = gather(&c)
+                .await
+                .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
+            Ok(findings(&facts, crate::federation::fanout::now_ms()))
+        })
+        .await
+        .map_err(|u| Error::RoutingUnavailable(u.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::routing_cache::CacheEntry;
+    use super::*;
+
+    fn ok(shard: &str, ids: &[i64]) -> Outcome<Presence> {
+        Outcome {
+            target: shard.into(),
+            latency_ms: 1,
+            measured_at_ms: 0,
+            result: Ok(Presence {
+                org_ids: ids.to_vec(),
+                answered_by: "primary".into(),
+            }),
+        }
+    }
+
+    fn clean() -> Facts {
+        Facts {
+            routing: RoutingFacts {
+                assigned: [(1, "a"), (2, "a"), (3, "b")]
+                    .into_iter()
+                    .map(|(o, s)| (o, s.to_string()))
+                    .collect(),
+                capacity: [("a".to_string(), (2, 50)), ("b".to_string(), (1, 50))].into(),
+                registry_homes: [("a".to_string(), 10), ("b".to_string(), 5)].into(),
+            },
+            cache: Ok(CacheScan {
+                entries: vec![CacheEntry {
+                    org_id: 1,
+                    shard_id: "a".into(),
+                    ttl_secs: Some(100),
+                }],
+                ..Default::default()
+            }),
+            presence: vec![ok("a", &[1, 2]), ok("b", &[3])],
+        }
+    }
+
+    fn kinds(f: &Facts) -> Vec<FindingKind> {
+        findings(f, 0).findings.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn a_clean_fleet_has_no_findings() {
+        let r = findings(&clean(), 0);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!((r.shards_checked, r.shards_total), (2, 2));
+    }
+
+    #[test]
+    fn each_drift_is_found() {
+        let mut f = clean();
+        f.cache.as_mut().unwrap().entries.push(CacheEntry {
+            org_id: 3,
+            shard_id: "a".into(),
+            ttl_secs: Some(200),
+        });
+        assert_eq!(kinds(&f), [FindingKind::StaleCacheEntry]);
+        let mut f = clean();
+        f.cache.as_mut().unwrap().entries.push(CacheEntry {
+            org_id: 99,
+            shard_id: "a".into(),
+            ttl_secs: None,
+        });
+        assert_eq!(kinds(&f), [FindingKind::CacheForUnknownOrg]);
+        let mut f = clean();
+        f.presence[1] = ok("b", &[]);
+        assert_eq!(kinds(&f), [FindingKind::OrgMissingFromShard]);
+        let mut f = clean();
+        f.presence[1] = ok("b", &[1, 3]);
+        assert_eq!(kinds(&f), [FindingKind::OrgOnTwoShards]);
+        let mut f = clean();
+        f.presence[1] = ok("b", &[3, 77]);
+        assert_eq!(kinds(&f), [FindingKind::OrgNotRouted]);
+        let mut f = clean();
+        f.routing.capacity.insert("b".into(), (4, 50));
+        assert_eq!(kinds(&f), [FindingKind::CapacityMismatch]);
+        let mut f = clean();
+        f.routing.registry_homes.insert("zz-9".into(), 3);
+        assert_eq!(kinds(&f), [FindingKind::RegistryUnknownHomeShard]);
+    }
+
+    #[test]
+    fn a_silent_shard_is_unknown_not_clean() {
+        let mut f = clean();
+        // b does not answer, and org 3 is in fact missing there: that must not read as clean
+        // nor as "missing" (nobody knows).
+        f.presence[1].result = Err(Failure::new(FailureKind::Refused, "connection refused"));
+        let r = findings(&f, 0);
+        assert_eq!(
+            r.findings.iter().map(|f| f.kind).collect::<Vec<_>>(),
+            [FindingKind::UnreachableShard]
+        );
+        assert_eq!(r.unknown.len(), 1);
+        assert_eq!(r.unknown[0].0, "b");
+        assert_eq!((r.shards_checked, r.shards_total), (1, 2));
+    }
+}
