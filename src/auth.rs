@@ -15,6 +15,11 @@ pub mod role;
 pub mod session_store;
 
 pub use accounts::{Accounts, Staff};
+
+/// The client address the server resolved for a request (peer, or the trusted proxy's
+/// X-Forwarded-For), put in the request's extensions for audit records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
 pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditLog, AuditRecord};
 pub use rate_limit::{LoginLimiter, Verdict};
 pub use role::{Capability, Role};

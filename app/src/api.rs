@@ -7,11 +7,13 @@ pub mod guard;
 mod overview;
 mod session;
 mod telemetry;
+mod tenants;
 
 pub use audit::*;
 pub use overview::*;
 pub use session::*;
 pub use telemetry::*;
+pub use tenants::*;
 
 /// A server function's error as a sentence for the page (without Leptos's "error running server
 /// function:" prefix).

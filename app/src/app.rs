@@ -7,7 +7,10 @@ use leptos_router::{SsrMode, path};
 
 use crate::api::current_staff;
 use crate::dto::StaffDto;
-use crate::pages::{AuditPage, NotFound, OverviewPage, PoolsPage, RequestsPage, SlowQueriesPage};
+use crate::pages::{
+    AuditPage, CompliancePage, NotFound, OverviewPage, PoolsPage, RequestsPage, RoutingPage,
+    SlowQueriesPage, TenantPage, TenantsPage,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -76,6 +79,10 @@ pub fn App() -> impl IntoView {
                         view=SlowQueriesPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/tenants") view=TenantsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:org") view=TenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/routing") view=RoutingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/compliance") view=CompliancePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -4,9 +4,11 @@
 mod audit;
 mod overview;
 mod session;
-mod telemetry;
+pub(crate) mod telemetry;
+mod tenants;
 
 pub use audit::*;
 pub use overview::*;
 pub use session::*;
 pub use telemetry::*;
+pub use tenants::*;

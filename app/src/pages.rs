@@ -1,13 +1,17 @@
 //! One module per page.
 
 mod audit;
+mod integrity;
 mod not_found;
 pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod plain;
 mod telemetry;
+mod tenants;
 
 pub use audit::AuditPage;
+pub use integrity::{CompliancePage, RoutingPage};
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
 pub use telemetry::{PoolsPage, RequestsPage, SlowQueriesPage};
+pub use tenants::{TenantPage, TenantsPage};

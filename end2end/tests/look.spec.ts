@@ -55,6 +55,16 @@ const TELEMETRY: PageCase[] = [
   { path: '/telemetry/slow-queries', status: 200, heading: 'Slow queries', nav: true },
 ];
 
+// The tenant pages: support and superadmin (a viewer is refused, 403).
+const TENANTS: PageCase[] = [
+  { path: '/tenants', status: 200, heading: 'Tenants', nav: true },
+  { path: '/tenants?q=cl&sort=patients&dir=desc', status: 200, heading: 'Tenants', nav: true },
+  { path: '/tenants/2', status: 200, heading: 'Clínica São José', nav: true },
+  { path: '/routing', status: 200, heading: 'Routing truth', nav: true },
+  { path: '/compliance', status: 200, heading: 'RLS compliance', nav: true },
+];
+const VIEWER_REFUSED_TENANTS = { ...REFUSED, path: '/tenants' };
+
 const SIGNED_IN: Record<Role, PageCase[]> = {
   superadmin: [
     { path: '/', ...OVERVIEW },
@@ -62,10 +72,11 @@ const SIGNED_IN: Record<Role, PageCase[]> = {
     { path: '/audit', status: 200, heading: 'Access audit', nav: true },
     { path: '/audit?action=sign_in', status: 200, heading: 'Access audit', nav: true },
     ...TELEMETRY,
+    ...TENANTS,
     NOT_FOUND,
   ],
-  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, NOT_FOUND],
-  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, NOT_FOUND],
+  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, ...TENANTS, REFUSED, NOT_FOUND],
+  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, VIEWER_REFUSED_TENANTS, NOT_FOUND],
 };
 
 // A file-name-safe name for a page: '/' is the overview, anything else its path and query with

@@ -2,6 +2,8 @@
 //!
 //!   shardscope-server [serve]            serve the console (config from SHARDSCOPE_* env)
 //!   shardscope-server seed --fleet F     migrate + seed the local demo fleet described by F
+//!   shardscope-server seed-drifts --fleet F   one of each routing/RLS finding (the demo's)
+//!   shardscope-server revert-drifts --fleet F undo them
 //!   shardscope-server simulate --fleet F run the demo fleet's telemetry/write-load simulator
 //!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
 //!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
@@ -20,7 +22,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | clickhouse-statements | user ...]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | clickhouse-statements | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -29,6 +31,17 @@ pub async fn run(args: Vec<String>) -> CliResult {
         ["seed", "--fleet", path] => {
             let fleet = Fleet::load(&PathBuf::from(path))?;
             shardscope::demo::seed::seed_fleet(&fleet).await?;
+            Ok(())
+        }
+        ["seed-drifts", "--fleet", path] | ["revert-drifts", "--fleet", path] => {
+            let fleet = Fleet::load(&PathBuf::from(path))?;
+            let prefix = std::env::var("SHARDSCOPE_ROUTING_CACHE_PREFIX")
+                .unwrap_or_else(|_| "shard:".into());
+            if args[0] == "seed-drifts" {
+                shardscope::demo::seed::drifts::apply(&fleet, &prefix).await?;
+            } else {
+                shardscope::demo::seed::drifts::revert(&fleet, &prefix).await?;
+            }
             Ok(())
         }
         ["simulate", "--fleet", path] => {

@@ -15,6 +15,7 @@ use crate::state::AppState;
 pub const POOLS: &str = "/pools";
 pub const REQUESTS: &str = "/telemetry";
 pub const SLOW: &str = "/telemetry/slow-queries";
+pub const TENANTS: &str = "/tenants";
 pub const POOLS_SVG: &str = "/charts/pools.svg";
 pub const REQUESTS_SVG: &str = "/charts/requests.svg";
 
@@ -49,6 +50,9 @@ fn error_response(e: &shardscope::Error) -> Response {
 /// On a telemetry page, `format=csv` answers the page's table as CSV; any other format is a 400.
 pub async fn csv_or_page(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
+    if path == TENANTS {
+        return tenants_export(&state, request, next).await;
+    }
     if ![POOLS, REQUESTS, SLOW].contains(&path) {
         return next.run(request).await;
     }
@@ -160,4 +164,80 @@ pub async fn requests_svg(
         },
         Err(e) => error_response(&e),
     }
+}
+
+/// `/tenants?format=csv|json`: every tenant of the view (all pages, same search, filters and
+/// sort). Endpoints and URLs are not part of the directory, so no credential can be in it.
+async fn tenants_export(state: &AppState, request: Request, next: Next) -> Response {
+    let q = query_map(request.uri().query());
+    let format = match q.get("format").map(String::as_str) {
+        None | Some("" | "html") => return next.run(request).await,
+        Some(f @ ("csv" | "json")) => f.to_string(),
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("unknown format {other:?}: use format=csv or format=json, or leave it out for the page"),
+            )
+                .into_response();
+        }
+    };
+    let rows =
+        match shardscope::tenants::directory_export(&state.console, |k| q.get(k).cloned()).await {
+            Ok(rows) => rows,
+            Err(e) => return error_response(&e),
+        };
+    if format == "json" {
+        return (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"shardscope-tenants.json\"".to_string(),
+                ),
+            ],
+            axum::Json(rows),
+        )
+            .into_response();
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let body = shardscope::telemetry::csv::write(
+        &[
+            "org_id",
+            "name",
+            "shard_id",
+            "shard_type",
+            "region",
+            "sla_tier",
+            "billing_tier",
+            "patients",
+            "created_at",
+        ],
+        rows.iter().map(|t| {
+            vec![
+                t.org_id.to_string(),
+                t.name.clone(),
+                t.shard_id.clone(),
+                t.shard_type.clone(),
+                opt(&t.region),
+                opt(&t.sla_tier),
+                opt(&t.billing_tier),
+                t.patients.map(|p| p.to_string()).unwrap_or_default(),
+                t.created_at_ms
+                    .map(shardscope_app::format::iso_utc)
+                    .unwrap_or_default(),
+            ]
+        }),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"shardscope-tenants.csv\"".to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -60,6 +60,19 @@ async fn passwords_session_ids_and_credentials_never_reach_the_log() {
         app.post("/api/overview", Some(&cookie), "").await.status,
         StatusCode::OK
     );
+    // The tenant pages read tenant_shards URLs and connect as the tenant reader.
+    for path in [
+        "/tenants/2",
+        "/tenants?format=csv",
+        "/routing",
+        "/compliance",
+    ] {
+        assert_eq!(
+            app.get(path, Some(&cookie)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
     assert_eq!(
         app.post("/logout", Some(&cookie), "").await.status,
         StatusCode::SEE_OTHER
@@ -86,6 +99,9 @@ async fn passwords_session_ids_and_credentials_never_reach_the_log() {
             config.monitor_password.expose().to_string(),
         ),
     ];
+    if let Some(p) = &config.tenants.reader_password {
+        secrets.push(("tenant reader password", p.expose().to_string()));
+    }
     if let Some(p) = url_password(config.routing_url.expose()) {
         secrets.push(("routing DB password", p));
     }

@@ -105,6 +105,22 @@ async fn every_page_has_its_title_one_h1_and_landmarks_for_every_role() {
             check_structure(path, &who, &page.body, title, true);
         }
 
+        for (path, title) in [
+            ("/tenants", "Tenants · shardscope"),
+            ("/tenants/2", "Clínica São José · shardscope"),
+            ("/routing", "Routing truth · shardscope"),
+            ("/compliance", "RLS compliance · shardscope"),
+        ] {
+            let page = app.get(path, Some(&cookie)).await;
+            if role == Role::Viewer {
+                assert_eq!(page.status, StatusCode::FORBIDDEN, "{path} as {who}");
+                check_structure(path, &who, &page.body, "Not allowed · shardscope", true);
+            } else {
+                assert_eq!(page.status, StatusCode::OK, "{path} as {who}");
+                check_structure(path, &who, &page.body, title, true);
+            }
+        }
+
         let missing = app.get("/no-such-page", Some(&cookie)).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         check_structure(

@@ -3,13 +3,14 @@
 //! Same fleet layout + same seed = same data, so a screenshot today matches one tomorrow.
 
 mod accounts;
+pub mod drifts;
 mod plan;
 mod postgres;
 mod rng;
 mod telemetry;
 
 pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
-pub use plan::{OrgPlan, Plan, phone_for, plan, sha256_hex};
+pub use plan::{OrgPlan, Plan, UNICODE_NAMES, phone_for, plan, sha256_hex};
 pub use postgres::{provision_roles, seed_postgres, shard_without_pg_stat_statements};
 pub use rng::Rng;
 pub use telemetry::{

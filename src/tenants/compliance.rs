@@ -103,7 +103,7 @@ async fn read_catalog(
                 c.relforcerowsecurity AS rls_forced
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-            AND (c.relname = 'patient_persons' OR EXISTS (
+            AND (c.relname IN ('patient_persons', 'organizations') OR EXISTS (
                  SELECT 1 FROM pg_attribute a
                   WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped))
           ORDER BY 1",

@@ -47,3 +47,10 @@ pub fn bad_request(message: impl Into<String>) -> ServerFnError {
     }
     ServerFnError::new(message.into())
 }
+
+/// The client address the server resolved for this request (for audit records).
+pub fn client_addr() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<shardscope::auth::ClientAddr>().cloned())
+        .map_or_else(|| "unknown".to_string(), |c| c.0)
+}

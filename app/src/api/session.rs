@@ -6,7 +6,7 @@ use crate::dto::StaffDto;
 
 /// Pages in the navigation, with what each needs.
 #[cfg(feature = "ssr")]
-const NAV: [(&str, &str, shardscope::auth::Capability); 5] = [
+const NAV: [(&str, &str, shardscope::auth::Capability); 8] = [
     (
         "/",
         "Fleet overview",
@@ -22,6 +22,21 @@ const NAV: [(&str, &str, shardscope::auth::Capability); 5] = [
         "/telemetry/slow-queries",
         "Slow queries",
         shardscope::auth::Capability::ViewFleet,
+    ),
+    (
+        "/tenants",
+        "Tenants",
+        shardscope::auth::Capability::ViewTenants,
+    ),
+    (
+        "/routing",
+        "Routing",
+        shardscope::auth::Capability::ViewTenants,
+    ),
+    (
+        "/compliance",
+        "Compliance",
+        shardscope::auth::Capability::ViewTenants,
     ),
     (
         "/audit",

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::dto::{PoolsPageDto, RequestsPageDto, SlowPageDto, TelemetryQuery};
 
 #[cfg(feature = "ssr")]
-fn backend_error(e: shardscope::Error) -> ServerFnError {
+pub(crate) fn backend_error(e: shardscope::Error) -> ServerFnError {
     if e.status() == 400 {
         super::guard::bad_request(e.to_string().trim_start_matches("invalid input: "))
     } else {

@@ -12,16 +12,17 @@ pub fn document_title(page: &str) -> String {
 #[component]
 pub fn PageHeader(
     /// The page's name: its `<h1>` and, with the product name, its `<title>`.
-    title: &'static str,
+    #[prop(into)]
+    title: String,
     /// One line under the heading saying what the page shows.
-    #[prop(optional)]
-    lead: Option<&'static str>,
+    #[prop(optional, into)]
+    lead: Option<String>,
     /// Actions (links, small forms) shown on the right.
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
     view! {
-        <Title text=document_title(title)/>
+        <Title text=document_title(&title)/>
         <div class="page-header">
             <div>
                 <h1>{title}</h1>

@@ -204,7 +204,7 @@ pub struct SlowPageDto {
 }
 
 #[cfg(feature = "ssr")]
-mod from_backend {
+pub(crate) mod from_backend {
     use super::*;
     use shardscope::telemetry::pages::{PoolsPage, RequestsPage, Scope, SlowPage};
     use shardscope::telemetry::requests::RequestStats;
@@ -221,7 +221,40 @@ mod from_backend {
         }
     }
 
-    fn stats(s: &RequestStats) -> StatsDto {
+    impl From<shardscope::telemetry::pools::PoolRow> for PoolRowDto {
+        fn from(r: shardscope::telemetry::pools::PoolRow) -> Self {
+            Self {
+                shard_id: r.shard_id,
+                service: r.service,
+                instance: r.instance,
+                acquired: r.acquired,
+                idle: r.idle,
+                total: r.total,
+                max_conns: r.max_conns,
+                last_seen_s: r.last_seen,
+                waits: r.waits,
+                waits_per_minute: r.waits_per_minute,
+                mean_wait_ms: r.mean_wait_ms,
+                streak_minutes: r.streak_minutes,
+            }
+        }
+    }
+
+    impl From<shardscope::telemetry::slow::SlowRow> for SlowRowDto {
+        fn from(q: shardscope::telemetry::slow::SlowRow) -> Self {
+            Self {
+                query: q.normalized,
+                calls: q.calls,
+                p99_ms: q.p99,
+                max_ms: q.max_ms,
+                shards: q.shards,
+                orgs: q.orgs,
+                last_seen_s: q.last_seen,
+            }
+        }
+    }
+
+    pub(crate) fn stats(s: &RequestStats) -> StatsDto {
         StatsDto {
             requests: s.requests,
             per_second: s.per_second,
@@ -239,24 +272,7 @@ mod from_backend {
                 scope: scope(&p.scope),
                 pools: p
                     .pools
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|r| PoolRowDto {
-                                shard_id: r.shard_id,
-                                service: r.service,
-                                instance: r.instance,
-                                acquired: r.acquired,
-                                idle: r.idle,
-                                total: r.total,
-                                max_conns: r.max_conns,
-                                last_seen_s: r.last_seen,
-                                waits: r.waits,
-                                waits_per_minute: r.waits_per_minute,
-                                mean_wait_ms: r.mean_wait_ms,
-                                streak_minutes: r.streak_minutes,
-                            })
-                            .collect()
-                    })
+                    .map(|rows| rows.into_iter().map(Into::into).collect())
                     .map_err(|e| e.0),
                 series: p
                     .series
@@ -340,19 +356,7 @@ mod from_backend {
                 top: p.top,
                 queries: p
                     .queries
-                    .map(|q| {
-                        q.into_iter()
-                            .map(|q| SlowRowDto {
-                                query: q.normalized,
-                                calls: q.calls,
-                                p99_ms: q.p99,
-                                max_ms: q.max_ms,
-                                shards: q.shards,
-                                orgs: q.orgs,
-                                last_seen_s: q.last_seen,
-                            })
-                            .collect()
-                    })
+                    .map(|q| q.into_iter().map(Into::into).collect())
                     .map_err(|e| e.0),
                 statements: p
                     .statements

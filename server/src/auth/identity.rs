@@ -84,6 +84,14 @@ pub async fn gate(
     }
     let principal = resolve(&state, &session).await;
     req.extensions_mut().insert(principal.clone());
+    let addr = super::client_addr::client_addr(
+        req.headers(),
+        req.extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
+        state.console.config().auth.trust_forwarded_for,
+    );
+    req.extensions_mut()
+        .insert(shardscope::auth::ClientAddr(addr));
     let needed = match access {
         Access::ServerFn | Access::Public => return next.run(req).await,
         Access::Page(cap) => Some(cap),

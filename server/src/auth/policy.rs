@@ -14,6 +14,10 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/telemetry/slow-queries", Capability::ViewFleet),
     ("/charts/pools.svg", Capability::ViewFleet),
     ("/charts/requests.svg", Capability::ViewFleet),
+    ("/tenants", Capability::ViewTenants),
+    ("/tenants/{org}", Capability::ViewTenants),
+    ("/routing", Capability::ViewTenants),
+    ("/compliance", Capability::ViewTenants),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +41,25 @@ pub fn access(path: &str) -> Access {
     }
     PAGES
         .iter()
-        .find(|(p, _)| *p == path)
+        .find(|(p, _)| matches_pattern(p, path))
         .map_or(Access::SignedIn, |(_, cap)| Access::Page(*cap))
+}
+
+/// `/tenants/{org}` matches `/tenants/101` (one non-empty segment per `{…}`).
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.starts_with('{') && a.ends_with('}') => {
+                if b.is_empty() {
+                    return false;
+                }
+            }
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -53,5 +74,11 @@ mod tests {
         assert_eq!(access("/audit"), Access::Page(Capability::ViewAudit));
         assert_eq!(access("/audit/"), Access::SignedIn);
         assert_eq!(access("/nope"), Access::SignedIn);
+        assert_eq!(
+            access("/tenants/101"),
+            Access::Page(Capability::ViewTenants)
+        );
+        assert_eq!(access("/tenants/"), Access::SignedIn);
+        assert_eq!(access("/tenants/1/x"), Access::SignedIn);
     }
 }

@@ -60,6 +60,13 @@ const WORDS: [&str; 16] = [
     "Sterling",
     "Valley",
 ];
+pub const UNICODE_NAMES: [&str; 5] = [
+    "Clínica São José",
+    "Zahnärzte Müller & Söhne <Nord>",
+    "مركز الشفاء الطبي",
+    "Physio 🦴 \"Harbor\" & Co",
+    "Ōsaka Ñandú Care",
+];
 const KINDS: [&str; 6] = ["Clinic", "Physio", "Health", "Rehab", "Medical", "Care"];
 
 /// Shared shards get orgs in uneven proportions (3:1:2:1...) so the balance view has something to
@@ -98,6 +105,14 @@ pub fn plan(shards: &[FleetShard], seed: u64) -> Plan {
         let patients = rng.range(40_000, 60_000) as i64;
         orgs.push(org(id, shard, patients, person, &mut rng));
         person += patients;
+    }
+    // Names that need escaping and Unicode (accents, emoji, right-to-left), so search, sorting,
+    // CSV and HTML show they handle them.
+    for (i, name) in UNICODE_NAMES.iter().enumerate() {
+        if let Some(o) = orgs.get_mut(1 + i * 3) {
+            o.name = name.to_string();
+            o.slug = format!("org-{}", o.id);
+        }
     }
     let mut cross_links = Vec::new();
     if orgs.len() >= 2 {

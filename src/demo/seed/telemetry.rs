@@ -306,7 +306,14 @@ pub async fn warm_routing_cache(fleet: &Fleet, plan: &Plan) -> Result<()> {
     let mut con = client.get_multiplexed_async_connection().await?;
     let mut pipe = redis::pipe();
     for org in &plan.orgs {
-        pipe.set_ex(format!("shard:{}", org.id), &org.shard_id, 300)
+        // NX: like the platform's router, which writes an entry on a miss only (an entry the
+        // demo's drifts made stale stays until it expires).
+        pipe.cmd("SET")
+            .arg(format!("shard:{}", org.id))
+            .arg(&org.shard_id)
+            .arg("EX")
+            .arg(300)
+            .arg("NX")
             .ignore();
     }
     let _: () = pipe.query_async(&mut con).await?;

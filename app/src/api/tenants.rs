@@ -1,0 +1,84 @@
+//! Server functions of the tenant pages: role check (support and superadmin), one backend call, a
+//! DTO. Bad input answers 400 with what to type. Opening a tenant writes its audit record first
+//! thing after the read succeeds; if the record cannot be written the page is not shown.
+
+use leptos::prelude::*;
+
+use crate::dto::{ComplianceDto, RoutingDto, TenantDto, TenantsPageDto, TenantsQuery};
+
+#[cfg(feature = "ssr")]
+use super::telemetry::backend_error;
+
+/// `/tenants`: a page of the directory.
+#[server(prefix = "/api", endpoint = "tenants")]
+pub async fn get_tenants(
+    #[server(default)] query: TenantsQuery,
+) -> Result<TenantsPageDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    shardscope::tenants::directory_page(&console, |k| query.get(k))
+        .await
+        .map(Into::into)
+        .map_err(backend_error)
+}
+
+/// `/tenants/{org_id}`: one tenant, audited (`view_tenant`).
+#[server(prefix = "/api", endpoint = "tenant")]
+pub async fn get_tenant(
+    org: String,
+    #[server(default)] range: Option<String>,
+    #[server(default)] from: Option<String>,
+    #[server(default)] to: Option<String>,
+) -> Result<TenantDto, ServerFnError> {
+    let staff = super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    let org_id = shardscope::tenants::detail::parse_org_id(&org).map_err(backend_error)?;
+    let get = |k: &str| {
+        match k {
+            "range" => range.clone(),
+            "from" => from.clone(),
+            "to" => to.clone(),
+            _ => None,
+        }
+        .filter(|v| !v.trim().is_empty())
+    };
+    let page = shardscope::tenants::detail::tenant_page(&console, org_id, staff.id, get)
+        .await
+        .map_err(backend_error)?;
+    let event = shardscope::auth::AuditEvent {
+        staff: Some(staff),
+        action: shardscope::auth::AuditAction::ViewTenant,
+        target: format!("org:{org_id}"),
+        client_addr: super::guard::client_addr(),
+    };
+    if let Err(e) = console.auth().audit.record(&event).await {
+        tracing::warn!(error = %e, "view_tenant audit record not written; page withheld");
+        return Err(super::public_error(shardscope::Error::RoutingUnavailable(
+            "the access audit could not be written, so the tenant page is not shown; try again"
+                .into(),
+        )));
+    }
+    Ok(page.into())
+}
+
+/// `/routing`: routing truth, fleet-wide.
+#[server(prefix = "/api", endpoint = "routing")]
+pub async fn get_routing() -> Result<RoutingDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    shardscope::tenants::truth::report(&console)
+        .await
+        .map(|r| r.as_ref().into())
+        .map_err(backend_error)
+}
+
+/// `/compliance`: RLS and the console roles' privileges on every shard.
+#[server(prefix = "/api", endpoint = "compliance")]
+pub async fn get_compliance() -> Result<ComplianceDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    shardscope::tenants::compliance::report(&console)
+        .await
+        .map(|r| r.as_ref().into())
+        .map_err(backend_error)
+}

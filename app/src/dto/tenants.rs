@@ -1,0 +1,352 @@
+//! The tenant pages: directory, one tenant, routing truth, compliance.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AuditRowDto, FailureDto, PoolRowDto, ShardStatsDto, SlowRowDto, StatsDto};
+
+pub const TENANTS_KEYS: [&str; 8] = [
+    "q", "shard", "region", "tier", "billing", "sort", "dir", "page",
+];
+
+/// The `/tenants` query as typed (checked on the server).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TenantsQuery {
+    pub q: Option<String>,
+    pub shard: Option<String>,
+    pub region: Option<String>,
+    pub tier: Option<String>,
+    pub billing: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub page: Option<String>,
+}
+
+impl TenantsQuery {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            q: get("q"),
+            shard: get("shard"),
+            region: get("region"),
+            tier: get("tier"),
+            billing: get("billing"),
+            sort: get("sort"),
+            dir: get("dir"),
+            page: get("page"),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "q" => self.q.clone(),
+            "shard" => self.shard.clone(),
+            "region" => self.region.clone(),
+            "tier" => self.tier.clone(),
+            "billing" => self.billing.clone(),
+            "sort" => self.sort.clone(),
+            "dir" => self.dir.clone(),
+            "page" => self.page.clone(),
+            _ => None,
+        }
+        .filter(|v| !v.trim().is_empty())
+    }
+
+    /// This query with some keys replaced (None removes), as `?…` (empty when nothing is set).
+    pub fn href_with(&self, path: &str, changes: &[(&str, Option<String>)]) -> String {
+        let qs = TENANTS_KEYS
+            .iter()
+            .filter_map(|k| {
+                let v = match changes.iter().find(|(c, _)| c == k) {
+                    Some((_, v)) => v.clone(),
+                    None => self.get(k),
+                };
+                v.map(|v| format!("{k}={}", crate::format::query_value(&v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        if qs.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{qs}")
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TenantRowDto {
+    pub org_id: i64,
+    pub name: String,
+    pub shard_id: String,
+    pub shard_type: String,
+    pub region: String,
+    pub sla_tier: String,
+    pub billing_tier: String,
+    pub patients: Option<i64>,
+    pub created_at_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TenantsPageDto {
+    pub rows: Vec<TenantRowDto>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub sort: String,
+    pub descending: bool,
+    pub shards: Vec<String>,
+    pub regions: Vec<String>,
+    pub tiers: Vec<String>,
+    pub billing: Vec<String>,
+}
+
+/// The routing cache entry against the routing DB: "agrees", "disagrees", "missing", "unknown".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheDto {
+    pub state: String,
+    pub shard_id: Option<String>,
+    pub ttl_secs: Option<i64>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthDto {
+    pub measured_at_ms: u64,
+    pub status: Result<ShardStatsDto, FailureDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountsDto {
+    pub patients: i64,
+    pub appointments_upcoming: i64,
+    pub appointments_last_30d: i64,
+    pub audit_rows_24h: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingDto {
+    pub kind: String,
+    pub label: String,
+    pub severity: String,
+    pub org_id: Option<i64>,
+    pub shard_id: Option<String>,
+    pub detail: String,
+    pub action: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TenantDto {
+    pub generated_at_ms: u64,
+    pub tenant: TenantRowDto,
+    pub primary: Result<String, String>,
+    pub replicas: Vec<Result<String, String>>,
+    pub max_patients: Option<i32>,
+    pub shard_load_score: Option<i32>,
+    pub updated_at_ms: Option<i64>,
+    pub cache: CacheDto,
+    pub health: Option<HealthDto>,
+    pub counts: Result<CountsDto, String>,
+    pub preset: Option<String>,
+    pub from_s: u32,
+    pub to_s: u32,
+    pub totals: Result<StatsDto, String>,
+    pub routes: Result<Vec<(String, StatsDto)>, String>,
+    pub pools: Result<Vec<PoolRowDto>, String>,
+    pub slow: Result<Vec<SlowRowDto>, String>,
+    pub findings: Result<Vec<FindingDto>, String>,
+    pub access: Result<Vec<AuditRowDto>, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoutingDto {
+    pub measured_at_ms: u64,
+    pub findings: Vec<FindingDto>,
+    pub unknown: Vec<(String, String)>,
+    pub shards_checked: usize,
+    pub shards_total: usize,
+    pub cache_error: Option<String>,
+    pub cache_truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableStateDto {
+    pub table: String,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub policies: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IssueDto {
+    pub severity: String,
+    pub shard_id: String,
+    pub table: Option<String>,
+    pub detail: String,
+    pub diff: Vec<String>,
+    pub action: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceDto {
+    pub measured_at_ms: u64,
+    /// Per shard: its tables, or why it did not answer.
+    pub shards: Vec<(String, Result<Vec<TableStateDto>, String>)>,
+    pub issues: Vec<IssueDto>,
+}
+
+#[cfg(feature = "ssr")]
+mod from_backend {
+    use super::*;
+    use shardscope::tenants::compliance::ComplianceReport;
+    use shardscope::tenants::detail::{CacheVerdict, TenantPage};
+    use shardscope::tenants::directory::Tenant;
+    use shardscope::tenants::truth::{Finding, Report};
+
+    impl From<&Tenant> for TenantRowDto {
+        fn from(t: &Tenant) -> Self {
+            Self {
+                org_id: t.org_id,
+                name: t.name.clone(),
+                shard_id: t.shard_id.clone(),
+                shard_type: t.shard_type.clone(),
+                region: t.region.clone().unwrap_or_default(),
+                sla_tier: t.sla_tier.clone().unwrap_or_default(),
+                billing_tier: t.billing_tier.clone().unwrap_or_default(),
+                patients: t.patients,
+                created_at_ms: t.created_at_ms,
+            }
+        }
+    }
+
+    impl From<shardscope::tenants::DirectoryPage> for TenantsPageDto {
+        fn from(p: shardscope::tenants::DirectoryPage) -> Self {
+            Self {
+                rows: p.view.rows.iter().map(Into::into).collect(),
+                total: p.view.total,
+                page: p.view.page,
+                pages: p.view.pages,
+                sort: p.query.sort.as_str().into(),
+                descending: p.query.descending,
+                shards: p.choices.shards,
+                regions: p.choices.regions,
+                tiers: p.choices.tiers,
+                billing: p.choices.billing,
+            }
+        }
+    }
+
+    impl From<&Finding> for FindingDto {
+        fn from(f: &Finding) -> Self {
+            Self {
+                kind: format!("{:?}", f.kind),
+                label: f.kind.label().into(),
+                severity: f.severity.as_str().into(),
+                org_id: f.org_id,
+                shard_id: f.shard_id.clone(),
+                detail: f.detail.clone(),
+                action: f.action.clone(),
+            }
+        }
+    }
+
+    impl From<&Report> for RoutingDto {
+        fn from(r: &Report) -> Self {
+            Self {
+                measured_at_ms: r.measured_at_ms,
+                findings: r.findings.iter().map(Into::into).collect(),
+                unknown: r.unknown.clone(),
+                shards_checked: r.shards_checked,
+                shards_total: r.shards_total,
+                cache_error: r.cache_error.clone(),
+                cache_truncated: r.cache_truncated,
+            }
+        }
+    }
+
+    impl From<&ComplianceReport> for ComplianceDto {
+        fn from(r: &ComplianceReport) -> Self {
+            Self {
+                measured_at_ms: r.measured_at_ms,
+                shards: r
+                    .shards
+                    .iter()
+                    .map(|o| {
+                        let v = match &o.result {
+                            Ok(c) => Ok(c
+                                .tables
+                                .iter()
+                                .map(|t| TableStateDto {
+                                    table: t.table.clone(),
+                                    rls_enabled: t.rls_enabled,
+                                    rls_forced: t.rls_forced,
+                                    policies: t.policies.len(),
+                                })
+                                .collect()),
+                            Err(f) => Err(format!("{}: {}", f.kind.label(), f.message)),
+                        };
+                        (o.target.clone(), v)
+                    })
+                    .collect(),
+                issues: r
+                    .issues
+                    .iter()
+                    .map(|i| IssueDto {
+                        severity: i.severity.as_str().into(),
+                        shard_id: i.shard_id.clone(),
+                        table: i.table.clone(),
+                        detail: i.detail.clone(),
+                        diff: i.diff.clone(),
+                        action: i.action.clone(),
+                    })
+                    .collect(),
+            }
+        }
+    }
+
+    impl From<TenantPage> for TenantDto {
+        fn from(p: TenantPage) -> Self {
+            use crate::dto::telemetry::from_backend::stats;
+            let cache = match p.cache {
+                CacheVerdict::Agrees(e) => ("agrees", Some(e), None),
+                CacheVerdict::Disagrees(e) => ("disagrees", Some(e), None),
+                CacheVerdict::Missing => ("missing", None, None),
+                CacheVerdict::Unknown(why) => ("unknown", None, Some(why)),
+            };
+            let t = p.telemetry;
+            Self {
+                generated_at_ms: p.generated_at_ms,
+                tenant: (&p.tenant).into(),
+                primary: p.routing.primary,
+                replicas: p.routing.replicas,
+                max_patients: p.routing.max_patients,
+                shard_load_score: p.routing.shard_load_score,
+                updated_at_ms: p.routing.updated_at_ms,
+                cache: CacheDto {
+                    state: cache.0.into(),
+                    shard_id: cache.1.as_ref().map(|e| e.shard_id.clone()),
+                    ttl_secs: cache.1.and_then(|e| e.ttl_secs),
+                    reason: cache.2,
+                },
+                health: p.health.map(|o| HealthDto {
+                    measured_at_ms: o.measured_at_ms,
+                    status: o.result.as_ref().map(Into::into).map_err(Into::into),
+                }),
+                counts: p.counts.map(|c| CountsDto {
+                    patients: c.patients,
+                    appointments_upcoming: c.appointments_upcoming,
+                    appointments_last_30d: c.appointments_last_30d,
+                    audit_rows_24h: c.audit_rows_24h,
+                }),
+                preset: t.range.preset.map(str::to_string),
+                from_s: t.range.from,
+                to_s: t.range.to,
+                totals: t.totals.as_ref().map(stats).map_err(Clone::clone),
+                routes: t
+                    .routes
+                    .map(|g| g.iter().map(|g| (g.key.clone(), stats(&g.stats))).collect()),
+                pools: t.pools.map(|r| r.into_iter().map(Into::into).collect()),
+                slow: t.slow.map(|r| r.into_iter().map(Into::into).collect()),
+                findings: p.findings.map(|f| f.iter().map(Into::into).collect()),
+                access: p.access.map(|a| a.into_iter().map(Into::into).collect()),
+            }
+        }
+    }
+}

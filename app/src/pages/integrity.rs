@@ -1,0 +1,171 @@
+//! `/routing` (routing truth) and `/compliance` (RLS and the console roles' privileges): findings
+//! with severity and a suggested action; what could not be checked says so, never "clean".
+
+use leptos::prelude::*;
+
+use crate::api::{get_compliance, get_routing, message};
+use crate::components::{ErrorState, Level, PageHeader, StatusBadge};
+use crate::dto::{ComplianceDto, RoutingDto};
+use crate::format::utc;
+
+fn level(severity: &str) -> Level {
+    match severity {
+        "critical" => Level::Critical,
+        "warning" => Level::Warn,
+        _ => Level::Unknown,
+    }
+}
+
+#[component]
+pub fn RoutingPage() -> impl IntoView {
+    let report = Resource::new(|| (), |_| get_routing());
+    view! {
+        <section class="page routing">
+            <PageHeader
+                title="Routing truth"
+                lead="tenant_shards against the platform's Redis routing cache and the organizations actually on each shard; shard_capacity and the patient registry too."
+            />
+            <Suspense fallback=|| view! { <p class="loading">"Checking every shard…"</p> }>
+                {move || Suspend::new(async move {
+                    match report.await {
+                        Ok(r) => view! { <RoutingBody r/> }.into_any(),
+                        Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn RoutingBody(r: RoutingDto) -> impl IntoView {
+    let all = r.shards_checked == r.shards_total;
+    view! {
+        <p class="answered" role="status" data-answered=format!("{}/{}", r.shards_checked, r.shards_total)>
+            <StatusBadge level=if all { Level::Ok } else { Level::Critical } text=format!("{} of {} shards answered", r.shards_checked, r.shards_total)/>
+            " checked at "{utc(r.measured_at_ms as i64)}
+        </p>
+        {(!r.unknown.is_empty()).then(|| view! {
+            <div class="notice" role="alert">
+                <p><strong>"Unknown, not clean: "</strong>"what involves these shards could not be checked."</p>
+                <ul>{r.unknown.iter().map(|(s, why)| view! { <li data-unknown=s.clone()>{format!("{s}: {why}")}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        {r.cache_error.clone().map(|e| view! { <ErrorState message=format!("The routing cache could not be read ({e}): cache findings are unknown.")/> })}
+        {r.cache_truncated.then(|| view! { <p class="notice">"The routing cache holds more keys than one check reads (100 000): cache findings cover the first ones only."</p> })}
+        {let n = r.findings.len(); if n == 0 {
+            view! { <p class="ok-state" role="status" data-findings="0">"No findings: everything that answered agrees."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap" role="region" aria-label="Routing findings" tabindex="0">
+                    <table class="data-table" data-findings=n.to_string()>
+                        <thead><tr><th scope="col">"Severity"</th><th scope="col">"Finding"</th><th scope="col">"Org"</th><th scope="col">"Shard"</th><th scope="col">"What"</th><th scope="col">"Suggested action"</th></tr></thead>
+                        <tbody>
+                            {r.findings.into_iter().map(|f| view! {
+                                <tr data-finding=f.kind.clone()>
+                                    <td><StatusBadge level=level(&f.severity) text=f.severity.clone()/></td>
+                                    <th scope="row">{f.label}</th>
+                                    <td class="num">{f.org_id.map(|o| view! { <a href=format!("/tenants/{o}")>{o}</a> })}</td>
+                                    <td>{f.shard_id.unwrap_or_default()}</td>
+                                    <td>{f.detail}</td>
+                                    <td>{f.action}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+pub fn CompliancePage() -> impl IntoView {
+    let report = Resource::new(|| (), |_| get_compliance());
+    view! {
+        <section class="page compliance">
+            <PageHeader
+                title="RLS compliance"
+                lead="On every shard's primary: each table with an organization_id (and patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
+            />
+            <Suspense fallback=|| view! { <p class="loading">"Reading every shard's catalog…"</p> }>
+                {move || Suspend::new(async move {
+                    match report.await {
+                        Ok(r) => view! { <ComplianceBody r/> }.into_any(),
+                        Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ComplianceBody(r: ComplianceDto) -> impl IntoView {
+    let answered = r.shards.iter().filter(|(_, s)| s.is_ok()).count();
+    let total = r.shards.len();
+    let tables: Vec<String> = {
+        let mut t: Vec<String> = r
+            .shards
+            .iter()
+            .filter_map(|(_, s)| s.as_ref().ok())
+            .flatten()
+            .map(|t| t.table.clone())
+            .collect();
+        t.sort();
+        t.dedup();
+        t
+    };
+    view! {
+        <p class="answered" role="status" data-answered=format!("{answered}/{total}")>
+            <StatusBadge level=if answered == total { Level::Ok } else { Level::Critical } text=format!("{answered} of {total} shards answered")/>
+            " checked at "{utc(r.measured_at_ms as i64)}
+        </p>
+        <section aria-labelledby="c-issues">
+            <h2 id="c-issues">"Issues"</h2>
+            {let n = r.issues.len(); if n == 0 {
+                view! { <p class="ok-state" role="status" data-issues="0">"None on the shards that answered."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="findings" data-issues=n.to_string()>
+                        {r.issues.into_iter().map(|i| view! {
+                            <li>
+                                <StatusBadge level=level(&i.severity) text=i.severity.clone()/>
+                                " "<strong>{i.shard_id.clone()}{i.table.clone().map(|t| format!(" · {t}"))}</strong>": "{i.detail}
+                                {(!i.diff.is_empty()).then(|| view! { <pre class="diff" aria-label="Difference against the majority of shards">{i.diff.join("\n")}</pre> })}
+                                <br/><span class="action">"Action: "{i.action}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="c-matrix">
+            <h2 id="c-matrix">"Tables × shards"</h2>
+            <div class="table-wrap" role="region" aria-label="RLS per table and shard" tabindex="0">
+                <table class="data-table">
+                    <thead>
+                        <tr><th scope="col">"Table"</th>{r.shards.iter().map(|(s, _)| view! { <th scope="col">{s.clone()}</th> }).collect_view()}</tr>
+                    </thead>
+                    <tbody>
+                        {tables.into_iter().map(|table| {
+                            let cells = r.shards.iter().map(|(_, s)| {
+                                let text = match s {
+                                    Err(why) => format!("unknown ({why})"),
+                                    Ok(ts) => match ts.iter().find(|t| t.table == table) {
+                                        None => "missing".to_string(),
+                                        Some(t) if !t.rls_enabled => "RLS off".to_string(),
+                                        Some(t) if !t.rls_forced => "enabled, not forced".to_string(),
+                                        Some(t) => format!("forced · {} {}", t.policies, if t.policies == 1 { "policy" } else { "policies" }),
+                                    },
+                                };
+                                view! { <td>{text}</td> }
+                            }).collect_view();
+                            view! { <tr><th scope="row" class="mono">{table}</th>{cells}</tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,292 @@
+//! `/tenants/{org_id}`: one tenant — routing row, routing-cache entry, its shard's health, its own
+//! counts (read under its RLS context), its telemetry, routing findings and who opened it.
+//! Opening it writes a `view_tenant` audit record.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{get_tenant, message};
+use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
+use crate::dto::{CacheDto, FindingDto, HealthDto, TenantDto};
+use crate::format::{age, count, lag_seconds, utc};
+
+#[component]
+pub fn TenantPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = Memo::new(move |_| {
+        let q = query.read();
+        (
+            params.read().get("org").unwrap_or_default(),
+            q.get("range"),
+            q.get("from"),
+            q.get("to"),
+        )
+    });
+    let page = Resource::new(
+        move || key.get(),
+        |(org, range, from, to)| get_tenant(org, range, from, to),
+    );
+    view! {
+        <section class="page tenant">
+            <Suspense fallback=|| view! { <p class="loading">"Reading the tenant…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(t) => view! { <TenantBody t/> }.into_any(),
+                        Err(e) => view! {
+                            <PageHeader title="Tenant" lead="One organization: where it lives and how it is doing."/>
+                            <ErrorState message=message(&e)/>
+                            <p><a href="/tenants">"Back to the tenant search"</a></p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn level(severity: &str) -> Level {
+    match severity {
+        "critical" => Level::Critical,
+        "warning" => Level::Warn,
+        _ => Level::Unknown,
+    }
+}
+
+#[component]
+fn TenantBody(t: TenantDto) -> impl IntoView {
+    let r = t.tenant.clone();
+    let title = if r.name.is_empty() {
+        format!("Org {}", r.org_id)
+    } else {
+        r.name.clone()
+    };
+    let lead = format!(
+        "Org {} · {} shard {} · {}",
+        r.org_id, r.shard_type, r.shard_id, r.region
+    );
+    let now = t.generated_at_ms;
+    view! {
+        <PageHeader title=title lead=lead/>
+        <p class="back"><a href="/tenants">"← All tenants"</a></p>
+        <div class="tenant-grid">
+            <section aria-labelledby="t-routing" class="card">
+                <h2 id="t-routing">"Routing"</h2>
+                <dl class="facts">
+                    <dt>"Shard"</dt><dd>{r.shard_id.clone()}" ("{r.shard_type.clone()}")"</dd>
+                    <dt>"Primary"</dt><dd class="mono">{t.primary.clone().unwrap_or_else(|e| e)}</dd>
+                    <dt>"Replicas"</dt>
+                    <dd class="mono">{if t.replicas.is_empty() { "none".to_string() } else { t.replicas.iter().map(|r| r.clone().unwrap_or_else(|e| e)).collect::<Vec<_>>().join(", ") }}</dd>
+                    <dt>"SLA / billing"</dt><dd>{r.sla_tier.clone()}" / "{r.billing_tier.clone()}</dd>
+                    <dt>"Max patients"</dt><dd>{t.max_patients.map_or("–".into(), |m| count(m as i64))}</dd>
+                    <dt>"Load score"</dt><dd>{t.shard_load_score.map_or("–".into(), |m| m.to_string())}</dd>
+                    <dt>"Row updated"</dt><dd>{t.updated_at_ms.map_or("–".into(), utc)}</dd>
+                </dl>
+                <Cache c=t.cache.clone() routed=r.shard_id.clone()/>
+            </section>
+            <section aria-labelledby="t-health" class="card">
+                <h2 id="t-health">"Its shard's health"</h2>
+                <Health h=t.health.clone() now/>
+            </section>
+            <section aria-labelledby="t-counts" class="card">
+                <h2 id="t-counts">"Its data (read under its row-level security)"</h2>
+                {match t.counts.clone() {
+                    Ok(c) => view! {
+                        <dl class="facts" data-counts="rls">
+                            <dt>"Patients"</dt><dd>{count(c.patients)}</dd>
+                            <dt>"Appointments upcoming"</dt><dd>{count(c.appointments_upcoming)}</dd>
+                            <dt>"Appointments, last 30 days"</dt><dd>{count(c.appointments_last_30d)}</dd>
+                            <dt>"Audit log rows, last 24 h"</dt><dd>{count(c.audit_rows_24h)}</dd>
+                        </dl>
+                    }.into_any(),
+                    Err(why) => view! { <ErrorState message=format!("Counts unavailable: {why}")/> }.into_any(),
+                }}
+            </section>
+        </div>
+        <Findings f=t.findings.clone()/>
+        <Telemetry t=t.clone()/>
+        <section aria-labelledby="t-access">
+            <h2 id="t-access">"Who opened this tenant before (console access audit)"</h2>
+            {match t.access.clone() {
+                Ok(rows) if rows.is_empty() => view! { <EmptyState>"No records yet."</EmptyState> }.into_any(),
+                Ok(rows) => view! {
+                    <div class="table-wrap" role="region" aria-label="Access audit of this tenant" tabindex="0">
+                        <table class="data-table">
+                            <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Staff"</th><th scope="col">"Role"</th><th scope="col">"Action"</th><th scope="col">"From"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().take(20).map(|a| view! {
+                                    <tr><td>{utc(a.at_ms)}</td><th scope="row">{a.staff_email}</th><td>{a.role}</td><td>{a.action}</td><td class="mono">{a.client_addr}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+                Err(why) => view! { <ErrorState message=why/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Cache(c: CacheDto, routed: String) -> impl IntoView {
+    let ttl = c
+        .ttl_secs
+        .map_or("no expiry".to_string(), |s| format!("expires in {s} s"));
+    let (lvl, text) = match c.state.as_str() {
+        "agrees" => (
+            Level::Ok,
+            format!(
+                "shard:{{org}} → {} ({ttl}): agrees",
+                c.shard_id.clone().unwrap_or_default()
+            ),
+        ),
+        "disagrees" => (
+            Level::Critical,
+            format!(
+                "shard:{{org}} → {} ({ttl}) but the routing DB says {routed}: stale; requests go to the wrong shard until it expires or is deleted",
+                c.shard_id.clone().unwrap_or_default()
+            ),
+        ),
+        "missing" => (
+            Level::Warn,
+            "no entry: the platform reads the routing DB on this tenant's next request".to_string(),
+        ),
+        _ => (
+            Level::Unknown,
+            format!(
+                "could not be read: {}",
+                c.reason.clone().unwrap_or_default()
+            ),
+        ),
+    };
+    view! {
+        <p class="cache-entry" data-cache=c.state.clone()>
+            <span class="label">"Routing cache: "</span>
+            <StatusBadge level=lvl text=c.state.clone()/>
+            " "{text}
+        </p>
+    }
+}
+
+#[component]
+fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
+    let Some(h) = h else {
+        return view! { <ErrorState message="This shard is not in the console's shard list.".to_string()/> }.into_any();
+    };
+    match h.status {
+        Ok(s) => view! {
+            <p><StatusBadge level=Level::Ok text="answering"/>" measured "{age(now, h.measured_at_ms)}</p>
+            <dl class="facts">
+                <dt>"Connections"</dt><dd>{format!("{} of {} max_connections ({} active)", s.conns_total, s.max_connections, s.conns_active)}</dd>
+                <dt>"Orgs / patients on the shard"</dt><dd>{format!("{} / {}", count(s.orgs), count(s.patients))}</dd>
+                {s.replicas.into_iter().map(|r| {
+                    let lag = match r.status {
+                        Ok(l) => format!("{} behind{}", lag_seconds(l.seconds), if l.paused { " (replay paused)" } else { "" }),
+                        Err(f) => format!("not answering: {}", f.message),
+                    };
+                    view! { <dt>"Replica "<span class="mono">{r.endpoint}</span></dt><dd>{lag}</dd> }
+                }).collect_view()}
+                <dt>"Alerts"</dt><dd>"Alert rules come with the alerts page (roadmap); pool waits below."</dd>
+            </dl>
+        }.into_any(),
+        Err(f) => view! {
+            <p><StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {}", f.kind, f.message)}</p>
+        }.into_any(),
+    }
+}
+
+#[component]
+fn Findings(f: Result<Vec<FindingDto>, String>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="t-findings">
+            <h2 id="t-findings">"Routing findings for this tenant"</h2>
+            {match f {
+                Ok(list) if list.is_empty() => view! { <p class="ok-state" role="status">"None: routing DB, cache and shards agree about this tenant (shards that did not answer are on /routing)."</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="findings">
+                        {list.into_iter().map(|f| view! {
+                            <li data-finding=f.kind.clone()><StatusBadge level=level(&f.severity) text=f.severity.clone()/>" "<strong>{f.label}</strong>": "{f.detail}<br/><span class="action">"Action: "{f.action}</span></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(why) => view! { <ErrorState message=format!("Routing truth unavailable: {why}")/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Telemetry(t: TenantDto) -> impl IntoView {
+    let org = t.tenant.org_id;
+    let range = t.preset.clone().unwrap_or_else(|| "custom".into());
+    let unavailable = |what: &str, why: String| {
+        view! { <ErrorState message=format!("{what} unavailable: {why}")/> }.into_any()
+    };
+    view! {
+        <section aria-labelledby="t-telemetry">
+            <h2 id="t-telemetry">{format!("Its requests ({range}, {} – {})", utc(t.from_s as i64 * 1000), utc(t.to_s as i64 * 1000))}</h2>
+            <form class="filter-bar" method="get" role="search" aria-label="Telemetry range">
+                <div class="field">
+                    <label class="field-label" for="f-range">"Range"</label>
+                    <select id="f-range" name="range">
+                        {[("15m", "Last 15 minutes"), ("1h", "Last hour"), ("6h", "Last 6 hours"), ("24h", "Last 24 hours"), ("7d", "Last 7 days")].into_iter().map(|(v, l)| {
+                            view! { <option value=v selected=t.preset.as_deref() == Some(v)>{l}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="filter-actions"><button type="submit" class="btn primary">"Show"</button></div>
+            </form>
+            {match t.totals.clone() {
+                Ok(s) => view! {
+                    <dl class="facts" data-telemetry="totals">
+                        <dt>"Requests"</dt><dd>{format!("{} ({:.2}/s)", count(s.requests as i64), s.per_second)}</dd>
+                        <dt>"p99"</dt><dd>{s.p99_ms.map_or("–".into(), |v| format!("{v:.0} ms"))}</dd>
+                        <dt>"5xx rate"</dt><dd>{s.error_percent.map_or("–".into(), |v| format!("{v:.2} %"))}</dd>
+                    </dl>
+                }.into_any(),
+                Err(why) => unavailable("Telemetry", why),
+            }}
+            <h3>"Top routes"</h3>
+            {match t.routes.clone() {
+                Ok(r) if r.is_empty() => view! { <EmptyState>"No requests in this range."</EmptyState> }.into_any(),
+                Ok(r) => view! {
+                    <div class="table-wrap" role="region" aria-label="Top routes" tabindex="0">
+                        <table class="data-table">
+                            <thead><tr><th scope="col">"Route"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"p99"</th><th scope="col" class="num">"5xx"</th></tr></thead>
+                            <tbody>{r.into_iter().map(|(route, s)| view! {
+                                <tr><th scope="row" class="mono">{route}</th><td class="num">{count(s.requests as i64)}</td><td class="num">{s.p99_ms.map_or("–".into(), |v| format!("{v:.0} ms"))}</td><td class="num">{s.error_percent.map_or("–".into(), |v| format!("{v:.2} %"))}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+                Err(why) => unavailable("Routes", why),
+            }}
+            <h3>{format!("Pool waits on {}", t.tenant.shard_id)}</h3>
+            {match t.pools.clone() {
+                Ok(p) if p.is_empty() => view! { <EmptyState>"No pools reported in this range."</EmptyState> }.into_any(),
+                Ok(p) => view! {
+                    <div class="table-wrap" role="region" aria-label="Pools on this shard" tabindex="0">
+                        <table class="data-table">
+                            <thead><tr><th scope="col">"Service / instance"</th><th scope="col" class="num">"In use / max"</th><th scope="col" class="num">"Waits"</th><th scope="col" class="num">"Minutes in a row"</th></tr></thead>
+                            <tbody>{p.into_iter().map(|p| view! {
+                                <tr><th scope="row">{format!("{} / {}", p.service, p.instance)}</th><td class="num">{format!("{} / {}", p.acquired, p.max_conns)}</td><td class="num">{count(p.waits as i64)}</td><td class="num">{p.streak_minutes}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                    <p><a href=format!("/pools?shard={}", crate::format::query_value(&t.tenant.shard_id))>"All pools of this shard"</a></p>
+                }.into_any(),
+                Err(why) => unavailable("Pools", why),
+            }}
+            <h3>"Its recent slow queries"</h3>
+            {match t.slow.clone() {
+                Ok(s) if s.is_empty() => view! { <EmptyState>"No slow queries of this org in this range."</EmptyState> }.into_any(),
+                Ok(s) => view! {
+                    <ul class="slow-list">{s.into_iter().map(|q| view! { <li><code class="sql">{q.query}</code>{format!(" — {} × , p99 {:.0} ms", q.calls, q.p99_ms)}</li> }).collect_view()}</ul>
+                    <p><a href=format!("/telemetry/slow-queries?org={org}")>"On the slow-queries page"</a></p>
+                }.into_any(),
+                Err(why) => unavailable("Slow queries", why),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,192 @@
+//! `/tenants`: search by id or name, filter, sort by any column, pages of 50; CSV and JSON of the
+//! view. Everything is in the URL (a GET form and links), so it works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{get_tenants, message};
+use crate::components::{
+    EmptyState, ErrorState, FilterBar, PageHeader, Pager, SelectField, SortHeader, TextField,
+};
+use crate::dto::{TenantRowDto, TenantsPageDto, TenantsQuery};
+use crate::format::{count, utc};
+
+const PATH: &str = "/tenants";
+
+const COLUMNS: [(&str, &str, bool); 9] = [
+    ("id", "Org id", true),
+    ("name", "Name", false),
+    ("shard", "Shard", false),
+    ("type", "Type", false),
+    ("region", "Region", false),
+    ("sla", "SLA tier", false),
+    ("billing", "Billing tier", false),
+    ("patients", "Patients", true),
+    ("created", "Created", false),
+];
+
+#[component]
+pub fn TenantsPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| {
+        let m = query.read();
+        TenantsQuery::from_lookup(|k| m.get(k))
+    });
+    let page = Resource::new(move || q.get(), get_tenants);
+    view! {
+        <section class="page tenants">
+            <PageHeader
+                title="Tenants"
+                lead="Every organization in the routing database: where it lives, its tiers and size. Search by id or name (any word's beginning; accents and case ignored)."
+            />
+            {move || {
+                let q = q.get();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
+                        {move || {
+                            let q = q.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <TenantsBody page=p q/> }.into_any(),
+                                    Err(e) => view! {
+                                        <Filters q page=None/>
+                                        <ErrorState message=message(&e)/>
+                                    }
+                                    .into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Filters(q: TenantsQuery, page: Option<TenantsPageDto>) -> impl IntoView {
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let opts = |v: Option<&Vec<String>>, k: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = v
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.clone(), s))
+            .collect();
+        // Keep a typed value selectable (so a 400 can be corrected in the form).
+        if let Some(cur) = q.get(k)
+            && !v.iter().any(|(s, _)| *s == cur)
+        {
+            v.push((cur.clone(), cur));
+        }
+        v
+    };
+    let p = page.as_ref();
+    let (shards, regions, tiers, billing) = (
+        opts(p.map(|p| &p.shards), "shard"),
+        opts(p.map(|p| &p.regions), "region"),
+        opts(p.map(|p| &p.tiers), "tier"),
+        opts(p.map(|p| &p.billing), "billing"),
+    );
+    let (vq, vshard, vregion, vtier, vbilling, vsort, vdir) = (
+        value("q"),
+        value("shard"),
+        value("region"),
+        value("tier"),
+        value("billing"),
+        value("sort"),
+        value("dir"),
+    );
+    view! {
+        <FilterBar action=PATH label="Search and filter tenants">
+            <TextField label="Org id or name" name="q" value=vq placeholder="101 or Clínica"/>
+            <SelectField label="Shard" name="shard" options=shards selected=vshard any="All shards"/>
+            <SelectField label="Region" name="region" options=regions selected=vregion any="All regions"/>
+            <SelectField label="SLA tier" name="tier" options=tiers selected=vtier any="All SLA tiers"/>
+            <SelectField label="Billing tier" name="billing" options=billing selected=vbilling any="All billing tiers"/>
+            <input type="hidden" name="sort" value=vsort/>
+            <input type="hidden" name="dir" value=vdir/>
+        </FilterBar>
+    }
+}
+
+#[component]
+fn TenantsBody(page: TenantsPageDto, q: TenantsQuery) -> impl IntoView {
+    let here = format!(
+        "{} of {} organizations · page {} of {}",
+        page.rows.len(),
+        count(page.total as i64),
+        page.page,
+        page.pages
+    );
+    let first =
+        (page.page > 1).then(|| q.href_with(PATH, &[("page", Some((page.page - 1).to_string()))]));
+    let next = (page.page < page.pages)
+        .then(|| q.href_with(PATH, &[("page", Some((page.page + 1).to_string()))]));
+    let csv = q.href_with(PATH, &[("page", None), ("format", None)]);
+    let csv = format!(
+        "{csv}{}format=csv",
+        if csv.contains('?') { "&" } else { "?" }
+    );
+    let json = csv.replace("format=csv", "format=json");
+    let rows = page.rows.clone();
+    let (sort, desc) = (page.sort.clone(), page.descending);
+    view! {
+        <Filters q=q.clone() page=Some(page.clone())/>
+        {if rows.is_empty() {
+            view! { <EmptyState>"No organization matches. Try fewer letters, or clear the filters."</EmptyState> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap" role="region" aria-label="Tenants" tabindex="0">
+                    <table class="data-table" id="tenants-table">
+                        <thead>
+                            <tr>
+                                {COLUMNS
+                                    .iter()
+                                    .map(|(key, label, numeric)| {
+                                        let current = sort == *key;
+                                        let dir = if current && !desc { "desc" } else { "asc" };
+                                        let href = q.href_with(PATH, &[("sort", Some(key.to_string())), ("dir", Some(dir.into())), ("page", None)]);
+                                        let sorted = current.then_some(if desc { "descending" } else { "ascending" });
+                                        view! { <SortHeader label=*label href sorted=Signal::stored(sorted) numeric=*numeric direction="ascending"/> }
+                                    })
+                                    .collect_view()}
+                            </tr>
+                        </thead>
+                        <tbody>{rows.into_iter().map(|t| view! { <TenantRow t/> }).collect_view()}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }}
+        <Pager here first next first_label="← Previous" next_label="Next →"/>
+        <p class="export">
+            <a href=csv>"Download this view as CSV"</a>
+            " · "
+            <a href=json>"as JSON"</a>
+        </p>
+    }
+}
+
+#[component]
+fn TenantRow(t: TenantRowDto) -> impl IntoView {
+    let href = format!("/tenants/{}", t.org_id);
+    let name = if t.name.is_empty() {
+        "(no summary yet)".to_string()
+    } else {
+        t.name.clone()
+    };
+    view! {
+        <tr>
+            <td class="num"><a href=href.clone()>{t.org_id}</a></td>
+            <th scope="row"><a href=href>{name}</a></th>
+            <td>{t.shard_id}</td>
+            <td>{t.shard_type}</td>
+            <td>{t.region}</td>
+            <td>{t.sla_tier}</td>
+            <td>{t.billing_tier}</td>
+            <td class="num">{t.patients.map_or("–".to_string(), count)}</td>
+            <td>{t.created_at_ms.map_or("–".to_string(), utc)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,396 @@
+//! The tenant pages through the real router on the real (clean) test fleet: search, filters,
+//! sort, pages, exports, the tenant page's RLS-scoped counts and its audit record, no credential in
+//! any output, and a clean fleet's routing truth and compliance.
+
+mod common;
+
+use common::{TestApp, enc, fleet, new_account, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+use shardscope::demo::seed::UNICODE_NAMES;
+
+/// Org ids linked from the tenants table, in page order.
+fn listed(html: &str) -> Vec<i64> {
+    let table = html
+        .split_once("id=\"tenants-table\"")
+        .map_or("", |(_, t)| t.split("</table>").next().unwrap_or(""));
+    let mut ids: Vec<i64> = Vec::new();
+    for part in table.split("href=\"/tenants/").skip(1) {
+        let id: i64 = part.split('"').next().unwrap().parse().unwrap();
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+async fn support(app: &TestApp) -> String {
+    app.session_as(Role::Support).await
+}
+
+#[tokio::test]
+async fn search_is_a_prefix_of_the_id_or_any_word_ignoring_case_and_accents() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    // "São" typed without the accent and in capitals, and a word in the middle of the name.
+    for q in ["SAO", "jose", "Clin", "clínica"] {
+        let r = app
+            .get(&format!("/tenants?q={}", enc(q)), Some(&cookie))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        assert!(
+            r.body.contains("Clínica São José"),
+            "{q} finds the accented name"
+        );
+    }
+    let rtl = app
+        .get(&format!("/tenants?q={}", enc("الشفاء")), Some(&cookie))
+        .await;
+    assert!(rtl.body.contains(UNICODE_NAMES[2]), "a right-to-left word");
+    let id = app.get("/tenants?q=2", Some(&cookie)).await;
+    assert_eq!(
+        listed(&id.body).first(),
+        Some(&2),
+        "an id prefix lists org 2 first"
+    );
+    let none = app.get("/tenants?q=zzqx", Some(&cookie)).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(listed(&none.body).is_empty());
+    assert!(
+        none.body.contains("No organization matches"),
+        "an empty result says so"
+    );
+    // A name that needs escaping is escaped.
+    let esc = app.get("/tenants?q=zahn", Some(&cookie)).await;
+    assert!(
+        esc.body
+            .contains("Zahnärzte Müller &amp; Söhne &lt;Nord&gt;"),
+        "{}",
+        esc.body
+    );
+    assert!(!esc.body.contains("<Nord>"));
+}
+
+#[tokio::test]
+async fn filters_sort_pages_and_exports_agree_with_the_routing_db() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_shards")
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+    let pages = (total as usize).div_ceil(50);
+    let first = app.get("/tenants", Some(&cookie)).await;
+    assert_eq!(listed(&first.body).len(), 50.min(total as usize));
+    let last = app
+        .get(&format!("/tenants?page={pages}"), Some(&cookie))
+        .await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert_eq!(
+        listed(&last.body).len(),
+        total as usize - 50 * (pages - 1),
+        "the last page holds the rest"
+    );
+    assert!(last.body.contains(&format!("page {pages} of {pages}")));
+    let past = app
+        .get(&format!("/tenants?page={}", pages + 1), Some(&cookie))
+        .await;
+    assert_eq!(past.status, StatusCode::BAD_REQUEST);
+    assert!(past.body.contains("past the last page"), "{}", past.body);
+
+    // The JSON export is the whole view (all pages) in the page's order.
+    let json = app
+        .get("/tenants?sort=patients&dir=desc&format=json", Some(&cookie))
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(rows.len() as i64, total);
+    let patients: Vec<i64> = rows
+        .iter()
+        .map(|r| r["patients"].as_i64().unwrap_or(0))
+        .collect();
+    assert!(
+        patients.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by patients, descending"
+    );
+    let page = app
+        .get("/tenants?sort=patients&dir=desc", Some(&cookie))
+        .await;
+    assert_eq!(
+        listed(&page.body)[0],
+        rows[0]["org_id"].as_i64().unwrap(),
+        "the page and the export agree"
+    );
+    assert!(page.body.contains("aria-sort=\"descending\""));
+
+    let us1: Vec<serde_json::Value> = serde_json::from_str(
+        &app.get("/tenants?shard=us-1&format=json", Some(&cookie))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(!us1.is_empty() && us1.iter().all(|r| r["shard_id"] == "us-1"));
+    let csv = app
+        .get("/tenants?shard=us-1&format=csv", Some(&cookie))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        csv.body.lines().count(),
+        us1.len() + 1,
+        "a header and one line per org"
+    );
+    let all = app.get("/tenants?format=csv", Some(&cookie)).await.body;
+    assert!(
+        all.contains("\"Physio 🦴 \"\"Harbor\"\" & Co\""),
+        "quotes doubled, cell quoted"
+    );
+    assert!(
+        all.contains("Zahnärzte Müller & Söhne <Nord>"),
+        "CSV is not HTML-escaped"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_that_says_what_to_type() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    for (url, says) in [
+        ("/tenants?shard=mars", "unknown shard \"mars\": use one of"),
+        ("/tenants?region=moon", "unknown region"),
+        ("/tenants?tier=gold", "unknown SLA tier"),
+        ("/tenants?sort=colour", "unknown sort"),
+        ("/tenants?dir=up", "asc or desc"),
+        ("/tenants?page=0", "whole number from 1"),
+        ("/tenants?format=xml", "format=csv or format=json"),
+        ("/tenants/abc", "not an organization id"),
+        ("/tenants/99999999", "no organization 99999999"),
+        ("/tenants/2?range=fortnight", "range"),
+    ] {
+        let r = app.get(url, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.body);
+        assert!(r.body.contains(says), "{url} says {says:?}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn tenant_counts_come_from_its_rls_context_only() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let fleet = fleet();
+    let us1 = fleet.shard("us-1").expect("us-1 in the test fleet");
+    let admin =
+        shardscope::migrate::connect(&fleet.admin_url(us1.primary_port, &fleet.shard_database))
+            .await
+            .unwrap();
+    let (mine, all): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE organization_id = 2), count(*) FROM patients",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(
+        all > mine && mine > 0,
+        "other orgs share the shard ({mine} of {all})"
+    );
+    let page = app.get("/tenants/2", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let counts = page
+        .body
+        .split("data-counts=\"rls\"")
+        .nth(1)
+        .expect("counts shown");
+    let shown = shardscope_app::format::count(mine);
+    assert!(
+        counts
+            .split("</dl>")
+            .next()
+            .unwrap()
+            .contains(&format!("<dd>{shown}<!></dd>")),
+        "patients = org 2's own ({shown}), not the shard's ({all})"
+    );
+
+    // The reader role itself: outside a scoped transaction it sees no tenant row at all; inside
+    // one it sees exactly that org's rows; it can write nothing.
+    let config = common::config();
+    let url = format!(
+        "postgres://{}:{}@{}:{}/{}",
+        config.tenants.reader_user,
+        config.tenants.reader_password.as_ref().unwrap().expose(),
+        fleet.host,
+        us1.primary_port,
+        fleet.shard_database
+    );
+    let reader = shardscope::migrate::connect(&url).await.unwrap();
+    for table in [
+        "patients",
+        "appointments",
+        "organizations",
+        "audit_log",
+        "patient_persons",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&reader)
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table}: no rows without an RLS context");
+    }
+    let mut tx = shardscope::tenants::reader::begin_scoped(&reader, 2, 1)
+        .await
+        .unwrap();
+    let scoped: i64 = sqlx::query_scalar("SELECT count(*) FROM patients")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(scoped, mine);
+    let write = sqlx::query("DELETE FROM appointments")
+        .execute(&mut *tx)
+        .await;
+    assert!(write.is_err(), "a read-only transaction");
+    drop(tx);
+    let (bypass, superuser): (bool, bool) =
+        sqlx::query_as("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&reader)
+            .await
+            .unwrap();
+    assert!(!bypass && !superuser);
+    let ctx: Option<String> =
+        sqlx::query_scalar("SELECT current_setting('app.current_org_id', true)")
+            .fetch_one(&reader)
+            .await
+            .unwrap();
+    assert!(
+        ctx.unwrap_or_default().is_empty(),
+        "SET LOCAL: nothing outlives the transaction"
+    );
+}
+
+#[tokio::test]
+async fn opening_a_tenant_writes_exactly_one_view_tenant_record() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    let owner = owner_pool().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM console.audit_events
+              WHERE staff_email = $1 AND action = 'view_tenant' AND target = 'org:2'",
+        )
+        .bind(&email)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+    };
+    assert_eq!(count().await, 0);
+    assert_eq!(
+        app.get("/tenants/2", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(count().await, 1);
+    // The server function (what the browser calls on client-side navigation) records it too.
+    let r = app.post("/api/tenant", Some(&cookie), "org=2").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(count().await, 2);
+    // A refused or bad request records nothing.
+    assert_eq!(
+        app.get("/tenants/abc", Some(&cookie)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(count().await, 2);
+    // The page lists the earlier opening in its own access audit.
+    let again = app.get("/tenants/2", Some(&cookie)).await;
+    assert!(
+        again.body.contains(&email),
+        "the tenant's access audit lists the reader"
+    );
+}
+
+#[tokio::test]
+async fn no_credential_of_tenant_shards_in_any_output() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    let fleet = fleet();
+    let config = common::config();
+    let secrets = [
+        fleet.app_password.clone(),
+        fleet.monitor_password.clone(),
+        fleet.admin_password.clone(),
+        config
+            .tenants
+            .reader_password
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string(),
+    ];
+    let mut seen = 0;
+    for (get, path) in [
+        (true, "/tenants"),
+        (true, "/tenants?format=csv"),
+        (true, "/tenants?format=json"),
+        (true, "/tenants/2"),
+        (true, "/routing"),
+        (true, "/compliance"),
+        (false, "/api/tenant"),
+        (false, "/api/routing"),
+        (false, "/api/compliance"),
+    ] {
+        let r = if get {
+            app.get(path, Some(&cookie)).await
+        } else {
+            app.post(path, Some(&cookie), "org=2").await
+        };
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        for s in &secrets {
+            assert!(s.len() >= 8);
+            assert!(!r.body.contains(s.as_str()), "{path} shows a password");
+        }
+        seen += r.body.len();
+    }
+    let page = app.get("/tenants/2", Some(&cookie)).await;
+    let us1 = fleet.shard("us-1").unwrap();
+    assert!(
+        page.body
+            .contains(&format!("127.0.0.1:{}/platform", us1.primary_port)),
+        "the endpoint is shown, without its credentials"
+    );
+    assert!(seen > 10_000);
+}
+
+#[tokio::test]
+async fn a_clean_fleet_has_no_routing_findings_and_no_compliance_issues() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let n = fleet().shards.len();
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(routing.status, StatusCode::OK);
+    assert!(
+        routing.body.contains(&format!("data-answered=\"{n}/{n}\"")),
+        "{}",
+        routing.body
+    );
+    assert!(
+        routing.body.contains("data-findings=\"0\""),
+        "{}",
+        routing.body
+    );
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK);
+    assert!(
+        compliance
+            .body
+            .contains(&format!("data-answered=\"{n}/{n}\""))
+    );
+    assert!(
+        compliance.body.contains("data-issues=\"0\""),
+        "{}",
+        compliance.body
+    );
+    assert!(compliance.body.contains("forced · 1 policy"));
+}
