@@ -93,6 +93,8 @@ pub fn App() -> impl IntoView {
 /// without JavaScript and is checked for CSRF like every state change).
 #[component]
 fn StaffNav(staff: StaffDto) -> impl IntoView {
+    // Support and superadmin find a tenant from any page: type, Enter, pick it from the results.
+    let tenants = staff.links.iter().any(|l| l.href == "/tenants");
     view! {
         <nav aria-label="Pages">
             {staff
@@ -101,6 +103,16 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
                 .map(|l| view! { <A href=l.href>{l.label}</A> })
                 .collect_view()}
         </nav>
+        {tenants
+            .then(|| {
+                view! {
+                    <form class="tenant-search" method="get" action="/tenants" role="search" aria-label="Find a tenant">
+                        <label class="visually-hidden" for="tenant-search">"Find a tenant by id or name"</label>
+                        <input id="tenant-search" name="q" type="search" placeholder="Org id or name" autocomplete="off"/>
+                        <button type="submit">"Find"</button>
+                    </form>
+                }
+            })}
         <div class="whoami">
             <span class="who">{staff.email}</span>
             <span class="role" data-role=staff.role.clone()>{staff.role.clone()}</span>

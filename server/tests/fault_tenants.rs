@@ -24,7 +24,9 @@ struct Reverted;
 impl Drop for Reverted {
     fn drop(&mut self) {
         block_on_own_runtime(async {
-            drifts::revert(&fleet(), "shard:").await.expect("drifts reverted");
+            drifts::revert(&fleet(), "shard:")
+                .await
+                .expect("drifts reverted");
         });
     }
 }
@@ -33,7 +35,9 @@ impl Drop for Reverted {
 async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
     let n = fleet().shards.len();
     let guard = Reverted;
-    drifts::apply(&fleet(), "shard:").await.expect("drifts applied");
+    drifts::apply(&fleet(), "shard:")
+        .await
+        .expect("drifts applied");
     let app = app();
     let cookie = app.session_as(Role::Support).await;
     let routing = app.get("/routing", Some(&cookie)).await;
@@ -53,12 +57,27 @@ async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
             routing.body
         );
     }
-    assert!(routing.body.contains(&format!("data-answered=\"{n}/{}\"", n + 1)));
-    assert!(routing.body.contains(&format!("data-unknown=\"{}\"", drifts::UNREACHABLE_SHARD)));
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-answered=\"{n}/{}\"", n + 1))
+    );
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-unknown=\"{}\"", drifts::UNREACHABLE_SHARD))
+    );
     let compliance = app.get("/compliance", Some(&cookie)).await;
     assert_eq!(compliance.status, StatusCode::OK);
-    assert!(compliance.body.contains("enabled but not forced"), "{}", compliance.body);
-    assert!(compliance.body.contains("+ tenant_isolation"), "a diff against the majority");
+    assert!(
+        compliance.body.contains("enabled but not forced"),
+        "{}",
+        compliance.body
+    );
+    assert!(
+        compliance.body.contains("+ tenant_isolation"),
+        "a diff against the majority"
+    );
     assert!(compliance.body.contains("- tenant_isolation"));
     // The unreachable shard is unknown here too.
     assert!(compliance.body.contains("unknown ("));
@@ -68,8 +87,16 @@ async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
         .get(&format!("/tenants/{}", drifts::MISSING_ORG), Some(&cookie))
         .await;
     assert_eq!(missing.status, StatusCode::OK);
-    assert!(missing.body.contains("not on its assigned shard"), "{}", missing.body);
-    assert!(missing.body.contains("data-finding=\"OrgMissingFromShard\""));
+    assert!(
+        missing.body.contains("not on its assigned shard"),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing
+            .body
+            .contains("data-finding=\"OrgMissingFromShard\"")
+    );
     let stale: i64 = sqlx::query_scalar(
         "SELECT min(organization_id) FROM tenant_shards WHERE shard_id = $1 AND organization_id < 990000",
     )
@@ -78,16 +105,28 @@ async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
     .await
     .unwrap();
     let page = app.get(&format!("/tenants/{stale}"), Some(&cookie)).await;
-    assert!(page.body.contains("data-cache=\"disagrees\""), "{}", page.body);
+    assert!(
+        page.body.contains("data-cache=\"disagrees\""),
+        "{}",
+        page.body
+    );
 
     drop(guard);
     let app = self::app();
     let cookie = app.session_as(Role::Support).await;
     let routing = app.get("/routing", Some(&cookie)).await;
-    assert!(routing.body.contains("data-findings=\"0\""), "{}", routing.body);
+    assert!(
+        routing.body.contains("data-findings=\"0\""),
+        "{}",
+        routing.body
+    );
     assert!(routing.body.contains(&format!("data-answered=\"{n}/{n}\"")));
     let compliance = app.get("/compliance", Some(&cookie)).await;
-    assert!(compliance.body.contains("data-issues=\"0\""), "{}", compliance.body);
+    assert!(
+        compliance.body.contains("data-issues=\"0\""),
+        "{}",
+        compliance.body
+    );
 }
 
 /// Starts the nodes again when dropped.
@@ -105,13 +144,17 @@ impl Drop for Restart {
 async fn a_silent_shard_is_unknown_never_clean() {
     let f = fleet();
     let n = f.shards.len();
-    let victim = f.shard("us-2").cloned().unwrap_or_else(|| f.shards[n - 1].clone());
+    let victim = f
+        .shard("us-2")
+        .cloned()
+        .unwrap_or_else(|| f.shards[n - 1].clone());
     assert!(!victim.replica_ports.is_empty(), "the victim has a replica");
-    let org: i64 = sqlx::query_scalar("SELECT min(organization_id) FROM tenant_shards WHERE shard_id = $1")
-        .bind(&victim.id)
-        .fetch_one(&owner_pool().await)
-        .await
-        .unwrap();
+    let org: i64 =
+        sqlx::query_scalar("SELECT min(organization_id) FROM tenant_shards WHERE shard_id = $1")
+            .bind(&victim.id)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap();
     let mut restart = Restart(vec![]);
 
     // Primary stopped, replica up: routing truth reads the orgs from the replica; compliance
@@ -122,11 +165,23 @@ async fn a_silent_shard_is_unknown_never_clean() {
     let cookie = app.session_as(Role::Support).await;
     let routing = app.get("/routing", Some(&cookie)).await;
     assert_eq!(routing.status, StatusCode::OK);
-    assert!(routing.body.contains(&format!("data-answered=\"{n}/{n}\"")), "{}", routing.body);
+    assert!(
+        routing.body.contains(&format!("data-answered=\"{n}/{n}\"")),
+        "{}",
+        routing.body
+    );
     let compliance = app.get("/compliance", Some(&cookie)).await;
     assert_eq!(compliance.status, StatusCode::OK);
-    assert!(compliance.body.contains(&format!("data-answered=\"{}/{n}\"", n - 1)));
-    assert!(compliance.body.contains("unknown (connection refused"), "{}", compliance.body);
+    assert!(
+        compliance
+            .body
+            .contains(&format!("data-answered=\"{}/{n}\"", n - 1))
+    );
+    assert!(
+        compliance.body.contains("unknown (connection refused"),
+        "{}",
+        compliance.body
+    );
 
     // Every endpoint stopped: its findings are unknown, the page still renders whole.
     let replica = format!("{}-r1", victim.id);
@@ -134,16 +189,32 @@ async fn a_silent_shard_is_unknown_never_clean() {
     restart.0.push(replica);
     let routing = app.get("/routing", Some(&cookie)).await;
     assert_eq!(routing.status, StatusCode::OK);
-    assert!(routing.body.contains(&format!("data-answered=\"{}/{n}\"", n - 1)), "{}", routing.body);
-    assert!(routing.body.contains(&format!("data-unknown=\"{}\"", victim.id)));
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-answered=\"{}/{n}\"", n - 1)),
+        "{}",
+        routing.body
+    );
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-unknown=\"{}\"", victim.id))
+    );
     assert!(routing.body.contains("Unknown, not clean"));
     assert!(
-        !routing.body.contains("data-finding=\"OrgMissingFromShard\""),
+        !routing
+            .body
+            .contains("data-finding=\"OrgMissingFromShard\""),
         "a silent shard's orgs are not reported missing"
     );
     let tenant = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
     assert_eq!(tenant.status, StatusCode::OK, "{}", tenant.body);
-    assert!(tenant.body.contains("Counts unavailable"), "{}", tenant.body);
+    assert!(
+        tenant.body.contains("Counts unavailable"),
+        "{}",
+        tenant.body
+    );
     assert!(tenant.body.contains("not answering"));
     drop(restart);
 }

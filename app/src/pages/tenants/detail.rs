@@ -71,7 +71,7 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
         <PageHeader title=title lead=lead/>
         <p class="back"><a href="/tenants">"← All tenants"</a></p>
         <div class="tenant-grid">
-            <section aria-labelledby="t-routing" class="card">
+            <section aria-labelledby="t-routing" class="panel">
                 <h2 id="t-routing">"Routing"</h2>
                 <dl class="facts">
                     <dt>"Shard"</dt><dd>{r.shard_id.clone()}" ("{r.shard_type.clone()}")"</dd>
@@ -85,11 +85,11 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
                 </dl>
                 <Cache c=t.cache.clone() routed=r.shard_id.clone()/>
             </section>
-            <section aria-labelledby="t-health" class="card">
+            <section aria-labelledby="t-health" class="panel">
                 <h2 id="t-health">"Its shard's health"</h2>
                 <Health h=t.health.clone() now/>
             </section>
-            <section aria-labelledby="t-counts" class="card">
+            <section aria-labelledby="t-counts" class="panel">
                 <h2 id="t-counts">"Its data (read under its row-level security)"</h2>
                 {match t.counts.clone() {
                     Ok(c) => view! {

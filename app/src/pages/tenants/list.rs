@@ -179,7 +179,7 @@ fn TenantRow(t: TenantRowDto) -> impl IntoView {
     view! {
         <tr>
             <td class="num"><a href=href.clone()>{t.org_id}</a></td>
-            <th scope="row"><a href=href>{name}</a></th>
+            <th scope="row" dir="auto"><a href=href>{name}</a></th>
             <td>{t.shard_id}</td>
             <td>{t.shard_type}</td>
             <td>{t.region}</td>

@@ -1,0 +1,65 @@
+import { test, expect } from '@playwright/test';
+import { signIn } from './auth';
+
+// Support finds a tenant the way a clinic's call goes: type part of its name (no accents, any
+// case) in the search box every page has, press Find (one click), pick it from the results (two
+// clicks) — with JavaScript on and off (both projects run every test).
+
+test('support: from the search box to a tenant page in two clicks', async ({ page }) => {
+  await signIn(page, 'support', '/pools');
+  const search = page.getByRole('search', { name: 'Find a tenant' });
+  await search.getByRole('searchbox').fill('sao jo');
+  await search.getByRole('button', { name: 'Find' }).click();
+  await expect(page).toHaveURL(/\/tenants\?q=sao(\+|%20)jo/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Tenants' })).toBeVisible();
+  const results = page.getByRole('region', { name: 'Tenants' });
+  await results.getByRole('link', { name: 'Clínica São José' }).click();
+  await expect(page).toHaveURL(/\/tenants\/2$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Clínica São José' })).toBeVisible();
+  // Everything the platform knows: routing, cache, the shard, its own counts, telemetry.
+  await expect(page.getByRole('heading', { name: 'Routing', exact: true })).toBeVisible();
+  await expect(page.locator('[data-counts="rls"]')).toBeVisible();
+  await expect(page.locator('[data-cache]')).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Its requests/ })).toBeVisible();
+  await expect(page.getByText('Counts unavailable')).toHaveCount(0);
+});
+
+test('support: search, sort and page through the directory; a bad filter says what to type', async ({ page }) => {
+  await signIn(page, 'support', '/tenants');
+  const table = page.getByRole('region', { name: 'Tenants' });
+  await table.getByRole('link', { name: /Patients/ }).click();
+  await expect(page).toHaveURL(/sort=patients/);
+  await expect(table.locator('th[aria-sort="ascending"]')).toHaveText(/Patients/);
+  await page.getByLabel('Org id or name').fill('clinic');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/q=clinic/);
+  await expect(page).toHaveURL(/sort=patients/);
+  const response = await page.goto('/tenants?shard=mars');
+  expect(response?.status()).toBe(400);
+  await expect(page.getByRole('alert')).toContainText('unknown shard "mars"');
+  // The form keeps what was typed; choosing "All shards" corrects it, then a real shard.
+  await page.getByLabel('Shard').selectOption('');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Tenants' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.getByLabel('Shard').selectOption('us-1');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/shard=us-1/);
+  await expect(table.locator('tbody tr').first()).toContainText('us-1');
+});
+
+test('support: routing truth and compliance on a clean fleet say so, with every shard answering', async ({ page }) => {
+  await signIn(page, 'support', '/routing');
+  await expect(page.getByRole('heading', { level: 1, name: 'Routing truth' })).toBeVisible();
+  await expect(page.locator('[data-findings="0"]')).toBeVisible();
+  await page.goto('/compliance');
+  await expect(page.locator('[data-issues="0"]')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'RLS per table and shard' })).toContainText('forced');
+});
+
+test('viewer: the tenant pages are refused', async ({ page }) => {
+  await signIn(page, 'viewer');
+  await expect(page.getByRole('search', { name: 'Find a tenant' })).toHaveCount(0);
+  const response = await page.goto('/tenants/2');
+  expect(response?.status()).toBe(403);
+});
