@@ -265,7 +265,7 @@ pub fn judge(
             diff,
             action: action.to_string(),
         };
-        for (table, _) in &table_count {
+        for table in table_count.keys() {
             if !cat.tables.iter().any(|t| t.table == *table) {
                 issues.push(issue(
                     Severity::Warning,
