@@ -62,6 +62,7 @@ const TENANTS: PageCase[] = [
   { path: '/tenants/2', status: 200, heading: 'Clínica São José', nav: true },
   { path: '/routing', status: 200, heading: 'Routing truth', nav: true },
   { path: '/compliance', status: 200, heading: 'RLS compliance', nav: true },
+  { path: '/placement?region=us-east-1&patients=12000', status: 200, heading: 'Placement', nav: true },
 ];
 const VIEWER_REFUSED_TENANTS = { ...REFUSED, path: '/tenants' };
 

@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { PASSWORD, Role, email, fillSignIn } from './auth';
 
 const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
-const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance'];
+const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance', 'Placement'];
 const NAV: Record<Role, string[]> = {
   superadmin: [...FLEET_PAGES, ...TENANT_PAGES, 'Access audit'],
   support: [...FLEET_PAGES, ...TENANT_PAGES],

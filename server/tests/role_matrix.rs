@@ -30,6 +30,11 @@ const PAGES: &[(&str, [u16; 4])] = &[
     ("/tenants/2", [303, 403, 200, 200]),
     ("/routing", [303, 403, 200, 200]),
     ("/compliance", [303, 403, 200, 200]),
+    ("/placement", [303, 403, 200, 200]),
+    (
+        "/placement?region=us-east-1&patients=1000",
+        [303, 403, 200, 200],
+    ),
     ("/login", [200, 303, 303, 303]),
     ("/no/such/page", [404, 404, 404, 404]),
 ];
@@ -46,6 +51,7 @@ const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/tenant?org=2", [401, 403, 200, 200]),
     ("/api/routing", [401, 403, 200, 200]),
     ("/api/compliance", [401, 403, 200, 200]),
+    ("/api/placement", [401, 403, 200, 200]),
     // Who am I: answers everyone (null when signed out); reveals nothing else.
     ("/api/me", [200, 200, 200, 200]),
 ];

@@ -394,3 +394,68 @@ async fn a_clean_fleet_has_no_routing_findings_and_no_compliance_issues() {
     );
     assert!(compliance.body.contains("forced · 1 policy"));
 }
+
+#[tokio::test]
+async fn placement_previews_the_seed_rules_and_lists_the_noisy_neighbour() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let owner = owner_pool().await;
+    // The least-loaded shared shard of us-east-1 by org count, as assign_shard orders them.
+    let want: String = sqlx::query_scalar(
+        "SELECT shard_id FROM shard_capacity WHERE region = 'us-east-1' AND shard_type = 'shared'
+           AND current_orgs < max_orgs AND current_patients + 12000 <= max_patients
+         ORDER BY current_orgs, shard_id LIMIT 1",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    let r = app
+        .get(
+            "/placement?region=us-east-1&patients=12%2C000",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("data-decision=\"shared\""), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("Shared shard {want}")),
+        "{}",
+        r.body
+    );
+    let big = app
+        .get("/placement?region=us-east-1&patients=50001", Some(&cookie))
+        .await;
+    assert!(big.body.contains("data-decision=\"dedicated\""));
+    let exactly = app
+        .get("/placement?region=us-east-1&patients=50000", Some(&cookie))
+        .await;
+    assert!(
+        exactly.body.contains("data-decision=\"shared\""),
+        "the seed's rule is > 50 000"
+    );
+    for (url, says) in [
+        ("/placement?region=mars&patients=3", "unknown region"),
+        ("/placement?region=us-east-1&patients=lots", "whole number"),
+        (
+            "/placement?region=us-east-1&patients=5&tier=gold",
+            "standard or enterprise",
+        ),
+        ("/placement?patients=5", "choose a region"),
+    ] {
+        let r = app.get(url, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}");
+        assert!(r.body.contains(says), "{url}: {}", r.body);
+    }
+    // The seeded noisy neighbour (the busy shard's smallest org) is listed with a move.
+    let fleet = fleet();
+    let plan = shardscope::demo::seed::plan(&fleet.shards, shardscope::demo::seed::SEED);
+    let noisy = shardscope::demo::seed::noisy_org(&plan).expect("a noisy org in the plan");
+    let page = app.get("/placement", Some(&cookie)).await;
+    assert!(page.body.contains("data-noisy="), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("href=\"/tenants/{noisy}\"")),
+        "org {noisy} is listed: {}",
+        page.body
+    );
+    assert!(page.body.contains("move to "), "with a move in its region");
+}

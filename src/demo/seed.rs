@@ -15,7 +15,7 @@ pub use postgres::{provision_roles, seed_postgres, shard_without_pg_stat_stateme
 pub use rng::Rng;
 pub use telemetry::{
     HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows,
-    requests, slow_queries, telemetry_client, warm_routing_cache,
+    noisy_org, requests, slow_queries, telemetry_client, warm_routing_cache,
 };
 
 /// The fixed RNG seed of the demo fleet.

@@ -313,6 +313,30 @@ pub fn slow_top(r: &TimeRange, f: &Filters, n: u32) -> Statement {
     }
 }
 
+/// Per (shard, org): how many rows of `table` (`http_requests` or `slow_queries`) in the range.
+/// The placement page's noisy-neighbour list compares these shares with patient shares.
+pub fn org_load(r: &TimeRange, table: OrgLoadTable) -> Statement {
+    let (name, table) = match table {
+        OrgLoadTable::Requests => ("org_requests", "http_requests"),
+        OrgLoadTable::SlowQueries => ("org_slow_queries", "slow_queries"),
+    };
+    Statement {
+        name,
+        sql: format!(
+            "SELECT toString(shard_id) AS shard_id, toUInt64(org_id) AS org_id, \
+             toUInt64(count()) AS n FROM {table} WHERE ts >= toDateTime(?) AND ts < toDateTime(?) \
+             GROUP BY shard_id, org_id ORDER BY shard_id, org_id"
+        ),
+        args: vec![Arg::U32(r.from), Arg::U32(r.to)],
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrgLoadTable {
+    Requests,
+    SlowQueries,
+}
+
 /// Every statement, rendered with sample parameters: once with no filter and once with every
 /// filter set, for each range preset's bucket size that changes the text.
 pub fn catalog(now: u32) -> Vec<(String, String)> {
@@ -345,6 +369,10 @@ pub fn catalog(now: u32) -> Vec<(String, String)> {
                 GroupBy::Route => vec!["GET /v1/appointments".into()],
             };
             stmts.push(request_series(&r, f, g, &keys));
+        }
+        if label == "all" {
+            stmts.push(org_load(&r, OrgLoadTable::Requests));
+            stmts.push(org_load(&r, OrgLoadTable::SlowQueries));
         }
         for s in stmts {
             out.push((format!("{}/{label}", s.name), s.rendered()));

@@ -6,7 +6,7 @@ use crate::dto::StaffDto;
 
 /// Pages in the navigation, with what each needs.
 #[cfg(feature = "ssr")]
-const NAV: [(&str, &str, shardscope::auth::Capability); 8] = [
+const NAV: [(&str, &str, shardscope::auth::Capability); 9] = [
     (
         "/",
         "Fleet overview",
@@ -36,6 +36,11 @@ const NAV: [(&str, &str, shardscope::auth::Capability); 8] = [
     (
         "/compliance",
         "Compliance",
+        shardscope::auth::Capability::ViewTenants,
+    ),
+    (
+        "/placement",
+        "Placement",
         shardscope::auth::Capability::ViewTenants,
     ),
     (

@@ -82,3 +82,22 @@ pub async fn get_compliance() -> Result<ComplianceDto, ServerFnError> {
         .map(|r| r.as_ref().into())
         .map_err(backend_error)
 }
+
+/// `/placement`: where a new org would go, and the noisy neighbours.
+#[server(prefix = "/api", endpoint = "placement")]
+pub async fn get_placement(
+    #[server(default)] query: crate::dto::PlacementQuery,
+) -> Result<crate::dto::PlacementDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    let get = |k: &str| match k {
+        "region" => query.region.clone(),
+        "patients" => query.patients.clone(),
+        "tier" => query.tier.clone(),
+        _ => None,
+    };
+    shardscope::tenants::placement::placement_page(&console, get)
+        .await
+        .map(Into::into)
+        .map_err(backend_error)
+}

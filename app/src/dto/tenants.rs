@@ -350,3 +350,92 @@ mod from_backend {
         }
     }
 }
+
+/// The `/placement` form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlacementQuery {
+    pub region: Option<String>,
+    pub patients: Option<String>,
+    pub tier: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateDto {
+    pub shard_id: String,
+    pub current_orgs: i32,
+    pub max_orgs: i32,
+    pub current_patients: i64,
+    pub max_patients: i64,
+    pub fits: Result<(), String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighbourDto {
+    pub org_id: i64,
+    pub name: String,
+    pub shard_id: String,
+    pub patients_share: f64,
+    pub requests_share: f64,
+    pub slow_share: f64,
+    pub why: String,
+    pub suggestion: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlacementDto {
+    pub regions: Vec<String>,
+    /// "dedicated", "shared" or "new_shared", the shard (when one is named) and why.
+    pub decision: Option<(String, Option<String>, String)>,
+    pub candidates: Vec<CandidateDto>,
+    pub window_hours: u32,
+    pub noisy: Result<Vec<NeighbourDto>, String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<shardscope::tenants::placement::PlacementPage> for PlacementDto {
+    fn from(p: shardscope::tenants::placement::PlacementPage) -> Self {
+        use shardscope::tenants::placement::Decision;
+        let (decision, candidates) = match p.decision {
+            None => (None, vec![]),
+            Some((d, c)) => (
+                Some(match d {
+                    Decision::Dedicated(why) => ("dedicated".to_string(), None, why),
+                    Decision::Shared { shard_id, why } => ("shared".into(), Some(shard_id), why),
+                    Decision::NewShared { shard_id, why } => {
+                        ("new_shared".into(), Some(shard_id), why)
+                    }
+                }),
+                c.into_iter()
+                    .map(|c| CandidateDto {
+                        shard_id: c.shard.shard_id,
+                        current_orgs: c.shard.current_orgs,
+                        max_orgs: c.shard.max_orgs,
+                        current_patients: c.shard.current_patients,
+                        max_patients: c.shard.max_patients,
+                        fits: c.fits,
+                    })
+                    .collect(),
+            ),
+        };
+        Self {
+            regions: p.regions,
+            decision,
+            candidates,
+            window_hours: p.window_hours,
+            noisy: p.noisy.map(|n| {
+                n.into_iter()
+                    .map(|n| NeighbourDto {
+                        org_id: n.org_id,
+                        name: n.name,
+                        shard_id: n.shard_id,
+                        patients_share: n.patients_share,
+                        requests_share: n.requests_share,
+                        slow_share: n.slow_share,
+                        why: n.why,
+                        suggestion: n.suggestion,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/tenants/{org}", Capability::ViewTenants),
     ("/routing", Capability::ViewTenants),
     ("/compliance", Capability::ViewTenants),
+    ("/placement", Capability::ViewTenants),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

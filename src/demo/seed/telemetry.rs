@@ -90,6 +90,20 @@ pub fn busy_shard(plan: &Plan) -> Option<String> {
         .map(|(s, _)| s.to_string())
 }
 
+/// The demo's noisy neighbour: the smallest org on the busy shard, which sends far more requests
+/// and slow queries than its size explains (so `/placement` has one to show).
+pub fn noisy_org(plan: &Plan) -> Option<i64> {
+    let busy = busy_shard(plan)?;
+    plan.orgs
+        .iter()
+        .filter(|o| o.shard_id == busy)
+        .min_by_key(|o| (o.patients, o.id))
+        .map(|o| o.id)
+}
+
+/// How many times its size's share of load the noisy neighbour sends.
+const NOISY_FACTOR: f64 = 12.0;
+
 /// Request log rows for `seconds` seconds starting at `ts`, across all orgs of the plan.
 pub fn requests(
     rng: &mut Rng,
@@ -99,9 +113,13 @@ pub fn requests(
     seconds: u32,
 ) -> Vec<HttpRequest> {
     let mut out = Vec::new();
+    let noisy = noisy_org(plan);
     for org in &plan.orgs {
         // Busier orgs send more requests: ~1 per 2000 patients per second, sampled.
-        let rate = (org.patients as f64 / 2000.0).max(0.2) * seconds as f64 / 60.0;
+        let mut rate = (org.patients as f64 / 2000.0).max(0.2) * seconds as f64 / 60.0;
+        if noisy == Some(org.id) {
+            rate *= NOISY_FACTOR;
+        }
         let n = rate.floor() as u32 + u32::from(rng.chance(rate.fract()));
         for _ in 0..n {
             let at = ts + rng.range(0, seconds as u64) as u32;
@@ -198,12 +216,18 @@ pub fn slow_queries(
     seconds: u32,
 ) -> Vec<SlowQuery> {
     let mut out = Vec::new();
+    let noisy = noisy_org(plan);
     for org in plan
         .orgs
         .iter()
         .filter(|o| busy == Some(o.shard_id.as_str()))
     {
-        if rng.chance(seconds as f64 / 3600.0 * 2.0) {
+        let factor = if noisy == Some(org.id) {
+            NOISY_FACTOR
+        } else {
+            1.0
+        };
+        if rng.chance((seconds as f64 / 3600.0 * 2.0 * factor).min(1.0)) {
             out.push(SlowQuery {
                 ts: ts + rng.range(0, seconds as u64) as u32,
                 shard_id: org.shard_id.clone(),

@@ -1,0 +1,144 @@
+//! `/placement`: the platform's assign_shard rules as a preview for a hypothetical new org, and
+//! the orgs whose load is far above their size on their shard.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{get_placement, message};
+use crate::components::{
+    EmptyState, ErrorState, FilterBar, Level, PageHeader, SelectField, StatusBadge, TextField,
+};
+use crate::dto::{PlacementDto, PlacementQuery};
+use crate::format::count;
+
+const PATH: &str = "/placement";
+
+#[component]
+pub fn PlacementPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| {
+        let m = query.read();
+        PlacementQuery {
+            region: m.get("region"),
+            patients: m.get("patients"),
+            tier: m.get("tier"),
+        }
+    });
+    let page = Resource::new(move || q.get(), get_placement);
+    view! {
+        <section class="page placement">
+            <PageHeader
+                title="Placement"
+                lead="Where a new organization would be placed by the platform's assign_shard rules, and which orgs load their shard far beyond their size."
+            />
+            {move || {
+                let q = q.get();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Reading shard capacity…"</p> }>
+                        {move || {
+                            let q = q.clone();
+                            Suspend::new(async move {
+                                match page.await {
+                                    Ok(p) => view! { <PlacementBody p q/> }.into_any(),
+                                    Err(e) => view! {
+                                        <PlacementForm q regions=vec![]/>
+                                        <ErrorState message=message(&e)/>
+                                    }
+                                    .into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PlacementForm(q: PlacementQuery, regions: Vec<String>) -> impl IntoView {
+    let mut regions: Vec<(String, String)> = regions.into_iter().map(|r| (r.clone(), r)).collect();
+    if let Some(r) = q
+        .region
+        .clone()
+        .filter(|r| !r.is_empty() && !regions.iter().any(|(v, _)| v == r))
+    {
+        regions.push((r.clone(), r));
+    }
+    let tiers = vec![("enterprise".to_string(), "Enterprise".to_string())];
+    view! {
+        <FilterBar action=PATH label="A hypothetical new organization">
+            <SelectField label="Region" name="region" options=regions selected=q.region.clone().unwrap_or_default() any="Choose a region"/>
+            <TextField label="Expected patients" name="patients" value=q.patients.clone().unwrap_or_default() placeholder="12000"/>
+            <SelectField label="Tier" name="tier" options=tiers selected=q.tier.clone().unwrap_or_default() any="Standard"/>
+        </FilterBar>
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+#[component]
+fn PlacementBody(p: PlacementDto, q: PlacementQuery) -> impl IntoView {
+    view! {
+        <PlacementForm q regions=p.regions.clone()/>
+        <section aria-labelledby="p-preview">
+            <h2 id="p-preview">"Preview"</h2>
+            {match p.decision.clone() {
+                None => view! { <p class="note">"Choose a region and the expected number of patients to see where the org would go."</p> }.into_any(),
+                Some((kind, shard, why)) => view! {
+                    <p class="ok-state" role="status" data-decision=kind.clone()>
+                        <strong>{match (kind.as_str(), shard) {
+                            ("dedicated", _) => "A dedicated enterprise shard".to_string(),
+                            ("shared", Some(s)) => format!("Shared shard {s}"),
+                            (_, Some(s)) => format!("A new shared shard, {s}"),
+                            _ => String::new(),
+                        }}</strong>
+                        ": "{why}
+                    </p>
+                }.into_any(),
+            }}
+            {(!p.candidates.is_empty()).then(|| view! {
+                <div class="table-wrap" role="region" aria-label="Shared shards of the region" tabindex="0">
+                    <table class="data-table">
+                        <thead><tr><th scope="col">"Shard"</th><th scope="col" class="num">"Orgs"</th><th scope="col" class="num">"Patients"</th><th scope="col">"Could take it?"</th></tr></thead>
+                        <tbody>{p.candidates.iter().cloned().map(|c| view! {
+                            <tr>
+                                <th scope="row">{c.shard_id}</th>
+                                <td class="num">{format!("{} of {}", c.current_orgs, c.max_orgs)}</td>
+                                <td class="num">{format!("{} of {}", count(c.current_patients), count(c.max_patients))}</td>
+                                <td>{match c.fits { Ok(()) => "yes".to_string(), Err(why) => format!("no: {why}") }}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                </div>
+            })}
+        </section>
+        <section aria-labelledby="p-noisy">
+            <h2 id="p-noisy">{format!("Noisy neighbours (last {} h)", p.window_hours)}</h2>
+            <p class="note">"An org whose share of its shard's requests or slow queries is at least 3× its share of the shard's patients (and at least 5 % of the shard's load)."</p>
+            {match p.noisy {
+                Ok(n) if n.is_empty() => view! { <EmptyState>"None: every org's load is in proportion to its size."</EmptyState> }.into_any(),
+                Ok(n) => { let len = n.len().to_string(); view! {
+                    <div class="table-wrap" role="region" aria-label="Noisy neighbours" tabindex="0">
+                        <table class="data-table" data-noisy=len>
+                            <thead><tr><th scope="col">"Org"</th><th scope="col">"Shard"</th><th scope="col" class="num">"Patients share"</th><th scope="col" class="num">"Requests share"</th><th scope="col" class="num">"Slow-query share"</th><th scope="col">"Suggested"</th></tr></thead>
+                            <tbody>{n.into_iter().map(|n| view! {
+                                <tr>
+                                    <th scope="row" dir="auto"><a href=format!("/tenants/{}", n.org_id)>{format!("{} · {}", n.org_id, n.name)}</a></th>
+                                    <td>{n.shard_id}</td>
+                                    <td class="num">{pct(n.patients_share)}</td>
+                                    <td class="num">{pct(n.requests_share)}</td>
+                                    <td class="num">{pct(n.slow_share)}</td>
+                                    <td><StatusBadge level=Level::Warn text=n.why/>" "{n.suggestion}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                }.into_any() }
+                Err(why) => view! { <ErrorState message=format!("Telemetry unavailable: {why}")/> }.into_any(),
+            }}
+        </section>
+    }
+}
