@@ -34,13 +34,21 @@ fn p90(v: &mut [f64]) -> f64 {
     v[(v.len() * 9 / 10).min(v.len() - 1)]
 }
 
-const BENCH_HOST: &str = "bench.local";
+pub(crate) const BENCH_HOST: &str = "bench.local";
 
 /// Sign in as the demo viewer through the router; the session cookie (`name=value`).
 async fn sign_in(router: axum::Router) -> Result<String, Box<dyn std::error::Error>> {
+    sign_in_as(router, "viewer@shardscope.test").await
+}
+
+/// Sign in as a demo account through the router; the session cookie (`name=value`).
+pub(crate) async fn sign_in_as(
+    router: axum::Router,
+    email: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
     let password = shardscope::demo::seed::demo_password();
     let form = serde_urlencoded::to_string([
-        ("email", "viewer@shardscope.test"),
+        ("email", email),
         ("password", password.as_str()),
         ("next", "/"),
     ])?;
@@ -65,8 +73,8 @@ async fn sign_in(router: axum::Router) -> Result<String, Box<dyn std::error::Err
     match (resp.status(), cookie) {
         (http::StatusCode::SEE_OTHER, Some(c)) => Ok(c),
         (status, _) => Err(format!(
-            "sign-in as viewer@shardscope.test answered {status} (is SHARDSCOPE_DEMO_PASSWORD the \
-             fleet's demo password?): P1 cannot be measured"
+            "sign-in as {email} answered {status} (is SHARDSCOPE_DEMO_PASSWORD the fleet's demo \
+             password?): no figure can be measured"
         )
         .into()),
     }

@@ -9,6 +9,7 @@
 //!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
 //!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
 //!   shardscope-server bench-telemetry [--rows N]   the P4 benchmark (see bench_telemetry.rs)
+//!   shardscope-server bench-tenants [--orgs N]     tenant search on N orgs (see bench_tenants.rs)
 //!   shardscope-server clickhouse-statements   every ClickHouse statement, as JSON (for the
 //!                                             cross-version check)
 
@@ -22,7 +23,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | clickhouse-statements | user ...]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | clickhouse-statements | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -66,6 +67,7 @@ pub async fn run(args: Vec<String>) -> CliResult {
             crate::bench::fanout(n.max(1)).await
         }
         ["bench-telemetry", rest @ ..] => crate::bench_telemetry::run(rest).await,
+        ["bench-tenants", rest @ ..] => crate::bench_tenants::run(rest).await,
         ["--help"] | ["-h"] | ["help"] => {
             println!("{USAGE}");
             Ok(())

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod bench;
 pub mod bench_telemetry;
+pub mod bench_tenants;
 pub mod charts;
 pub mod cli;
 pub mod deadline;

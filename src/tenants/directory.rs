@@ -29,12 +29,16 @@ pub struct Tenant {
     /// Patients per the nightly summary; None when it has not run for this org.
     pub patients: Option<i64>,
     pub created_at_ms: Option<i64>,
+    /// The name [`fold`]ed, computed once when the directory is read (search and sort use it).
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub folded: String,
 }
 
 /// Read the directory from the routing DB.
 #[tracing::instrument(skip_all, err)]
 pub async fn load(routing: &PgPool) -> Result<Vec<Tenant>> {
-    Ok(sqlx::query_as(
+    let mut rows: Vec<Tenant> = sqlx::query_as(
         "SELECT t.organization_id AS org_id, coalesce(s.name, '') AS name, t.shard_id,
                 t.shard_type, t.region, t.sla_tier, t.billing_tier, s.patients,
                 (EXTRACT(EPOCH FROM t.created_at) * 1000)::int8 AS created_at_ms
@@ -43,7 +47,11 @@ pub async fn load(routing: &PgPool) -> Result<Vec<Tenant>> {
           ORDER BY t.organization_id",
     )
     .fetch_all(routing)
-    .await?)
+    .await?;
+    for t in &mut rows {
+        t.folded = fold(&t.name);
+    }
+    Ok(rows)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,7 +229,13 @@ pub fn matches(t: &Tenant, folded_query: &str) -> bool {
     {
         return true;
     }
-    let name = fold(&t.name);
+    let computed;
+    let name = if t.folded.is_empty() && !t.name.is_empty() {
+        computed = fold(&t.name);
+        &computed
+    } else {
+        &t.folded
+    };
     name.starts_with(folded_query)
         || name
             .char_indices()
@@ -257,7 +271,7 @@ pub fn select(tenants: &[Tenant], query: &Query) -> Vec<Tenant> {
         use std::cmp::Ordering;
         let by = match query.sort {
             SortKey::Id => Ordering::Equal,
-            SortKey::Name => fold(&a.name).cmp(&fold(&b.name)),
+            SortKey::Name => a.folded.cmp(&b.folded),
             SortKey::Shard => a.shard_id.cmp(&b.shard_id),
             SortKey::Type => a.shard_type.cmp(&b.shard_type),
             SortKey::Region => a.region.cmp(&b.region),
@@ -310,6 +324,7 @@ mod tests {
             billing_tier: Some("shared-99".into()),
             patients: Some(id * 10),
             created_at_ms: Some(id),
+            folded: fold(name),
         }
     }
 

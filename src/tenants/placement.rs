@@ -428,6 +428,7 @@ mod tests {
             billing_tier: None,
             patients: Some(patients),
             created_at_ms: None,
+            folded: String::new(),
         };
         let tenants = vec![t(1, 9_000), t(2, 9_000), t(3, 2_000)];
         let req: BTreeMap<(String, i64), u64> = [
