@@ -290,6 +290,13 @@ impl Config {
             routing_cache_prefix: get("SHARDSCOPE_ROUTING_CACHE_PREFIX")
                 .unwrap_or(d.routing_cache_prefix),
         };
+        if tenants.reader_pool_max > 4 {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_TENANT_READER_POOL_MAX must be 1 to 4 (tiny on purpose: it is on top of \
+                 every service's pools), got {}",
+                tenants.reader_pool_max
+            )));
+        }
         Ok(Self {
             auth,
             telemetry,

@@ -71,3 +71,18 @@ pub async fn directory_export(
     let query = directory::parse(get, &directory::Choices::of(&all))?;
     Ok(directory::select(&all, &query))
 }
+
+/// What the filter forms offer (for a form shown with a 400, so it can be corrected): the
+/// directory's shards, regions and tiers, and the regions `shard_capacity` knows.
+pub async fn choices(console: &Console) -> Result<(directory::Choices, Vec<String>)> {
+    let all = directory_cached(console).await?;
+    let mut regions: Vec<String> = placement::load_capacity(console.routing())
+        .await
+        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?
+        .into_iter()
+        .map(|c| c.region)
+        .collect();
+    regions.sort();
+    regions.dedup();
+    Ok((directory::Choices::of(&all), regions))
+}

@@ -52,6 +52,7 @@ const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/routing", [401, 403, 200, 200]),
     ("/api/compliance", [401, 403, 200, 200]),
     ("/api/placement", [401, 403, 200, 200]),
+    ("/api/tenant-choices", [401, 403, 200, 200]),
     // Who am I: answers everyone (null when signed out); reveals nothing else.
     ("/api/me", [200, 200, 200, 200]),
 ];

@@ -254,6 +254,16 @@ async fn tenant_counts_come_from_its_rls_context_only() {
         .await;
     assert!(write.is_err(), "a read-only transaction");
     drop(tx);
+    let privileges: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT p, has_table_privilege(current_user, 'patients', p)
+           FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p",
+    )
+    .fetch_all(&reader)
+    .await
+    .unwrap();
+    for (p, has) in privileges {
+        assert_eq!(has, p == "SELECT", "the reader's {p} on patients");
+    }
     let (bypass, superuser): (bool, bool) =
         sqlx::query_as("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
             .fetch_one(&reader)
@@ -321,6 +331,7 @@ async fn no_credential_of_tenant_shards_in_any_output() {
         fleet.app_password.clone(),
         fleet.monitor_password.clone(),
         fleet.admin_password.clone(),
+        fleet.console_password.clone(),
         config
             .tenants
             .reader_password

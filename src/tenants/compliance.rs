@@ -38,6 +38,13 @@ pub struct Grant {
 pub struct ShardCatalog {
     pub tables: Vec<TableState>,
     pub grants: Vec<Grant>,
+    /// The console roles that exist on this shard.
+    pub roles_present: Vec<String>,
+    /// `name(): md5 of its definition` for the functions the policies call.
+    pub helpers: Vec<String>,
+    /// The console's SECURITY DEFINER functions whose owner cannot bypass RLS (they would see no
+    /// rows under forced RLS and answer zeros).
+    pub weak_definers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,8 +126,10 @@ async fn read_catalog(
     )
     .fetch_all(pool)
     .await?;
+    // PUBLIC (grantee 0) counts: what PUBLIC may do, every console role may do.
     let grants: Vec<Grant> = sqlx::query_as(
-        "WITH r AS (SELECT oid, rolname::text AS role FROM pg_roles WHERE rolname = ANY($1))
+        "WITH r AS (SELECT oid, rolname::text AS role FROM pg_roles WHERE rolname = ANY($1)
+                    UNION ALL SELECT 0::oid, 'PUBLIC')
          SELECT r.role, 'attribute' AS kind, '' AS object, a.attr AS privilege
            FROM r JOIN pg_roles p ON p.oid = r.oid
           CROSS JOIN LATERAL (VALUES ('SUPERUSER', p.rolsuper), ('BYPASSRLS', p.rolbypassrls),
@@ -137,18 +146,55 @@ async fn read_catalog(
            JOIN r ON r.oid = a.grantee
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+            -- What an extension grants PUBLIC (pg_stat_statements' views) is the extension's.
+            AND (a.grantee <> 0 OR NOT EXISTS (
+                 SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.deptype = 'e'))
+         UNION ALL
+         SELECT r.role, 'column', c.relname || '.' || a.attname, x.privilege_type
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          CROSS JOIN LATERAL aclexplode(a.attacl) x
+           JOIN r ON r.oid = x.grantee
+          WHERE a.attacl IS NOT NULL AND n.nspname NOT IN ('pg_catalog', 'information_schema')
          UNION ALL
          SELECT r.role, 'function', p.proname || '()', 'EXECUTE'
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
            JOIN r ON r.oid = a.grantee
           WHERE n.nspname = 'public' AND p.prosecdef
+            AND (a.grantee <> 0 OR NOT EXISTS (
+                 SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e'))
          UNION ALL
          SELECT r.role, 'owner', c.relname::text, 'OWNER'
            FROM pg_class c JOIN r ON r.oid = c.relowner
          ORDER BY 1, 2, 3, 4",
     )
     .bind(roles)
+    .fetch_all(pool)
+    .await?;
+    let roles_present: Vec<String> =
+        sqlx::query_scalar("SELECT rolname::text FROM pg_roles WHERE rolname = ANY($1) ORDER BY 1")
+            .bind(roles)
+            .fetch_all(pool)
+            .await?;
+    let helpers: Vec<String> = sqlx::query_scalar(
+        "SELECT p.proname || '(): ' || md5(pg_get_functiondef(p.oid))
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = 'public' AND p.proname IN ('app_current_org', 'app_is_superadmin')
+          ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?;
+    let weak_definers: Vec<String> = sqlx::query_scalar(
+        "SELECT p.proname || '()' FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
+          WHERE n.nspname = 'public' AND p.prosecdef
+            AND p.proname IN ('console_shard_counts', 'console_org_ids')
+            AND NOT (o.rolsuper OR o.rolbypassrls)
+          ORDER BY 1",
+    )
     .fetch_all(pool)
     .await?;
     let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -166,6 +212,9 @@ async fn read_catalog(
             })
             .collect(),
         grants,
+        roles_present,
+        helpers,
+        weak_definers,
     })
 }
 
@@ -245,17 +294,26 @@ pub fn judge(
             *table_count.entry(t.table.as_str()).or_default() += 1;
         }
     }
+    // A majority is a set held by more shards than any other; on a tie there is none, and every
+    // shard that differs from another is flagged.
+    let winner = |v: &BTreeMap<&Vec<String>, usize>| -> Option<Vec<String>> {
+        let mut counts: Vec<(&&Vec<String>, &usize)> = v.iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(a.1));
+        match counts.as_slice() {
+            [only] => Some((*only.0).clone()),
+            [first, second, ..] if first.1 > second.1 => Some((*first.0).clone()),
+            _ => None,
+        }
+    };
     let majority: BTreeMap<String, Vec<String>> = votes
         .iter()
-        .map(|(t, v)| {
-            let best = v
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(p, _)| (*p).clone())
-                .unwrap_or_default();
-            (t.to_string(), best)
-        })
+        .filter_map(|(t, v)| winner(v).map(|w| (t.to_string(), w)))
         .collect();
+    let mut helper_votes: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
+    for (_, cat) in &answered {
+        *helper_votes.entry(&cat.helpers).or_default() += 1;
+    }
+    let helper_majority = winner(&helper_votes);
     for (shard, cat) in &answered {
         let issue = |severity, table: &str, detail: String, diff, action: &str| Issue {
             severity,
@@ -309,33 +367,101 @@ pub fn judge(
                     "recreate the tenant_isolation policy from the migrations",
                 ));
             }
-            if let Some(m) = majority.get(&t.table)
-                && *m != t.policies
-                && votes.get(t.table.as_str()).is_some_and(|v| v.len() > 1)
-            {
-                issues.push(issue(
+            let variants = votes.get(t.table.as_str()).map_or(0, |v| v.len());
+            match majority.get(&t.table) {
+                Some(m) if *m != t.policies => issues.push(issue(
                     Severity::Warning,
                     &t.table,
                     format!("{}'s policies differ from the majority of shards", t.table),
                     diff(m, &t.policies),
                     "make this shard's policies match the migrations (or, if the majority is the drift, the others)",
-                ));
+                )),
+                None if variants > 1 => {
+                    let other = votes[t.table.as_str()]
+                        .keys()
+                        .find(|p| ***p != t.policies)
+                        .map(|p| (*p).clone())
+                        .unwrap_or_default();
+                    issues.push(issue(
+                        Severity::Warning,
+                        &t.table,
+                        format!(
+                            "{}'s policies differ between shards and no version has a majority",
+                            t.table
+                        ),
+                        diff(&other, &t.policies),
+                        "compare each shard with the migrations; the diff is against another shard's version",
+                    ));
+                }
+                _ => {}
             }
+        }
+        if helper_votes.len() > 1 && helper_majority.as_ref() != Some(&cat.helpers) {
+            let against = helper_majority.clone().unwrap_or_else(|| {
+                helper_votes
+                    .keys()
+                    .find(|h| ***h != cat.helpers)
+                    .map(|h| (*h).clone())
+                    .unwrap_or_default()
+            });
+            issues.push(Issue {
+                severity: Severity::Critical,
+                shard_id: shard.to_string(),
+                table: None,
+                detail: "the RLS helper functions the policies call (app_current_org, \
+                         app_is_superadmin) are defined differently here"
+                    .into(),
+                diff: diff(&against, &cat.helpers),
+                action: "compare with the migrations: a helper that returns true for everyone \
+                         opens every table"
+                    .into(),
+            });
+        }
+        for role in [monitor, reader] {
+            if !cat.roles_present.iter().any(|r| r == role) {
+                issues.push(Issue {
+                    severity: Severity::Warning,
+                    shard_id: shard.to_string(),
+                    table: None,
+                    detail: format!(
+                        "role {role} does not exist here: its privileges could not be checked"
+                    ),
+                    diff: vec![],
+                    action: "run the shard migrations and provision the role".into(),
+                });
+            }
+        }
+        for f in &cat.weak_definers {
+            issues.push(Issue {
+                severity: Severity::Warning,
+                shard_id: shard.to_string(),
+                table: None,
+                detail: format!(
+                    "{f} runs as an owner that cannot bypass RLS: it sees no tenant rows and the \
+                     console's counts and routing truth read zeros here"
+                ),
+                diff: vec![],
+                action:
+                    "make its owner the migrating role (BYPASSRLS) with ALTER FUNCTION … OWNER TO"
+                        .into(),
+            });
         }
         for g in &cat.grants {
             if !allowed(g, monitor, reader) {
                 issues.push(Issue {
-                    severity: if g.kind == "attribute" || g.privilege != "SELECT" {
-                        Severity::Critical
-                    } else {
-                        Severity::Warning
-                    },
+                    // Any extra privilege is a path around the role's limits: SELECT on a tenant
+                    // table lets anyone who can SET app.current_role read every org.
+                    severity: Severity::Critical,
                     shard_id: shard.to_string(),
                     table: (g.kind == "table").then(|| g.object.clone()),
                     detail: match g.kind.as_str() {
                         "attribute" => format!("{} has {}", g.role, g.privilege),
                         "member of" => format!("{} is a member of {}", g.role, g.object),
                         "owner" => format!("{} owns {}", g.role, g.object),
+                        _ if g.role == "PUBLIC" => format!(
+                            "PUBLIC (so every console role) has {} on {} {}",
+                            g.privilege, g.kind, g.object
+                        ),
                         _ => format!("{} has {} on {} {}", g.role, g.privilege, g.kind, g.object),
                     },
                     diff: vec![],
@@ -389,7 +515,13 @@ mod tests {
             target: id.into(),
             latency_ms: 1,
             measured_at_ms: 0,
-            result: Ok(ShardCatalog { tables, grants }),
+            result: Ok(ShardCatalog {
+                tables,
+                grants,
+                roles_present: vec!["mon".into(), "rdr".into()],
+                helpers: vec!["app_is_superadmin(): abc".into()],
+                weak_definers: vec![],
+            }),
         }
     }
 
@@ -485,5 +617,66 @@ mod tests {
             .unwrap();
         assert_eq!(d.diff, vec![format!("- {P}"), format!("+ {changed}")]);
         assert_eq!(r.issues.len(), 4, "{:?}", r.issues);
+    }
+
+    #[test]
+    fn a_tie_has_no_majority_and_both_sides_are_flagged() {
+        let changed = P.replace("app_current_org()", "app_current_org() OR true");
+        let r = judge(
+            vec![
+                shard("s0", vec![table("patients", true, P)], good_grants()),
+                shard("s1", vec![table("patients", true, &changed)], good_grants()),
+            ],
+            "mon",
+            "rdr",
+            0,
+        );
+        assert_eq!(r.issues.len(), 2, "{:?}", r.issues);
+        assert!(
+            r.issues
+                .iter()
+                .all(|i| i.detail.contains("no version has a majority"))
+        );
+    }
+
+    #[test]
+    fn public_grants_missing_roles_and_changed_helpers_are_issues() {
+        let mut odd = shard("s2", vec![table("patients", true, P)], {
+            let mut g = good_grants();
+            g.push(grant("PUBLIC", "table", "patients", "SELECT"));
+            g
+        });
+        if let Ok(c) = &mut odd.result {
+            c.roles_present = vec!["mon".into()];
+            c.helpers = vec!["app_is_superadmin(): fff".into()];
+        }
+        let r = judge(
+            vec![
+                shard("s0", vec![table("patients", true, P)], good_grants()),
+                shard("s1", vec![table("patients", true, P)], good_grants()),
+                odd,
+            ],
+            "mon",
+            "rdr",
+            0,
+        );
+        let details: Vec<&str> = r.issues.iter().map(|i| i.detail.as_str()).collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("PUBLIC (so every console role) has SELECT")),
+            "{details:?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("role rdr does not exist")),
+            "{details:?}"
+        );
+        assert!(
+            details.iter().any(|d| d.contains("helper functions")),
+            "{details:?}"
+        );
+        assert!(r.issues.iter().all(|i| i.shard_id == "s2"));
     }
 }

@@ -60,7 +60,8 @@ pub struct TenantPage {
     pub health: Option<Outcome<ShardStats>>,
     pub counts: std::result::Result<TenantCounts, String>,
     pub telemetry: TenantTelemetry,
-    pub findings: std::result::Result<Vec<Finding>, String>,
+    /// Routing findings about this tenant, and why its shard's part is unknown (if it is).
+    pub findings: std::result::Result<(Vec<Finding>, Option<String>), String>,
     pub access: std::result::Result<Vec<AuditRecord>, String>,
     pub generated_at_ms: u64,
 }
@@ -94,6 +95,20 @@ pub fn parse_org_id(raw: &str) -> Result<i64> {
         })
 }
 
+/// The tenant's directory row; a 400 naming the id when the routing DB has no such org.
+pub async fn find_tenant(console: &Console, org_id: i64) -> Result<Tenant> {
+    super::directory_cached(console)
+        .await?
+        .iter()
+        .find(|t| t.org_id == org_id)
+        .cloned()
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "no organization {org_id} in the routing database: search for it on /tenants"
+            ))
+        })
+}
+
 /// Read the whole page. `staff_id` is the reader's identity inside the RLS context.
 #[tracing::instrument(skip(console, get), err(level = "debug"))]
 pub async fn tenant_page(
@@ -109,16 +124,7 @@ pub async fn tenant_page(
         get("to").as_deref(),
         (now / 1000) as u32,
     )?;
-    let directory = super::directory_cached(console).await?;
-    let tenant = directory
-        .iter()
-        .find(|t| t.org_id == org_id)
-        .cloned()
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "no organization {org_id} in the routing database: search for it on /tenants"
-            ))
-        })?;
+    let tenant = find_tenant(console, org_id).await?;
     let row: Row = sqlx::query_as(
         "SELECT database_primary_url, coalesce(database_replica_urls, '{}') AS replica_urls,
                 max_patients, shard_load_score,
@@ -139,13 +145,12 @@ pub async fn tenant_page(
     let shards = console.shards().await?;
     let shard = shards.iter().find(|s| s.id == tenant.shard_id).cloned();
     let deadline = console.config().engine.shard_deadline;
-    let cache = async {
-        match console.routing_cache().entry(org_id).await {
-            Ok(Some(e)) if e.shard_id == tenant.shard_id => CacheVerdict::Agrees(e),
-            Ok(Some(e)) => CacheVerdict::Disagrees(e),
-            Ok(None) => CacheVerdict::Missing,
-            Err(e) => CacheVerdict::Unknown(e.to_string()),
-        }
+    let entry = console.routing_cache().entry(org_id).await;
+    let cache = match &entry {
+        Ok(Some(e)) if e.shard_id == tenant.shard_id => CacheVerdict::Agrees(e.clone()),
+        Ok(Some(e)) => CacheVerdict::Disagrees(e.clone()),
+        Ok(None) => CacheVerdict::Missing,
+        Err(e) => CacheVerdict::Unknown(e.to_string()),
     };
     let health = async {
         match &shard {
@@ -174,14 +179,22 @@ pub async fn tenant_page(
     };
     let telemetry = tenant_telemetry(console, &tenant, range, (now / 1000) as u32);
     let findings = async {
-        super::truth::report(console)
+        let known_entry = entry.as_ref().ok().cloned().flatten();
+        super::truth::tenant_findings(console, org_id, &tenant.shard_id, known_entry)
             .await
             .map(|r| {
-                r.findings
+                let mut unknown: Vec<String> = r
+                    .unknown
                     .iter()
-                    .filter(|f| f.org_id == Some(org_id))
-                    .cloned()
-                    .collect::<Vec<_>>()
+                    .map(|(s, why)| format!("{s}: {why}"))
+                    .collect();
+                if let Err(e) = &entry {
+                    unknown.push(format!("the routing cache could not be read ({e})"));
+                }
+                (
+                    r.findings,
+                    (!unknown.is_empty()).then(|| unknown.join("; ")),
+                )
             })
             .map_err(|e| e.to_string())
     };
@@ -196,8 +209,8 @@ pub async fn tenant_page(
             .await
             .map_err(|_| "the access audit could not be read".to_string())
     };
-    let (cache, health, counts, telemetry, findings, access) =
-        tokio::join!(cache, health, counts, telemetry, findings, access);
+    let (health, counts, telemetry, findings, access) =
+        tokio::join!(health, counts, telemetry, findings, access);
     Ok(TenantPage {
         tenant,
         routing,

@@ -142,7 +142,7 @@ pub fn place(
         .map(|c| {
             let fits = if c.current_orgs >= c.max_orgs {
                 Err(format!("full: {} of {} orgs", c.current_orgs, c.max_orgs))
-            } else if c.current_patients + org.patients > c.max_patients {
+            } else if c.current_patients.saturating_add(org.patients) > c.max_patients {
                 Err(format!(
                     "{} + {} patients would exceed {}",
                     c.current_patients, org.patients, c.max_patients
@@ -461,6 +461,9 @@ pub struct PlacementPage {
     pub regions: Vec<String>,
     pub asked: Option<NewOrg>,
     pub decision: Option<(Decision, Vec<Candidate>)>,
+    /// When the shard the rules pick does not answer now: why (the platform would place the org
+    /// there anyway; assign_shard does not look at health).
+    pub chosen_unreachable: Option<String>,
     pub capacity: Vec<CapacityRow>,
     pub window_hours: u32,
     pub noisy: std::result::Result<Vec<Neighbour>, String>,
@@ -481,6 +484,25 @@ pub async fn placement_page(
     regions.dedup();
     let asked = parse_new_org(get, &regions)?;
     let decision = asked.as_ref().map(|o| place(&capacity, o, None));
+    let chosen_unreachable = match &decision {
+        Some((Decision::Shared { shard_id, .. }, _)) => {
+            let shards = console.shards().await?;
+            match shards.iter().find(|s| &s.id == shard_id) {
+                None => Some(format!(
+                    "{shard_id} has a shard_capacity row but no tenant_shards endpoint: the \
+                     console cannot tell whether it answers"
+                )),
+                Some(info) => console.shard_overview(info).await.result.err().map(|f| {
+                    format!(
+                        "{shard_id} does not answer now ({}: {})",
+                        f.kind.label(),
+                        f.message
+                    )
+                }),
+            }
+        }
+        _ => None,
+    };
     let tenants = super::directory_cached(console).await?;
     let now = (crate::federation::fanout::now_ms() / 1000) as u32;
     // Aligned to the minute so every viewer in that minute shares one answer.
@@ -505,6 +527,7 @@ pub async fn placement_page(
         regions,
         asked,
         decision,
+        chosen_unreachable,
         capacity,
         window_hours: 24,
         noisy,

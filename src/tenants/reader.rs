@@ -68,10 +68,13 @@ pub async fn tenant_counts(
         let mut tx = begin_scoped(&pool, org_id, staff_id).await?;
         let seen: Visible = sqlx::query_as(
             "SELECT (SELECT count(*) FROM organizations) AS orgs,
-                    (SELECT count(*) FROM (SELECT organization_id FROM patients
-                                            WHERE organization_id <> $1 LIMIT 1) x)
-                  + (SELECT count(*) FROM (SELECT organization_id FROM appointments
-                                            WHERE organization_id <> $1 LIMIT 1) y) AS other_orgs",
+                    (SELECT count(*) FROM (SELECT 1 FROM patients
+                                            WHERE organization_id IS DISTINCT FROM $1 LIMIT 1) x)
+                  + (SELECT count(*) FROM (SELECT 1 FROM appointments
+                                            WHERE organization_id IS DISTINCT FROM $1 LIMIT 1) y)
+                  + (SELECT count(*) FROM (SELECT 1 FROM audit_log
+                                            WHERE organization_id IS DISTINCT FROM $1 LIMIT 1) z)
+                    AS other_orgs",
         )
         .bind(org_id)
         .fetch_one(&mut *tx)

@@ -115,8 +115,6 @@ pub struct Report {
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn gather(console: &Console) -> Result<Facts> {
     let routing = read_routing(console).await?;
-    let shards = console.shards().await?;
-    let deadline = console.config().engine.shard_deadline;
     let cache = async {
         console
             .routing_cache()
@@ -124,20 +122,69 @@ pub async fn gather(console: &Console) -> Result<Facts> {
             .await
             .map_err(|e| e.to_string())
     };
-    let presence = fan_out(
-        shards.iter().cloned().collect(),
-        console.config().engine.concurrency,
-        |s| async move {
-            let id = s.id.clone();
-            timed(id, deadline * 2, present_orgs(console, s)).await
-        },
-    );
-    let (cache, presence) = tokio::join!(cache, presence);
+    let (cache, presence) = tokio::join!(cache, presence(console));
     Ok(Facts {
         routing,
         cache,
-        presence,
+        presence: presence?.as_ref().clone(),
     })
+}
+
+/// The org ids on every shard, shared for the cache TTL and coalesced (the routing page and every
+/// tenant page use the same answer).
+pub async fn presence(console: &Console) -> Result<std::sync::Arc<Vec<Outcome<Presence>>>> {
+    let c = console.clone();
+    console
+        .telemetry()
+        .shared("org-presence".into(), move || async move {
+            let shards = c
+                .shards()
+                .await
+                .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
+            let deadline = c.config().engine.shard_deadline;
+            let c = &c;
+            Ok(fan_out(
+                shards.iter().cloned().collect(),
+                c.config().engine.concurrency,
+                |s| async move {
+                    let id = s.id.clone();
+                    timed(id, deadline * 2, present_orgs(c, s)).await
+                },
+            )
+            .await)
+        })
+        .await
+        .map_err(|u| Error::RoutingUnavailable(u.0))
+}
+
+/// The findings about one tenant (its cache entry, where it really is, its shard answering),
+/// without the fleet-wide cache scan: the tenant page's part of routing truth.
+pub async fn tenant_findings(
+    console: &Console,
+    org_id: i64,
+    shard_id: &str,
+    cache: Option<super::routing_cache::CacheEntry>,
+) -> Result<Report> {
+    let presence = presence(console).await?;
+    let facts = Facts {
+        routing: RoutingFacts {
+            assigned: [(org_id, shard_id.to_string())].into(),
+            capacity: [(shard_id.to_string(), (1, 1))].into(),
+            registry_homes: Default::default(),
+        },
+        cache: Ok(CacheScan {
+            entries: cache.into_iter().collect(),
+            ..Default::default()
+        }),
+        presence: presence.as_ref().clone(),
+    };
+    let mut report = findings(&facts, crate::federation::fanout::now_ms());
+    report.findings.retain(|f| {
+        f.org_id == Some(org_id)
+            || (f.kind == FindingKind::UnreachableShard && f.shard_id.as_deref() == Some(shard_id))
+    });
+    report.unknown.retain(|(s, _)| s == shard_id);
+    Ok(report)
 }
 
 async fn read_routing(console: &Console) -> Result<RoutingFacts> {
@@ -234,10 +281,26 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
     // Where each org really is, on the shards that answered.
     let mut present: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     let mut answered: BTreeSet<&str> = BTreeSet::new();
+    let mut via_replica: BTreeMap<&str, &str> = BTreeMap::new();
     for o in &facts.presence {
+        let routed_here = r.assigned.values().filter(|s| **s == o.target).count();
         match &o.result {
+            // No organization at all on a shard the routing DB sends orgs to: the ids function
+            // may be running without BYPASSRLS (so it sees nothing), or the shard was wiped.
+            // Either way its presence cannot be trusted: unknown, not "every org missing".
+            Ok(p) if p.org_ids.is_empty() && routed_here > 0 => {
+                unknown.push((
+                    o.target.clone(),
+                    "answered with no organizations at all (console_org_ids() must run as an \
+                     owner that bypasses RLS)"
+                        .to_string(),
+                ));
+            }
             Ok(p) => {
                 answered.insert(o.target.as_str());
+                if p.answered_by != "primary" {
+                    via_replica.insert(o.target.as_str(), p.answered_by.as_str());
+                }
                 for id in &p.org_ids {
                     present.entry(*id).or_default().push(o.target.as_str());
                 }
@@ -252,8 +315,7 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
                     detail: format!(
                         "no endpoint of {} answered ({why}); its {} routed orgs cannot be served \
                          and their presence is unknown",
-                        o.target,
-                        r.assigned.values().filter(|s| **s == o.target).count()
+                        o.target, routed_here
                     ),
                     action: "restore the shard or a replica, or correct its URLs in tenant_shards"
                         .into(),
@@ -271,12 +333,19 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
                 org_id: Some(*org),
                 shard_id: Some(shard.clone()),
                 detail: format!(
-                    "tenant_shards routes org {org} to {shard}, which has no such organization{}",
+                    "tenant_shards routes org {org} to {shard}, which has no such organization{}{}",
                     if at.is_empty() {
                         String::new()
                     } else {
                         format!(" (it is on {})", at.join(", "))
-                    }
+                    },
+                    via_replica
+                        .get(shard.as_str())
+                        .map(|r| format!(
+                            "; read from replica {r} (the primary did not answer): a very new \
+                             org may not have reached it yet"
+                        ))
+                        .unwrap_or_default()
                 ),
                 action: format!(
                     "its requests fail now: point tenant_shards at the shard that holds it, or \
@@ -285,6 +354,24 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
             });
         }
         let others: Vec<&str> = at.iter().copied().filter(|s| s != shard).collect();
+        if !others.is_empty() && !answered.contains(shard.as_str()) {
+            out.push(Finding {
+                kind: FindingKind::OrgOnTwoShards,
+                severity: Severity::Warning,
+                org_id: Some(*org),
+                shard_id: Some(others.join(", ")),
+                detail: format!(
+                    "org {org} is present on {}; its assigned shard {shard} did not answer, so \
+                     whether it is there too is unknown",
+                    others.join(", ")
+                ),
+                action: format!(
+                    "once {shard} answers, check this again; if it is not there, point \
+                     tenant_shards at {}",
+                    others.join(", ")
+                ),
+            });
+        }
         if !others.is_empty() && at.contains(&shard.as_str()) {
             out.push(Finding {
                 kind: FindingKind::OrgOnTwoShards,
@@ -524,7 +611,9 @@ mod tests {
         });
         assert_eq!(kinds(&f), [FindingKind::CacheForUnknownOrg]);
         let mut f = clean();
-        f.presence[1] = ok("b", &[]);
+        f.routing.assigned.insert(4, "b".into());
+        f.routing.capacity.insert("b".into(), (2, 50));
+        f.presence[1] = ok("b", &[4]);
         assert_eq!(kinds(&f), [FindingKind::OrgMissingFromShard]);
         let mut f = clean();
         f.presence[1] = ok("b", &[1, 3]);
@@ -538,6 +627,38 @@ mod tests {
         let mut f = clean();
         f.routing.registry_homes.insert("zz-9".into(), 3);
         assert_eq!(kinds(&f), [FindingKind::RegistryUnknownHomeShard]);
+    }
+
+    #[test]
+    fn an_empty_answer_from_a_routed_shard_is_unknown_not_every_org_missing() {
+        let mut f = clean();
+        f.presence[1] = ok("b", &[]);
+        f.routing.assigned.insert(4, "b".into());
+        f.routing.capacity.insert("b".into(), (2, 50));
+        let r = findings(&f, 0);
+        // One org routed there with nothing present would be "missing"; every org is "unknown".
+        assert_eq!(r.unknown.len(), 1, "{:?}", r.findings);
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.kind != FindingKind::OrgMissingFromShard)
+        );
+    }
+
+    #[test]
+    fn an_org_seen_elsewhere_while_its_shard_is_silent_is_reported() {
+        let mut f = clean();
+        f.presence[1].result = Err(Failure::new(FailureKind::Timeout, "no answer"));
+        f.presence[0] = ok("a", &[1, 2, 3]);
+        let kinds: Vec<_> = findings(&f, 0)
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.org_id))
+            .collect();
+        assert!(
+            kinds.contains(&(FindingKind::OrgOnTwoShards, Some(3))),
+            "{kinds:?}"
+        );
     }
 
     #[test]

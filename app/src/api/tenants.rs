@@ -1,10 +1,12 @@
 //! Server functions of the tenant pages: role check (support and superadmin), one backend call, a
-//! DTO. Bad input answers 400 with what to type. Opening a tenant writes its audit record first
-//! thing after the read succeeds; if the record cannot be written the page is not shown.
+//! DTO. Bad input answers 400 with what to type. Opening a tenant writes its audit record before
+//! any of its data is read; if the record cannot be written the page is not shown.
 
 use leptos::prelude::*;
 
-use crate::dto::{ComplianceDto, RoutingDto, TenantDto, TenantsPageDto, TenantsQuery};
+use crate::dto::{
+    ComplianceDto, RoutingDto, TenantChoicesDto, TenantDto, TenantsPageDto, TenantsQuery,
+};
 
 #[cfg(feature = "ssr")]
 use super::telemetry::backend_error;
@@ -42,11 +44,21 @@ pub async fn get_tenant(
         }
         .filter(|v| !v.trim().is_empty())
     };
-    let page = shardscope::tenants::detail::tenant_page(&console, org_id, staff.id, get)
+    // The org must exist (a 400 otherwise, recording nothing); the view is recorded before any
+    // of its data is read, and without a record nothing is read.
+    shardscope::tenants::detail::find_tenant(&console, org_id)
         .await
         .map_err(backend_error)?;
+    let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
+    shardscope::telemetry::range::TimeRange::parse(
+        get("range").as_deref(),
+        get("from").as_deref(),
+        get("to").as_deref(),
+        now,
+    )
+    .map_err(backend_error)?;
     let event = shardscope::auth::AuditEvent {
-        staff: Some(staff),
+        staff: Some(staff.clone()),
         action: shardscope::auth::AuditAction::ViewTenant,
         target: format!("org:{org_id}"),
         client_addr: super::guard::client_addr(),
@@ -58,7 +70,10 @@ pub async fn get_tenant(
                 .into(),
         )));
     }
-    Ok(page.into())
+    shardscope::tenants::detail::tenant_page(&console, org_id, staff.id, get)
+        .await
+        .map(Into::into)
+        .map_err(backend_error)
 }
 
 /// `/routing`: routing truth, fleet-wide.
@@ -100,4 +115,21 @@ pub async fn get_placement(
         .await
         .map(Into::into)
         .map_err(backend_error)
+}
+
+/// The filter forms' choices (shown with a 400 so the form can be corrected).
+#[server(prefix = "/api", endpoint = "tenant-choices")]
+pub async fn get_tenant_choices() -> Result<TenantChoicesDto, ServerFnError> {
+    super::guard::require(shardscope::auth::Capability::ViewTenants)?;
+    let console = super::console()?;
+    let (c, capacity_regions) = shardscope::tenants::choices(&console)
+        .await
+        .map_err(backend_error)?;
+    Ok(TenantChoicesDto {
+        shards: c.shards,
+        regions: c.regions,
+        tiers: c.tiers,
+        billing: c.billing,
+        capacity_regions,
+    })
 }

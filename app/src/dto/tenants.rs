@@ -98,6 +98,17 @@ pub struct TenantsPageDto {
     pub billing: Vec<String>,
 }
 
+/// The choices of the tenant pages' filter forms.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TenantChoicesDto {
+    pub shards: Vec<String>,
+    pub regions: Vec<String>,
+    pub tiers: Vec<String>,
+    pub billing: Vec<String>,
+    /// Regions in `shard_capacity` (the placement form).
+    pub capacity_regions: Vec<String>,
+}
+
 /// The routing cache entry against the routing DB: "agrees", "disagrees", "missing", "unknown".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CacheDto {
@@ -152,6 +163,8 @@ pub struct TenantDto {
     pub pools: Result<Vec<PoolRowDto>, String>,
     pub slow: Result<Vec<SlowRowDto>, String>,
     pub findings: Result<Vec<FindingDto>, String>,
+    /// Why part of this tenant's routing truth is unknown (its shard or the cache did not answer).
+    pub findings_unknown: Option<String>,
     pub access: Result<Vec<AuditRowDto>, String>,
 }
 
@@ -344,7 +357,8 @@ mod from_backend {
                     .map(|g| g.iter().map(|g| (g.key.clone(), stats(&g.stats))).collect()),
                 pools: t.pools.map(|r| r.into_iter().map(Into::into).collect()),
                 slow: t.slow.map(|r| r.into_iter().map(Into::into).collect()),
-                findings: p.findings.map(|f| f.iter().map(Into::into).collect()),
+                findings_unknown: p.findings.as_ref().ok().and_then(|f| f.1.clone()),
+                findings: p.findings.map(|f| f.0.iter().map(Into::into).collect()),
                 access: p.access.map(|a| a.into_iter().map(Into::into).collect()),
             }
         }
@@ -387,6 +401,7 @@ pub struct PlacementDto {
     /// "dedicated", "shared" or "new_shared", the shard (when one is named) and why.
     pub decision: Option<(String, Option<String>, String)>,
     pub candidates: Vec<CandidateDto>,
+    pub chosen_unreachable: Option<String>,
     pub window_hours: u32,
     pub noisy: Result<Vec<NeighbourDto>, String>,
 }
@@ -421,6 +436,7 @@ impl From<shardscope::tenants::placement::PlacementPage> for PlacementDto {
             regions: p.regions,
             decision,
             candidates,
+            chosen_unreachable: p.chosen_unreachable,
             window_hours: p.window_hours,
             noisy: p.noisy.map(|n| {
                 n.into_iter()

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_placement, message};
+use crate::api::{get_placement, get_tenant_choices, message};
 use crate::components::{
     EmptyState, ErrorState, FilterBar, Level, PageHeader, SelectField, StatusBadge, TextField,
 };
@@ -25,6 +25,8 @@ pub fn PlacementPage() -> impl IntoView {
         }
     });
     let page = Resource::new(move || q.get(), get_placement);
+    // Only awaited with a 400: the form then still offers every region.
+    let choices = Resource::new(|| (), |_| get_tenant_choices());
     view! {
         <section class="page placement">
             <PageHeader
@@ -40,11 +42,17 @@ pub fn PlacementPage() -> impl IntoView {
                             Suspend::new(async move {
                                 match page.await {
                                     Ok(p) => view! { <PlacementBody p q/> }.into_any(),
-                                    Err(e) => view! {
-                                        <PlacementForm q regions=vec![]/>
-                                        <ErrorState message=message(&e)/>
+                                    Err(e) => {
+                                        let regions = choices
+                                            .await
+                                            .map(|c| c.capacity_regions)
+                                            .unwrap_or_default();
+                                        view! {
+                                            <PlacementForm q regions/>
+                                            <ErrorState message=message(&e)/>
+                                        }
+                                            .into_any()
                                     }
-                                    .into_any(),
                                 }
                             })
                         }}
@@ -99,6 +107,11 @@ fn PlacementBody(p: PlacementDto, q: PlacementQuery) -> impl IntoView {
                     </p>
                 }.into_any(),
             }}
+            {p.chosen_unreachable.clone().map(|why| view! {
+                <p class="error-state" role="alert" data-chosen="unreachable">
+                    {format!("Warning: {why}. assign_shard does not look at health: the platform would place the org there anyway.")}
+                </p>
+            })}
             {(!p.candidates.is_empty()).then(|| view! {
                 <div class="table-wrap" role="region" aria-label="Shared shards of the region" tabindex="0">
                     <table class="data-table">

@@ -104,7 +104,7 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
                 }}
             </section>
         </div>
-        <Findings f=t.findings.clone()/>
+        <Findings f=t.findings.clone() unknown=t.findings_unknown.clone()/>
         <Telemetry t=t.clone()/>
         <section aria-labelledby="t-access">
             <h2 id="t-access">"Who opened this tenant before (console access audit)"</h2>
@@ -197,12 +197,16 @@ fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
 }
 
 #[component]
-fn Findings(f: Result<Vec<FindingDto>, String>) -> impl IntoView {
+fn Findings(f: Result<Vec<FindingDto>, String>, unknown: Option<String>) -> impl IntoView {
     view! {
         <section aria-labelledby="t-findings">
             <h2 id="t-findings">"Routing findings for this tenant"</h2>
+            {unknown.clone().map(|why| view! {
+                <p class="notice" role="alert" data-truth="unknown"><strong>"Unknown, not clean: "</strong>{why}</p>
+            })}
             {match f {
-                Ok(list) if list.is_empty() => view! { <p class="ok-state" role="status">"None: routing DB, cache and shards agree about this tenant (shards that did not answer are on /routing)."</p> }.into_any(),
+                Ok(list) if list.is_empty() && unknown.is_some() => view! { <p class="note">"Nothing found in what could be checked."</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="ok-state" role="status" data-truth="clean">"None: the routing DB, the cache and every shard agree about this tenant."</p> }.into_any(),
                 Ok(list) => view! {
                     <ul class="findings">
                         {list.into_iter().map(|f| view! {

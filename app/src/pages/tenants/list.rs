@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_tenants, message};
+use crate::api::{get_tenant_choices, get_tenants, message};
 use crate::components::{
     EmptyState, ErrorState, FilterBar, PageHeader, Pager, SelectField, SortHeader, TextField,
 };
-use crate::dto::{TenantRowDto, TenantsPageDto, TenantsQuery};
+use crate::dto::{TenantChoicesDto, TenantRowDto, TenantsPageDto, TenantsQuery};
 use crate::format::{count, utc};
 
 const PATH: &str = "/tenants";
@@ -33,6 +33,8 @@ pub fn TenantsPage() -> impl IntoView {
         TenantsQuery::from_lookup(|k| m.get(k))
     });
     let page = Resource::new(move || q.get(), get_tenants);
+    // Only awaited with a 400: the form then still offers every choice.
+    let choices = Resource::new(|| (), |_| get_tenant_choices());
     view! {
         <section class="page tenants">
             <PageHeader
@@ -48,11 +50,14 @@ pub fn TenantsPage() -> impl IntoView {
                             Suspend::new(async move {
                                 match page.await {
                                     Ok(p) => view! { <TenantsBody page=p q/> }.into_any(),
-                                    Err(e) => view! {
-                                        <Filters q page=None/>
-                                        <ErrorState message=message(&e)/>
+                                    Err(e) => {
+                                        let c = choices.await.ok();
+                                        view! {
+                                            <Filters q choices=c/>
+                                            <ErrorState message=message(&e)/>
+                                        }
+                                            .into_any()
                                     }
-                                    .into_any(),
                                 }
                             })
                         }}
@@ -64,7 +69,7 @@ pub fn TenantsPage() -> impl IntoView {
 }
 
 #[component]
-fn Filters(q: TenantsQuery, page: Option<TenantsPageDto>) -> impl IntoView {
+fn Filters(q: TenantsQuery, choices: Option<TenantChoicesDto>) -> impl IntoView {
     let value = |k: &str| q.get(k).unwrap_or_default();
     let opts = |v: Option<&Vec<String>>, k: &str| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = v
@@ -81,7 +86,7 @@ fn Filters(q: TenantsQuery, page: Option<TenantsPageDto>) -> impl IntoView {
         }
         v
     };
-    let p = page.as_ref();
+    let p = choices.as_ref();
     let (shards, regions, tiers, billing) = (
         opts(p.map(|p| &p.shards), "shard"),
         opts(p.map(|p| &p.regions), "region"),
@@ -132,7 +137,16 @@ fn TenantsBody(page: TenantsPageDto, q: TenantsQuery) -> impl IntoView {
     let rows = page.rows.clone();
     let (sort, desc) = (page.sort.clone(), page.descending);
     view! {
-        <Filters q=q.clone() page=Some(page.clone())/>
+        <Filters
+            q=q.clone()
+            choices=Some(TenantChoicesDto {
+                shards: page.shards.clone(),
+                regions: page.regions.clone(),
+                tiers: page.tiers.clone(),
+                billing: page.billing.clone(),
+                capacity_regions: vec![],
+            })
+        />
         {if rows.is_empty() {
             view! { <EmptyState>"No organization matches. Try fewer letters, or clear the filters."</EmptyState> }.into_any()
         } else {
