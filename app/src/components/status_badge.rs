@@ -12,6 +12,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// A finding's severity ("critical", "warning", "info") as a badge level.
+    pub fn of_severity(severity: &str) -> Self {
+        match severity {
+            "critical" => Level::Critical,
+            "warning" => Level::Warn,
+            _ => Level::Unknown,
+        }
+    }
+
     pub fn class(self) -> &'static str {
         match self {
             Level::Ok => "badge ok",

@@ -8,14 +8,6 @@ use crate::components::{ErrorState, Level, PageHeader, StatusBadge};
 use crate::dto::{ComplianceDto, RoutingDto};
 use crate::format::utc;
 
-fn level(severity: &str) -> Level {
-    match severity {
-        "critical" => Level::Critical,
-        "warning" => Level::Warn,
-        _ => Level::Unknown,
-    }
-}
-
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let report = Resource::new(|| (), |_| get_routing());
@@ -63,7 +55,7 @@ fn RoutingBody(r: RoutingDto) -> impl IntoView {
                         <tbody>
                             {r.findings.into_iter().map(|f| view! {
                                 <tr data-finding=f.kind.clone()>
-                                    <td><StatusBadge level=level(&f.severity) text=f.severity.clone()/></td>
+                                    <td><StatusBadge level=Level::of_severity(&f.severity) text=f.severity.clone()/></td>
                                     <th scope="row">{f.label}</th>
                                     <td class="num">{f.org_id.map(|o| view! { <a href=format!("/tenants/{o}")>{o}</a> })}</td>
                                     <td>{f.shard_id.unwrap_or_default()}</td>
@@ -130,7 +122,7 @@ fn ComplianceBody(r: ComplianceDto) -> impl IntoView {
                     <ul class="findings" data-issues=n.to_string()>
                         {r.issues.into_iter().map(|i| view! {
                             <li>
-                                <StatusBadge level=level(&i.severity) text=i.severity.clone()/>
+                                <StatusBadge level=Level::of_severity(&i.severity) text=i.severity.clone()/>
                                 " "<strong>{i.shard_id.clone()}{i.table.clone().map(|t| format!(" · {t}"))}</strong>": "{i.detail}
                                 {(!i.diff.is_empty()).then(|| view! { <pre class="diff" aria-label="Difference against the majority of shards">{i.diff.join("\n")}</pre> })}
                                 <br/><span class="action">"Action: "{i.action}</span>

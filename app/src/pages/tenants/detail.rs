@@ -46,14 +46,6 @@ pub fn TenantPage() -> impl IntoView {
     }
 }
 
-fn level(severity: &str) -> Level {
-    match severity {
-        "critical" => Level::Critical,
-        "warning" => Level::Warn,
-        _ => Level::Unknown,
-    }
-}
-
 #[component]
 fn TenantBody(t: TenantDto) -> impl IntoView {
     let r = t.tenant.clone();
@@ -187,7 +179,7 @@ fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
                     };
                     view! { <dt>"Replica "<span class="mono">{r.endpoint}</span></dt><dd>{lag}</dd> }
                 }).collect_view()}
-                <dt>"Alerts"</dt><dd>"Alert rules come with the alerts page (roadmap); pool waits below."</dd>
+                <dt>"Alerts"</dt><dd>"none defined yet (see pool waits below)"</dd>
             </dl>
         }.into_any(),
         Err(f) => view! {
@@ -210,7 +202,7 @@ fn Findings(f: Result<Vec<FindingDto>, String>, unknown: Option<String>) -> impl
                 Ok(list) => view! {
                     <ul class="findings">
                         {list.into_iter().map(|f| view! {
-                            <li data-finding=f.kind.clone()><StatusBadge level=level(&f.severity) text=f.severity.clone()/>" "<strong>{f.label}</strong>": "{f.detail}<br/><span class="action">"Action: "{f.action}</span></li>
+                            <li data-finding=f.kind.clone()><StatusBadge level=Level::of_severity(&f.severity) text=f.severity.clone()/>" "<strong>{f.label}</strong>": "{f.detail}<br/><span class="action">"Action: "{f.action}</span></li>
                         }).collect_view()}
                     </ul>
                 }.into_any(),
