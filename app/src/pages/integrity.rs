@@ -78,7 +78,7 @@ pub fn CompliancePage() -> impl IntoView {
         <section class="page compliance">
             <PageHeader
                 title="RLS compliance"
-                lead="On every shard's primary: each table with an organization_id (and patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
+                lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
             />
             <Suspense fallback=|| view! { <p class="loading">"Reading every shard's catalog…"</p> }>
                 {move || Suspend::new(async move {
