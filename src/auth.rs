@@ -20,7 +20,7 @@ pub use accounts::{Accounts, Staff};
 /// X-Forwarded-For), put in the request's extensions for audit records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub String);
-pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditLog, AuditRecord};
+pub use audit::{AuditAction, AuditDetail, AuditEvent, AuditFilter, AuditLog, AuditRecord};
 pub use rate_limit::{LoginLimiter, Verdict};
 pub use role::{Capability, Role};
 pub use session_store::RedisSessionStore;
@@ -36,6 +36,8 @@ pub struct AuthServices {
     pub accounts: Arc<Accounts>,
     pub audit: AuditLog,
     pub limiter: LoginLimiter,
+    /// Patient lookups per staff member (Redis, shared by every instance).
+    pub lookups: crate::patients::LookupLimiter,
     pub sessions: RedisSessionStore,
     /// Caps concurrent argon2 checks (19 MiB and tens of ms each) so a burst of sign-ins cannot
     /// starve page rendering.
@@ -52,6 +54,11 @@ impl AuthServices {
             accounts: Arc::new(Accounts::new(routing.clone())),
             audit: AuditLog::new(routing),
             limiter: LoginLimiter::new(redis.clone(), config.auth.limits.clone()),
+            lookups: crate::patients::LookupLimiter::new(
+                redis.clone(),
+                config.patients.lookups_max,
+                config.patients.lookup_window,
+            ),
             sessions: RedisSessionStore::new(redis),
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
         })

@@ -21,6 +21,27 @@ pub struct Config {
     pub auth: AuthConfig,
     pub telemetry: TelemetryConfig,
     pub tenants: TenantsConfig,
+    pub patients: PatientsConfig,
+}
+
+/// The cross-shard patient lookup.
+#[derive(Clone, Debug)]
+pub struct PatientsConfig {
+    /// Region national phone numbers are read in unless the lookup names another (ISO 3166).
+    pub default_region: String,
+    /// Lookups (and profile openings) per staff member per window.
+    pub lookups_max: u32,
+    pub lookup_window: Duration,
+}
+
+impl Default for PatientsConfig {
+    fn default() -> Self {
+        Self {
+            default_region: "US".into(),
+            lookups_max: 30,
+            lookup_window: Duration::from_secs(600),
+        }
+    }
 }
 
 /// The tenant pages and the patient lookup: how they read a tenant's rows, and the platform's
@@ -297,10 +318,34 @@ impl Config {
                 tenants.reader_pool_max
             )));
         }
+        let d = PatientsConfig::default();
+        let patients = PatientsConfig {
+            default_region: get("SHARDSCOPE_PHONE_REGION")
+                .map(|r| r.trim().to_ascii_uppercase())
+                .unwrap_or(d.default_region),
+            lookups_max: number("SHARDSCOPE_LOOKUPS_MAX", d.lookups_max as u64)? as u32,
+            lookup_window: secs("SHARDSCOPE_LOOKUP_WINDOW_SECS", d.lookup_window)?,
+        };
+        if patients
+            .default_region
+            .parse::<phonenumber::country::Id>()
+            .is_err()
+        {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_PHONE_REGION must be a two-letter country code such as US or GB, got {:?}",
+                patients.default_region
+            )));
+        }
+        if patients.lookups_max == 0 || patients.lookup_window.is_zero() {
+            return Err(Error::Config(
+                "SHARDSCOPE_LOOKUPS_MAX and SHARDSCOPE_LOOKUP_WINDOW_SECS must be above 0".into(),
+            ));
+        }
         Ok(Self {
             auth,
             telemetry,
             tenants,
+            patients,
             routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
             monitor_user: get("SHARDSCOPE_MONITOR_USER")
                 .unwrap_or_else(|| "shardscope_monitor".into()),

@@ -6,6 +6,12 @@ pub enum Error {
     Config(String),
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The signed-in role may not do this (the adapters check first; the backend checks again).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// A per-staff limit was reached; the message says how long to wait.
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     #[error("routing database unavailable: {0}")]
     RoutingUnavailable(String),
     #[error("database error: {0}")]
@@ -31,6 +37,8 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::InvalidInput(_) => 400,
+            Error::Forbidden(_) => 403,
+            Error::TooManyRequests(_) => 429,
             Error::RoutingUnavailable(_)
             | Error::SessionStore(_)
             | Error::TelemetryUnavailable(_) => 503,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod federation;
 pub mod migrate;
 pub mod overview;
+pub mod patients;
 pub mod redis;
 pub mod routing;
 pub mod secret;

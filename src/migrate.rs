@@ -56,8 +56,31 @@ pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<(
     for statement in clickhouse_statements() {
         db.query(&statement).execute().await?;
     }
+    // Tables created before a column existed get it (`ADD COLUMN IF NOT EXISTS` is not in 18.16).
+    let present: Vec<String> = db
+        .query("SELECT name FROM system.columns WHERE database = ? AND table = 'audit_events'")
+        .bind(database)
+        .fetch_all::<String>()
+        .await?;
+    for (name, kind) in CLICKHOUSE_AUDIT_COLUMNS {
+        if !present.iter().any(|p| p == name) {
+            db.query(&format!(
+                "ALTER TABLE audit_events ADD COLUMN {name} {kind}"
+            ))
+            .execute()
+            .await?;
+        }
+    }
     Ok(())
 }
+
+/// Columns `audit_events` gained after its first release (name, type).
+pub const CLICKHOUSE_AUDIT_COLUMNS: &[(&str, &str)] = &[
+    ("reason", "String"),
+    ("subject", "String"),
+    ("result_count", "UInt32"),
+    ("shards", "Array(String)"),
+];
 
 pub type Pool = PgPool;
 

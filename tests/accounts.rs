@@ -39,6 +39,7 @@ async fn the_console_role_reads_accounts_and_appends_audit_but_changes_nothing_e
     assert_eq!(read.role, Role::Viewer);
     let log = shardscope::auth::AuditLog::new(console.clone());
     log.record(&AuditEvent {
+        detail: Default::default(),
         staff: Some(read),
         action: AuditAction::ViewTenant,
         target: "org:101".into(),

@@ -40,7 +40,9 @@ CREATE TABLE IF NOT EXISTS slow_queries (
     query       String
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (shard_id, ts);
 
--- Access audit of the console and the platform: who did what to which target, never PHI.
+-- Access audit of the console and the platform: who did what to which target, never PHI. Patient
+-- lookups add the break-glass reason, the identifier's kind and SHA-256 (subject), how many people
+-- were found and the shards asked (added to older tables by `migrate clickhouse`).
 CREATE TABLE IF NOT EXISTS audit_events (
     ts          DateTime('UTC'),
     actor_id    String,
@@ -50,5 +52,9 @@ CREATE TABLE IF NOT EXISTS audit_events (
     org_id      UInt64,
     shard_id    String,
     client_addr String,
-    outcome     String
+    outcome     String,
+    reason       String,
+    subject      String,
+    result_count UInt32,
+    shards       Array(String)
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (ts, actor_id);

@@ -88,6 +88,7 @@ fn new_password() -> Result<String, Box<dyn std::error::Error>> {
 
 async fn record(pool: &sqlx::PgPool, staff: &Staff, action: AuditAction) -> CliResult {
     let event = AuditEvent {
+        detail: Default::default(),
         staff: None,
         action,
         target: format!("account:{} ({}, {})", staff.id, staff.email, staff.role),

@@ -207,6 +207,7 @@ async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
     let n = 120;
     for i in 0..n {
         log.record(&shardscope::auth::AuditEvent {
+            detail: Default::default(),
             staff: None,
             action: shardscope::auth::AuditAction::SignInFailed,
             target: format!("test:{i}"),
@@ -249,6 +250,7 @@ async fn the_audit_page_orders_pages_and_filters_through_the_router() {
     // 130 records from one address: two pages of 100 and 30, newest first.
     for i in 0..130 {
         log.record(&shardscope::auth::AuditEvent {
+            detail: Default::default(),
             staff: None,
             action: if i % 2 == 0 {
                 shardscope::auth::AuditAction::SignInFailed

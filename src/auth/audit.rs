@@ -30,10 +30,16 @@ pub enum AuditAction {
     AccountDisabled,
     AccountEnabled,
     RoleChanged,
+    /// A cross-shard patient lookup (target: the identifier's kind and hash, never its value).
+    LookupPatient,
+    /// A superadmin opened a patient's full profile, with a reason (break-glass).
+    OpenPatientProfile,
+    /// Refused by the per-staff lookup limit (recorded once per window).
+    LookupLimited,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
@@ -44,6 +50,9 @@ impl AuditAction {
         AuditAction::AccountDisabled,
         AuditAction::AccountEnabled,
         AuditAction::RoleChanged,
+        AuditAction::LookupPatient,
+        AuditAction::OpenPatientProfile,
+        AuditAction::LookupLimited,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +67,9 @@ impl AuditAction {
             AuditAction::AccountDisabled => "account_disabled",
             AuditAction::AccountEnabled => "account_enabled",
             AuditAction::RoleChanged => "role_changed",
+            AuditAction::LookupPatient => "lookup_patient",
+            AuditAction::OpenPatientProfile => "open_patient_profile",
+            AuditAction::LookupLimited => "lookup_limited",
         }
     }
 
@@ -65,7 +77,7 @@ impl AuditAction {
     pub fn outcome(self) -> &'static str {
         match self {
             AuditAction::SignInFailed => "failed",
-            AuditAction::SignInLimited => "refused",
+            AuditAction::SignInLimited | AuditAction::LookupLimited => "refused",
             _ => "ok",
         }
     }
@@ -102,6 +114,20 @@ pub struct AuditEvent {
     /// What was acted on: "org:101", "account:7", "unknown account". Never PHI.
     pub target: String,
     pub client_addr: String,
+    /// What patient lookups add; empty for every other action.
+    pub detail: AuditDetail,
+}
+
+/// The patient lookup's part of a record: why, about what (a hash), how many found, where.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditDetail {
+    /// The break-glass reason a superadmin gave (empty otherwise).
+    pub reason: String,
+    /// `phone:{sha256}`, `email:{sha256}`, `user:{id}` or `person:{id}`.
+    pub subject: String,
+    pub result_count: Option<i32>,
+    /// Shards the lookup asked.
+    pub shards: Vec<String>,
 }
 
 /// One stored record, as listed on `/audit`.
@@ -115,6 +141,7 @@ pub struct AuditRecord {
     pub target: String,
     pub client_addr: String,
     pub exported: bool,
+    pub detail: AuditDetail,
 }
 
 /// Filters of the `/audit` page (all optional; newest first, paged by id).
@@ -128,6 +155,8 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
     /// Exact target, e.g. "org:101" (a tenant page's access history).
     pub target: Option<String>,
+    /// Exact subject of a patient lookup, e.g. "phone:{sha256}" (every lookup of one identifier).
+    pub subject: Option<String>,
 }
 
 pub const PAGE_SIZE: i64 = 100;
@@ -138,22 +167,44 @@ pub struct AuditLog {
     shipped: Arc<Notify>,
 }
 
-type RecordRow = (i64, i64, String, String, String, String, String, bool);
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: i64,
+    at_ms: i64,
+    staff_email: String,
+    role: String,
+    action: String,
+    target: String,
+    client_addr: String,
+    exported: bool,
+    reason: String,
+    subject: String,
+    result_count: Option<i32>,
+    shards: Vec<String>,
+}
 
-fn record(
-    (id, at_ms, staff_email, role, action, target, client_addr, exported): RecordRow,
-) -> AuditRecord {
+fn record(r: RecordRow) -> AuditRecord {
     AuditRecord {
-        id,
-        at_ms,
-        staff_email,
-        role,
-        action,
-        target,
-        client_addr,
-        exported,
+        id: r.id,
+        at_ms: r.at_ms,
+        staff_email: r.staff_email,
+        role: r.role,
+        action: r.action,
+        target: r.target,
+        client_addr: r.client_addr,
+        exported: r.exported,
+        detail: AuditDetail {
+            reason: r.reason,
+            subject: r.subject,
+            result_count: r.result_count,
+            shards: r.shards,
+        },
     }
 }
+
+const COLUMNS: &str = "id, (EXTRACT(EPOCH FROM at) * 1000)::int8 AS at_ms, staff_email, role, \
+     action, target, client_addr, exported_at IS NOT NULL AS exported, reason, subject, \
+     result_count, shards";
 
 impl AuditLog {
     pub fn new(pool: PgPool) -> Self {
@@ -191,9 +242,8 @@ impl AuditLog {
         {
             return self.for_target(target).await;
         }
-        let rows: Vec<RecordRow> = sqlx::query_as(
-            "SELECT id, (EXTRACT(EPOCH FROM at) * 1000)::int8, staff_email, role, action, target,
-                    client_addr, exported_at IS NOT NULL
+        let sql = format!(
+            "SELECT {COLUMNS}
                FROM console.audit_events
               WHERE ($1::text IS NULL OR action = $1)
                 AND ($2::text IS NULL OR staff_email = $2)
@@ -202,35 +252,38 @@ impl AuditLog {
                 AND ($5::int8 IS NULL OR at < to_timestamp($5::float8 / 1000))
                 AND ($6::int8 IS NULL OR id < $6)
                 AND ($8::text IS NULL OR target = $8)
+                AND ($9::text IS NULL OR subject = $9)
               ORDER BY id DESC
-              LIMIT $7",
-        )
-        .bind(filter.action.map(|a| a.as_str()))
-        .bind(filter.staff_email.as_deref())
-        .bind(filter.client_addr.as_deref())
-        .bind(filter.since_ms)
-        .bind(filter.until_ms)
-        .bind(filter.before_id)
-        .bind(PAGE_SIZE)
-        .bind(filter.target.as_deref())
-        .fetch_all(&self.pool)
-        .await?;
+              LIMIT $7"
+        );
+        // Assembled from constants only (the column list), never from input.
+        let rows: Vec<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(filter.action.map(|a| a.as_str()))
+            .bind(filter.staff_email.as_deref())
+            .bind(filter.client_addr.as_deref())
+            .bind(filter.since_ms)
+            .bind(filter.until_ms)
+            .bind(filter.before_id)
+            .bind(PAGE_SIZE)
+            .bind(filter.target.as_deref())
+            .bind(filter.subject.as_deref())
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(record).collect())
     }
 
     /// The newest records about one target (a tenant page's access history), by its own index:
     /// a separate statement, because a generic plan of the filtered one cannot use it.
     async fn for_target(&self, target: &str) -> Result<Vec<AuditRecord>> {
-        let rows: Vec<RecordRow> = sqlx::query_as(
-            "SELECT id, (EXTRACT(EPOCH FROM at) * 1000)::int8, staff_email, role, action, target,
-                    client_addr, exported_at IS NOT NULL
-               FROM console.audit_events WHERE target = $1
-              ORDER BY target, id DESC LIMIT $2",
-        )
-        .bind(target)
-        .bind(PAGE_SIZE)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM console.audit_events WHERE target = $1
+              ORDER BY target, id DESC LIMIT $2"
+        );
+        let rows: Vec<RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(target)
+            .bind(PAGE_SIZE)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(record).collect())
     }
 
@@ -249,8 +302,9 @@ impl AuditLog {
 #[tracing::instrument(skip_all, fields(action = %event.action), err)]
 pub async fn insert(pool: &PgPool, event: &AuditEvent) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO console.audit_events (staff_id, staff_email, role, action, target, client_addr)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO console.audit_events (staff_id, staff_email, role, action, target, client_addr,
+                                           reason, subject, result_count, shards)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(event.staff.as_ref().map(|s| s.id))
     .bind(event.staff.as_ref().map(|s| s.email.as_str()).unwrap_or(""))
@@ -258,6 +312,10 @@ pub async fn insert(pool: &PgPool, event: &AuditEvent) -> Result<i64> {
     .bind(event.action.as_str())
     .bind(&event.target)
     .bind(&event.client_addr)
+    .bind(&event.detail.reason)
+    .bind(&event.detail.subject)
+    .bind(event.detail.result_count)
+    .bind(&event.detail.shards)
     .fetch_one(pool)
     .await?;
     Ok(id)
@@ -297,7 +355,30 @@ pub fn parse_filter(get: impl Fn(&str) -> Option<String>) -> Result<AuditFilter>
         until_ms,
         before_id,
         target: text("target").filter(|t| t.chars().count() <= 200),
+        subject: text("subject")
+            .map(|s| {
+                parse_subject(&s).ok_or_else(|| {
+                    Error::InvalidInput(
+                        "\"subject\" must be what a lookup record shows, e.g. phone:<64 hex \
+                         characters>, email:<64 hex characters>, user:48213 or person:1000042 \
+                         (never a raw phone or email)"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?,
     })
+}
+
+/// A lookup subject as recorded: `phone:`/`email:` + a SHA-256 hex, or `user:`/`person:` + id.
+fn parse_subject(s: &str) -> Option<String> {
+    let (kind, rest) = s.split_once(':')?;
+    let ok = match kind {
+        "phone" | "email" => rest.len() == 64 && rest.chars().all(|c| c.is_ascii_hexdigit()),
+        "user" | "person" => rest.parse::<i64>().is_ok_and(|n| n > 0),
+        _ => false,
+    };
+    ok.then(|| format!("{kind}:{}", rest.to_ascii_lowercase()))
 }
 
 /// `2026-11-28` or `2026-11-28T09:30` (what a date / datetime-local input sends), in UTC.

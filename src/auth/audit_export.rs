@@ -26,16 +26,34 @@ struct ClickRow {
     shard_id: String,
     client_addr: String,
     outcome: String,
+    reason: String,
+    subject: String,
+    result_count: u32,
+    shards: Vec<String>,
 }
 
-type Claimed = (i64, i64, Option<i64>, String, String, String, String);
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    ts: i64,
+    staff_id: Option<i64>,
+    role: String,
+    action: String,
+    target: String,
+    client_addr: String,
+    reason: String,
+    subject: String,
+    result_count: Option<i32>,
+    shards: Vec<String>,
+}
 
 /// Ship one batch. Returns how many records went out.
 #[tracing::instrument(skip_all, err)]
 pub async fn ship_batch(log: &AuditLog, clickhouse: &clickhouse::Client) -> Result<usize> {
     let mut tx = log.pool().begin().await?;
     let rows: Vec<Claimed> = sqlx::query_as(
-        "SELECT id, EXTRACT(EPOCH FROM at)::int8, staff_id, role, action, target, client_addr
+        "SELECT id, EXTRACT(EPOCH FROM at)::int8 AS ts, staff_id, role, action, target, client_addr,
+                reason, subject, result_count, shards
            FROM console.audit_events WHERE exported_at IS NULL
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
@@ -47,7 +65,20 @@ pub async fn ship_batch(log: &AuditLog, clickhouse: &clickhouse::Client) -> Resu
     }
     let mut insert = clickhouse.insert::<ClickRow>("audit_events").await?;
     let mut ids = Vec::with_capacity(rows.len());
-    for (id, ts, staff_id, role, action, target, client_addr) in rows {
+    for r in rows {
+        let Claimed {
+            id,
+            ts,
+            staff_id,
+            role,
+            action,
+            target,
+            client_addr,
+            reason,
+            subject,
+            result_count,
+            shards,
+        } = r;
         ids.push(id);
         let org_id = target
             .strip_prefix("org:")
@@ -68,6 +99,10 @@ pub async fn ship_batch(log: &AuditLog, clickhouse: &clickhouse::Client) -> Resu
                 shard_id: String::new(),
                 client_addr,
                 outcome: outcome.to_string(),
+                reason,
+                subject,
+                result_count: result_count.unwrap_or(0).max(0) as u32,
+                shards,
             })
             .await?;
     }

@@ -10,7 +10,10 @@ mod rng;
 mod telemetry;
 
 pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
-pub use plan::{OrgPlan, Plan, UNICODE_NAMES, phone_for, plan, sha256_hex};
+pub use plan::{
+    OrgPlan, Plan, UNICODE_NAMES, email_for, patient_examples, phone_for, plan, sha256_hex,
+    spoken_phone, user_id_for,
+};
 pub use postgres::{provision_roles, seed_postgres, shard_without_pg_stat_statements};
 pub use rng::Rng;
 pub use telemetry::{

@@ -11,7 +11,11 @@ pub(crate) fn console() -> Result<shardscope::Console, ServerFnError> {
 /// Map a backend error to what may cross the wire: the category, details only in the log.
 #[cfg(feature = "ssr")]
 pub(crate) fn public_error(e: shardscope::Error) -> ServerFnError {
-    tracing::error!(error = %e, "server function failed");
+    if matches!(e.status(), 403 | 429) {
+        tracing::debug!(error = %e, "server function refused");
+    } else {
+        tracing::error!(error = %e, "server function failed");
+    }
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(status) = http::StatusCode::from_u16(e.status())
     {
@@ -19,6 +23,11 @@ pub(crate) fn public_error(e: shardscope::Error) -> ServerFnError {
     }
     ServerFnError::new(match e.status() {
         400 | 503 => e.to_string(),
+        403 => e.to_string().trim_start_matches("forbidden: ").to_string(),
+        429 => e
+            .to_string()
+            .trim_start_matches("too many requests: ")
+            .to_string(),
         _ => "internal error (logged)".to_string(),
     })
 }

@@ -58,6 +58,7 @@ pub async fn get_tenant(
     )
     .map_err(backend_error)?;
     let event = shardscope::auth::AuditEvent {
+        detail: Default::default(),
         staff: Some(staff.clone()),
         action: shardscope::auth::AuditAction::ViewTenant,
         target: format!("org:{org_id}"),

@@ -202,6 +202,7 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
     }
     // Sign-in is not complete without its audit record.
     let event = AuditEvent {
+        detail: Default::default(),
         staff: Some(staff.clone()),
         action: AuditAction::SignIn,
         target: "console".into(),
@@ -294,6 +295,7 @@ async fn audit(
     addr: &str,
 ) {
     let event = AuditEvent {
+        detail: Default::default(),
         staff: staff.cloned(),
         action,
         target: target.to_string(),

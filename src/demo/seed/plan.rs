@@ -153,14 +153,99 @@ fn org(id: i64, shard: &FleetShard, patients: i64, person_base: i64, rng: &mut R
     }
 }
 
-/// The demo phone number (E.164) of a person: fictional ranges, unique per id.
+/// The demo phone number (E.164) of a person: fictional ranges (US 555, UK 07700), unique per id
+/// except for families: every 97th person shares the phone of the person before (the registry's
+/// `phone_hash` is not unique, so a lookup can find two people).
 pub fn phone_for(person_id: i64, region: &str) -> String {
-    if region.starts_with("eu") {
-        format!("+4477009{:05}", person_id % 100_000)
-            + &format!("{:02}", (person_id / 100_000) % 100)
+    let id = if person_id % 97 == 0 {
+        person_id - 1
     } else {
-        format!("+1555{:07}", person_id % 10_000_000)
+        person_id
+    };
+    if region.starts_with("eu") {
+        format!("+447700{:06}", id % 1_000_000)
+    } else {
+        format!("+1555{:07}", id % 10_000_000)
     }
+}
+
+/// The demo email of a person (every third has one in the registry).
+pub fn email_for(person_id: i64) -> Option<String> {
+    (person_id % 3 == 0).then(|| format!("patient{person_id}@example.test"))
+}
+
+/// The platform user id of a person with a login (every other person; see the registry seed).
+pub fn user_id_for(person_id: i64) -> Option<i64> {
+    (person_id % 2 == 0).then_some(person_id + 6_000_000)
+}
+
+/// A phone as a person would say it: national format ("(555) 010-2345", "07700 123456").
+pub fn spoken_phone(e164: &str) -> String {
+    if let Some(rest) = e164.strip_prefix("+44") {
+        format!("0{} {}", &rest[..4], &rest[4..])
+    } else if let Some(rest) = e164.strip_prefix("+1") {
+        format!("({}) {}-{}", &rest[..3], &rest[3..6], &rest[6..])
+    } else {
+        e164.to_string()
+    }
+}
+
+/// What to type into `/patients` to see each case in the demo: (what it shows, what to type,
+/// the phone region to read it in).
+pub fn patient_examples(plan: &Plan) -> Vec<(String, String, &'static str)> {
+    let region_of = |o: &OrgPlan| {
+        if o.region.starts_with("eu") {
+            "GB"
+        } else {
+            "US"
+        }
+    };
+    let mut out = Vec::new();
+    // A person at orgs on two shards (their home org and one cross-shard link).
+    if let Some((at, p)) = plan
+        .cross_links
+        .iter()
+        .find(|(_, p)| p % 2 == 0 && p % 97 != 0 && (p + 1) % 97 != 0)
+        && let (Some(home), Some(at_org)) =
+            (plan.home_of(*p), plan.orgs.iter().find(|o| o.id == *at))
+    {
+        out.push((
+            format!(
+                "one person at {} ({}) and {} ({})",
+                home.name, home.shard_id, at_org.name, at_org.shard_id
+            ),
+            spoken_phone(&phone_for(*p, &home.region)),
+            region_of(home),
+        ));
+        if let Some(user) = user_id_for(*p) {
+            out.push((
+                "the same person by platform user id".into(),
+                user.to_string(),
+                "US",
+            ));
+        }
+    }
+    // A family phone: two people.
+    if let Some(org) = plan.orgs.iter().find(|o| o.patients > 200) {
+        let p = (org.person_base / 97 + 1) * 97;
+        out.push((
+            format!("a phone two people share (both at {})", org.name),
+            spoken_phone(&phone_for(p, &org.region)),
+            region_of(org),
+        ));
+    }
+    if let Some((_, p)) = plan
+        .cross_links
+        .iter()
+        .find(|(_, p)| email_for(*p).is_some())
+    {
+        out.push((
+            "a person by email".into(),
+            email_for(*p).unwrap_or_default().to_uppercase(),
+            "US",
+        ));
+    }
+    out
 }
 
 /// SHA-256 hex of a normalised identifier, as the registry stores it.
@@ -220,6 +305,12 @@ mod tests {
         assert_ne!(
             phone_for(1_000_123, "eu-west-1"),
             phone_for(1_000_124, "eu-west-1")
+        );
+        assert_eq!(phone_for(1_000_123, "eu-west-1").len(), 13);
+        // A family: every 97th person shares the phone of the one before.
+        assert_eq!(
+            phone_for(97 * 10_310, "us-east-1"),
+            phone_for(97 * 10_310 - 1, "us-east-1")
         );
         assert_eq!(sha256_hex("abc").len(), 64);
     }

@@ -3,7 +3,7 @@
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor};
 
-use super::plan::{Plan, phone_for, sha256_hex};
+use super::plan::{Plan, email_for, phone_for, sha256_hex};
 use crate::demo::fleet::Fleet;
 use crate::error::{Error, Result};
 use crate::migrate;
@@ -260,11 +260,14 @@ async fn seed_routing(fleet: &Fleet, routing: &PgPool, plan: &Plan) -> Result<()
             .collect();
         let emails: Vec<Option<String>> = ids
             .iter()
-            .map(|id| (id % 3 == 0).then(|| sha256_hex(&format!("patient{id}@example.test"))))
+            .map(|id| email_for(*id).map(|e| sha256_hex(&e)))
             .collect();
+        // Half the people have a platform login (registry `user_id`).
         sqlx::query(
-            "INSERT INTO patient_person_registry (patient_person_id, phone_hash, email_hash, home_shard_id)
-             SELECT id, ph, em, $4 FROM unnest($1::int8[], $2::text[], $3::text[]) AS t(id, ph, em)",
+            "INSERT INTO patient_person_registry (patient_person_id, user_id, phone_hash, email_hash,
+                                                  home_shard_id)
+             SELECT id, CASE WHEN id % 2 = 0 THEN id + 6000000 END, ph, em, $4
+               FROM unnest($1::int8[], $2::text[], $3::text[]) AS t(id, ph, em)",
         )
         .bind(&ids)
         .bind(&phones)

@@ -1,0 +1,112 @@
+//! The break-glass reason a superadmin gives before a patient's full profile is shown: a ticket
+//! id or a justification. It is stored in the audit, so it must not carry the patient's own
+//! identifiers or name (staff are told so, and the check refuses the obvious cases).
+
+use crate::error::{Error, Result};
+
+pub const MIN_REASON: usize = 8;
+pub const MAX_REASON: usize = 500;
+
+/// A checked reason.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reason(String);
+
+impl std::fmt::Debug for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reason({} chars)", self.0.chars().count())
+    }
+}
+
+impl Reason {
+    /// `forbidden`: strings the reason must not contain (the patient's name, phone, email), in
+    /// any case; digits are compared without separators.
+    pub fn parse(raw: &str, forbidden: &[String]) -> Result<Self> {
+        let reason: String = raw
+            .trim()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let length = reason.chars().count();
+        if length == 0 {
+            return Err(Error::InvalidInput(
+                "give a reason before the full profile is shown: a ticket id (e.g. SUP-4821) or why \
+                 you need it"
+                    .into(),
+            ));
+        }
+        if length < MIN_REASON {
+            return Err(Error::InvalidInput(format!(
+                "the reason is too short ({length} characters; at least {MIN_REASON}): a ticket id \
+                 such as SUP-4821, or a sentence on why you need the profile"
+            )));
+        }
+        if length > MAX_REASON {
+            return Err(Error::InvalidInput(format!(
+                "the reason is too long ({length} characters; at most {MAX_REASON})"
+            )));
+        }
+        let lower = reason.to_lowercase();
+        let digits: String = reason.chars().filter(char::is_ascii_digit).collect();
+        for f in forbidden {
+            let f_lower = f.to_lowercase();
+            let f_digits: String = f.chars().filter(char::is_ascii_digit).collect();
+            let named = f_lower.chars().any(char::is_alphabetic) && lower.contains(&f_lower);
+            let dialled = f_digits.len() >= 7 && digits.contains(&f_digits[f_digits.len() - 7..]);
+            if named || dialled {
+                return Err(Error::InvalidInput(
+                    "the reason is stored in the access audit, so it must not contain the patient's \
+                     name, phone number or email: give the ticket id or the purpose instead"
+                        .into(),
+                ));
+            }
+        }
+        Ok(Reason(reason))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_or_a_justification() {
+        assert_eq!(
+            Reason::parse(" SUP-4821 ", &[]).unwrap().as_str(),
+            "SUP-4821"
+        );
+        assert!(Reason::parse("Billing dispute, clinic asked to verify DOB", &[]).is_ok());
+        let e = Reason::parse("", &[]).unwrap_err().to_string();
+        assert!(e.contains("ticket id"), "{e}");
+        let e = Reason::parse("SUP-1", &[]).unwrap_err().to_string();
+        assert!(e.contains("too short") && e.contains("at least 8"), "{e}");
+        let e = Reason::parse(&"x".repeat(501), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too long"), "{e}");
+    }
+
+    #[test]
+    fn refuses_the_patients_own_identifiers() {
+        let forbidden = vec!["Maria Lopez".to_string(), "+15551234567".to_string()];
+        for bad in [
+            "asked by maria lopez herself",
+            "caller at 555-123-4567 asked",
+            "re (555) 1234567",
+        ] {
+            let e = Reason::parse(bad, &forbidden).unwrap_err().to_string();
+            assert!(
+                e.contains("must not contain") && !e.contains("Maria"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(Reason::parse("SUP-4821 identity check", &forbidden).is_ok());
+        assert_eq!(
+            format!("{:?}", Reason::parse("SUP-4821 x", &[]).unwrap()),
+            "Reason(10 chars)"
+        );
+    }
+}
