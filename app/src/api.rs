@@ -5,12 +5,14 @@ mod audit;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod overview;
+pub mod patients;
 mod session;
 mod telemetry;
 mod tenants;
 
 pub use audit::*;
 pub use overview::*;
+pub use patients::{get_patients_page, lookup_patient, open_patient_profile};
 pub use session::*;
 pub use telemetry::*;
 pub use tenants::*;

@@ -8,8 +8,8 @@ use leptos_router::{SsrMode, path};
 use crate::api::current_staff;
 use crate::dto::StaffDto;
 use crate::pages::{
-    AuditPage, CompliancePage, NotFound, OverviewPage, PlacementPage, PoolsPage, RequestsPage,
-    RoutingPage, SlowQueriesPage, TenantPage, TenantsPage,
+    AuditPage, CompliancePage, NotFound, OverviewPage, PatientsPage, PlacementPage, PoolsPage,
+    RequestsPage, RoutingPage, SlowQueriesPage, TenantPage, TenantsPage,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -84,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/routing") view=RoutingPage ssr=SsrMode::Async/>
                     <Route path=path!("/compliance") view=CompliancePage ssr=SsrMode::Async/>
                     <Route path=path!("/placement") view=PlacementPage ssr=SsrMode::Async/>
+                    // Rendered whole: a refused lookup's status (400, 429) is the response's.
+                    <Route path=path!("/patients") view=PatientsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

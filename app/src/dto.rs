@@ -3,12 +3,14 @@
 
 mod audit;
 mod overview;
+mod patients;
 mod session;
 pub(crate) mod telemetry;
 mod tenants;
 
 pub use audit::*;
 pub use overview::*;
+pub use patients::*;
 pub use session::*;
 pub use telemetry::*;
 pub use tenants::*;

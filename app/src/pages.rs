@@ -4,6 +4,7 @@ mod audit;
 mod integrity;
 mod not_found;
 pub mod overview;
+mod patients;
 mod placement;
 #[cfg(feature = "ssr")]
 pub mod plain;
@@ -14,6 +15,7 @@ pub use audit::AuditPage;
 pub use integrity::{CompliancePage, RoutingPage};
 pub use not_found::NotFound;
 pub use overview::OverviewPage;
+pub use patients::PatientsPage;
 pub use placement::PlacementPage;
 pub use telemetry::{PoolsPage, RequestsPage, SlowQueriesPage};
 pub use tenants::{TenantPage, TenantsPage};

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod cli;
 pub mod deadline;
 pub mod exports;
+pub mod patients;
 pub mod security;
 pub mod server_fn_errors;
 pub mod startup;

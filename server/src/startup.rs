@@ -29,6 +29,8 @@ pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (crate::exports::REQUESTS_SVG, &["GET"]),
     (LOGIN, &["GET", "POST"]),
     (LOGOUT, &["POST"]),
+    // GET is the Leptos page; a POST carries the lookup in its body and is answered with the page.
+    (crate::patients::PATIENTS, &["POST"]),
 ];
 const BALANCE_SVG: &str = "/charts/balance.svg";
 const LOGIN: &str = "/login";
@@ -60,6 +62,7 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
+        .route(crate::patients::PATIENTS, post(crate::patients::post))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -110,7 +113,7 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<shardscope::auth::Redi
 }
 
 /// Hand the nonce of this request's CSP header to the renderer (hydration and streaming scripts).
-fn provide_request_nonce() {
+pub(crate) fn provide_request_nonce() {
     let nonce = use_context::<http::request::Parts>()
         .and_then(|p| p.extensions.get::<headers::CspNonce>().cloned());
     if let Some(n) = nonce {

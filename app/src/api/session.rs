@@ -6,7 +6,7 @@ use crate::dto::StaffDto;
 
 /// Pages in the navigation, with what each needs.
 #[cfg(feature = "ssr")]
-const NAV: [(&str, &str, shardscope::auth::Capability); 9] = [
+const NAV: [(&str, &str, shardscope::auth::Capability); 10] = [
     (
         "/",
         "Fleet overview",
@@ -42,6 +42,11 @@ const NAV: [(&str, &str, shardscope::auth::Capability); 9] = [
         "/placement",
         "Placement",
         shardscope::auth::Capability::ViewTenants,
+    ),
+    (
+        "/patients",
+        "Patients",
+        shardscope::auth::Capability::LookupPatients,
     ),
     (
         "/audit",

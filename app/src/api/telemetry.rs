@@ -9,6 +9,11 @@ use crate::dto::{PoolsPageDto, RequestsPageDto, SlowPageDto, TelemetryQuery};
 pub(crate) fn backend_error(e: shardscope::Error) -> ServerFnError {
     if e.status() == 400 {
         super::guard::bad_request(e.to_string().trim_start_matches("invalid input: "))
+    } else if e.status() == 403 {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::FORBIDDEN);
+        }
+        ServerFnError::new(e.to_string().trim_start_matches("forbidden: "))
     } else {
         super::public_error(e)
     }

@@ -21,7 +21,7 @@ pub struct ShardHeaderDto {
 }
 
 /// The fleet-wide part of the overview: answered count, who failed and why, balance and chart.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SummaryDto {
     pub generated_at_ms: u64,
     pub answered: usize,

@@ -19,6 +19,7 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/routing", Capability::ViewTenants),
     ("/compliance", Capability::ViewTenants),
     ("/placement", Capability::ViewTenants),
+    ("/patients", Capability::LookupPatients),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
