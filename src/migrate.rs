@@ -57,7 +57,10 @@ pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<(
         db.query(&statement).execute().await?;
     }
     // Tables created before a column existed get it (`ADD COLUMN IF NOT EXISTS` is not in 18.16).
+    // Validation off: it needs a format 18.16 lacks (and a plain String column needs none).
     let present: Vec<String> = db
+        .clone()
+        .with_validation(false)
         .query("SELECT name FROM system.columns WHERE database = ? AND table = 'audit_events'")
         .bind(database)
         .fetch_all::<String>()

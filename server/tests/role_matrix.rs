@@ -35,6 +35,7 @@ const PAGES: &[(&str, [u16; 4])] = &[
         "/placement?region=us-east-1&patients=1000",
         [303, 403, 200, 200],
     ),
+    ("/patients", [303, 403, 200, 200]),
     ("/login", [200, 303, 303, 303]),
     ("/no/such/page", [404, 404, 404, 404]),
 ];
@@ -53,6 +54,14 @@ const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/compliance", [401, 403, 200, 200]),
     ("/api/placement", [401, 403, 200, 200]),
     ("/api/tenant-choices", [401, 403, 200, 200]),
+    ("/api/patients-page", [401, 403, 200, 200]),
+    // A phone nobody has: the lookup runs (and is audited), finding no one.
+    ("/api/patient-lookup?q=%2B15550000001", [401, 403, 200, 200]),
+    // Break-glass: superadmin only.
+    (
+        "/api/patient-profile?person=1000000&reason=SUP-4821+role+matrix",
+        [401, 403, 403, 200],
+    ),
     // Who am I: answers everyone (null when signed out); reveals nothing else.
     ("/api/me", [200, 200, 200, 200]),
 ];
@@ -195,7 +204,15 @@ fn every_route() -> Vec<(String, Vec<&'static str>)> {
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         routes.push((path.to_string(), vec!["POST"]));
     }
-    routes
+    // A path served by both (GET /patients is the page, POST its forms) is one route.
+    let mut merged: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for (path, methods) in routes {
+        match merged.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, m)) => m.extend(methods),
+            None => merged.push((path, methods)),
+        }
+    }
+    merged
 }
 
 #[tokio::test]

@@ -17,10 +17,13 @@ pub async fn list_audit(
             "since" => query.since.clone(),
             "until" => query.until.clone(),
             "before" => query.before.clone(),
+            "subject" => query.subject.clone(),
             _ => None,
         }
     };
-    let filter = audit::parse_filter(get).map_err(|e| super::guard::bad_request(e.to_string()))?;
+    let filter = audit::parse_filter(get).map_err(|e| {
+        super::guard::bad_request(e.to_string().trim_start_matches("invalid input: "))
+    })?;
     let console = super::console()?;
     let log = &console.auth().audit;
     let records = log.list(&filter).await.map_err(super::public_error)?;

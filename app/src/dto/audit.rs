@@ -11,6 +11,8 @@ pub struct AuditQuery {
     pub since: Option<String>,
     pub until: Option<String>,
     pub before: Option<String>,
+    /// A patient lookup's subject (`phone:<sha256>`, `person:<id>`, …): every lookup of it.
+    pub subject: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,11 @@ pub struct AuditRowDto {
     pub target: String,
     pub client_addr: String,
     pub exported: bool,
+    /// Patient lookups: the break-glass reason, the subject (a hash), people found, shards asked.
+    pub reason: String,
+    pub subject: String,
+    pub result_count: Option<i32>,
+    pub shards: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +56,9 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "account_disabled",
     "account_enabled",
     "role_changed",
+    "lookup_patient",
+    "open_patient_profile",
+    "lookup_limited",
 ];
 
 #[cfg(all(test, feature = "ssr"))]
@@ -75,6 +85,10 @@ impl From<shardscope::auth::AuditRecord> for AuditRowDto {
             target: r.target,
             client_addr: r.client_addr,
             exported: r.exported,
+            reason: r.detail.reason,
+            subject: r.detail.subject,
+            result_count: r.detail.result_count,
+            shards: r.detail.shards,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::components::{
 use crate::dto::{AUDIT_ACTIONS, AuditPageDto, AuditQuery};
 use crate::format::{count, query_value};
 
-const FIELDS: [&str; 5] = ["action", "staff", "addr", "since", "until"];
+const FIELDS: [&str; 6] = ["action", "staff", "addr", "since", "until", "subject"];
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -26,6 +26,7 @@ pub fn AuditPage() -> impl IntoView {
                 since: q.get("since"),
                 until: q.get("until"),
                 before: q.get("before"),
+                subject: q.get("subject"),
             }
         },
         list_audit,
@@ -45,8 +46,14 @@ pub fn AuditPage() -> impl IntoView {
             {move || {
                 let q = query.get();
                 let value = |k: &str| q.get(k).unwrap_or_default();
-                let (action, staff, addr, since, until) =
-                    (value("action"), value("staff"), value("addr"), value("since"), value("until"));
+                let (action, staff, addr, since, until, subject) = (
+                    value("action"),
+                    value("staff"),
+                    value("addr"),
+                    value("since"),
+                    value("until"),
+                    value("subject"),
+                );
                 let actions = actions.clone();
                 // The filters of this view, for the pager's links.
                 let kept: String = FIELDS
@@ -82,6 +89,13 @@ pub fn AuditPage() -> impl IntoView {
                             value=until
                             placeholder="2026-11-28T09:30"
                             hint="exclusive"
+                        />
+                        <TextField
+                            label="Patient lookup subject"
+                            name="subject"
+                            value=subject
+                            placeholder="person:1000042"
+                            hint="as a lookup record shows it: a hash or an id, never a phone or email"
                         />
                     </FilterBar>
                     <Suspense fallback=|| view! { <p class="loading">"Reading the audit…"</p> }>
@@ -134,6 +148,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                         <th scope="col">"Action"</th>
                         <th scope="col">"Target"</th>
                         <th scope="col">"Client address"</th>
+                        <th scope="col">"Lookup"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -142,6 +157,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                         .into_iter()
                         .map(|r| {
                             let action = r.action.clone();
+                            let detail = r.clone();
                             view! {
                                 <tr data-action=action>
                                     <td class="num"><RelativeTime at_ms=r.at_ms now_ms=now/></td>
@@ -150,6 +166,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                                     <td><code>{r.action}</code></td>
                                     <td>{if r.target.is_empty() { "—".to_string() } else { r.target }}</td>
                                     <td class="mono">{r.client_addr}</td>
+                                    <td class="lookup-detail"><LookupDetail r=detail/></td>
                                 </tr>
                             }
                         })
@@ -158,6 +175,36 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
             </table>
         </div>
         <Pager here=format!("{} record(s), newest first", count(shown as i64)) first next=older/>
+    }
+    .into_any()
+}
+
+/// A patient lookup's part of a record: reason, subject (links to every record of it), found, shards.
+#[component]
+fn LookupDetail(r: crate::dto::AuditRowDto) -> impl IntoView {
+    if r.subject.is_empty() && r.reason.is_empty() {
+        return view! { "—" }.into_any();
+    }
+    let short = if r.subject.len() > 24 {
+        format!(
+            "{}…",
+            &r.subject[..r
+                .subject
+                .find(':')
+                .map_or(0, |i| i + 13)
+                .min(r.subject.len())]
+        )
+    } else {
+        r.subject.clone()
+    };
+    let href = format!("/audit?subject={}", query_value(&r.subject));
+    view! {
+        <span class="subject">
+            <a href=href title=r.subject.clone()>{short}</a>
+        </span>
+        {r.result_count.map(|n| view! { <span class="found">{format!(" · {n} found")}</span> })}
+        {(!r.shards.is_empty()).then(|| view! { <span class="shards">{format!(" · {}", r.shards.join(", "))}</span> })}
+        {(!r.reason.is_empty()).then(|| view! { <span class="reason">" · reason: " <q>{r.reason.clone()}</q></span> })}
     }
     .into_any()
 }
