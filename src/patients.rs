@@ -139,6 +139,13 @@ pub async fn open_profile(
         }
     }
     Reason::parse(reason.as_str(), &forbidden)?;
+    let hashes: Vec<String> = [row.phone_hash.clone(), row.email_hash.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if reason.mentions(&hashes, &console.config().patients.default_region) {
+        return Err(reason::names_the_patient());
+    }
     result.kind = "person".into();
     result.looked_up = person_id.to_string();
     let opened = result

@@ -111,6 +111,7 @@ async fn every_page_has_its_title_one_h1_and_landmarks_for_every_role() {
             ("/routing", "Routing truth · shardscope"),
             ("/compliance", "RLS compliance · shardscope"),
             ("/placement", "Placement · shardscope"),
+            ("/patients", "Patient lookup · shardscope"),
         ] {
             let page = app.get(path, Some(&cookie)).await;
             if role == Role::Viewer {

@@ -53,11 +53,7 @@ impl Reason {
             let named = f_lower.chars().any(char::is_alphabetic) && lower.contains(&f_lower);
             let dialled = f_digits.len() >= 7 && digits.contains(&f_digits[f_digits.len() - 7..]);
             if named || dialled {
-                return Err(Error::InvalidInput(
-                    "the reason is stored in the access audit, so it must not contain the patient's \
-                     name, phone number or email: give the ticket id or the purpose instead"
-                        .into(),
-                ));
+                return Err(names_the_patient());
             }
         }
         Ok(Reason(reason))
@@ -66,6 +62,45 @@ impl Reason {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the reason carries a phone number or an email whose SHA-256 (normalised, as the
+    /// registry stores it) is one of `hashes` — the patient's own, known only as hashes.
+    pub fn mentions(&self, hashes: &[String], region: &str) -> bool {
+        use super::identifier::{Identifier, Kind};
+        let hit = |candidate: &str| {
+            Identifier::parse(candidate, Kind::PhoneOrEmail, region)
+                .ok()
+                .and_then(|i| i.hash())
+                .is_some_and(|h| hashes.contains(&h))
+        };
+        let emails = self
+            .0
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
+            .filter(|w| w.contains('@'))
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+        let mut phones = Vec::new();
+        let mut run = String::new();
+        for c in self.0.chars().chain(std::iter::once('|')) {
+            if c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '+' | '/') {
+                run.push(c);
+            } else {
+                if run.chars().filter(char::is_ascii_digit).count() >= 7 {
+                    phones.push(run.trim().to_string());
+                }
+                run.clear();
+            }
+        }
+        emails.into_iter().any(hit) || phones.iter().any(|p| hit(p))
+    }
+}
+
+/// The refusal for a reason that names the patient.
+pub fn names_the_patient() -> Error {
+    Error::InvalidInput(
+        "the reason is stored in the access audit, so it must not contain the patient's name, phone \
+         number or email: give the ticket id or the purpose instead"
+            .into(),
+    )
 }
 
 #[cfg(test)]
@@ -108,5 +143,24 @@ mod tests {
             format!("{:?}", Reason::parse("SUP-4821 x", &[]).unwrap()),
             "Reason(10 chars)"
         );
+        let hashes = vec![
+            crate::patients::identifier::sha256_hex("+15551234567"),
+            crate::patients::identifier::sha256_hex("maria@example.org"),
+        ];
+        for bad in [
+            "called from (555) 123-4567 today",
+            "per Maria@Example.org request",
+        ] {
+            assert!(
+                Reason::parse(bad, &[]).unwrap().mentions(&hashes, "US"),
+                "{bad}"
+            );
+        }
+        for fine in ["INC0012345 identity check", "SUP-4821 caller 555 000 0001"] {
+            assert!(
+                !Reason::parse(fine, &[]).unwrap().mentions(&hashes, "US"),
+                "{fine}"
+            );
+        }
     }
 }

@@ -15,6 +15,9 @@ pub struct RegistryRow {
     pub patient_person_id: i64,
     pub user_id: Option<i64>,
     pub home_shard_id: String,
+    /// The registry's hashes (for the break-glass reason check; never shown).
+    pub phone_hash: Option<String>,
+    pub email_hash: Option<String>,
 }
 
 /// The people an identifier names (one more than [`MAX_PEOPLE`] is fetched to say "more").
@@ -23,17 +26,20 @@ pub async fn find(routing: &PgPool, identifier: &Identifier) -> Result<Vec<Regis
     let limit = MAX_PEOPLE + 1;
     let query = match identifier {
         Identifier::Phone(_) => sqlx::query_as(
-            "SELECT patient_person_id, user_id, home_shard_id FROM patient_person_registry
+            "SELECT patient_person_id, user_id, home_shard_id, phone_hash, email_hash
+               FROM patient_person_registry
               WHERE phone_hash = $1 ORDER BY patient_person_id LIMIT $2",
         )
         .bind(identifier.hash()),
         Identifier::Email(_) => sqlx::query_as(
-            "SELECT patient_person_id, user_id, home_shard_id FROM patient_person_registry
+            "SELECT patient_person_id, user_id, home_shard_id, phone_hash, email_hash
+               FROM patient_person_registry
               WHERE email_hash = $1 ORDER BY patient_person_id LIMIT $2",
         )
         .bind(identifier.hash()),
         Identifier::UserId(id) => sqlx::query_as(
-            "SELECT patient_person_id, user_id, home_shard_id FROM patient_person_registry
+            "SELECT patient_person_id, user_id, home_shard_id, phone_hash, email_hash
+               FROM patient_person_registry
               WHERE user_id = $1 ORDER BY patient_person_id LIMIT $2",
         )
         .bind(*id),
@@ -45,7 +51,8 @@ pub async fn find(routing: &PgPool, identifier: &Identifier) -> Result<Vec<Regis
 #[tracing::instrument(skip(routing), err(level = "debug"))]
 pub async fn by_person(routing: &PgPool, person_id: i64) -> Result<Option<RegistryRow>> {
     Ok(sqlx::query_as(
-        "SELECT patient_person_id, user_id, home_shard_id FROM patient_person_registry
+        "SELECT patient_person_id, user_id, home_shard_id, phone_hash, email_hash
+               FROM patient_person_registry
           WHERE patient_person_id = $1",
     )
     .bind(person_id)
