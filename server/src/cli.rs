@@ -10,6 +10,8 @@
 //!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
 //!   shardscope-server bench-telemetry [--rows N]   the P4 benchmark (see bench_telemetry.rs)
 //!   shardscope-server bench-tenants [--orgs N]     tenant search on N orgs (see bench_tenants.rs)
+//!   shardscope-server bench-patients [--rows N]    patient lookup on N registry rows (bench_patients.rs)
+//!   shardscope-server patient-examples --fleet F   what to type into /patients in the demo
 //!   shardscope-server clickhouse-statements   every ClickHouse statement, as JSON (for the
 //!                                             cross-version check)
 
@@ -23,7 +25,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | clickhouse-statements | user ...]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | bench-patients [--rows N] [--lookups K] | patient-examples --fleet FILE | clickhouse-statements | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -68,6 +70,15 @@ pub async fn run(args: Vec<String>) -> CliResult {
         }
         ["bench-telemetry", rest @ ..] => crate::bench_telemetry::run(rest).await,
         ["bench-tenants", rest @ ..] => crate::bench_tenants::run(rest).await,
+        ["bench-patients", rest @ ..] => crate::bench_patients::run(rest).await,
+        ["patient-examples", "--fleet", path] => {
+            let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref())?;
+            let plan = shardscope::demo::seed::plan(&fleet.shards, shardscope::demo::seed::SEED);
+            for (what, typed, region) in shardscope::demo::seed::patient_examples(&plan) {
+                println!("  {typed:<32} (region {region})  {what}");
+            }
+            Ok(())
+        }
         ["--help"] | ["-h"] | ["help"] => {
             println!("{USAGE}");
             Ok(())

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_patients;
 pub mod bench_telemetry;
 pub mod bench_tenants;
 pub mod charts;

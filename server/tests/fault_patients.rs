@@ -43,7 +43,11 @@ async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
         .expect("a cross-shard person");
     let home = p.home_of(person).unwrap().clone();
     let other = p.orgs.iter().find(|o| o.id == at).unwrap().clone();
-    let region = if home.region.starts_with("eu") { "GB" } else { "US" };
+    let region = if home.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
     let form = format!(
         "op=lookup&region={region}&q={}",
         enc(&phone_for(person, &home.region))
@@ -58,9 +62,15 @@ async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
     fleet_cmd(&["stop-node", &other.shard_id]);
     restart.0.push(other.shard_id.clone());
     let r = app.post("/patients", Some(&cookie), &form).await;
-    assert_eq!(r.status, StatusCode::OK, "the page never fails whole: {}", r.body);
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the page never fails whole: {}",
+        r.body
+    );
     assert!(
-        r.body.contains(&format!("data-unknown-shard=\"{}\"", other.shard_id)),
+        r.body
+            .contains(&format!("data-unknown-shard=\"{}\"", other.shard_id)),
         "{}",
         r.body
     );
@@ -82,11 +92,15 @@ async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
     );
     let total = f.shards.len();
     assert!(
-        r.body.contains(&format!("{} of {total} shards answered", total - 1)),
+        r.body
+            .contains(&format!("{} of {total} shards answered", total - 1)),
         "{}",
         r.body
     );
-    assert!(!r.body.contains("Name unavailable"), "the home shard answered");
+    assert!(
+        !r.body.contains("Name unavailable"),
+        "the home shard answered"
+    );
     drop(restart);
 
     // The home shard down: the name cannot be read (and the page says why); the other shard's

@@ -14,7 +14,9 @@ pub use plan::{
     OrgPlan, Plan, UNICODE_NAMES, email_for, patient_examples, phone_for, plan, sha256_hex,
     spoken_phone, user_id_for,
 };
-pub use postgres::{provision_roles, seed_postgres, shard_without_pg_stat_statements};
+pub use postgres::{
+    insert_registry, provision_roles, seed_postgres, shard_without_pg_stat_statements,
+};
 pub use rng::Rng;
 pub use telemetry::{
     HttpRequest, PoolCounters, PoolStat, SlowQuery, backfill_telemetry, busy_shard, insert_rows,

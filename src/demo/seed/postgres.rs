@@ -251,6 +251,17 @@ async fn seed_routing(fleet: &Fleet, routing: &PgPool, plan: &Plan) -> Result<()
         .execute(&mut *tx)
         .await?;
     }
+    insert_registry(&mut tx, plan).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The registry rows of the plan's people: hashes only, one row per person, keyed by the SHA-256
+/// of their E.164 phone (the benchmark writes the same rows into its own routing database).
+pub async fn insert_registry(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    plan: &Plan,
+) -> Result<()> {
     // Registry: hashes only. One row per person, keyed by the SHA-256 of their E.164 phone.
     for org in &plan.orgs {
         let ids: Vec<i64> = (org.person_base..org.person_base + org.patients).collect();
@@ -273,9 +284,8 @@ async fn seed_routing(fleet: &Fleet, routing: &PgPool, plan: &Plan) -> Result<()
         .bind(&phones)
         .bind(&emails)
         .bind(&org.shard_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
