@@ -93,6 +93,7 @@ pub async fn seed_postgres(fleet: &Fleet, plan: &Plan) -> Result<()> {
         .fetch_one(&routing)
         .await?;
     if seeded > 0 {
+        refresh_registry_if_stale(&routing, plan).await?;
         tracing::info!(
             tenants = seeded,
             "routing DB already seeded; data left as is"
@@ -287,5 +288,39 @@ pub async fn insert_registry(
         .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
+
+/// A fleet seeded before the demo's phones became libphonenumber-possible numbers (and before
+/// families and logins) gets its registry rows rewritten, so `/patients` finds what the README says.
+async fn refresh_registry_if_stale(routing: &PgPool, plan: &Plan) -> Result<()> {
+    let Some(first) = plan.orgs.first() else {
+        return Ok(());
+    };
+    let expected = sha256_hex(&phone_for(first.person_base, &first.region));
+    let current: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM patient_person_registry
+                         WHERE patient_person_id = $1 AND phone_hash = $2)",
+    )
+    .bind(first.person_base)
+    .bind(&expected)
+    .fetch_one(routing)
+    .await?;
+    if current {
+        return Ok(());
+    }
+    tracing::info!("registry seeded with an older phone scheme: rewriting the plan's rows");
+    let ids: Vec<i64> = plan
+        .orgs
+        .iter()
+        .flat_map(|o| o.person_base..o.person_base + o.patients)
+        .collect();
+    let mut tx = routing.begin().await?;
+    sqlx::query("DELETE FROM patient_person_registry WHERE patient_person_id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    insert_registry(&mut tx, plan).await?;
+    tx.commit().await?;
     Ok(())
 }
