@@ -32,6 +32,8 @@ type PageCase = {
   last?: string;
   // Text the page's role=alert must contain, for the pages that refuse something.
   alert?: string;
+  // A patient lookup to submit through the page's form (a POST): the answer is what is checked.
+  lookup?: string;
 };
 
 // The overview streams its rows as shards answer; "N of M shards answered" needs every shard,
@@ -66,6 +68,14 @@ const TENANTS: PageCase[] = [
 ];
 const VIEWER_REFUSED_TENANTS = { ...REFUSED, path: '/tenants' };
 
+// The patient lookup: support and superadmin, the empty form and a lookup's answer (a family
+// phone of the demo: two people, their clinics, for a superadmin the break-glass forms).
+const PATIENTS: PageCase[] = [
+  { path: '/patients', status: 200, heading: 'Patient lookup', nav: true },
+  { path: '/patients', status: 200, heading: 'Patient lookup', nav: true, lookup: '(555) 100-0069', last: '[data-people]' },
+];
+const VIEWER_REFUSED_PATIENTS = { ...REFUSED, path: '/patients' };
+
 const SIGNED_IN: Record<Role, PageCase[]> = {
   superadmin: [
     { path: '/', ...OVERVIEW },
@@ -74,15 +84,17 @@ const SIGNED_IN: Record<Role, PageCase[]> = {
     { path: '/audit?action=sign_in', status: 200, heading: 'Access audit', nav: true },
     ...TELEMETRY,
     ...TENANTS,
+    ...PATIENTS,
     NOT_FOUND,
   ],
-  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, ...TENANTS, REFUSED, NOT_FOUND],
-  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, VIEWER_REFUSED_TENANTS, NOT_FOUND],
+  support: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, ...TENANTS, ...PATIENTS, REFUSED, NOT_FOUND],
+  viewer: [{ path: '/', ...OVERVIEW }, { path: '/?sort=patients', ...OVERVIEW }, ...TELEMETRY, REFUSED, VIEWER_REFUSED_TENANTS, VIEWER_REFUSED_PATIENTS, NOT_FOUND],
 };
 
 // A file-name-safe name for a page: '/' is the overview, anything else its path and query with
 // every run of other characters as one '-' (e.g. '/audit?action=sign_in' → 'audit-action-sign-in').
-function slug(pagePath: string): string {
+function slug(pagePath: string, lookup?: string): string {
+  if (lookup) return `${slug(pagePath)}-lookup`;
   const [pathname, query] = pagePath.split('?');
   const base = pathname.replace(/^\/+/, '') || 'overview';
   return [base, query]
@@ -98,6 +110,11 @@ async function open(page: Page, c: PageCase) {
   const response = await page.goto(c.path);
   expect(response?.status(), `status of ${c.path}`).toBe(c.status);
   await page.waitForLoadState('load');
+  if (c.lookup) {
+    await page.getByLabel('Phone, email or user id').fill(c.lookup);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.waitForLoadState('load');
+  }
   if (c.last) await page.locator(c.last).first().waitFor({ state: 'attached' });
   // The first h1 only: checkStructure reports a second one with a clearer message.
   await expect(page.locator('h1').first()).toHaveText(c.heading);
@@ -172,7 +189,7 @@ async function checkThemes(page: Page, info: TestInfo, who: Who, c: PageCase) {
   try {
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
-      const file = `${info.project.name}-${who}-${slug(c.path)}-${colorScheme}.png`;
+      const file = `${info.project.name}-${who}-${slug(c.path, c.lookup)}-${colorScheme}.png`;
       await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: true });
       if (axe.page !== page) await axe.page.emulateMedia({ colorScheme });
       await checkAxe(axe.page, `${c.path} as ${who}, ${colorScheme} theme, ${info.project.name}`);
@@ -200,7 +217,7 @@ for (const role of ['superadmin', 'support', 'viewer'] as Role[]) {
     });
 
     for (const c of SIGNED_IN[role]) {
-      test(`${c.path}: structure, axe and screenshots in both themes`, async ({ page }, info) => {
+      test(`${c.path}${c.lookup ? " (a lookup's answer)" : ""}: structure, axe and screenshots in both themes`, async ({ page }, info) => {
         await open(page, c);
         await checkStructure(page, c);
         await checkThemes(page, info, role, c);

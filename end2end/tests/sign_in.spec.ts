@@ -4,8 +4,8 @@ import { PASSWORD, Role, email, fillSignIn } from './auth';
 const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
 const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance', 'Placement'];
 const NAV: Record<Role, string[]> = {
-  superadmin: [...FLEET_PAGES, ...TENANT_PAGES, 'Access audit'],
-  support: [...FLEET_PAGES, ...TENANT_PAGES],
+  superadmin: [...FLEET_PAGES, ...TENANT_PAGES, 'Patients', 'Access audit'],
+  support: [...FLEET_PAGES, ...TENANT_PAGES, 'Patients'],
   viewer: FLEET_PAGES,
 };
 

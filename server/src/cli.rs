@@ -71,11 +71,21 @@ pub async fn run(args: Vec<String>) -> CliResult {
         ["bench-telemetry", rest @ ..] => crate::bench_telemetry::run(rest).await,
         ["bench-tenants", rest @ ..] => crate::bench_tenants::run(rest).await,
         ["bench-patients", rest @ ..] => crate::bench_patients::run(rest).await,
-        ["patient-examples", "--fleet", path] => {
+        ["patient-examples", "--fleet", path, rest @ ..] => {
             let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref())?;
             let plan = shardscope::demo::seed::plan(&fleet.shards, shardscope::demo::seed::SEED);
-            for (what, typed, region) in shardscope::demo::seed::patient_examples(&plan) {
-                println!("  {typed:<32} (region {region})  {what}");
+            let examples = shardscope::demo::seed::patient_examples(&plan);
+            if rest == ["--json"] {
+                println!("{}", serde_json::to_string_pretty(&examples)?);
+            } else {
+                for e in examples {
+                    let how = if e.kind == "user" {
+                        "as a platform user id".to_string()
+                    } else {
+                        format!("region {}", e.region)
+                    };
+                    println!("  {:<30} ({how})  {}", e.typed, e.what);
+                }
             }
             Ok(())
         }

@@ -11,8 +11,8 @@ mod telemetry;
 
 pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
 pub use plan::{
-    OrgPlan, Plan, UNICODE_NAMES, email_for, patient_examples, phone_for, plan, sha256_hex,
-    spoken_phone, user_id_for,
+    OrgPlan, PatientExample, Plan, UNICODE_NAMES, email_for, patient_examples, phone_for, plan,
+    sha256_hex, spoken_phone, user_id_for,
 };
 pub use postgres::{
     insert_registry, provision_roles, seed_postgres, shard_without_pg_stat_statements,

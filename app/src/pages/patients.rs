@@ -59,7 +59,17 @@ fn PatientsBody(p: PatientsPageDto) -> impl IntoView {
                 </p>
             }
                 .into_any(),
-            Some(Err(message)) => view! { <ErrorState message/> }.into_any(),
+            Some(Err(message)) => {
+                // A refused opening keeps its form, so the reason can be given right there.
+                let retry = (can_open && p.form.op == "open")
+                    .then(|| p.form.person.trim().parse::<i64>().ok())
+                    .flatten();
+                view! {
+                    <ErrorState message/>
+                    {retry.map(|id| view! { <OpenForm id/> })}
+                }
+                    .into_any()
+            }
             Some(Ok(r)) => view! { <LookupResult r can_open/> }.into_any(),
         }}
     }

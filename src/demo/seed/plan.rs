@@ -190,15 +190,40 @@ pub fn spoken_phone(e164: &str) -> String {
     }
 }
 
-/// What to type into `/patients` to see each case in the demo: (what it shows, what to type,
-/// the phone region to read it in).
-pub fn patient_examples(plan: &Plan) -> Vec<(String, String, &'static str)> {
+/// Something to type into `/patients` in the demo, and what it shows.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PatientExample {
+    /// `cross_shard`, `user_id`, `family` or `email`.
+    pub key: &'static str,
+    pub what: String,
+    pub typed: String,
+    /// The phone region to read it in (`kind` = `user` for a platform user id).
+    pub region: &'static str,
+    pub kind: &'static str,
+    /// The people it finds.
+    pub people: Vec<i64>,
+    /// The orgs the first of them is linked to.
+    pub orgs: Vec<i64>,
+}
+
+/// What to type into `/patients` to see each case in the demo.
+pub fn patient_examples(plan: &Plan) -> Vec<PatientExample> {
     let region_of = |o: &OrgPlan| {
         if o.region.starts_with("eu") {
             "GB"
         } else {
             "US"
         }
+    };
+    let links_of = |p: i64| -> Vec<i64> {
+        let mut orgs: Vec<i64> = plan.home_of(p).map(|o| o.id).into_iter().collect();
+        orgs.extend(
+            plan.cross_links
+                .iter()
+                .filter(|(_, q)| *q == p)
+                .map(|(o, _)| *o),
+        );
+        orgs
     };
     let mut out = Vec::new();
     // A person at orgs on two shards (their home org and one cross-shard link).
@@ -209,41 +234,57 @@ pub fn patient_examples(plan: &Plan) -> Vec<(String, String, &'static str)> {
         && let (Some(home), Some(at_org)) =
             (plan.home_of(*p), plan.orgs.iter().find(|o| o.id == *at))
     {
-        out.push((
-            format!(
+        out.push(PatientExample {
+            key: "cross_shard",
+            what: format!(
                 "one person at {} ({}) and {} ({})",
                 home.name, home.shard_id, at_org.name, at_org.shard_id
             ),
-            spoken_phone(&phone_for(*p, &home.region)),
-            region_of(home),
-        ));
+            typed: spoken_phone(&phone_for(*p, &home.region)),
+            region: region_of(home),
+            kind: "auto",
+            people: vec![*p],
+            orgs: links_of(*p),
+        });
         if let Some(user) = user_id_for(*p) {
-            out.push((
-                "the same person by platform user id".into(),
-                user.to_string(),
-                "US",
-            ));
+            out.push(PatientExample {
+                key: "user_id",
+                what: "the same person by platform user id".into(),
+                typed: user.to_string(),
+                region: "US",
+                kind: "user",
+                people: vec![*p],
+                orgs: links_of(*p),
+            });
         }
     }
     // A family phone: two people.
     if let Some(org) = plan.orgs.iter().find(|o| o.patients > 200) {
         let p = (org.person_base / 97 + 1) * 97;
-        out.push((
-            format!("a phone two people share (both at {})", org.name),
-            spoken_phone(&phone_for(p, &org.region)),
-            region_of(org),
-        ));
+        out.push(PatientExample {
+            key: "family",
+            what: format!("a phone two people share (both at {})", org.name),
+            typed: spoken_phone(&phone_for(p, &org.region)),
+            region: region_of(org),
+            kind: "auto",
+            people: vec![p - 1, p],
+            orgs: links_of(p - 1),
+        });
     }
     if let Some((_, p)) = plan
         .cross_links
         .iter()
         .find(|(_, p)| email_for(*p).is_some())
     {
-        out.push((
-            "a person by email".into(),
-            email_for(*p).unwrap_or_default().to_uppercase(),
-            "US",
-        ));
+        out.push(PatientExample {
+            key: "email",
+            what: "a person by email (any case)".into(),
+            typed: email_for(*p).unwrap_or_default().to_uppercase(),
+            region: "US",
+            kind: "auto",
+            people: vec![*p],
+            orgs: links_of(*p),
+        });
     }
     out
 }
