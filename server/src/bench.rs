@@ -20,8 +20,15 @@ use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
 
-fn ms(d: Duration) -> f64 {
+/// Milliseconds of a duration (the benchmarks' unit).
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The `p`-th percentile of `v` (sorted in place; nearest rank).
+pub fn pct(v: &mut [f64], p: usize) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[(v.len() * p / 100).min(v.len() - 1)]
 }
 
 fn median(v: &mut [f64]) -> f64 {

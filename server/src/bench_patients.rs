@@ -24,7 +24,7 @@ use shardscope::demo::seed::{self, phone_for};
 use shardscope::patients::{Identifier, Kind};
 use tower::ServiceExt;
 
-use crate::bench::{BENCH_HOST, sign_in_as};
+use crate::bench::{BENCH_HOST, ms, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -32,15 +32,6 @@ use crate::state::AppState;
 const DB: &str = "bench_patients";
 const TARGET_MS: f64 = 100.0;
 const USAGE: &str = "usage: shardscope-server bench-patients [--rows N] [--lookups K]";
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn pct(v: &mut [f64], p: usize) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[(v.len() * p / 100).min(v.len() - 1)]
-}
 
 pub async fn run(args: &[&str]) -> CliResult {
     let (mut rows, mut lookups) = (1_000_000i64, 50usize);

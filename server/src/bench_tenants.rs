@@ -19,7 +19,7 @@ use shardscope::demo::fleet::Fleet;
 use shardscope::tenants::directory;
 use tower::ServiceExt;
 
-use crate::bench::{BENCH_HOST, sign_in_as};
+use crate::bench::{BENCH_HOST, ms, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -43,15 +43,6 @@ const WORDS: [&str; 12] = [
 ];
 const KINDS: [&str; 4] = ["Clinic", "Physio", "Health", "Care"];
 const USAGE: &str = "usage: shardscope-server bench-tenants [--orgs N]";
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn pct(v: &mut [f64], p: usize) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[(v.len() * p / 100).min(v.len() - 1)]
-}
 
 pub async fn run(args: &[&str]) -> CliResult {
     let orgs = match args {

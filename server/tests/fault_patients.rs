@@ -6,21 +6,10 @@
 
 mod common;
 
-use common::{TestApp, enc, fleet, fleet_cmd, owner_pool};
+use common::{Restart, TestApp, enc, fleet, fleet_cmd, owner_pool};
 use http::StatusCode;
 use shardscope::auth::Role;
 use shardscope::demo::seed::{SEED, phone_for, plan};
-
-/// Starts the nodes again when dropped.
-struct Restart(Vec<String>);
-
-impl Drop for Restart {
-    fn drop(&mut self) {
-        for node in &self.0 {
-            fleet_cmd(&["start-node", node]);
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {

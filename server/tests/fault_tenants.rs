@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestApp, block_on_own_runtime, fleet, fleet_cmd, owner_pool};
+use common::{Restart, TestApp, block_on_own_runtime, fleet, fleet_cmd, owner_pool};
 use http::StatusCode;
 use shardscope::auth::Role;
 use shardscope::demo::seed::drifts;
@@ -129,17 +129,6 @@ async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
         "{}",
         compliance.body
     );
-}
-
-/// Starts the nodes again when dropped.
-struct Restart(Vec<String>);
-
-impl Drop for Restart {
-    fn drop(&mut self) {
-        for node in &self.0 {
-            fleet_cmd(&["start-node", node]);
-        }
-    }
 }
 
 #[tokio::test]

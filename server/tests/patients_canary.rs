@@ -8,11 +8,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestApp, admin_pool, block_on_own_runtime, enc, fleet, owner_pool};
+use common::{Captured, TestApp, admin_pool, block_on_own_runtime, enc, fleet, owner_pool};
 use http::StatusCode;
 use shardscope::auth::Role;
 use shardscope::demo::seed::{SEED, plan, sha256_hex};
@@ -31,19 +29,6 @@ const NEEDLES: [&str; 6] = [
 ];
 /// Far above the plan's person ids (1 000 000 + a few hundred thousand).
 const PERSON: i64 = 4_400_000_001;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Removes the canary person (registry row, profile, links) however the test ends.
 struct Canary {

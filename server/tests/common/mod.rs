@@ -277,3 +277,34 @@ pub async fn clickhouse_audit_rows(addr: &str) -> Result<u64, String> {
         .await
         .map_err(|e| e.to_string())
 }
+
+/// A log sink for a test's global TRACE subscriber: every thread writes into the same buffer.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Starts the named fleet nodes again when dropped (a fault test's stopped nodes, however it ends).
+pub struct Restart(pub Vec<String>);
+
+impl Drop for Restart {
+    fn drop(&mut self) {
+        for node in &self.0 {
+            fleet_cmd(&["start-node", node]);
+        }
+    }
+}
