@@ -14,7 +14,7 @@
 //!
 //! median and 95th percentile of the whole response.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use http::Request;
