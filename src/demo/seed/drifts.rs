@@ -19,6 +19,11 @@ pub const UNREACHABLE_SHARD: &str = "us-3";
 /// The registry's home shard that no one knows.
 pub const UNKNOWN_HOME: &str = "us-east-legacy";
 const REGISTRY_IDS: [i64; 3] = [990_100, 990_101, 990_102];
+
+/// The phone (E.164) of a drift's registry row: `+1 555 999 0100` for person 990100.
+pub fn legacy_phone(id: i64) -> String {
+    format!("+1555999{:04}", id % 10_000)
+}
 /// A cache entry for an unknown org lives this long (the platform's would live 5 minutes; the
 /// demo keeps it for a day so it is there when someone looks).
 const DEMO_TTL: u64 = 86_400;
@@ -164,14 +169,15 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     .bind(&t.second)
     .execute(&mut *tx)
     .await?;
-    // 7: registry rows naming a home shard nobody knows.
+    // 7: registry rows naming a home shard nobody knows (phones (555) 999-0100 … 0102, so
+    // /patients can be asked about them too).
     for id in REGISTRY_IDS {
         sqlx::query(
             "INSERT INTO patient_person_registry (patient_person_id, phone_hash, home_shard_id)
              VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(id)
-        .bind(sha256_hex(&format!("drift-{id}")))
+        .bind(sha256_hex(&legacy_phone(id)))
         .bind(UNKNOWN_HOME)
         .execute(&mut *tx)
         .await?;
