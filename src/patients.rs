@@ -37,8 +37,8 @@ pub struct OrgLink {
     pub profile_shared: bool,
 }
 
-/// One person found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One person found. `Debug` prints ids and counts only (the name and profile are PHI).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub person_id: i64,
     pub has_login: bool,
@@ -52,8 +52,19 @@ pub struct Person {
     pub profile: Option<std::result::Result<Profile, String>>,
 }
 
-/// A lookup's or an opening's answer, as the page shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Person")
+            .field("person_id", &self.person_id)
+            .field("home_shard_id", &self.home_shard_id)
+            .field("links", &self.links.len())
+            .field("unknown", &self.unknown.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A lookup's or an opening's answer, as the page shows it. `Debug` leaves out what was looked up.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LookupResult {
     /// "phone", "email", "user" or "person".
     pub kind: String,
@@ -70,6 +81,17 @@ pub struct LookupResult {
     pub silent: Vec<(String, String)>,
     pub audit_id: i64,
     pub generated_at_ms: u64,
+}
+
+impl std::fmt::Debug for LookupResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupResult")
+            .field("kind", &self.kind)
+            .field("people", &self.people)
+            .field("silent", &self.silent)
+            .field("audit_id", &self.audit_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Look up an identifier: names and linked orgs. Audited (`lookup_patient`) after the reads and
@@ -89,7 +111,7 @@ pub async fn lookup(
         .into_iter()
         .take(registry::MAX_PEOPLE as usize)
         .collect();
-    let mut result = gather(console, staff, &rows, false).await?;
+    let mut result = gather(console, staff, &rows).await?;
     result.kind = identifier.kind().into();
     result.looked_up = identifier.normalised();
     result.truncated = truncated;
@@ -130,15 +152,8 @@ pub async fn open_profile(
             "no person {person_id} in the patient registry: look the patient up by phone or email first"
         )));
     };
-    let mut result = gather(console, staff, std::slice::from_ref(&row), true).await?;
-    // The reason must not name the patient (it is stored): checked against what was read.
-    let mut forbidden = Vec::new();
-    for p in &result.people {
-        if let Ok(n) = &p.name {
-            forbidden.push(n.clone());
-        }
-    }
-    Reason::parse(reason.as_str(), &forbidden)?;
+    // The reason must not carry the patient's phone or email (known here as registry hashes):
+    // checked before any shard is read.
     let hashes: Vec<String> = [row.phone_hash.clone(), row.email_hash.clone()]
         .into_iter()
         .flatten()
@@ -146,17 +161,21 @@ pub async fn open_profile(
     if reason.mentions(&hashes, &console.config().patients.default_region) {
         return Err(reason::names_the_patient());
     }
-    result.kind = "person".into();
-    result.looked_up = person_id.to_string();
-    let opened = result
+    // Names and links first (what a lookup shows), so the reason can be checked against the name.
+    let mut result = gather(console, staff, std::slice::from_ref(&row)).await?;
+    let names: Vec<String> = result
         .people
         .iter()
-        .filter(|p| matches!(p.profile, Some(Ok(_))))
-        .count();
+        .filter_map(|p| p.name.clone().ok())
+        .collect();
+    Reason::parse(reason.as_str(), &names)?;
+    result.kind = "person".into();
+    result.looked_up = person_id.to_string();
+    // Recorded before the full profile is read: no profile is read without its record.
     let detail = AuditDetail {
         reason: reason.as_str().to_string(),
         subject: format!("person:{person_id}"),
-        result_count: Some(opened as i32),
+        result_count: Some(result.people.len() as i32),
         shards: result.shards_asked.clone(),
     };
     result.audit_id = audit(
@@ -168,7 +187,72 @@ pub async fn open_profile(
         detail,
     )
     .await?;
+    let profile = full_profile(console, staff, &row, &result).await;
+    if let Some(p) = result.people.first_mut() {
+        p.profile = Some(profile);
+    }
     Ok(result)
+}
+
+/// The full portable profile from the home shard, under the context of an org there that links
+/// the person (break-glass: shown whatever the consent; the links say which clinics have it).
+async fn full_profile(
+    console: &Console,
+    staff: &Staff,
+    row: &RegistryRow,
+    result: &LookupResult,
+) -> std::result::Result<Profile, String> {
+    let person = result.people.first().ok_or("nobody to open")?;
+    if let Err(why) = &person.name {
+        return Err(why.clone());
+    }
+    let shards = console.shards().await.map_err(|e| e.to_string())?;
+    let home = shards
+        .iter()
+        .find(|s| s.id == row.home_shard_id)
+        .ok_or_else(|| {
+            format!(
+                "its home shard {} is not in the routing database",
+                row.home_shard_id
+            )
+        })?;
+    let endpoint = home
+        .primary
+        .clone()
+        .map_err(|_| "its home shard's routing row has an unusable primary URL".to_string())?;
+    let readers = console
+        .tenant_readers()
+        .ok_or("the tenant reader is not configured (SHARDSCOPE_TENANT_READER_PASSWORD)")?;
+    let request = ShardRequest {
+        orgs: person
+            .links
+            .iter()
+            .filter(|l| l.shard_id == row.home_shard_id)
+            .map(|l| l.org_id)
+            .collect(),
+        persons: vec![row.patient_person_id],
+        homed_here: vec![row.patient_person_id],
+        full_profile: true,
+    };
+    let out = timed(
+        home.id.clone(),
+        console.config().engine.shard_deadline,
+        read_shard(readers, &endpoint, staff.id, &request),
+    )
+    .await;
+    match out.result {
+        Ok(answer) => answer
+            .profiles
+            .into_iter()
+            .find(|p| p.id == row.patient_person_id)
+            .ok_or_else(|| "no org on its home shard links this person any more".to_string()),
+        Err(f) => Err(format!(
+            "its home shard {} did not answer ({}: {})",
+            home.id,
+            f.kind.label(),
+            f.message
+        )),
+    }
 }
 
 fn require(staff: &Staff, capability: Capability) -> Result<()> {
@@ -227,13 +311,8 @@ async fn audit(
     })
 }
 
-/// Fan out to every shard for the links of `rows` (and, on their home shards, their profiles).
-async fn gather(
-    console: &Console,
-    staff: &Staff,
-    rows: &[RegistryRow],
-    full_profile: bool,
-) -> Result<LookupResult> {
+/// Fan out to every shard for the links of `rows` (and, on their home shards, their names).
+async fn gather(console: &Console, staff: &Staff, rows: &[RegistryRow]) -> Result<LookupResult> {
     let shards = console.shards().await?;
     let mut result = LookupResult {
         kind: String::new(),
@@ -273,7 +352,8 @@ async fn gather(
                 .filter(|r| r.home_shard_id == shard.id)
                 .map(|r| r.patient_person_id)
                 .collect(),
-            full_profile,
+            // Names only: a full profile is read by `full_profile`, after its audit record.
+            full_profile: false,
         };
         async move {
             let id = shard.id.clone();
@@ -341,7 +421,6 @@ async fn gather(
             .as_ref()
             .map(|p| p.name.clone())
             .ok_or_else(|| unreadable("name"));
-        let full = full_profile.then(|| profile.clone().ok_or_else(|| unreadable("profile")));
         let mut person_links: Vec<OrgLink> = links
             .iter()
             .filter(|(_, l)| l.person_id == row.patient_person_id)
@@ -360,7 +439,7 @@ async fn gather(
             name,
             links: person_links,
             unknown: result.silent.clone(),
-            profile: full,
+            profile: None,
         });
     }
     Ok(result)

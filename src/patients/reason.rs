@@ -6,6 +6,8 @@ use crate::error::{Error, Result};
 
 pub const MIN_REASON: usize = 8;
 pub const MAX_REASON: usize = 500;
+/// More digits than any ticket id needs (and a bound on the phone check below).
+pub const MAX_DIGITS: usize = 40;
 
 /// A checked reason.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,12 +47,26 @@ impl Reason {
                 "the reason is too long ({length} characters; at most {MAX_REASON})"
             )));
         }
+        if reason.chars().filter(char::is_ascii_digit).count() > MAX_DIGITS {
+            return Err(Error::InvalidInput(format!(
+                "the reason has more than {MAX_DIGITS} digits: give the ticket id or the purpose, \
+                 not numbers"
+            )));
+        }
         let lower = reason.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         let digits: String = reason.chars().filter(char::is_ascii_digit).collect();
         for f in forbidden {
             let f_lower = f.to_lowercase();
             let f_digits: String = f.chars().filter(char::is_ascii_digit).collect();
-            let named = f_lower.chars().any(char::is_alphabetic) && lower.contains(&f_lower);
+            // Any part of a name (three letters or more) as a word of the reason.
+            let named = f_lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|part| part.chars().count() >= 3 && part.chars().any(char::is_alphabetic))
+                .any(|part| words.contains(&part));
             let dialled = f_digits.len() >= 7 && digits.contains(&f_digits[f_digits.len() - 7..]);
             if named || dialled {
                 return Err(names_the_patient());
@@ -66,31 +82,45 @@ impl Reason {
     /// Whether the reason carries a phone number or an email whose SHA-256 (normalised, as the
     /// registry stores it) is one of `hashes` — the patient's own, known only as hashes.
     pub fn mentions(&self, hashes: &[String], region: &str) -> bool {
-        use super::identifier::{Identifier, Kind};
-        let hit = |candidate: &str| {
-            Identifier::parse(candidate, Kind::PhoneOrEmail, region)
-                .ok()
-                .and_then(|i| i.hash())
-                .is_some_and(|h| hashes.contains(&h))
-        };
+        use super::identifier::{Identifier, Kind, OFFERED_REGIONS, sha256_hex};
+        let known = |h: String| hashes.contains(&h);
+        // Emails: any word with an @, without a scheme or punctuation around it.
         let emails = self
             .0
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
             .filter(|w| w.contains('@'))
+            .map(|w| w.rsplit(':').next().unwrap_or(w))
             .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
-        let mut phones = Vec::new();
-        let mut run = String::new();
-        for c in self.0.chars().chain(std::iter::once('|')) {
-            if c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '+' | '/') {
-                run.push(c);
-            } else {
-                if run.chars().filter(char::is_ascii_digit).count() >= 7 {
-                    phones.push(run.trim().to_string());
-                }
-                run.clear();
+        for e in emails {
+            if let Ok(id) = Identifier::parse(e, Kind::PhoneOrEmail, region)
+                && id.hash().is_some_and(known)
+            {
+                return true;
             }
         }
-        emails.into_iter().any(hit) || phones.iter().any(|p| hit(p))
+        // Phones: every run of 7 to 15 digits inside the reason's digits (separators ignored, so
+        // a ticket number next to a phone does not hide it), read as international and as a
+        // national number of every offered region.
+        let digits: Vec<char> = self.0.chars().filter(char::is_ascii_digit).collect();
+        let mut regions: Vec<&str> = OFFERED_REGIONS.to_vec();
+        regions.push(region);
+        for len in 7..=15.min(digits.len()) {
+            for window in digits.windows(len) {
+                let number: String = window.iter().collect();
+                if known(sha256_hex(&format!("+{number}"))) {
+                    return true;
+                }
+                for r in &regions {
+                    if let Ok(Identifier::Phone(p)) =
+                        Identifier::parse(&number, Kind::PhoneOrEmail, r)
+                        && known(sha256_hex(&p))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 }
 
@@ -131,6 +161,7 @@ mod tests {
             "asked by maria lopez herself",
             "caller at 555-123-4567 asked",
             "re (555) 1234567",
+            "asked by Lopez",
         ] {
             let e = Reason::parse(bad, &forbidden).unwrap_err().to_string();
             assert!(
@@ -150,6 +181,9 @@ mod tests {
         for bad in [
             "called from (555) 123-4567 today",
             "per Maria@Example.org request",
+            "SUP-4821 555-123-4567",
+            "see mailto:maria@example.org",
+            "UK caller +44 7700 900123 then (555) 123 4567",
         ] {
             assert!(
                 Reason::parse(bad, &[]).unwrap().mentions(&hashes, "US"),

@@ -22,7 +22,7 @@ pub struct Link {
 
 /// The portable profile (`patient_persons`). Support sees `name` only: the other fields are read
 /// only for a superadmin who gave a reason.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Profile {
     pub id: i64,
     pub name: String,
@@ -33,6 +33,15 @@ pub struct Profile {
     pub chronic_conditions: Option<Vec<String>>,
     pub emergency_contact_name: Option<String>,
     pub insurance_entries: Option<String>,
+}
+
+/// Prints the id only: a profile is PHI.
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What to read on one shard.
@@ -52,6 +61,8 @@ pub struct ShardAnswer {
     pub links: Vec<Link>,
     /// Profiles of the persons homed here that some org on the shard links (by person id).
     pub profiles: Vec<Profile>,
+    /// Under some org's context another org's rows were visible: RLS does not isolate here.
+    pub isolation_broken: bool,
 }
 
 const NAME_ONLY: &str = "SELECT id, name, NULL::text AS date_of_birth, NULL::text AS sex,
@@ -136,4 +147,15 @@ pub async fn read_shard(
         Ok(answer)
     })
     .await
+    .and_then(|answer| {
+        if answer.isolation_broken {
+            Err(Failure::new(
+                crate::federation::fanout::FailureKind::Query,
+                "row-level security does not isolate orgs on this shard (another org's links are \
+                 visible under one org's context): its links are withheld, see /compliance",
+            ))
+        } else {
+            Ok(answer)
+        }
+    })
 }

@@ -41,7 +41,7 @@ pub struct OrgLinkDto {
     pub profile_shared: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileDto {
     pub date_of_birth: String,
     pub sex: String,
@@ -52,7 +52,7 @@ pub struct ProfileDto {
     pub insurance_entries: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonDto {
     pub person_id: i64,
     pub has_login: bool,
@@ -63,7 +63,23 @@ pub struct PersonDto {
     pub profile: Option<Result<ProfileDto, String>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// PHI: `Debug` of these prints ids and counts only.
+impl std::fmt::Debug for ProfileDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProfileDto(..)")
+    }
+}
+
+impl std::fmt::Debug for PersonDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonDto")
+            .field("person_id", &self.person_id)
+            .field("links", &self.links.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientsResultDto {
     /// "phone", "email", "user" (a lookup) or "person" (a profile opening).
     pub kind: String,
@@ -74,6 +90,16 @@ pub struct PatientsResultDto {
     pub shards_asked: Vec<String>,
     pub audit_id: i64,
     pub generated_at_ms: u64,
+}
+
+impl std::fmt::Debug for PatientsResultDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatientsResultDto")
+            .field("kind", &self.kind)
+            .field("people", &self.people)
+            .field("audit_id", &self.audit_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The page: the form's choices, who may open profiles, and the answer to what was posted.

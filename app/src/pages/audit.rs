@@ -185,15 +185,10 @@ fn LookupDetail(r: crate::dto::AuditRowDto) -> impl IntoView {
     if r.subject.is_empty() && r.reason.is_empty() {
         return view! { "—" }.into_any();
     }
-    let short = if r.subject.len() > 24 {
-        format!(
-            "{}…",
-            &r.subject[..r
-                .subject
-                .find(':')
-                .map_or(0, |i| i + 13)
-                .min(r.subject.len())]
-        )
+    // "phone:1a2b3c4d5e6f…": the kind and the hash's first characters (the title has it all).
+    let short = if r.subject.chars().count() > 24 {
+        let keep = r.subject.find(':').map_or(0, |i| i + 13);
+        format!("{}…", r.subject.chars().take(keep).collect::<String>())
     } else {
         r.subject.clone()
     };

@@ -181,12 +181,13 @@ pub fn user_id_for(person_id: i64) -> Option<i64> {
 
 /// A phone as a person would say it: national format ("(555) 010-2345", "07700 123456").
 pub fn spoken_phone(e164: &str) -> String {
-    if let Some(rest) = e164.strip_prefix("+44") {
-        format!("0{} {}", &rest[..4], &rest[4..])
-    } else if let Some(rest) = e164.strip_prefix("+1") {
-        format!("({}) {}-{}", &rest[..3], &rest[3..6], &rest[6..])
-    } else {
-        e164.to_string()
+    let national = |rest: &str| rest.len() == 10 && rest.chars().all(|c| c.is_ascii_digit());
+    match (e164.strip_prefix("+44"), e164.strip_prefix("+1")) {
+        (Some(rest), _) if national(rest) => format!("0{} {}", &rest[..4], &rest[4..]),
+        (_, Some(rest)) if national(rest) => {
+            format!("({}) {}-{}", &rest[..3], &rest[3..6], &rest[6..])
+        }
+        _ => e164.to_string(),
     }
 }
 
