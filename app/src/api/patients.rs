@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{PatientsForm, PatientsPageDto, PatientsResultDto};
+#[cfg(feature = "ssr")]
+use crate::dto::PatientsForm;
+use crate::dto::{PatientsPageDto, PatientsResultDto};
 
 /// The empty page: the form's choices and whether this role may open full profiles.
 #[server(prefix = "/api", endpoint = "patients-page")]
