@@ -398,6 +398,40 @@ mod tests {
     }
 
     #[test]
+    fn the_patient_lookup_settings() {
+        let base = [
+            (
+                "SHARDSCOPE_ROUTING_URL",
+                "postgres://c:pw@127.0.0.1/routing",
+            ),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+        ];
+        let c = Config::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(c.patients.default_region, "US");
+        assert_eq!(c.patients.lookups_max, 30);
+        assert_eq!(c.patients.lookup_window, Duration::from_secs(600));
+        let mut set = base.to_vec();
+        set.extend([
+            ("SHARDSCOPE_PHONE_REGION", " gb "),
+            ("SHARDSCOPE_LOOKUPS_MAX", "5"),
+            ("SHARDSCOPE_LOOKUP_WINDOW_SECS", "60"),
+        ]);
+        let c = Config::from_lookup(lookup(&set)).unwrap();
+        assert_eq!(c.patients.default_region, "GB");
+        assert_eq!(c.patients.lookups_max, 5);
+        for (k, v, says) in [
+            ("SHARDSCOPE_PHONE_REGION", "Mars", "two-letter country code"),
+            ("SHARDSCOPE_LOOKUPS_MAX", "0", "positive integer"),
+            ("SHARDSCOPE_LOOKUPS_MAX", "many", "SHARDSCOPE_LOOKUPS_MAX"),
+        ] {
+            let mut bad = base.to_vec();
+            bad.push((k, v));
+            let e = Config::from_lookup(lookup(&bad)).unwrap_err().to_string();
+            assert!(e.contains(says), "{k}={v}: {e}");
+        }
+    }
+
+    #[test]
     fn missing_and_bad_values_are_named() {
         let e = Config::from_lookup(lookup(&[])).unwrap_err().to_string();
         assert!(e.contains("SHARDSCOPE_ROUTING_URL"), "{e}");

@@ -475,6 +475,10 @@ async fn lookups_per_staff_member_are_limited() {
             )
             .await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        assert!(
+            r.headers.get("retry-after").is_some(),
+            "a 429 says when to try again"
+        );
         assert!(r.body.contains("2 patient lookups"), "{}", r.body);
         assert!(r.body.contains("try again in"), "{}", r.body);
     }

@@ -83,6 +83,18 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ServerFnError>
 
     use super::telemetry::backend_error;
     let console = super::console()?;
+    // Over the lookup limit: say when to try again in the header too (429 + Retry-After).
+    let backend_error = |e: shardscope::Error| {
+        if e.status() == 429
+            && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        {
+            let window = console.config().patients.lookup_window.as_secs();
+            if let Ok(v) = http::HeaderValue::from_str(&window.to_string()) {
+                res.insert_header(http::header::RETRY_AFTER, v);
+            }
+        }
+        backend_error(e)
+    };
     let addr = super::guard::client_addr();
     match form.op.as_str() {
         "" | "lookup" => {
