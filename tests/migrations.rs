@@ -119,3 +119,155 @@ async fn clickhouse_migrations_create_the_telemetry_tables() {
         .await
         .unwrap();
 }
+
+/// `audit_events` as its first release created it (before the patient lookup's four columns).
+const FIRST_RELEASE_AUDIT_EVENTS: &str = "CREATE TABLE audit_events (
+    ts          DateTime('UTC'),
+    actor_id    String,
+    actor_role  String,
+    action      String,
+    target      String,
+    org_id      UInt64,
+    shard_id    String,
+    client_addr String,
+    outcome     String
+) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (ts, actor_id)";
+
+#[derive(Debug, PartialEq, clickhouse::Row, serde::Deserialize)]
+struct Column {
+    name: String,
+    kind: String,
+}
+
+/// `audit_events`' columns in table order (18.16's `system.columns` has no `position`; it lists
+/// a table's columns in their order).
+async fn audit_columns(server: &clickhouse::Client, db: &str) -> Vec<Column> {
+    server
+        .clone()
+        .with_validation(false)
+        .query("SELECT name, type AS kind FROM system.columns WHERE database = ? AND table = 'audit_events'")
+        .bind(db)
+        .fetch_all::<Column>()
+        .await
+        .unwrap()
+}
+
+#[derive(Debug, PartialEq, clickhouse::Row, serde::Deserialize)]
+struct Kept {
+    action: String,
+    reason: String,
+    subject: String,
+    result_count: u32,
+    shards: Vec<String>,
+}
+
+#[tokio::test]
+async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
+    let fleet = common::fleet();
+    let server = shardscope::clickhouse_db::client(&fleet.clickhouse_url, "default", "");
+    let old = format!("mig_old_audit_{}", std::process::id());
+    let fresh = format!("mig_new_audit_{}", std::process::id());
+    for db in [&old, &fresh] {
+        server
+            .query(&format!("DROP DATABASE IF EXISTS {db}"))
+            .execute()
+            .await
+            .unwrap();
+    }
+    // An older deployment: the first release's table holding a record.
+    server
+        .query(&format!("CREATE DATABASE {old}"))
+        .execute()
+        .await
+        .unwrap();
+    let old_db = server.clone().with_database(&old);
+    old_db
+        .query(FIRST_RELEASE_AUDIT_EVENTS)
+        .execute()
+        .await
+        .unwrap();
+    old_db
+        .query(
+            "INSERT INTO audit_events VALUES
+               ('2026-11-01 10:00:00', '7', 'support', 'view_tenant', '/tenants/101', 101, 'us-1',
+                '127.0.0.1', 'ok')",
+        )
+        .execute()
+        .await
+        .unwrap();
+
+    // Twice: the second run finds every column present and changes nothing.
+    for _ in 0..2 {
+        shardscope::migrate::clickhouse(&server, &old)
+            .await
+            .expect("migrating the first release's table");
+    }
+    shardscope::migrate::clickhouse(&server, &fresh)
+        .await
+        .expect("a fresh database");
+
+    let upgraded = audit_columns(&server, &old).await;
+    assert_eq!(
+        upgraded,
+        audit_columns(&server, &fresh).await,
+        "the upgraded table has exactly the columns, types and order of a new one"
+    );
+    for (name, kind) in shardscope::migrate::CLICKHOUSE_AUDIT_COLUMNS {
+        assert!(
+            upgraded.iter().any(|c| c.name == *name && c.kind == *kind),
+            "{name} {kind} added: {upgraded:?}"
+        );
+    }
+    for column in shardscope::auth::audit_export::insert_columns() {
+        assert!(
+            upgraded.iter().any(|c| c.name == *column),
+            "the exporter's column {column} exists after the upgrade"
+        );
+    }
+    // The old record is still there, with empty values in the new columns.
+    let kept: Vec<Kept> = old_db
+        .clone()
+        .with_validation(false)
+        .query("SELECT action, reason, subject, result_count, shards FROM audit_events")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        [Kept {
+            action: "view_tenant".into(),
+            reason: String::new(),
+            subject: String::new(),
+            result_count: 0,
+            shards: vec![],
+        }]
+    );
+    // And a record with the new columns can be written and read back.
+    old_db
+        .query(
+            "INSERT INTO audit_events VALUES
+               ('2026-12-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',
+                '127.0.0.1', 'ok', 'TICKET-1', 'phone:ab', 2, ['us-1', 'eu-1'])",
+        )
+        .execute()
+        .await
+        .unwrap();
+    let added: u64 = old_db
+        .clone()
+        .with_validation(false)
+        .query(
+            "SELECT count() FROM audit_events WHERE subject = 'phone:ab' AND has(shards, 'eu-1')",
+        )
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(added, 1);
+
+    for db in [&old, &fresh] {
+        server
+            .query(&format!("DROP DATABASE {db}"))
+            .execute()
+            .await
+            .unwrap();
+    }
+}
