@@ -120,7 +120,8 @@ async fn clickhouse_migrations_create_the_telemetry_tables() {
         .unwrap();
 }
 
-/// `audit_events` as its first release created it (before the patient lookup's four columns).
+/// `audit_events` as its first release created it (before the patient lookup's four columns): a
+/// frozen copy on purpose, not derived from today's DDL, which it must never follow.
 const FIRST_RELEASE_AUDIT_EVENTS: &str = "CREATE TABLE audit_events (
     ts          DateTime('UTC'),
     actor_id    String,
@@ -161,40 +162,38 @@ struct Kept {
     shards: Vec<String>,
 }
 
+/// Run one ClickHouse statement that returns nothing; a failure fails the test.
+async fn exec(client: &clickhouse::Client, sql: &str) {
+    client
+        .query(sql)
+        .execute()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 #[tokio::test]
 async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
     let fleet = common::fleet();
     let server = shardscope::clickhouse_db::client(&fleet.clickhouse_url, "default", "");
     let old = format!("mig_old_audit_{}", std::process::id());
     let fresh = format!("mig_new_audit_{}", std::process::id());
-    for db in [&old, &fresh] {
-        server
-            .query(&format!("DROP DATABASE IF EXISTS {db}"))
-            .execute()
-            .await
-            .unwrap();
-    }
+    let drop_both = async || {
+        for db in [&old, &fresh] {
+            exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
+        }
+    };
+    drop_both().await;
     // An older deployment: the first release's table holding a record.
-    server
-        .query(&format!("CREATE DATABASE {old}"))
-        .execute()
-        .await
-        .unwrap();
+    exec(&server, &format!("CREATE DATABASE {old}")).await;
     let old_db = server.clone().with_database(&old);
-    old_db
-        .query(FIRST_RELEASE_AUDIT_EVENTS)
-        .execute()
-        .await
-        .unwrap();
-    old_db
-        .query(
-            "INSERT INTO audit_events VALUES
-               ('2026-11-01 10:00:00', '7', 'support', 'view_tenant', '/tenants/101', 101, 'us-1',
-                '127.0.0.1', 'ok')",
-        )
-        .execute()
-        .await
-        .unwrap();
+    exec(&old_db, FIRST_RELEASE_AUDIT_EVENTS).await;
+    exec(
+        &old_db,
+        "INSERT INTO audit_events VALUES
+          ('2026-11-01 10:00:00', '7', 'support', 'view_tenant', '/tenants/101', 101, 'us-1',
+           '127.0.0.1', 'ok')",
+    )
+    .await;
 
     // Twice: the second run finds every column present and changes nothing.
     for _ in 0..2 {
@@ -243,15 +242,13 @@ async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
         }]
     );
     // And a record with the new columns can be written and read back.
-    old_db
-        .query(
-            "INSERT INTO audit_events VALUES
-               ('2026-12-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',
-                '127.0.0.1', 'ok', 'TICKET-1', 'phone:ab', 2, ['us-1', 'eu-1'])",
-        )
-        .execute()
-        .await
-        .unwrap();
+    exec(
+        &old_db,
+        "INSERT INTO audit_events VALUES
+          ('2026-12-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',
+           '127.0.0.1', 'ok', 'TICKET-1', 'phone:ab', 2, ['us-1', 'eu-1'])",
+    )
+    .await;
     let added: u64 = old_db
         .clone()
         .with_validation(false)
@@ -263,11 +260,5 @@ async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
         .unwrap();
     assert_eq!(added, 1);
 
-    for db in [&old, &fresh] {
-        server
-            .query(&format!("DROP DATABASE {db}"))
-            .execute()
-            .await
-            .unwrap();
-    }
+    drop_both().await;
 }
