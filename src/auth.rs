@@ -8,6 +8,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod audit_export;
+pub mod audit_rekey;
+pub mod keyring;
 pub mod password;
 pub mod rate_limit;
 pub mod return_to;
@@ -59,7 +61,7 @@ impl AuthServices {
                 config.patients.lookups_max,
                 config.patients.lookup_window,
             ),
-            sessions: RedisSessionStore::new(redis),
+            sessions: RedisSessionStore::new(redis, config.keys.clone()),
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
@@ -107,6 +109,20 @@ impl SessionAuth {
         now_unix.saturating_sub(self.signed_in_at) >= absolute.as_secs() as i64
     }
 
+    /// Clock difference tolerated between the console, other instances and the database.
+    pub const CLOCK_SKEW_SECS: i64 = 120;
+
+    /// Whether any of the record's times lies in the future (beyond clock skew) or before 2020:
+    /// no session the console wrote can, so such a record is refused however it got there.
+    pub fn times_impossible(&self, now_unix: i64) -> bool {
+        const EARLIEST: i64 = 1_577_836_800; // 2020-01-01
+        let latest = now_unix + Self::CLOCK_SKEW_SECS;
+        let in_range = |t: i64| (EARLIEST..=latest).contains(&t);
+        !(in_range(self.signed_in_at)
+            && (self.seen_at == 0 || in_range(self.seen_at))
+            && in_range(self.signed_in_db_ms.div_euclid(1000)))
+    }
+
     /// Whether to push the idle expiry forward now. Not on every request (that would be a Redis
     /// write per page view): at most every quarter of the idle timeout, and at least every minute,
     /// so the idle timeout holds to within that step.
@@ -131,6 +147,66 @@ mod tests {
         let twelve_hours = std::time::Duration::from_secs(12 * 3600);
         assert!(!a.expired(1_000 + 12 * 3600 - 1, twelve_hours));
         assert!(a.expired(1_000 + 12 * 3600, twelve_hours));
+    }
+
+    #[test]
+    fn a_time_in_the_future_or_before_2020_is_impossible() {
+        let now = 1_800_000_000;
+        let ok = SessionAuth {
+            staff_id: 1,
+            signed_in_at: now - 60,
+            seen_at: now - 10,
+            signed_in_db_ms: (now - 60) * 1000,
+        };
+        assert!(!ok.times_impossible(now));
+        assert!(
+            !SessionAuth { seen_at: 0, ..ok }.times_impossible(now),
+            "never touched"
+        );
+        for (what, bad) in [
+            (
+                "signed in tomorrow",
+                SessionAuth {
+                    signed_in_at: now + 86_400,
+                    ..ok
+                },
+            ),
+            (
+                "seen tomorrow",
+                SessionAuth {
+                    seen_at: now + 86_400,
+                    ..ok
+                },
+            ),
+            (
+                "a database time past any password reset",
+                SessionAuth {
+                    signed_in_db_ms: (now + 3600) * 1000,
+                    ..ok
+                },
+            ),
+            (
+                "signed in before 2020",
+                SessionAuth {
+                    signed_in_at: 1_000,
+                    ..ok
+                },
+            ),
+            (
+                "a negative time",
+                SessionAuth {
+                    signed_in_db_ms: -1,
+                    ..ok
+                },
+            ),
+        ] {
+            assert!(bad.times_impossible(now), "{what}");
+        }
+        let skewed = SessionAuth {
+            signed_in_db_ms: (now + SessionAuth::CLOCK_SKEW_SECS) * 1000,
+            ..ok
+        };
+        assert!(!skewed.times_impossible(now), "within the clock skew");
     }
 
     #[test]

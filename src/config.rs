@@ -22,6 +22,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub tenants: TenantsConfig,
     pub patients: PatientsConfig,
+    /// The console's own keys (session records, audit subjects); see `auth::keyring`.
+    pub keys: crate::auth::keyring::Keyring,
 }
 
 /// The cross-shard patient lookup.
@@ -341,7 +343,9 @@ impl Config {
                 "SHARDSCOPE_LOOKUPS_MAX and SHARDSCOPE_LOOKUP_WINDOW_SECS must be above 0".into(),
             ));
         }
+        let keys = crate::auth::keyring::Keyring::parse(&required("SHARDSCOPE_SECRET_KEYS")?)?;
         Ok(Self {
+            keys,
             auth,
             telemetry,
             tenants,
@@ -368,12 +372,35 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// The pairs given, and a valid key set unless they name one.
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
+        let mut map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        map.entry("SHARDSCOPE_SECRET_KEYS".into())
+            .or_insert_with(|| "t1:0123456789abcdef0123456789abcdef".into());
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_secret_keys_are_required_and_checked() {
+        let base = [
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+        ];
+        let mut bad = base.to_vec();
+        bad.push(("SHARDSCOPE_SECRET_KEYS", "k1:tooshort"));
+        let e = Config::from_lookup(lookup(&bad)).unwrap_err().to_string();
+        assert!(
+            e.contains("SHARDSCOPE_SECRET_KEYS") && e.contains("shorter"),
+            "{e}"
+        );
+        let map: HashMap<&str, &str> = base.into_iter().collect();
+        let e = Config::from_lookup(|k| map.get(k).map(|v| v.to_string()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SHARDSCOPE_SECRET_KEYS is not set"), "{e}");
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub async fn lookup(
     result.truncated = truncated;
     let detail = AuditDetail {
         reason: String::new(),
-        subject: identifier.audit_subject(),
+        subject: identifier.audit_subject(&console.config().keys),
         result_count: Some(result.people.len() as i32),
         shards: result.shards_asked.clone(),
     };
@@ -126,7 +126,7 @@ pub async fn lookup(
         staff,
         client_addr,
         AuditAction::LookupPatient,
-        identifier.audit_subject(),
+        identifier.audit_subject(&console.config().keys),
         detail,
     )
     .await?;
@@ -144,8 +144,35 @@ pub async fn open_profile(
     reason: &str,
 ) -> Result<LookupResult> {
     require(staff, Capability::OpenPatientProfile)?;
+    // Every refused reason is recorded (its rule, never its text): trying reasons to confirm a
+    // patient's name or phone leaves a trace.
+    let refuse = |refusal: reason::Refusal| async move {
+        let detail = AuditDetail {
+            reason: format!("refused: {}", refusal.rule()),
+            subject: format!("person:{person_id}"),
+            result_count: None,
+            shards: Vec::new(),
+        };
+        let target = format!("person:{person_id}");
+        match audit(
+            console,
+            staff,
+            client_addr,
+            AuditAction::OpenPatientProfileRefused,
+            target,
+            detail,
+        )
+        .await
+        {
+            Ok(_) => reason::refusal_error(refusal),
+            Err(e) => e,
+        }
+    };
     // Refused before anything is read: the reason comes first.
-    let reason = Reason::parse(reason, &[])?;
+    let reason = match Reason::check(reason, &[]) {
+        Ok(r) => r,
+        Err(refusal) => return Err(refuse(refusal).await),
+    };
     limit(console, staff, client_addr).await?;
     let Some(row) = registry::by_person(console.routing(), person_id).await? else {
         return Err(Error::InvalidInput(format!(
@@ -159,7 +186,7 @@ pub async fn open_profile(
         .flatten()
         .collect();
     if reason.mentions(&hashes, &console.config().patients.default_region) {
-        return Err(reason::names_the_patient());
+        return Err(refuse(reason::Refusal::NamesThePatient).await);
     }
     // Names and links first (what a lookup shows), so the reason can be checked against the name.
     let mut result = gather(console, staff, std::slice::from_ref(&row)).await?;
@@ -168,7 +195,9 @@ pub async fn open_profile(
         .iter()
         .filter_map(|p| p.name.clone().ok())
         .collect();
-    Reason::parse(reason.as_str(), &names)?;
+    if let Err(refusal) = Reason::check(reason.as_str(), &names) {
+        return Err(refuse(refusal).await);
+    }
     result.kind = "person".into();
     result.looked_up = person_id.to_string();
     // Recorded before the full profile is read: no profile is read without its record.

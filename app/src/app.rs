@@ -109,9 +109,11 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
         {tenants
             .then(|| {
                 view! {
-                    <form class="tenant-search" method="get" action="/tenants" role="search" aria-label="Find a tenant">
+                    // A POST (see server/src/search.rs): what staff type may be a patient's
+                    // phone, which a GET form would put in the URL.
+                    <form class="tenant-search" method="post" action="/search" role="search" aria-label="Find a tenant">
                         <label class="visually-hidden" for="tenant-search">"Find a tenant by id or name"</label>
-                        <input id="tenant-search" name="q" type="search" placeholder="Org id or name" autocomplete="off"/>
+                        <input id="tenant-search" name="q" type="search" placeholder="Org id, name, or a patient's phone" autocomplete="off"/>
                         <button type="submit">"Find"</button>
                     </form>
                 }

@@ -23,7 +23,7 @@ pub use answered_banner::AnsweredBanner;
 pub use chart_frame::ChartFrame;
 pub use data_table::{EmptyState, ErrorState, SortHeader};
 pub use filter_bar::{FilterBar, SelectField, TextField};
-pub use page_header::{PageHeader, document_title};
+pub use page_header::{DocumentTitle, PageHeader, document_title, escape_html};
 pub use pagination::Pager;
 pub use relative_time::RelativeTime;
 pub use status_badge::{Level, StatusBadge};

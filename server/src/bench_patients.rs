@@ -167,7 +167,7 @@ async fn bench(fleet: &Fleet, rows: i64, lookups: usize) -> CliResult {
         let found = shardscope::patients::registry::find(console.routing(), &id).await?;
         registry.push(ms(t.elapsed()));
         if found.is_empty() {
-            return Err(format!("{} is not in the registry: no figure", id.audit_subject()).into());
+            return Err(format!("{} lookup is not in the registry: no figure", id.kind()).into());
         }
     }
     println!(

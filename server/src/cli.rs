@@ -7,6 +7,7 @@
 //!   shardscope-server simulate --fleet F run the demo fleet's telemetry/write-load simulator
 //!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
 //!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
+//!   shardscope-server migrate audit-subjects  plain-hash audit subjects -> keyed HMACs
 //!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
 //!   shardscope-server bench-telemetry [--rows N]   the P4 benchmark (see bench_telemetry.rs)
 //!   shardscope-server bench-tenants [--orgs N]     tenant search on N orgs (see bench_tenants.rs)
@@ -25,7 +26,7 @@ use crate::state::AppState;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | bench-patients [--rows N] [--lookups K] | patient-examples --fleet FILE | clickhouse-statements | user ...]";
+const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse|audit-subjects | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | bench-patients [--rows N] [--lookups K] | patient-examples --fleet FILE | clickhouse-statements | user ...]";
 
 pub async fn run(args: Vec<String>) -> CliResult {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -121,6 +122,29 @@ async fn migrate(target: &str) -> CliResult {
                 config.clickhouse_password.expose(),
             );
             shardscope::migrate::clickhouse(&client, &config.clickhouse_database).await?;
+        }
+        "audit-subjects" => {
+            // Plain-hash subjects become keyed HMACs: in the routing DB (as its owner), and
+            // ClickHouse's copies are deleted so the rewritten records are shipped again.
+            let config = shardscope::Config::from_env()?;
+            let url = std::env::var("SHARDSCOPE_MIGRATE_URL")
+                .map_err(|_| "SHARDSCOPE_MIGRATE_URL is not set (the routing DB, as its owner)")?;
+            let pool = sqlx_pool(&url).await?;
+            let n = shardscope::auth::audit_rekey::rekey_routing(&pool, &config.keys).await?;
+            println!("audit records rewritten with keyed subjects: {n}");
+            if let Some(url) = &config.clickhouse_url {
+                let client = shardscope::clickhouse_db::connect(
+                    url,
+                    &config.clickhouse_user,
+                    config.clickhouse_password.expose(),
+                    &config.clickhouse_database,
+                )
+                .await?;
+                shardscope::auth::audit_rekey::purge_clickhouse(&client).await?;
+                println!(
+                    "ClickHouse copies with plain-hash subjects deleted (re-shipped by the console)"
+                );
+            }
         }
         other => return Err(format!("unknown migration target {other:?}; {USAGE}").into()),
     }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod deadline;
 pub mod exports;
 pub mod patients;
+pub mod search;
 pub mod security;
 pub mod server_fn_errors;
 pub mod startup;

@@ -20,7 +20,7 @@ const MAX_FORM: usize = 8 * 1024;
 
 #[tracing::instrument(name = "patients_post", skip_all)]
 pub async fn post(State(state): State<AppState>, req: Request) -> Response {
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -38,6 +38,17 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
                 .into_response();
         }
     };
+    render(&state, parts, form).await
+}
+
+/// The `/patients` page rendered for a submitted form (the lookup's own, or the search box's when
+/// it received a phone or an email): the form rides in the request's extensions, never a URL.
+pub async fn render(
+    state: &AppState,
+    mut parts: http::request::Parts,
+    form: PatientsForm,
+) -> Response {
+    parts.uri = http::Uri::from_static(PATIENTS);
     parts.extensions.insert(form);
     let console = state.console.clone();
     let options = state.leptos_options.clone();

@@ -31,6 +31,8 @@ pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (LOGOUT, &["POST"]),
     // GET is the Leptos page; a POST carries the lookup in its body and is answered with the page.
     (crate::patients::PATIENTS, &["POST"]),
+    // The search box on every page (a POST: what is typed may be a phone; see search.rs).
+    (crate::search::SEARCH, &["POST"]),
 ];
 const BALANCE_SVG: &str = "/charts/balance.svg";
 const LOGIN: &str = "/login";
@@ -63,6 +65,7 @@ pub fn build_router(state: AppState) -> Router {
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
         .route(crate::patients::PATIENTS, post(crate::patients::post))
+        .route(crate::search::SEARCH, post(crate::search::post))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -139,7 +139,14 @@ async fn support_finds_a_cross_shard_person_from_a_phone_in_any_format() {
     let total_shards = fleet().shards.len();
     for (action, target, reason, subject, count, shards) in &recs {
         assert_eq!(action, "lookup_patient");
-        assert_eq!(subject, &format!("phone:{}", sha256_hex(&e164)));
+        // A keyed HMAC of the registry hash, named by its key; never the plain hash.
+        let keyed = app
+            .console
+            .config()
+            .keys
+            .audit_subject("phone", &sha256_hex(&e164));
+        assert_eq!(subject, &keyed);
+        assert!(!subject.contains(&sha256_hex(&e164)), "{subject}");
         assert_eq!(target, subject);
         assert!(reason.is_empty());
         assert!(count.unwrap() >= 1);
@@ -238,7 +245,8 @@ async fn a_superadmin_opens_the_full_profile_only_with_a_reason() {
         !r.body.contains("Portable profile"),
         "but not without a reason"
     );
-    // No reason, too short, the patient's own name: 400 and nothing opened or recorded.
+    // No reason, too short, the patient's own name: 400, nothing opened, each refusal recorded
+    // with its rule (never the reason's text).
     let name = stored_name(&plan, person).await;
     for (reason, says) in [
         ("", "give a reason"),
@@ -290,11 +298,27 @@ async fn a_superadmin_opens_the_full_profile_only_with_a_reason() {
     assert_eq!(shared(home), if person % 5 == 0 { "fals" } else { "true" });
     assert_eq!(shared(other), "fals");
     let recs = records(&app).await;
-    assert_eq!(recs.len(), 2, "one lookup, one opening: {recs:?}");
-    assert_eq!(recs[1].0, "open_patient_profile");
-    assert_eq!(recs[1].1, format!("person:{person}"));
-    assert_eq!(recs[1].2, "SUP-4821 identity check");
-    assert_eq!(recs[1].4, Some(1));
+    assert_eq!(
+        recs.len(),
+        5,
+        "one lookup, three refusals, one opening: {recs:?}"
+    );
+    for (rec, rule) in recs[1..4]
+        .iter()
+        .zip(["missing", "too_short", "names_the_patient"])
+    {
+        assert_eq!(rec.0, "open_patient_profile_refused", "{rec:?}");
+        assert_eq!(rec.1, format!("person:{person}"));
+        assert_eq!(rec.2, format!("refused: {rule}"));
+    }
+    assert!(
+        !format!("{recs:?}").contains(&name),
+        "the refused reason's text (the patient's name) is not recorded"
+    );
+    assert_eq!(recs[4].0, "open_patient_profile");
+    assert_eq!(recs[4].1, format!("person:{person}"));
+    assert_eq!(recs[4].2, "SUP-4821 identity check");
+    assert_eq!(recs[4].4, Some(1));
     // The audit page shows the reason and filters by the subject.
     let audit = app
         .get(
@@ -310,7 +334,13 @@ async fn a_superadmin_opens_the_full_profile_only_with_a_reason() {
     );
     let by_phone = app
         .get(
-            &format!("/audit?subject=phone:{}", sha256_hex(&e164)),
+            &format!(
+                "/audit?subject={}",
+                app.console
+                    .config()
+                    .keys
+                    .audit_subject("phone", &sha256_hex(&e164))
+            ),
             Some(&admin),
         )
         .await;
@@ -488,5 +518,63 @@ async fn lookups_per_staff_member_are_limited() {
         actions,
         ["lookup_patient", "lookup_patient", "lookup_limited"],
         "the crossing is recorded once"
+    );
+}
+
+#[tokio::test]
+async fn the_search_box_hands_a_phone_or_email_to_the_lookup_never_to_a_url() {
+    let plan = the_plan();
+    let (person, home, _) = cross_shard_person(&plan);
+    let home_org = plan.orgs.iter().find(|o| o.id == home).unwrap();
+    // The search box reads national numbers in the console's default region (US).
+    let person = if home_org.region.starts_with("eu") {
+        plan.cross_links
+            .iter()
+            .map(|(_, p)| *p)
+            .find(|p| {
+                p % 97 != 0
+                    && (p + 1) % 97 != 0
+                    && !plan.home_of(*p).unwrap().region.starts_with("eu")
+            })
+            .expect("a person homed in the US")
+    } else {
+        person
+    };
+    let region = &plan.home_of(person).unwrap().region;
+    let e164 = phone_for(person, region);
+    let app = TestApp::new();
+    let support = app.session_as(Role::Support).await;
+    let email = email_for(person).unwrap();
+    for typed in [spoken_phone(&e164), email.to_uppercase()] {
+        let r = app
+            .post("/search", Some(&support), &format!("q={}", enc(&typed)))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{typed:?}: {}", r.body);
+        assert_eq!(r.location(), None, "no redirect carries it");
+        assert!(
+            people(&r.body).contains(&person),
+            "{typed:?}: the lookup found person {person}"
+        );
+        let digits: String = e164.chars().filter(char::is_ascii_digit).collect();
+        for attr in r.body.split(['"', '\'']).filter(|a| a.starts_with('/')) {
+            assert!(
+                !attr.contains(&digits[digits.len() - 7..]) && !attr.contains('@'),
+                "{typed:?}: a link or action carries it: {attr}"
+            );
+        }
+    }
+    // An org name or id goes to the tenants list by redirect.
+    let r = app.post("/search", Some(&support), "q=Clinic+42").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/tenants?q=Clinic%2042"));
+    // A viewer (no lookup) is told why, without the phone echoed.
+    let viewer = app.session_as(Role::Viewer).await;
+    let r = app
+        .post("/search", Some(&viewer), "q=%28555%29+867-5309")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the viewer may not search tenants"
     );
 }

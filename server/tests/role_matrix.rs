@@ -40,6 +40,15 @@ const PAGES: &[(&str, [u16; 4])] = &[
     ("/no/such/page", [404, 404, 404, 404]),
 ];
 
+/// Form POSTs that are not pages (sent with a same-site origin) → status for [anonymous, viewer,
+/// support, superadmin].
+const FORMS: &[(&str, [u16; 4])] = &[
+    // An org name: a redirect to the tenants list.
+    ("/search?q=northgate", [303, 403, 303, 303]),
+    // A phone: the patient lookup's page, for the roles that may look up.
+    ("/search?q=%28555%29+000-0001", [303, 403, 200, 200]),
+];
+
 /// Server functions (POST) → status for [anonymous, viewer, support, superadmin].
 const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/overview", [401, 200, 200, 200]),
@@ -95,7 +104,7 @@ async fn every_page_and_server_function_answers_each_role_as_the_table_says() {
             }
         }
     }
-    for (path, expected) in SERVER_FNS {
+    for (path, expected) in SERVER_FNS.iter().chain(FORMS) {
         for (i, cookie) in sessions.iter().enumerate() {
             // Arguments after `?` are sent as the form body.
             let (url, form) = path.split_once('?').unwrap_or((path, ""));
@@ -123,11 +132,32 @@ async fn every_page_and_server_function_answers_each_role_as_the_table_says() {
 }
 
 #[tokio::test]
+async fn anonymous_server_function_calls_are_401_before_their_body_is_read() {
+    let app = TestApp::new();
+    let mut checked = 0;
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        if path == "/api/me" {
+            continue;
+        }
+        // No body at all: identity comes first, so no "missing field" 400.
+        let r = app.post(path, None, "").await;
+        assert_eq!(r.status, 401, "POST {path} anonymously: {}", r.body);
+        assert_eq!(
+            r.body, "ServerError|sign in first (your session may have expired)",
+            "POST {path}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} server functions checked");
+}
+
+#[tokio::test]
 async fn the_table_covers_every_route_and_server_function_that_exists() {
     // A page with a path parameter is called with a real value: /tenants/{org} as /tenants/2.
     let concrete = |p: &str| p.replace("{org}", "2").replace(":org", "2");
     let pages: BTreeSet<String> = PAGES
         .iter()
+        .chain(FORMS)
         .map(|(p, _)| p.split('?').next().unwrap().to_string())
         .collect();
     for route in shardscope_server::startup::route_list() {

@@ -315,9 +315,21 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
         app.get("/", Some(&cookie)).await.status,
         StatusCode::SEE_OTHER
     );
-    let r = app.sign_in(&email, &password).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("disabled"));
+    // The right password and a wrong one get the same answer (no password oracle); the audit
+    // records which it was.
+    let right = app.sign_in(&email, &password).await;
+    let wrong = app.sign_in(&email, "not-the-password-9").await;
+    assert_eq!(right.status, StatusCode::UNAUTHORIZED, "{}", right.body);
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.body);
+    assert_eq!(right.body, wrong.body, "the two answers are the same page");
+    assert!(!right.body.contains("disabled"), "{}", right.body);
+    let audit = audit_of(&email, "-").await;
+    let targets: Vec<_> = audit
+        .iter()
+        .filter(|(a, _, _)| a == "sign_in_failed")
+        .map(|(_, t, _)| t.as_str())
+        .collect();
+    assert_eq!(targets, ["account disabled", "account"], "{audit:?}");
 }
 
 #[tokio::test]
@@ -515,4 +527,135 @@ async fn a_password_reset_ends_the_sessions_signed_in_before_it() {
     );
     let after = app.session(&email, "a-brand-new-password").await;
     assert_eq!(app.get("/", Some(&after)).await.status, StatusCode::OK);
+}
+
+/// The Redis key the console keeps a session id's record under.
+fn session_key(ns: &str, id: &tower_sessions::session::Id) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(id.0.to_le_bytes());
+    format!("{ns}:session:{}", hex::encode(&digest[..20]))
+}
+
+fn session_id(cookie: &str) -> tower_sessions::session::Id {
+    cookie
+        .split_once('=')
+        .unwrap()
+        .1
+        .parse()
+        .expect("a session id")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_records_a_redis_writer_makes_are_no_session_and_are_logged() {
+    use redis::AsyncCommands;
+    use tower_sessions::session::Id;
+    let captured = common::Captured::default();
+    let sink = captured.clone();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish(),
+    )
+    .expect("the only subscriber of this binary");
+
+    let app = TestApp::new();
+    let ns = app.console.config().engine.cache_namespace.clone();
+    let (email, password) = new_account(Role::Superadmin).await;
+    let real = app.session(&email, &password).await;
+    let cookie_name = real.split_once('=').unwrap().0.to_string();
+    let staff_id: i64 = sqlx::query_scalar("SELECT id FROM console.staff WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+    let redis =
+        redis::Client::open(app.console.config().redis_url.as_ref().unwrap().expose()).unwrap();
+    let mut con = redis.get_multiplexed_async_connection().await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let auth = serde_json::json!({
+        "staff_id": staff_id, "signed_in_at": now, "seen_at": now, "signed_in_db_ms": now * 1000
+    });
+    let body = serde_json::json!({"data": {"auth": auth}, "expires_unix": now + 600}).to_string();
+    let real_value: String = con.get(session_key(&ns, &session_id(&real))).await.unwrap();
+
+    let mut ids = Vec::new();
+    for (what, value) in [
+        // What the store wrote before records were signed.
+        ("an unsigned record", body.clone()),
+        (
+            "a record with a made-up MAC",
+            serde_json::json!({"kid": app.console.config().keys.current_id(), "body": body,
+                               "mac": hex::encode([7u8; 32])})
+            .to_string(),
+        ),
+        ("a real record copied to another id", real_value.clone()),
+    ] {
+        let id = Id::default();
+        let _: () = con.set_ex(session_key(&ns, &id), value, 600).await.unwrap();
+        let cookie = format!("{cookie_name}={id}");
+        let me = app.post("/api/me", Some(&cookie), "").await;
+        assert_eq!(me.body, "null", "{what}: /api/me must not know anyone");
+        let audit = app.get("/audit", Some(&cookie)).await;
+        assert_eq!(audit.status, StatusCode::SEE_OTHER, "{what}: /audit");
+        assert!(
+            audit.location().unwrap_or("").starts_with("/login"),
+            "{what}: to sign-in"
+        );
+        ids.push(id.to_string());
+    }
+    // A record the console's own key signed, but dated in the future (which would survive a
+    // password reset): refused by its times.
+    let store = shardscope::auth::RedisSessionStore::new(
+        std::sync::Arc::new(
+            shardscope::redis::RedisHandle::new(app.console.config().redis_url.as_ref(), &ns)
+                .unwrap(),
+        ),
+        app.console.config().keys.clone(),
+    );
+    let mut record = tower_sessions::session::Record {
+        id: Id::default(),
+        data: [(
+            "auth".to_string(),
+            serde_json::json!({"staff_id": staff_id, "signed_in_at": now, "seen_at": now,
+                               "signed_in_db_ms": (now + 86_400 * 365) * 1000}),
+        )]
+        .into(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(10),
+    };
+    tower_sessions::SessionStore::create(&store, &mut record)
+        .await
+        .unwrap();
+    let future = format!("{cookie_name}={}", record.id);
+    assert_eq!(app.post("/api/me", Some(&future), "").await.body, "null");
+    ids.push(record.id.to_string());
+    // The real session still works: nothing above disturbed it.
+    assert!(
+        app.post("/api/me", Some(&real), "")
+            .await
+            .body
+            .contains(&email)
+    );
+
+    let log = captured.text();
+    let refused = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("failed its integrity check"))
+        .count();
+    assert!(refused >= 3, "each forged record is logged at WARN:\n{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("time in the future")),
+        "the future-dated record is logged at WARN:\n{log}"
+    );
+    for id in ids.iter().chain([&session_id(&real).to_string()]) {
+        assert!(
+            !log.contains(id.as_str()),
+            "the log names a session id:\n{log}"
+        );
+    }
 }

@@ -470,3 +470,88 @@ async fn placement_previews_the_seed_rules_and_lists_the_noisy_neighbour() {
     );
     assert!(page.body.contains("move to "), "with a move in its region");
 }
+
+/// The raw markup a hostile org name carries; none of it may reach a page as markup.
+const HOSTILE_MARKUP: [&str; 4] = [
+    "</title><meta",
+    "<meta http-equiv=\"refresh\"",
+    "<script>alert(1)",
+    "<img src=x",
+];
+
+/// The `<title>` element's text as the server wrote it.
+fn title_of(html: &str) -> &str {
+    html.split_once("<title>")
+        .and_then(|(_, t)| t.split_once("</title>"))
+        .map_or("", |(t, _)| t)
+}
+
+#[tokio::test]
+async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
+    use shardscope::demo::seed::HOSTILE_NAME;
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    let found = app.get("/tenants?q=northgate", Some(&cookie)).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let id = *listed(&found.body)
+        .first()
+        .expect("the seeded hostile org is found by a word of its name");
+    let escaped = shardscope_app::components::escape_html(HOSTILE_NAME);
+    let tenant = app.get(&format!("/tenants/{id}"), Some(&cookie)).await;
+    assert_eq!(tenant.status, StatusCode::OK, "{}", tenant.body);
+    assert_eq!(
+        title_of(&tenant.body),
+        format!("{escaped} · shardscope"),
+        "the tenant page's <title> carries the name as escaped text"
+    );
+    for (path, shows_it) in [
+        ("/tenants?q=northgate".to_string(), true),
+        (format!("/tenants/{id}"), true),
+        (format!("/tenants?q={id}"), true),
+        ("/tenants".to_string(), false),
+        ("/placement".to_string(), false),
+        ("/routing".to_string(), false),
+        ("/compliance".to_string(), false),
+        (format!("/telemetry?org={id}"), false),
+        ("/telemetry?group=org".to_string(), false),
+        ("/tenants?q=northgate&format=json".to_string(), false),
+    ] {
+        let r = app.get(&path, Some(&cookie)).await;
+        assert!(
+            r.status.is_success(),
+            "{path}: {} {}",
+            r.status,
+            &r.body[..r.body.len().min(300)]
+        );
+        for raw in HOSTILE_MARKUP {
+            assert!(
+                !r.body.contains(raw),
+                "{path} carries {raw:?} as markup: {}",
+                r.body.split_once(raw).map_or("", |(before, _)| &before
+                    [before.len().saturating_sub(200)..])
+            );
+        }
+        if shows_it {
+            assert!(
+                r.body.contains(&escaped),
+                "{path} shows the name as readable text"
+            );
+        }
+    }
+    // JSON carries the name exactly (its markup as \u003c escapes, which any JSON reader decodes).
+    let json = app
+        .get("/tenants?q=northgate&format=json", Some(&cookie))
+        .await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).expect("JSON rows");
+    assert_eq!(rows[0]["name"], HOSTILE_NAME, "{}", json.body);
+    // CSV is text for a spreadsheet: the leading formula is guarded.
+    let csv = app
+        .get("/tenants?q=northgate&format=csv", Some(&cookie))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(",\"'=1+2 Northgate"),
+        "the formula is prefixed with ': {}",
+        csv.body
+    );
+}

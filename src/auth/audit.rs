@@ -36,10 +36,12 @@ pub enum AuditAction {
     OpenPatientProfile,
     /// Refused by the per-staff lookup limit (recorded once per window).
     LookupLimited,
+    /// A break-glass opening refused for its reason (the rule is recorded, never the text).
+    OpenPatientProfileRefused,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
@@ -53,6 +55,7 @@ impl AuditAction {
         AuditAction::LookupPatient,
         AuditAction::OpenPatientProfile,
         AuditAction::LookupLimited,
+        AuditAction::OpenPatientProfileRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl AuditAction {
             AuditAction::LookupPatient => "lookup_patient",
             AuditAction::OpenPatientProfile => "open_patient_profile",
             AuditAction::LookupLimited => "lookup_limited",
+            AuditAction::OpenPatientProfileRefused => "open_patient_profile_refused",
         }
     }
 
@@ -77,7 +81,9 @@ impl AuditAction {
     pub fn outcome(self) -> &'static str {
         match self {
             AuditAction::SignInFailed => "failed",
-            AuditAction::SignInLimited | AuditAction::LookupLimited => "refused",
+            AuditAction::SignInLimited
+            | AuditAction::LookupLimited
+            | AuditAction::OpenPatientProfileRefused => "refused",
             _ => "ok",
         }
     }
@@ -359,8 +365,8 @@ pub fn parse_filter(get: impl Fn(&str) -> Option<String>) -> Result<AuditFilter>
             .map(|s| {
                 parse_subject(&s).ok_or_else(|| {
                     Error::InvalidInput(
-                        "\"subject\" must be what a lookup record shows, e.g. phone:<64 hex \
-                         characters>, email:<64 hex characters>, user:48213 or person:1000042 \
+                        "\"subject\" must be what a lookup record shows, e.g. phone:k1:<64 hex \
+                         characters>, email:k1:<64 hex characters>, user:48213 or person:1000042 \
                          (never a raw phone or email)"
                             .into(),
                     )
@@ -370,15 +376,24 @@ pub fn parse_filter(get: impl Fn(&str) -> Option<String>) -> Result<AuditFilter>
     })
 }
 
-/// A lookup subject as recorded: `phone:`/`email:` + a SHA-256 hex, or `user:`/`person:` + id.
+/// A lookup subject as recorded: `phone:`/`email:` + key id + an HMAC hex, or `user:`/`person:`
+/// + id.
 fn parse_subject(s: &str) -> Option<String> {
     let (kind, rest) = s.split_once(':')?;
-    let ok = match kind {
-        "phone" | "email" => rest.len() == 64 && rest.chars().all(|c| c.is_ascii_hexdigit()),
-        "user" | "person" => rest.parse::<i64>().is_ok_and(|n| n > 0),
-        _ => false,
-    };
-    ok.then(|| format!("{kind}:{}", rest.to_ascii_lowercase()))
+    match kind {
+        "phone" | "email" => {
+            let (key, mac) = rest.split_once(':')?;
+            (crate::auth::keyring::is_key_id(key)
+                && mac.len() == 64
+                && mac.chars().all(|c| c.is_ascii_hexdigit()))
+            .then(|| format!("{kind}:{key}:{}", mac.to_ascii_lowercase()))
+        }
+        "user" | "person" => rest
+            .parse::<i64>()
+            .is_ok_and(|n| n > 0)
+            .then(|| format!("{kind}:{rest}")),
+        _ => None,
+    }
 }
 
 /// `2026-11-28` or `2026-11-28T09:30` (what a date / datetime-local input sends), in UTC.

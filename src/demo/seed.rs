@@ -11,8 +11,8 @@ mod telemetry;
 
 pub use accounts::{DEFAULT_DEMO_PASSWORD, DEMO_ACCOUNTS, demo_password, seed_demo_accounts};
 pub use plan::{
-    OrgPlan, PatientExample, Plan, UNICODE_NAMES, email_for, patient_examples, phone_for, plan,
-    sha256_hex, spoken_phone, user_id_for,
+    HOSTILE_NAME, OrgPlan, PatientExample, Plan, UNICODE_NAMES, email_for, patient_examples,
+    phone_for, plan, sha256_hex, spoken_phone, user_id_for,
 };
 pub use postgres::{
     insert_registry, provision_roles, seed_postgres, shard_without_pg_stat_statements,
@@ -37,5 +37,20 @@ pub async fn seed_fleet(fleet: &Fleet) -> Result<()> {
     seed_postgres(fleet, &plan).await?;
     warm_routing_cache(fleet, &plan).await?;
     backfill_telemetry(fleet, &plan, SEED).await?;
+    rekey_audit(fleet).await?;
     Ok(())
+}
+
+/// A fleet whose audit was written before subjects were keyed gets them rewritten (with the
+/// console's keys, `SHARDSCOPE_SECRET_KEYS`, which `scripts/fleet` passes in).
+async fn rekey_audit(fleet: &Fleet) -> Result<()> {
+    let Ok(text) = std::env::var("SHARDSCOPE_SECRET_KEYS") else {
+        return Ok(());
+    };
+    let keys = crate::auth::keyring::Keyring::parse(&text)?;
+    let owner =
+        crate::migrate::connect(&fleet.admin_url(fleet.routing_port, &fleet.routing_database))
+            .await?;
+    crate::auth::audit_rekey::rekey_routing(&owner, &keys).await?;
+    crate::auth::audit_rekey::purge_clickhouse(&telemetry::telemetry_client(fleet).await?).await
 }

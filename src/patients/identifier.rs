@@ -20,10 +20,30 @@ pub enum Identifier {
     UserId(i64),
 }
 
+/// Prints the kind only (a user id is not PHI): not the value, and not its plain hash, which
+/// for a phone is as good as the value.
 impl fmt::Debug for Identifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({})", self.kind(), self.audit_subject())
+        match self {
+            Identifier::UserId(id) => write!(f, "user({id})"),
+            other => write!(f, "{}(***)", other.kind()),
+        }
     }
+}
+
+/// Whether text typed into a search box for org ids and names looks like a patient's phone
+/// number or email instead (an `@`, or seven digits or more among phone punctuation): such text
+/// must never be put into a URL. Org ids are shorter; org names have letters.
+pub fn looks_like_contact(text: &str) -> bool {
+    let t = text.trim();
+    if t.contains('@') {
+        return true;
+    }
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let phone_chars = t.chars().all(|c| {
+        c.is_ascii_digit() || c.is_whitespace() || "+-().#/".contains(c) || "xXeEtT.".contains(c)
+    });
+    digits >= 7 && phone_chars
 }
 
 /// How to read what was typed.
@@ -94,12 +114,13 @@ impl Identifier {
         }
     }
 
-    /// What the audit records: `phone:{sha256}`, `email:{sha256}` or `user:{id}` — never the
-    /// value typed.
-    pub fn audit_subject(&self) -> String {
+    /// What the audit records: `phone:{key}:{hmac}`, `email:{key}:{hmac}` (a keyed HMAC of the
+    /// registry hash, see `Keyring::audit_subject`) or `user:{id}` — never the value typed nor
+    /// its plain hash.
+    pub fn audit_subject(&self, keys: &crate::auth::keyring::Keyring) -> String {
         match self {
             Identifier::UserId(id) => format!("user:{id}"),
-            other => format!("{}:{}", other.kind(), other.hash().unwrap_or_default()),
+            other => keys.audit_subject(other.kind(), &other.hash().unwrap_or_default()),
         }
     }
 
@@ -463,12 +484,20 @@ mod tests {
         assert!(e.contains("two-letter"), "{e}");
     }
 
+    fn test_keys() -> crate::auth::keyring::Keyring {
+        crate::auth::keyring::Keyring::parse("t1:0123456789abcdef0123456789abcdef").unwrap()
+    }
+
     #[test]
-    fn errors_and_debug_never_echo_the_value() {
+    fn errors_and_debug_never_echo_the_value_nor_its_plain_hash() {
+        let phone = Identifier::parse("5551239876", Kind::PhoneOrEmail, "US").unwrap();
+        let plain = phone.hash().unwrap();
+        let shown = format!("{phone:?} {}", phone.audit_subject(&test_keys()));
+        assert!(!shown.contains(&plain), "{shown}");
         for raw in ["5551239876", "secret.person@example.org", "+1 555 123 98"] {
             let id = Identifier::parse(raw, Kind::PhoneOrEmail, "US");
             let shown = match &id {
-                Ok(i) => format!("{i:?} {}", i.audit_subject()),
+                Ok(i) => format!("{i:?} {}", i.audit_subject(&test_keys())),
                 Err(e) => e.to_string(),
             };
             assert!(
@@ -482,9 +511,34 @@ mod tests {
             "(555) 123-98765432100",
         ] {
             let e = Identifier::parse(raw, Kind::PhoneOrEmail, "US")
-                .map(|i| i.audit_subject())
+                .map(|i| i.audit_subject(&test_keys()))
                 .unwrap_or_else(|e| e.to_string());
             assert!(!e.contains("1239876") && !e.contains("Canary"), "{e}");
+        }
+    }
+
+    #[test]
+    fn contact_shaped_search_text() {
+        for contact in [
+            "(555) 867-5309",
+            "+1 555 867 5309",
+            "5558675309",
+            "555.867.5309 ext. 12",
+            "00447700900123",
+            "maria@example.org",
+            " someone@ ",
+        ] {
+            assert!(looks_like_contact(contact), "{contact}");
+        }
+        for org in [
+            "101",
+            "123456",
+            "Northgate Clinic",
+            "Clinic 5558675",
+            "org-101",
+            "",
+        ] {
+            assert!(!looks_like_contact(org), "{org}");
         }
     }
 
@@ -497,7 +551,7 @@ mod tests {
         assert_eq!(
             Identifier::parse("user:7", Kind::UserId, "US")
                 .unwrap()
-                .audit_subject(),
+                .audit_subject(&test_keys()),
             "user:7"
         );
         assert_eq!(Kind::parse(None).unwrap(), Kind::PhoneOrEmail);

@@ -19,57 +19,147 @@ impl std::fmt::Debug for Reason {
     }
 }
 
+/// Why a reason was refused: recorded in the audit (the rule, never the reason's text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Missing,
+    TooShort,
+    TooLong,
+    TooManyDigits,
+    /// Punctuation, spaces or invisible characters only.
+    NoLettersOrDigits,
+    /// It carries the patient's name, phone or email.
+    NamesThePatient,
+}
+
+impl Refusal {
+    /// The rule's name as the audit records it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Refusal::Missing => "missing",
+            Refusal::TooShort => "too_short",
+            Refusal::TooLong => "too_long",
+            Refusal::TooManyDigits => "too_many_digits",
+            Refusal::NoLettersOrDigits => "no_letters_or_digits",
+            Refusal::NamesThePatient => "names_the_patient",
+        }
+    }
+}
+
+/// At least this many letters or digits ("SUP-4821" has 7).
+pub const MIN_LETTERS_OR_DIGITS: usize = 4;
+
+/// Characters that show nothing: zero-width and joiner characters, bidi controls, soft hyphen,
+/// fillers, variation selectors, tags. They neither count towards a reason nor stay in it.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Lower-cased, accents removed ("José" -> "jose", "Ñandú" -> "nandu").
+fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The reason's words, folded: each run of letters and digits, and its camel-case pieces
+/// ("MariaLopez" -> "marialopez", "maria", "lopez").
+fn words(reason: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in reason
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push(fold(run));
+        let mut piece = String::new();
+        let mut prev_lower = false;
+        for c in run.chars() {
+            if c.is_uppercase() && prev_lower && !piece.is_empty() {
+                out.push(fold(&piece));
+                piece.clear();
+            }
+            prev_lower = c.is_lowercase();
+            piece.push(c);
+        }
+        if piece.chars().count() < run.chars().count() {
+            out.push(fold(&piece));
+        }
+    }
+    out
+}
+
+/// Whether any of the reason's words is a part of `name` (three letters or more), or two or
+/// more of its parts written together ("marialopez", "lopezmaria").
+fn names(words: &[String], name: &str) -> bool {
+    let folded = fold(name);
+    let parts: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|p| p.chars().count() >= 3 && p.chars().any(char::is_alphabetic))
+        .collect();
+    if parts.iter().any(|p| words.iter().any(|w| w == p)) {
+        return true;
+    }
+    let mut joined: Vec<String> = vec![parts.concat()];
+    for a in &parts {
+        for b in &parts {
+            if a != b {
+                joined.push(format!("{a}{b}"));
+            }
+        }
+    }
+    joined
+        .iter()
+        .filter(|j| j.chars().count() >= 6)
+        .any(|j| words.iter().any(|w| w == j))
+}
+
 impl Reason {
     /// `forbidden`: strings the reason must not contain (the patient's name, phone, email), in
     /// any case; digits are compared without separators.
     pub fn parse(raw: &str, forbidden: &[String]) -> Result<Self> {
+        Self::check(raw, forbidden).map_err(refusal_error)
+    }
+
+    /// [`Reason::parse`], saying which rule refused it.
+    pub fn check(raw: &str, forbidden: &[String]) -> std::result::Result<Self, Refusal> {
         let reason: String = raw
-            .trim()
             .chars()
+            .filter(|c| !invisible(*c))
             .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+            .collect::<String>()
+            .trim()
+            .to_string();
         let length = reason.chars().count();
         if length == 0 {
-            return Err(Error::InvalidInput(
-                "give a reason before the full profile is shown: a ticket id (e.g. SUP-4821) or why \
-                 you need it"
-                    .into(),
-            ));
+            return Err(Refusal::Missing);
         }
         if length < MIN_REASON {
-            return Err(Error::InvalidInput(format!(
-                "the reason is too short ({length} characters; at least {MIN_REASON}): a ticket id \
-                 such as SUP-4821, or a sentence on why you need the profile"
-            )));
+            return Err(Refusal::TooShort);
         }
         if length > MAX_REASON {
-            return Err(Error::InvalidInput(format!(
-                "the reason is too long ({length} characters; at most {MAX_REASON})"
-            )));
+            return Err(Refusal::TooLong);
+        }
+        if reason.chars().filter(|c| c.is_alphanumeric()).count() < MIN_LETTERS_OR_DIGITS {
+            return Err(Refusal::NoLettersOrDigits);
         }
         if reason.chars().filter(char::is_ascii_digit).count() > MAX_DIGITS {
-            return Err(Error::InvalidInput(format!(
-                "the reason has more than {MAX_DIGITS} digits: give the ticket id or the purpose, \
-                 not numbers"
-            )));
+            return Err(Refusal::TooManyDigits);
         }
-        let lower = reason.to_lowercase();
-        let words: Vec<&str> = lower
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words = words(&reason);
         let digits: String = reason.chars().filter(char::is_ascii_digit).collect();
         for f in forbidden {
-            let f_lower = f.to_lowercase();
             let f_digits: String = f.chars().filter(char::is_ascii_digit).collect();
-            // Any part of a name (three letters or more) as a word of the reason.
-            let named = f_lower
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|part| part.chars().count() >= 3 && part.chars().any(char::is_alphabetic))
-                .any(|part| words.contains(&part));
             let dialled = f_digits.len() >= 7 && digits.contains(&f_digits[f_digits.len() - 7..]);
-            if named || dialled {
-                return Err(names_the_patient());
+            if names(&words, f) || dialled {
+                return Err(Refusal::NamesThePatient);
             }
         }
         Ok(Reason(reason))
@@ -124,6 +214,34 @@ impl Reason {
     }
 }
 
+/// What the user is told for a refusal (never echoing the reason).
+pub fn refusal_error(r: Refusal) -> Error {
+    match r {
+        Refusal::Missing => Error::InvalidInput(
+            "give a reason before the full profile is shown: a ticket id (e.g. SUP-4821) or why \
+             you need it"
+                .into(),
+        ),
+        Refusal::TooShort => Error::InvalidInput(format!(
+            "the reason is too short (at least {MIN_REASON} visible characters): a ticket id such \
+             as SUP-4821, or a sentence on why you need the profile"
+        )),
+        Refusal::TooLong => Error::InvalidInput(format!(
+            "the reason is too long (at most {MAX_REASON} characters)"
+        )),
+        Refusal::NoLettersOrDigits => Error::InvalidInput(format!(
+            "the reason needs at least {MIN_LETTERS_OR_DIGITS} letters or digits (punctuation \
+             and invisible characters do not count): a ticket id such as SUP-4821, or why you \
+             need the profile"
+        )),
+        Refusal::TooManyDigits => Error::InvalidInput(format!(
+            "the reason has more than {MAX_DIGITS} digits: give the ticket id or the purpose, \
+             not numbers"
+        )),
+        Refusal::NamesThePatient => names_the_patient(),
+    }
+}
+
 /// The refusal for a reason that names the patient.
 pub fn names_the_patient() -> Error {
     Error::InvalidInput(
@@ -148,6 +266,29 @@ mod tests {
         assert!(e.contains("ticket id"), "{e}");
         let e = Reason::parse("SUP-1", &[]).unwrap_err().to_string();
         assert!(e.contains("too short") && e.contains("at least 8"), "{e}");
+        // Nothing visible, or nothing but punctuation, is no reason.
+        for (blank, rule) in [
+            ("\u{200B}".repeat(8), Refusal::Missing),
+            (
+                format!("SUP{}", "\u{200B}\u{2060}".repeat(6)),
+                Refusal::TooShort,
+            ),
+            ("........".to_string(), Refusal::NoLettersOrDigits),
+            ("- - - - - a".to_string(), Refusal::NoLettersOrDigits),
+            (
+                format!("{}x", "\u{FE0F}.".repeat(8)),
+                Refusal::NoLettersOrDigits,
+            ),
+        ] {
+            assert_eq!(Reason::check(&blank, &[]).unwrap_err(), rule, "{blank:?}");
+        }
+        assert_eq!(
+            Reason::check("SUP\u{200B}-4821\u{FEFF}", &[])
+                .unwrap()
+                .as_str(),
+            "SUP-4821",
+            "invisible characters are not kept"
+        );
         let e = Reason::parse(&"x".repeat(501), &[])
             .unwrap_err()
             .to_string();
@@ -157,11 +298,31 @@ mod tests {
     #[test]
     fn refuses_the_patients_own_identifiers() {
         let forbidden = vec!["Maria Lopez".to_string(), "+15551234567".to_string()];
+        let accented = vec!["José Ñandú".to_string()];
+        for bad in [
+            "asked by Jose",
+            "per NANDU clinic",
+            "JoseNandu called",
+            "nandujose called",
+        ] {
+            assert_eq!(
+                Reason::check(bad, &accented).unwrap_err(),
+                Refusal::NamesThePatient,
+                "{bad}"
+            );
+        }
+        assert!(
+            Reason::check("Josephine asked, SUP-1", &accented).is_ok(),
+            "a longer word"
+        );
         for bad in [
             "asked by maria lopez herself",
             "caller at 555-123-4567 asked",
             "re (555) 1234567",
             "asked by Lopez",
+            "asked by MariaLopez",
+            "asked by marialopez",
+            "asked by LÓPEZ",
         ] {
             let e = Reason::parse(bad, &forbidden).unwrap_err().to_string();
             assert!(

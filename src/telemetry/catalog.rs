@@ -69,6 +69,12 @@ pub fn entries(now: u32) -> Vec<Entry> {
         sql: "SELECT count() FROM http_requests".into(),
         columns: &[],
     });
+    out.push(Entry {
+        name: "audit/delete_plain_subjects".into(),
+        kind: "query",
+        sql: crate::auth::audit_rekey::CLICKHOUSE_DELETE_PLAIN.into(),
+        columns: &[],
+    });
     let inserts: [(&str, &[&str]); 4] = [
         ("http_requests", columns::<HttpRequest>()),
         ("pool_stats", columns::<PoolStat>()),

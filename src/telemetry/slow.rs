@@ -129,32 +129,44 @@ async fn read_statements(pool: &PgPool, n: i64) -> Result<ShardStatements, sqlx:
     Ok(ShardStatements::Installed(rows))
 }
 
-/// Quoted strings and free-standing numbers become `?` (PostgreSQL already replaced the constants
-/// of planned statements with `$n`; this covers utility statements it keeps verbatim).
+/// Quoted strings (standard `'…'`, escape strings `E'…\'…'`, dollar-quoted `$$…$$` and
+/// `$tag$…$tag$`) and free-standing numbers become `?` (PostgreSQL already replaced the constants
+/// of planned statements with `$n`; this covers utility statements it keeps verbatim). Whatever
+/// a literal holds may be PHI; an unterminated one hides the rest of the text.
 pub fn strip_literals(sql: &str) -> String {
+    let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
     let mut prev_word = false;
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            // Skip to the closing quote ('' is an escaped quote inside).
-            loop {
-                match chars.next() {
-                    Some('\'') if chars.peek() == Some(&'\'') => {
-                        chars.next();
-                    }
-                    Some('\'') | None => break,
-                    Some(_) => {}
-                }
-            }
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let escape_string = matches!(c, 'E' | 'e') && !prev_word && chars.get(i + 1) == Some(&'\'');
+        if c == '\'' || escape_string {
+            i = skip_quoted(
+                &chars,
+                if escape_string { i + 2 } else { i + 1 },
+                escape_string,
+            );
             out.push('?');
             prev_word = false;
-        } else if c.is_ascii_digit() && !prev_word {
+            continue;
+        }
+        if c == '$'
+            && !prev_word
+            && let Some(tag_end) = dollar_tag_end(&chars, i)
+        {
+            let tag: Vec<char> = chars[i..=tag_end].to_vec();
+            i = skip_dollar_quoted(&chars, tag_end + 1, &tag);
+            out.push('?');
+            prev_word = false;
+            continue;
+        }
+        if c.is_ascii_digit() && !prev_word {
             while chars
-                .peek()
+                .get(i + 1)
                 .is_some_and(|d| d.is_ascii_digit() || *d == '.')
             {
-                chars.next();
+                i += 1;
             }
             out.push('?');
             prev_word = false;
@@ -162,8 +174,49 @@ pub fn strip_literals(sql: &str) -> String {
             prev_word = c.is_alphanumeric() || c == '_' || c == '$';
             out.push(c);
         }
+        i += 1;
     }
     out
+}
+
+/// From just inside an opening quote, the index after its closing quote (`''` is a quote inside;
+/// in an escape string so is `\'`, and `\` escapes any character).
+fn skip_quoted(chars: &[char], mut i: usize, backslash_escapes: bool) -> usize {
+    while i < chars.len() {
+        match chars[i] {
+            '\\' if backslash_escapes => i += 2,
+            '\'' if chars.get(i + 1) == Some(&'\'') => i += 2,
+            '\'' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// If a dollar-quote tag (`$$` or `$name$`; not a parameter such as `$1`) starts at `i`, the
+/// index of its closing `$`.
+fn dollar_tag_end(chars: &[char], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if chars.get(j).is_some_and(char::is_ascii_digit) {
+        return None;
+    }
+    while let Some(&c) = chars.get(j) {
+        if c == '$' {
+            return Some(j);
+        }
+        if !(c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The index after the closing `tag`, searching from `i`.
+fn skip_dollar_quoted(chars: &[char], i: usize, tag: &[char]) -> usize {
+    (i..chars.len())
+        .find(|&k| chars[k..].starts_with(tag))
+        .map_or(chars.len(), |k| k + tag.len())
 }
 
 #[cfg(test)]
@@ -176,5 +229,46 @@ mod tests {
             strip_literals("SELECT * FROM t2 WHERE a = 42 AND b = 'it''s' AND c = $1 AND d > 1.5"),
             "SELECT * FROM t2 WHERE a = ? AND b = ? AND c = $1 AND d > ?"
         );
+    }
+
+    #[test]
+    fn escape_strings_and_dollar_quotes_are_literals_too() {
+        for (sql, want) in [
+            (
+                r"SELECT 1 WHERE n = E'O\'Brien 555-0100'",
+                "SELECT ? WHERE n = ?",
+            ),
+            (r"SELECT e'a\\' , 'b'", "SELECT ? , ?"),
+            ("DO $$ BEGIN PERFORM 'Maria Lopez'; END $$", "DO ?"),
+            ("SELECT $tag$ it's $$ Maria $tag$ FROM t", "SELECT ? FROM t"),
+            (
+                "SELECT $1, $2 FROM t WHERE x = $a$Lopez$a$",
+                "SELECT $1, $2 FROM t WHERE x = ?",
+            ),
+            ("SELECT 'unterminated Maria", "SELECT ?"),
+            ("SELECT $$unterminated Maria", "SELECT ?"),
+            (
+                "SELECT name FROM patients WHERE 'E' = kind",
+                "SELECT name FROM patients WHERE ? = kind",
+            ),
+        ] {
+            let got = strip_literals(sql);
+            assert_eq!(got, want, "{sql}");
+            for secret in ["Brien", "0100", "Maria", "Lopez"] {
+                assert!(!got.contains(secret), "{sql} -> {got}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, nothing between quotes survives and nothing panics.
+        #[test]
+        fn no_quoted_text_survives(before in "[a-z =]{0,10}", secret in "[A-Za-z0-9 ]{1,20}") {
+            for q in [format!("'{secret}'"), format!("E'{secret}'"), format!("$$ {secret}$$")] {
+                let got = strip_literals(&format!("{before} {q} ;;"));
+                proptest::prop_assert!(got.ends_with("? ;;"), "{got}");
+                proptest::prop_assert!(!got.contains(&secret) || secret.trim().is_empty() || before.contains(&secret), "{got}");
+            }
+        }
     }
 }

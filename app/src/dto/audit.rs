@@ -59,6 +59,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "lookup_patient",
     "open_patient_profile",
     "lookup_limited",
+    "open_patient_profile_refused",
 ];
 
 #[cfg(all(test, feature = "ssr"))]

@@ -185,9 +185,10 @@ fn LookupDetail(r: crate::dto::AuditRowDto) -> impl IntoView {
     if r.subject.is_empty() && r.reason.is_empty() {
         return view! { "—" }.into_any();
     }
-    // "phone:1a2b3c4d5e6f…": the kind and the hash's first characters (the title has it all).
+    // "phone:k1:1a2b3c4d5e6f…": the kind, the key and the HMAC's first characters (the title
+    // has it all).
     let short = if r.subject.chars().count() > 24 {
-        let keep = r.subject.find(':').map_or(0, |i| i + 13);
+        let keep = r.subject.rfind(':').map_or(0, |i| i + 13);
         format!("{}…", r.subject.chars().take(keep).collect::<String>())
     } else {
         r.subject.clone()

@@ -28,13 +28,7 @@ fn stylesheet_href() -> &'static str {
         .map_or("/pkg/shardscope.css", String::as_str)
 }
 
-/// Escape text for HTML content or a double-quoted attribute.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::components::escape_html as escape;
 
 /// `nav`: the way back into the console, for a signed-in reader (a refused page).
 fn document(title: &str, body: AnyView, nav: bool) -> String {

@@ -13,15 +13,21 @@ pub fn client_addr(
     peer: Option<&ConnectInfo<SocketAddr>>,
     trust_forwarded: bool,
 ) -> String {
-    if trust_forwarded
-        && let Some(first) = headers
-            .get("x-forwarded-for")
+    if trust_forwarded {
+        // The last hop over all the header's lines: a proxy may add its own line rather than
+        // append to the client's, and the client writes the earlier lines. A last hop that is
+        // not an address is not trusted (the peer is used).
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
-    {
-        return first.to_string();
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+        if let Some(addr) = last {
+            return addr.to_string();
+        }
     }
     peer.map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())
@@ -42,5 +48,18 @@ mod tests {
         h.insert("x-forwarded-for", "<script>".parse().unwrap());
         assert_eq!(client_addr(&h, Some(&peer), true), "127.0.0.1");
         assert_eq!(client_addr(&HeaderMap::new(), None, false), "unknown");
+        // A proxy that adds its own line: the client's line comes first and chooses nothing.
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        h.append("x-forwarded-for", "1.2.3.4, 203.0.113.9".parse().unwrap());
+        assert_eq!(client_addr(&h, Some(&peer), true), "203.0.113.9");
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        h.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        assert_eq!(
+            client_addr(&h, Some(&peer), true),
+            "6.6.6.6",
+            "the last line's last hop"
+        );
     }
 }

@@ -34,6 +34,14 @@ pub async fn resolve(state: &AppState, session: &Session) -> Principal {
     };
     tracing::Span::current().record("staff_id", auth.staff_id);
     let now = unix_now();
+    if auth.times_impossible(now) {
+        tracing::warn!(
+            staff_id = auth.staff_id,
+            "a session record carries a time in the future (or before 2020); ended"
+        );
+        let _ = session.flush().await;
+        return Principal::Anonymous;
+    }
     if auth.expired(now, state.console.config().auth.session_absolute) {
         let _ = session.flush().await;
         return Principal::Anonymous;
@@ -93,6 +101,12 @@ pub async fn gate(
     req.extensions_mut()
         .insert(shardscope::auth::ClientAddr(addr));
     let needed = match access {
+        // Identity before the body: an anonymous call is refused before its arguments are read
+        // (a 400 naming a missing field would tell a stranger the function's shape). `/api/me`
+        // answers everyone (null when signed out).
+        Access::ServerFn if principal == Principal::Anonymous && req.uri().path() != "/api/me" => {
+            return refused::server_fn_unauthorized();
+        }
         Access::ServerFn | Access::Public => return next.run(req).await,
         Access::Page(cap) => Some(cap),
         Access::SignedIn => None,

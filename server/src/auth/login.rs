@@ -158,10 +158,9 @@ pub async fn sign_in(State(state): State<AppState>, session: Session, req: Reque
                 &addr,
             )
             .await;
-            return page(
-                StatusCode::FORBIDDEN,
-                view("This account is disabled. Ask a superadmin to enable it.".into()),
-            );
+            // The same answer as a wrong password: telling "disabled" only to the right
+            // password would confirm the password to whoever holds it. The audit says which.
+            return page(StatusCode::UNAUTHORIZED, view(WRONG.into()));
         }
         (known, _) => {
             // Already counted against the account and the address by `begin`.

@@ -20,6 +20,8 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/compliance", Capability::ViewTenants),
     ("/placement", Capability::ViewTenants),
     ("/patients", Capability::LookupPatients),
+    // The search box (POST only): tenants by id or name; a phone or email goes to the lookup.
+    ("/search", Capability::ViewTenants),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

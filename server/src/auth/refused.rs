@@ -45,3 +45,14 @@ pub fn unavailable(why: &str) -> Response {
         .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
     res
 }
+
+/// An anonymous server-function call: 401 before anything is parsed, in the encoding server
+/// functions use for their errors (so the calling page shows the message).
+pub fn server_fn_unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "ServerError|sign in first (your session may have expired)",
+    )
+        .into_response()
+}

@@ -60,13 +60,19 @@ const WORDS: [&str; 16] = [
     "Sterling",
     "Valley",
 ];
-pub const UNICODE_NAMES: [&str; 5] = [
+pub const UNICODE_NAMES: [&str; 6] = [
     "Clínica São José",
     "Zahnärzte Müller & Söhne <Nord>",
     "مركز الشفاء الطبي",
     "Physio 🦴 \"Harbor\" & Co",
     "Ōsaka Ñandú Care",
+    HOSTILE_NAME,
 ];
+/// An org name as a hostile clinic admin might choose it: it closes `<title>`, adds a meta
+/// refresh, a script, an image with an error handler and a spreadsheet formula. Every page that
+/// shows names must show it as text (server/tests/tenants_pages.rs, end2end/tests/hostile.spec.ts).
+pub const HOSTILE_NAME: &str = "=1+2 Northgate</title><meta http-equiv=\"refresh\" \
+     content=\"0;url=http://attacker.invalid/\"><script>alert(1)</script><img src=x onerror=alert(2)>";
 const KINDS: [&str; 6] = ["Clinic", "Physio", "Health", "Rehab", "Medical", "Care"];
 
 /// Shared shards get orgs in uneven proportions (3:1:2:1...) so the balance view has something to
