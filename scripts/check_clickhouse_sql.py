@@ -139,10 +139,12 @@ def sample_inserts(now):
          "'UPDATE invoices SET paid = 1 WHERE id = 42'"),
     ]
     audit = [
-        (ts(180), "'u-1'", "'admin'", "'sign_in'", "''", "0", "''", "'127.0.0.1'", "'ok'", "''", "''", "0", "[]"),
-        (ts(170), "'u-1'", "'admin'", "'view_org'", "'org:101'", "101", "'us-1'", "'127.0.0.1'", "'ok'", "''", "''", "0", "[]"),
-        (ts(160), "'u-1'", "'support'", "'lookup_patient'", "'phone:ab12'", "0", "''", "'127.0.0.1'", "'ok'",
-         "''", "'phone:ab12'", "2", "['us-1','eu-1']"),
+        (ts(180), "'u-1'", "'admin'", "'sign_in'", "''", "0", "''", "'127.0.0.1'", "'ok'", "''", "''", "0", "[]",
+         "1"),
+        (ts(170), "'u-1'", "'admin'", "'view_org'", "'org:101'", "101", "'us-1'", "'127.0.0.1'", "'ok'", "''", "''", "0",
+         "[]", "2"),
+        (ts(160), "'u-1'", "'support'", "'lookup_patient'", "'phone:k1:ab12'", "0", "''", "'127.0.0.1'", "'ok'",
+         "''", "'phone:k1:ab12'", "2", "['us-1','eu-1']", "3"),
     ]
     return [
         ("sample rows/http_requests", f"INSERT INTO http_requests VALUES {rows(http)}"),

@@ -22,8 +22,27 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub tenants: TenantsConfig,
     pub patients: PatientsConfig,
+    pub http: HttpConfig,
     /// The console's own keys (session records, audit subjects); see `auth::keyring`.
     pub keys: crate::auth::keyring::Keyring,
+}
+
+/// The HTTP server's own limits.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// A client must send its request head within this, or its connection is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once (more wait in the listen backlog).
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
 }
 
 /// The cross-shard patient lookup.
@@ -344,7 +363,22 @@ impl Config {
             ));
         }
         let keys = crate::auth::keyring::Keyring::parse(&required("SHARDSCOPE_SECRET_KEYS")?)?;
+        let h = HttpConfig::default();
+        let http = HttpConfig {
+            header_read_timeout: millis(
+                "SHARDSCOPE_HEADER_READ_TIMEOUT_MS",
+                h.header_read_timeout.as_millis() as u64,
+            )?,
+            max_connections: number("SHARDSCOPE_MAX_CONNECTIONS", h.max_connections as u64)?
+                as usize,
+        };
+        if http.header_read_timeout.is_zero() {
+            return Err(Error::Config(
+                "SHARDSCOPE_HEADER_READ_TIMEOUT_MS must be above 0".into(),
+            ));
+        }
         Ok(Self {
+            http,
             keys,
             auth,
             telemetry,
@@ -420,6 +454,8 @@ mod tests {
         assert_eq!(c.monitor_user, "shardscope_monitor");
         assert_eq!(c.auth.session_idle, Duration::from_secs(1800));
         assert_eq!(c.auth.limits.per_account, 5);
+        assert_eq!(c.http.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.max_connections, 1024);
         assert!(!c.auth.secure_cookies());
         assert!(!format!("{c:?}").contains("pw@"));
     }

@@ -83,6 +83,9 @@ pub const CLICKHOUSE_AUDIT_COLUMNS: &[(&str, &str)] = &[
     ("subject", "String"),
     ("result_count", "UInt32"),
     ("shards", "Array(String)"),
+    // The console's `console.audit_events.id` (0 for the platform's own rows): lets a retried
+    // export skip what an attempt of unknown outcome already delivered.
+    ("console_record_id", "UInt64"),
 ];
 
 pub type Pool = PgPool;

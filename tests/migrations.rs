@@ -246,14 +246,15 @@ async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
         &old_db,
         "INSERT INTO audit_events VALUES
           ('2026-12-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',
-           '127.0.0.1', 'ok', 'TICKET-1', 'phone:ab', 2, ['us-1', 'eu-1'])",
+           '127.0.0.1', 'ok', 'TICKET-1', 'phone:ab', 2, ['us-1', 'eu-1'], 42)",
     )
     .await;
     let added: u64 = old_db
         .clone()
         .with_validation(false)
         .query(
-            "SELECT count() FROM audit_events WHERE subject = 'phone:ab' AND has(shards, 'eu-1')",
+            "SELECT count() FROM audit_events
+              WHERE subject = 'phone:ab' AND has(shards, 'eu-1') AND console_record_id = 42",
         )
         .fetch_one()
         .await

@@ -56,5 +56,6 @@ CREATE TABLE IF NOT EXISTS audit_events (
     reason       String,
     subject      String,
     result_count UInt32,
-    shards       Array(String)
+    shards       Array(String),
+    console_record_id UInt64
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (ts, actor_id);

@@ -158,6 +158,10 @@ async fn sqlx_pool(url: &str) -> Result<shardscope::migrate::Pool, Box<dyn std::
 
 async fn serve() -> CliResult {
     let config = shardscope::Config::from_env()?;
+    let limits = crate::serve::Limits {
+        header_read_timeout: config.http.header_read_timeout,
+        max_connections: config.http.max_connections,
+    };
     let console = shardscope::Console::new(config)?;
     start_audit_export(&console);
     let conf = get_configuration(None)?;
@@ -174,12 +178,7 @@ async fn serve() -> CliResult {
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("shardscope listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::serve::serve(listener, app, limits, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod patients;
 pub mod search;
 pub mod security;
+pub mod serve;
 pub mod server_fn_errors;
 pub mod startup;
 pub mod state;

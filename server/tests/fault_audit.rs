@@ -114,3 +114,142 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
         written
     );
 }
+
+/// Sends SIGCONT to a process when dropped (a SIGSTOPped server resumes however the test ends).
+struct Resume(String);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exactly_once() {
+    use shardscope::auth::audit_export::{ExportTiming, ship_batch};
+    let app = TestApp::new();
+    let log = app.console.auth().audit.clone();
+    let addr = format!("audit-wedged-{}", std::process::id());
+    for i in 0..5 {
+        log.record(&shardscope::auth::AuditEvent {
+            detail: Default::default(),
+            staff: None,
+            action: shardscope::auth::AuditAction::SignInFailed,
+            target: format!("test:{i}"),
+            client_addr: addr.clone(),
+        })
+        .await
+        .unwrap();
+    }
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM console.audit_events WHERE client_addr = $1 ORDER BY id",
+    )
+    .bind(&addr)
+    .fetch_all(&owner_pool().await)
+    .await
+    .unwrap();
+    let ch = common::clickhouse()
+        .await
+        .expect("ClickHouse before the fault");
+    let pid_file = format!(
+        "{}/clickhouse/server.pid",
+        std::env::var("SHARDSCOPE_FLEET_DIR").unwrap()
+    );
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap_or_else(|e| panic!("{pid_file}: {e}"))
+        .trim()
+        .to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap();
+    assert!(stopped.success(), "SIGSTOP to ClickHouse {pid}");
+    let resume = Resume(pid);
+
+    // The insert is cut at its deadline; meanwhile no routing connection waits in a transaction.
+    let wedged = ExportTiming {
+        lease: Duration::from_secs(4),
+        insert_deadline: Duration::from_secs(1),
+    };
+    let shipping = tokio::spawn({
+        let (log, ch) = (log.clone(), ch.clone());
+        async move { ship_batch(&log, &ch, wedged).await }
+    });
+    let mut idle_seen = Vec::new();
+    while !shipping.is_finished() {
+        let idle: Vec<String> = sqlx::query_scalar(
+            "SELECT coalesce(query, '') FROM pg_stat_activity
+              WHERE usename = 'shardscope_console' AND state LIKE 'idle in transaction%'",
+        )
+        .fetch_all(&owner_pool().await)
+        .await
+        .unwrap();
+        idle_seen.extend(idle);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let outcome = tokio::time::timeout(Duration::from_secs(30), shipping)
+        .await
+        .expect("ship_batch returned (waited 30 s)")
+        .unwrap();
+    let e = outcome.expect_err("a wedged ClickHouse cannot take the batch");
+    assert!(
+        e.to_string()
+            .contains("did not take the audit batch within 1000 ms"),
+        "{e}"
+    );
+    assert!(
+        idle_seen.is_empty(),
+        "routing connections idle in transaction while ClickHouse was wedged: {idle_seen:?}"
+    );
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM console.audit_events
+          WHERE client_addr = $1 AND exported_at IS NULL AND export_lease_until > now()",
+    )
+    .bind(&addr)
+    .fetch_one(&owner_pool().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        waiting, 5,
+        "the records wait, claimed until the lease runs out"
+    );
+
+    // ClickHouse resumes (and may now take the insert it had buffered); once the lease runs out
+    // the batch is shipped again, skipping what already arrived.
+    drop(resume);
+    let started = Instant::now();
+    loop {
+        let last = match ship_batch(&log, &ch, ExportTiming::default()).await {
+            Ok(n) => format!("shipped {n}"),
+            Err(e) => e.to_string(),
+        };
+        let left: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM console.audit_events WHERE client_addr = $1 AND exported_at IS NULL",
+        )
+        .bind(&addr)
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{left} records still unshipped 60 s after ClickHouse resumed; last: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let counts: Vec<(u64, u64)> = ch
+        .query(&format!(
+            "SELECT console_record_id, count() FROM audit_events
+              WHERE console_record_id IN ({list}) GROUP BY console_record_id ORDER BY console_record_id"
+        ))
+        .fetch_all()
+        .await
+        .unwrap();
+    let want: Vec<(u64, u64)> = ids.iter().map(|i| (*i as u64, 1)).collect();
+    assert_eq!(counts, want, "each record exactly once in ClickHouse");
+}

@@ -311,3 +311,123 @@ async fn the_audit_page_orders_pages_and_filters_through_the_router() {
         "filtered by action"
     );
 }
+
+/// A console served over real TCP by the server's own loop, with these limits.
+async fn listening(
+    app: &TestApp,
+    limits: shardscope_server::serve::Limits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app.router.clone();
+    tokio::spawn(shardscope_server::serve::serve(
+        listener,
+        router,
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (addr, stop)
+}
+
+/// Everything the server sends until it closes the connection (or `limit` passes: then None).
+async fn read_until_closed(s: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_request_line_is_cut_off_at_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new();
+    let timeout = Duration::from_millis(1500);
+    let (addr, _stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: timeout,
+            max_connections: 8,
+        },
+    )
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    slow.write_all(b"GET /log").await.unwrap();
+    let answer = read_until_closed(&mut slow, Duration::from_secs(30))
+        .await
+        .expect("the connection is closed, not held (waited 30 s)");
+    let waited = started.elapsed();
+    assert!(
+        waited >= timeout - Duration::from_millis(100),
+        "closed only once the header timeout passed: after {waited:?}, having sent {answer:?}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "nothing but a 408 is sent: {answer:?}"
+    );
+    // A client that sends its request in time is served.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let page = read_until_closed(&mut ok, Duration::from_secs(30))
+        .await
+        .expect("a complete request is answered");
+    assert!(
+        page.starts_with("HTTP/1.1 200"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_until_one_ends() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new();
+    let (addr, _stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: Duration::from_secs(60),
+            max_connections: 2,
+        },
+    )
+    .await;
+    // Two clients hold both slots with half a request each.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /lo").await.unwrap();
+        holders.push(s);
+    }
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        read_until_closed(&mut third, Duration::from_secs(1)).await,
+        None,
+        "a third connection is not served while two hold the limit"
+    );
+    drop(holders.pop());
+    let page = read_until_closed(&mut third, Duration::from_secs(30))
+        .await
+        .expect("served once a slot is free (waited 30 s)");
+    assert!(
+        page.starts_with("HTTP/1.1 200"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+}

@@ -270,9 +270,13 @@ async fn canary_phi_never_reaches_logs_redis_clickhouse_the_audit_or_urls() {
     let ch = common::clickhouse().await.expect("ClickHouse");
     let shipped = Instant::now();
     loop {
-        shardscope::auth::audit_export::ship_batch(&app.console.auth().audit, &ch)
-            .await
-            .expect("audit shipped");
+        shardscope::auth::audit_export::ship_batch(
+            &app.console.auth().audit,
+            &ch,
+            Default::default(),
+        )
+        .await
+        .expect("audit shipped");
         let n: u64 = ch
             .query("SELECT count() FROM audit_events WHERE client_addr = ? AND subject != ''")
             .bind(&app.addr)

@@ -57,7 +57,8 @@ pub async fn rekey_routing(owner: &PgPool, keys: &Keyring) -> Result<u64> {
         }
         let n = sqlx::query(
             "UPDATE console.audit_events a
-                SET subject = r.subject, target = r.target, exported_at = NULL
+                SET subject = r.subject, target = r.target, exported_at = NULL,
+                    export_lease_until = NULL, export_attempts = 0
                FROM UNNEST($1::int8[], $2::text[], $3::text[]) AS r(id, subject, target)
               WHERE a.id = r.id",
         )

@@ -70,6 +70,12 @@ pub fn entries(now: u32) -> Vec<Entry> {
         columns: &[],
     });
     out.push(Entry {
+        name: "audit/already_delivered".into(),
+        kind: "query",
+        sql: crate::auth::audit_export::already_delivered_sql(&[1, 2, 3]),
+        columns: &[],
+    });
+    out.push(Entry {
         name: "audit/delete_plain_subjects".into(),
         kind: "query",
         sql: crate::auth::audit_rekey::CLICKHOUSE_DELETE_PLAIN.into(),
