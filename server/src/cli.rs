@@ -177,7 +177,9 @@ async fn serve() -> CliResult {
         console,
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("shardscope listening on http://{addr}");
+    // The bound address (port 0 in the site address: the kernel chose it; tests read this line).
+    let bound = listener.local_addr()?;
+    tracing::info!("shardscope listening on http://{bound}");
     crate::serve::serve(listener, app, limits, shutdown_signal()).await?;
     Ok(())
 }

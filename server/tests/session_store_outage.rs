@@ -18,8 +18,10 @@ struct Redis {
 }
 
 impl Redis {
-    fn start(port: u16, dir: &std::path::Path) -> Child {
-        let child = Command::new("redis-server")
+    /// Start redis-server on `port`; Err if it exits (the port was taken meanwhile) or does not
+    /// listen within 10 s.
+    fn start(port: u16, dir: &std::path::Path) -> Result<Child, String> {
+        let mut child = Command::new("redis-server")
             .args([
                 "--port",
                 &port.to_string(),
@@ -37,27 +39,48 @@ impl Redis {
             .spawn()
             .expect("redis-server (installed by scripts/install)");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start on {port}"
-            );
+        loop {
+            // Ours only while our child runs: a listener on a port it failed to bind is not it.
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("redis-server on {port} exited: {status}"));
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(child);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("redis-server did not listen on {port} within 10 s"));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        child
     }
 
     fn new() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let dir =
             std::env::temp_dir().join(format!("shardscope-redis-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let child = Some(Self::start(port, &dir));
-        Self { port, child, dir }
+        // redis-server cannot choose its own port: a free one is picked, and if another process
+        // takes it before redis binds it, another is tried.
+        let mut tried = Vec::new();
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            match Self::start(port, &dir) {
+                Ok(child) => {
+                    return Self {
+                        port,
+                        child: Some(child),
+                        dir,
+                    };
+                }
+                Err(e) => tried.push(e),
+            }
+        }
+        panic!("no redis-server could be started: {tried:?}");
     }
 
     fn stop(&mut self) {
@@ -69,7 +92,7 @@ impl Redis {
 
     fn restart(&mut self) {
         self.stop();
-        self.child = Some(Self::start(self.port, &self.dir));
+        self.child = Some(Self::start(self.port, &self.dir).expect("redis restarts on its port"));
     }
 }
 

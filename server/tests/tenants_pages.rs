@@ -252,7 +252,19 @@ async fn tenant_counts_come_from_its_rls_context_only() {
     let write = sqlx::query("DELETE FROM appointments")
         .execute(&mut *tx)
         .await;
-    assert!(write.is_err(), "a read-only transaction");
+    // The read-only transaction refuses it (25006) — checked before privileges, so this is the
+    // transaction's doing, not the missing DELETE grant's (42501).
+    let code = write
+        .as_ref()
+        .err()
+        .and_then(|e| e.as_database_error())
+        .and_then(|e| e.code())
+        .map(|c| c.to_string());
+    assert_eq!(
+        code.as_deref(),
+        Some("25006"),
+        "read_only_sql_transaction, got {write:?}"
+    );
     drop(tx);
     let privileges: Vec<(String, bool)> = sqlx::query_as(
         "SELECT p, has_table_privilege(current_user, 'patients', p)

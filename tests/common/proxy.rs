@@ -33,25 +33,32 @@ impl DelayProxy {
     }
 
     fn spawn(target: u16, delay_ms: u64, hanging: bool) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        use std::io::BufRead;
         let root = repo_root();
+        // Port 0: the proxy binds a port the kernel chooses and prints it (no port is picked,
+        // released and bound again, which another process could take in between).
         let mut child = Command::new("python3")
             .arg(root.join("scripts/delay_proxy.py"))
-            .args([port.to_string(), target.to_string(), delay_ms.to_string()])
+            .args(["0".to_string(), target.to_string(), delay_ms.to_string()])
             .args(hanging.then_some("--hang"))
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("delay proxy starts");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { port, child };
+        let stdout = child.stdout.take().expect("the proxy's stdout");
+        let mut line = String::new();
+        let read = std::io::BufReader::new(stdout).read_line(&mut line);
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse::<u16>().ok());
+        match port {
+            Some(port) => Self { port, child },
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("delay proxy did not say where it listens: {read:?} {line:?}");
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("delay proxy did not listen on {port}");
     }
 }
 
