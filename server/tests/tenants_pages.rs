@@ -509,6 +509,11 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
         .first()
         .expect("the seeded hostile org is found by a word of its name");
     let escaped = shardscope_app::components::escape_html(HOSTILE_NAME);
+    // As a text node carries it (html_escape::encode_text: & < > only).
+    let as_text = HOSTILE_NAME
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let tenant = app.get(&format!("/tenants/{id}"), Some(&cookie)).await;
     assert_eq!(tenant.status, StatusCode::OK, "{}", tenant.body);
     assert_eq!(
@@ -545,10 +550,41 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
         }
         if shows_it {
             assert!(
-                r.body.contains(&escaped),
+                r.body.contains(&as_text),
                 "{path} shows the name as readable text"
             );
         }
+    }
+    // The patient lookup's clinics: a person of the hostile org, looked up by phone.
+    let plan = shardscope::demo::seed::plan(&fleet().shards, shardscope::demo::seed::SEED);
+    let org = plan
+        .orgs
+        .iter()
+        .find(|o| o.name == HOSTILE_NAME)
+        .expect("the plan names one org with the hostile name");
+    let person = (org.person_base..org.person_base + org.patients)
+        .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
+        .unwrap();
+    let phone = shardscope::demo::seed::phone_for(person, &org.region);
+    let region = if org.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let r = app
+        .post(
+            "/patients",
+            Some(&cookie),
+            &format!("op=lookup&kind=auto&region={region}&q={}", enc(&phone)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(&as_text),
+        "the lookup lists the hostile clinic as text"
+    );
+    for raw in HOSTILE_MARKUP {
+        assert!(!r.body.contains(raw), "/patients carries {raw:?} as markup");
     }
     // JSON carries the name exactly (its markup as \u003c escapes, which any JSON reader decodes).
     let json = app
