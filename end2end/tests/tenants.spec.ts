@@ -60,3 +60,27 @@ test('viewer: the tenant pages are refused', async ({ page }) => {
   const response = await page.goto('/tenants/2');
   expect(response?.status()).toBe(403);
 });
+
+// Staff type what the caller gives them. A phone typed into the search box, or into the tenant
+// list's own search, goes to the patient lookup and never into an address: not the address bar,
+// not any request's URL (with JavaScript on and off).
+test('support: a phone typed into a tenant search never reaches an address', async ({ page }) => {
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
+  await signIn(page, 'support', '/tenants');
+  const search = page.getByRole('search', { name: 'Find a tenant' });
+  await search.getByRole('searchbox').fill('(555) 867-5309');
+  await search.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Patient lookup' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Looked up phone' })).toBeVisible();
+  expect(new URL(page.url()).pathname).toBe('/patients');
+
+  await page.goto('/tenants');
+  await page.getByLabel('Org id or name').fill('555.867.5309');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Patient lookup' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Looked up phone' })).toBeVisible();
+  for (const u of [page.url(), ...requested]) {
+    expect(u, 'no address carries the phone').not.toMatch(/867|5309/);
+  }
+});

@@ -41,14 +41,9 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     render(&state, parts, form).await
 }
 
-/// The `/patients` page rendered for a submitted form (the lookup's own, or the search box's when
-/// it received a phone or an email): the form rides in the request's extensions, never a URL.
-pub async fn render(
-    state: &AppState,
-    mut parts: http::request::Parts,
-    form: PatientsForm,
-) -> Response {
-    parts.uri = http::Uri::from_static(PATIENTS);
+/// The `/patients` page rendered for its submitted form: the form rides in the request's
+/// extensions, never a URL.
+async fn render(state: &AppState, mut parts: http::request::Parts, form: PatientsForm) -> Response {
     parts.extensions.insert(form);
     let console = state.console.clone();
     let options = state.leptos_options.clone();

@@ -1,19 +1,29 @@
 //! `POST /search`: the search box on every page. It is a POST, never a GET form, because staff
 //! type what they have — often a patient's phone number or email — and a GET form puts it in the
 //! address bar, the history and every proxy's log before the server sees it. An org id or name is
-//! answered with a redirect to `/tenants?q=…`; a phone or email goes to the patient lookup
-//! (rendered for this POST, as its own form is), or, for a role without it, a 400 that does not
-//! echo it.
+//! answered with a redirect to `/tenants?q=…`; a phone or email goes to the patient lookup by a
+//! 307 to `POST /patients` (the browser sends the same body again: `q` is the lookup form's field,
+//! and the address bar shows `/patients`, a page the router knows), or, for a role without the
+//! lookup, a 400 that does not echo it.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use shardscope::auth::{Capability, Principal};
-use shardscope_app::dto::PatientsForm;
-
-use crate::state::AppState;
 
 pub const SEARCH: &str = "/search";
+pub const FILTERS: &str = "/filters";
+
+/// The pages whose filter forms post to [`FILTERS`], each with its free-text fields (where a
+/// phone or email could be typed by mistake; selects, dates and numbers are the page's to check).
+const FILTER_PAGES: &[(&str, &[&str])] = &[
+    ("/tenants", &["q"]),
+    ("/audit", &["addr", "subject"]),
+    ("/pools", &["service", "instance"]),
+    ("/telemetry", &["route"]),
+    ("/telemetry/slow-queries", &[]),
+    ("/placement", &[]),
+];
 
 const MAX_FORM: usize = 4 * 1024;
 
@@ -24,7 +34,7 @@ struct SearchForm {
 }
 
 #[tracing::instrument(name = "search_post", skip_all)]
-pub async fn post(State(state): State<AppState>, req: Request) -> Response {
+pub async fn post(req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
         return (
@@ -62,10 +72,103 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         )
             .into_response();
     }
-    let lookup = PatientsForm {
-        op: "lookup".into(),
-        q: q.to_string(),
-        ..Default::default()
+    to_the_lookup()
+}
+
+/// On to the patient lookup with this request's body (a 307 keeps the method and the body).
+fn to_the_lookup() -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(http::header::LOCATION, crate::patients::PATIENTS)],
+    )
+        .into_response()
+}
+
+/// `POST /filters`: a page's filter form. Answered with a redirect to the page with the filters
+/// in its query (empty ones left out), unless a free-text field holds a phone number or an email:
+/// the tenant search's `q` then goes to the patient lookup (as the search box does); any other is
+/// a 400 naming the field, never echoing it, and nothing reaches a URL.
+#[tracing::instrument(name = "filters_post", skip_all)]
+pub async fn filters(req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The filters were too long: shorten what you typed.",
+        )
+            .into_response();
     };
-    crate::patients::render(&state, parts, lookup).await
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "The filters could not be read: send them from the page's filter form.",
+        )
+            .into_response();
+    };
+    let page = pairs
+        .iter()
+        .find(|(k, _)| k == "_page")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let Some((page, free_text)) = FILTER_PAGES.iter().find(|(p, _)| *p == page) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "The filters name no page this form belongs to: use the filter form on the page.",
+        )
+            .into_response();
+    };
+    let filled: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(k, v)| k != "_page" && !v.trim().is_empty())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let contact = filled.iter().find(|(k, v)| {
+        free_text.contains(k) && shardscope::patients::identifier::looks_like_contact(v)
+    });
+    match contact {
+        None => {
+            let query = filled
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}={}",
+                        shardscope_app::format::query_value(k),
+                        shardscope_app::format::query_value(v)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let to = if query.is_empty() {
+                page.to_string()
+            } else {
+                format!("{page}?{query}")
+            };
+            Redirect::to(&to).into_response()
+        }
+        Some(_) if *page == "/tenants" => {
+            let may_look_up = parts
+                .extensions
+                .get::<Principal>()
+                .and_then(Principal::staff)
+                .is_some_and(|s| s.role.allows(Capability::LookupPatients));
+            if !may_look_up {
+                return contact_refused("q");
+            }
+            // The body's `q` is the lookup form's `q` (its other fields are ignored there).
+            to_the_lookup()
+        }
+        Some((field, _)) => contact_refused(field),
+    }
+}
+
+fn contact_refused(field: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "The filter \"{field}\" looks like a phone number or an email, which must not be put \
+             into a page's address. Nothing was kept: go back and filter by what the field takes."
+        ),
+    )
+        .into_response()
 }

@@ -33,6 +33,8 @@ pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (crate::patients::PATIENTS, &["POST"]),
     // The search box on every page (a POST: what is typed may be a phone; see search.rs).
     (crate::search::SEARCH, &["POST"]),
+    // Every page's filter form (a POST answered with a redirect; see search.rs).
+    (crate::search::FILTERS, &["POST"]),
 ];
 const BALANCE_SVG: &str = "/charts/balance.svg";
 const LOGIN: &str = "/login";
@@ -66,6 +68,7 @@ pub fn build_router(state: AppState) -> Router {
         .route(LOGOUT, post(login::sign_out))
         .route(crate::patients::PATIENTS, post(crate::patients::post))
         .route(crate::search::SEARCH, post(crate::search::post))
+        .route(crate::search::FILTERS, post(crate::search::filters))
         .leptos_routes_with_context(
             &state,
             routes,

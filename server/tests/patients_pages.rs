@@ -586,11 +586,18 @@ async fn the_search_box_hands_a_phone_or_email_to_the_lookup_never_to_a_url() {
     let support = app.session_as(Role::Support).await;
     let email = email_for(person).unwrap();
     for typed in [spoken_phone(&e164), email.to_uppercase()] {
-        let r = app
-            .post("/search", Some(&support), &format!("q={}", enc(&typed)))
-            .await;
+        let body = format!("q={}", enc(&typed));
+        let r = app.post("/search", Some(&support), &body).await;
+        // A 307: the browser posts the same body to the lookup; the address is /patients.
+        assert_eq!(
+            r.status,
+            StatusCode::TEMPORARY_REDIRECT,
+            "{typed:?}: {}",
+            r.body
+        );
+        assert_eq!(r.location(), Some("/patients"), "no redirect carries it");
+        let r = app.post("/patients", Some(&support), &body).await;
         assert_eq!(r.status, StatusCode::OK, "{typed:?}: {}", r.body);
-        assert_eq!(r.location(), None, "no redirect carries it");
         assert!(
             people(&r.body).contains(&person),
             "{typed:?}: the lookup found person {person}"
@@ -607,6 +614,50 @@ async fn the_search_box_hands_a_phone_or_email_to_the_lookup_never_to_a_url() {
     let r = app.post("/search", Some(&support), "q=Clinic+42").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/tenants?q=Clinic%2042"));
+    // The filter forms are POSTs too: the tenant list's own search hands a phone to the lookup,
+    // any other free-text filter refuses it without echoing it, and the rest is a redirect.
+    let spoken = spoken_phone(&e164);
+    let body = format!("_page=%2Ftenants&q={}&shard=&sort=patients", enc(&spoken));
+    let r = app.post("/filters", Some(&support), &body).await;
+    assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT, "{}", r.body);
+    assert_eq!(r.location(), Some("/patients"));
+    let r = app.post("/patients", Some(&support), &body).await;
+    assert!(
+        people(&r.body).contains(&person),
+        "the tenant filter's phone was looked up"
+    );
+    let r = app
+        .post(
+            "/filters",
+            Some(&support),
+            &format!("_page=%2Fpools&service={}", enc(&email)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body
+            .contains("\"service\" looks like a phone number or an email")
+            && !r.body.contains('@'),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/filters",
+            Some(&support),
+            "_page=%2Ftenants&q=north+gate&shard=&sort=patients",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/tenants?q=north%20gate&sort=patients"));
+    let r = app
+        .post("/filters", Some(&support), "_page=%2Fnowhere&q=x")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "an unknown page is no redirect target"
+    );
     // A viewer (no lookup) is told why, without the phone echoed.
     let viewer = app.session_as(Role::Viewer).await;
     let r = app

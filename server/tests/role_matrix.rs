@@ -45,8 +45,13 @@ const PAGES: &[(&str, [u16; 4])] = &[
 const FORMS: &[(&str, [u16; 4])] = &[
     // An org name: a redirect to the tenants list.
     ("/search?q=northgate", [303, 403, 303, 303]),
-    // A phone: the patient lookup's page, for the roles that may look up.
-    ("/search?q=%28555%29+000-0001", [303, 403, 200, 200]),
+    // A phone: on to the patient lookup with the same body (307), for the roles that may look up.
+    ("/search?q=%28555%29+000-0001", [303, 403, 307, 307]),
+    // A filter form: a redirect to the page (which checks its own role when followed).
+    (
+        "/filters?_page=%2Ftenants&q=north&shard=",
+        [303, 303, 303, 303],
+    ),
 ];
 
 /// Server functions (POST) → status for [anonymous, viewer, support, superadmin].

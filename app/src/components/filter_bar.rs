@@ -1,18 +1,22 @@
-//! A page's filters as a plain GET form: every filter lives in the URL (shareable, bookmarkable,
-//! works without JavaScript). Labels sit above their fields; known values are a select.
+//! A page's filters: every filter lives in the URL (shareable, bookmarkable, works without
+//! JavaScript). The form itself is a POST to `/filters`, which answers with a redirect to the
+//! page's URL — so what was typed reaches a URL only after the server has checked that it is not
+//! a patient's phone or email (server/src/search.rs). Labels sit above their fields; known values
+//! are a select.
 
 use leptos::prelude::*;
 
 #[component]
 pub fn FilterBar(
-    /// The page's path; the form submits to it and "Clear" links to it.
+    /// The page's path; the form's redirect goes to it and "Clear" links to it.
     action: &'static str,
     /// What the filters are for, for assistive technology ("Filter the audit").
     label: &'static str,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <form class="filter-bar" method="get" action=action role="search" aria-label=label>
+        <form class="filter-bar" method="post" action="/filters" role="search" aria-label=label>
+            <input type="hidden" name="_page" value=action/>
             {children()}
             <div class="filter-actions">
                 <button type="submit" class="btn primary">"Apply filters"</button>

@@ -22,6 +22,8 @@ pub const PAGES: &[(&str, Capability)] = &[
     ("/patients", Capability::LookupPatients),
     // The search box (POST only): tenants by id or name; a phone or email goes to the lookup.
     ("/search", Capability::ViewTenants),
+    // Every page's filter form (POST only): a redirect to the page, which checks its own role.
+    ("/filters", Capability::ViewFleet),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
