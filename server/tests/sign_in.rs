@@ -590,8 +590,10 @@ async fn session_records_a_redis_writer_makes_are_no_session_and_are_logged() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
+    // Times a real session would carry: after the account's creation (a database time a little
+    // ahead, within the allowed clock skew), so only the missing or wrong MAC can refuse them.
     let auth = serde_json::json!({
-        "staff_id": staff_id, "signed_in_at": now, "seen_at": now, "signed_in_db_ms": now * 1000
+        "staff_id": staff_id, "signed_in_at": now, "seen_at": now, "signed_in_db_ms": (now + 30) * 1000
     });
     let body = serde_json::json!({"data": {"auth": auth}, "expires_unix": now + 600}).to_string();
     let real_value: String = con.get(session_key(&ns, &session_id(&real))).await.unwrap();
@@ -646,6 +648,23 @@ async fn session_records_a_redis_writer_makes_are_no_session_and_are_logged() {
     let future = format!("{cookie_name}={}", record.id);
     assert_eq!(app.post("/api/me", Some(&future), "").await.body, "null");
     ids.push(record.id.to_string());
+    // The control: the same data as the forged records, signed by the console's key, is a session
+    // — so what refused them above was the MAC, not their contents.
+    let mut signed = tower_sessions::session::Record {
+        id: Id::default(),
+        data: [("auth".to_string(), auth.clone())].into(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::minutes(10),
+    };
+    tower_sessions::SessionStore::create(&store, &mut signed)
+        .await
+        .unwrap();
+    let control = format!("{cookie_name}={}", signed.id);
+    let me = app.post("/api/me", Some(&control), "").await.body;
+    assert!(
+        me.contains(&email),
+        "a correctly signed record is a session: {me}"
+    );
+    ids.push(signed.id.to_string());
     // The real session still works: nothing above disturbed it.
     assert!(
         app.post("/api/me", Some(&real), "")
