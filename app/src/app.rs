@@ -20,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone()/>
+                <HydrationScripts options=options.clone() islands=true/>
                 // The file name carries a content hash in builds with `hash-files` (served
                 // `immutable`); see `server/src/static_files.rs`.
                 <HashedStylesheet options id="leptos"/>

@@ -7,7 +7,7 @@ import { signIn } from './auth';
 // and pages themselves are never cached. Set SHARDSCOPE_E2E_RELEASE=1 for the release-only
 // checks (hashed names, the size target).
 const RELEASE = process.env.SHARDSCOPE_E2E_RELEASE === '1';
-const WASM_GZIP_TARGET = 600 * 1024;
+const WASM_GZIP_TARGET = 150 * 1024;
 
 test('assets are compressed, cached by content hash, and the page is not cached', async ({ page, request }, info) => {
   test.skip(info.project.name === 'nojs', 'the scripts and the wasm bundle are what JavaScript loads');

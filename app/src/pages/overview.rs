@@ -52,8 +52,7 @@ async fn make_resources(owner: Owner, n: usize) -> Made {
 pub fn OverviewPage() -> impl IntoView {
     let shards = Resource::new(|| (), |_| get_fleet_shards());
     let query = use_query_map();
-    let sort = Signal::derive(move || SortKey::from_param(query.read().get("sort").as_deref()));
-    let arrived = RwSignal::new(Vec::<ShardRowDto>::new());
+    let sort = SortKey::from_param(query.read_untracked().get("sort").as_deref());
     // Resources must not be created anew when Suspense re-runs its children (the server renders
     // them more than once): the race and its resources are made once per page and kept here.
     let made: StoredValue<Option<Made>> = StoredValue::new(None);
@@ -66,7 +65,7 @@ pub fn OverviewPage() -> impl IntoView {
             >
                 // A full page load: every shard is read again (a router navigation to the same
                 // URL would change nothing).
-                <a class="btn" href=move || sort.get().href() rel="external">"Refresh"</a>
+                <a class="btn" href=sort.href() data-refresh="">"Refresh"</a>
             </PageHeader>
             <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
                 {move || Suspend::new(async move {
@@ -94,36 +93,17 @@ pub fn OverviewPage() -> impl IntoView {
                                 <div class="overview-body">
                                     <div class="shard-grid" role="table" aria-label="Shards">
                                         <ShardGridHeader sort/>
-                                        <GridOrder ids=ids.clone()/>
+                                        <GridOrder ids/>
                                         {slots
                                             .into_iter()
                                             .map(|slot| {
-                                                let ids = ids.clone();
                                                 view! {
                                                     <Suspense fallback=|| ()>
                                                         {move || {
-                                                            let ids = ids.clone();
                                                             Suspend::new(async move {
                                                                 match slot.await {
                                                                     Ok(row) => {
-                                                                        // Only the browser sorts; the server never
-                                                                        // writes page signals while streaming.
-                                                                        #[cfg(not(feature = "ssr"))]
-                                                                        arrived
-                                                                            .try_update(|v| {
-                                                                                if !v.iter().any(|r| r.id == row.id) {
-                                                                                    v.push(row.clone())
-                                                                                }
-                                                                            });
-                                                                        view! {
-                                                                            <ShardRowView
-                                                                                row
-                                                                                sort
-                                                                                all_ids=ids
-                                                                                arrived=arrived.read_only()
-                                                                            />
-                                                                        }
-                                                                            .into_any()
+                                                                        view! { <ShardRowView row/> }.into_any()
                                                                     }
                                                                     Err(e) => {
                                                                         view! {
@@ -154,7 +134,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                     let imbalanced = s.imbalanced;
                                                     // Placed once: later sorts set each row's
                                                     // `order` in the browser.
-                                                    let key = sort.get_untracked();
+                                                    let key = sort;
                                                     let placed = (key != SortKey::Shard)
                                                         .then(|| order_css(s.order(key.param())));
                                                     view! {

@@ -4,56 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Level, SortHeader, StatusBadge};
+use crate::components::{Level, StatusBadge};
 use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
 use crate::format::{age, bytes, count, lag_seconds, millis, utc};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    Shard,
-    Patients,
-    Size,
-    Connections,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 4] = [
-        SortKey::Shard,
-        SortKey::Patients,
-        SortKey::Size,
-        SortKey::Connections,
-    ];
-
-    /// The value of `?sort=` for this key.
-    pub fn param(self) -> &'static str {
-        match self {
-            SortKey::Shard => "shard",
-            SortKey::Patients => "patients",
-            SortKey::Size => "size",
-            SortKey::Connections => "connections",
-        }
-    }
-
-    /// `?sort=` as typed; anything unknown sorts by shard (the default), like a missing one.
-    pub fn from_param(p: Option<&str>) -> SortKey {
-        SortKey::ALL
-            .into_iter()
-            .find(|k| Some(k.param()) == p)
-            .unwrap_or(SortKey::Shard)
-    }
-
-    /// Shard ids read A→Z; every metric reads biggest first.
-    pub fn direction(self) -> &'static str {
-        match self {
-            SortKey::Shard => "ascending",
-            _ => "descending",
-        }
-    }
-
-    pub fn href(self) -> String {
-        format!("/?sort={}", self.param())
-    }
-}
+pub use crate::islands::{ShardGridHeader, SortKey, ranked};
 
 /// Replay lag above this is "lagging" (the platform's replica-lag alert).
 pub const LAG_WARN_SECONDS: f64 = 5.0;
@@ -79,82 +33,25 @@ pub fn row_status(row: &ShardRowDto) -> (Level, &'static str) {
     }
 }
 
+/// The metric a row sorts by under `key`; `None` for a shard with no numbers (it goes last).
+pub fn metric(row: &ShardRowDto, key: SortKey) -> Option<i64> {
+    row.stats().map(|s| match key {
+        SortKey::Shard => 0,
+        SortKey::Patients => s.patients,
+        SortKey::Size => s.db_bytes,
+        SortKey::Connections => s.conns_total,
+    })
+}
+
 /// Sort rows; failed shards go last for numeric keys (they have no numbers).
 pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
-    let metric = |r: &ShardRowDto| -> i64 {
-        r.stats().map_or(i64::MIN, |s| match key {
-            SortKey::Shard => 0,
-            SortKey::Patients => s.patients,
-            SortKey::Size => s.db_bytes,
-            SortKey::Connections => s.conns_total,
-        })
-    };
-    match key {
-        SortKey::Shard => rows.sort_by(|a, b| a.id.cmp(&b.id)),
-        _ => rows.sort_by(|a, b| metric(b).cmp(&metric(a)).then_with(|| a.id.cmp(&b.id))),
-    }
-}
-
-/// Visual position of shard `id`: by id, the rank among all shard ids (known before any shard
-/// answers); otherwise the rank among the rows that have arrived.
-#[cfg_attr(feature = "ssr", allow(dead_code))] // the server places rows by stylesheet
-pub fn rank(id: &str, key: SortKey, all_ids: &[String], arrived: &[ShardRowDto]) -> usize {
-    if key == SortKey::Shard {
-        let mut ids: Vec<&String> = all_ids.iter().collect();
-        ids.sort();
-        return ids.iter().position(|x| *x == id).unwrap_or(ids.len());
-    }
-    let mut rows = arrived.to_vec();
-    sort_rows(&mut rows, key);
-    rows.iter().position(|r| r.id == id).unwrap_or(rows.len())
-}
-
-/// The grid's header row; the sortable columns are links (`?sort=`), the current one has
-/// `aria-sort`.
-#[component]
-pub fn ShardGridHeader(sort: Signal<SortKey>) -> impl IntoView {
-    let sorted =
-        move |key: SortKey| Signal::derive(move || (sort.get() == key).then_some(key.direction()));
-    view! {
-        <div class="grid-row head" role="row">
-            <SortHeader
-                label="Shard"
-                href=SortKey::Shard.href()
-                sorted=sorted(SortKey::Shard)
-                aria_grid=true
-                direction="ascending"
-            />
-            <span role="columnheader">"Type"</span>
-            <span role="columnheader">"Region"</span>
-            <span role="columnheader" class="num">"Orgs"</span>
-            <SortHeader
-                label="Patients"
-                href=SortKey::Patients.href()
-                sorted=sorted(SortKey::Patients)
-                aria_grid=true
-                numeric=true
-            />
-            <SortHeader
-                label="DB size"
-                href=SortKey::Size.href()
-                sorted=sorted(SortKey::Size)
-                aria_grid=true
-                numeric=true
-            />
-            <SortHeader
-                label="Connections"
-                href=SortKey::Connections.href()
-                sorted=sorted(SortKey::Connections)
-                aria_grid=true
-                numeric=true
-                title="client connections other than the console's: active / total / max_connections"
-            />
-            <span role="columnheader">"Replicas (replay lag)"</span>
-            <span role="columnheader" class="num" title="probe time; age when served from the cache">
-                "Probe"
-            </span>
-        </div>
-    }
+    let order = ranked(
+        rows.iter()
+            .map(|r| (r.id.clone(), metric(r, key)))
+            .collect(),
+        key,
+    );
+    rows.sort_by_key(|r| order.iter().position(|id| *id == r.id));
 }
 
 /// Rows placed in the given order of shard ids, as CSS (`order` per row).
@@ -191,33 +88,13 @@ pub fn css_string(s: &str) -> String {
 }
 
 #[component]
-pub fn ShardRowView(
-    row: ShardRowDto,
-    sort: Signal<SortKey>,
-    all_ids: Vec<String>,
-    arrived: ReadSignal<Vec<ShardRowDto>>,
-) -> impl IntoView {
+pub fn ShardRowView(row: ShardRowDto) -> impl IntoView {
     let id = row.id.clone();
-    // On the server a row's place is its rank by shard id (the default sort), computed once: no
-    // reactive read happens while the page streams (under load the server was seen to render a row
-    // after the page's signals were disposed, which panicked). In the browser it follows the sort
-    // buttons and the rows that have arrived.
-    // The server leaves `order` to the page's nonced stylesheet ([`GridOrder`]): the CSP allows
-    // no style attributes.
-    #[cfg(feature = "ssr")]
-    let order: Option<String> = {
-        let _ = (sort, arrived, all_ids);
-        None
-    };
-    #[cfg(not(feature = "ssr"))]
-    let order = {
-        let id = id.clone();
-        move || {
-            let key = sort.try_get().unwrap_or(SortKey::Shard);
-            let rows = arrived.try_get().unwrap_or_default();
-            rank(&id, key, &all_ids, &rows).to_string()
-        }
-    };
+    // A row's place is a CSS `order`: the page's nonced stylesheets place it on the server (the
+    // CSP allows no style attributes), the header island moves it in the browser from the numbers
+    // it carries here.
+    let [patients, size, conns] =
+        [SortKey::Patients, SortKey::Size, SortKey::Connections].map(|k| metric(&row, k));
     // Failed now but answered before: the note goes in the row header (so every row has exactly
     // one cell per column for screen readers) and the last answer fills the cells, greyed.
     let stale_note = match (&row.status, &row.last_good) {
@@ -265,7 +142,9 @@ pub fn ShardRowView(
             class:stale=stale
             role="row"
             data-shard=id.clone()
-            style:order=order
+            data-patients=patients
+            data-size=size
+            data-connections=conns
         >
             <span class="shard" role="rowheader">
                 <span class="shard-id">
@@ -413,18 +292,5 @@ mod tests {
     fn css_strings_cannot_break_out() {
         assert_eq!(css_string("us-1"), "us-1");
         assert_eq!(css_string("a\"]{x}<"), "a\\22 \\5d \\7b x\\7d \\3c ");
-    }
-
-    #[test]
-    fn rank_by_id_needs_only_the_shard_list() {
-        let ids: Vec<String> = ["us-1", "eu-1", "org-101"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(rank("eu-1", SortKey::Shard, &ids, &[]), 0);
-        assert_eq!(rank("us-1", SortKey::Shard, &ids, &[]), 2);
-        let arrived = vec![row("us-1", Some(5)), row("eu-1", Some(50))];
-        assert_eq!(rank("eu-1", SortKey::Patients, &ids, &arrived), 0);
-        assert_eq!(rank("us-1", SortKey::Patients, &ids, &arrived), 1);
     }
 }
