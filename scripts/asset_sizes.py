@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Print the size of each built asset as shipped: raw, gzip and brotli (the precompressed files
 the server sends when the browser accepts them). With --check-wasm-gzip-kb N, exit 1 when the
-wasm bundle's gzip size is over N KiB."""
+wasm bundle's gzip size is over N KiB. With --routes app/src/routes.rs, also say how many pages'
+code the bundle carries, found by their titles (pages are built for the server only, so a new
+read-only page should add nothing): exit 1 if any is found."""
+import re
 import argparse
 import pathlib
 import sys
@@ -10,6 +13,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("pkg_dir")
 ap.add_argument("--check-wasm-gzip-kb", type=int)
 ap.add_argument("--hash-file", help="the build's hash file: report only the files it names")
+ap.add_argument("--routes", help="the route table (app/src/routes.rs): look for page titles in the wasm")
 args = ap.parse_args()
 
 pkg = pathlib.Path(args.pkg_dir)
@@ -40,3 +44,18 @@ if args.check_wasm_gzip_kb is not None:
     if kb > args.check_wasm_gzip_kb:
         sys.exit(f"wasm bundle is {kb:.1f} KiB gzipped: over the {args.check_wasm_gzip_kb} KiB target")
     print(f"wasm bundle {kb:.1f} KiB gzipped: within the {args.check_wasm_gzip_kb} KiB target")
+
+if args.routes:
+    titles = re.findall(r'page\(\s*"[^"]*",\s*"([^"]+)"', open(args.routes).read())
+    if len(titles) < 5:
+        sys.exit(f"found only {len(titles)} page titles in {args.routes}: has the table's shape changed?")
+    wasm = [f for f in sorted(pkg.iterdir()) if f.suffix == ".wasm"
+            and (hashes is None or any(f".{h}." in f.name for h in hashes))]
+    if len(wasm) != 1:
+        sys.exit(f"expected one wasm bundle in {pkg}, found {len(wasm)}")
+    data = wasm[0].read_bytes()
+    inside = [t for t in titles if t.encode() in data]
+    print(f"pages whose code is in the wasm bundle: {len(inside)} of {len(titles)} {inside or ''}".rstrip())
+    if inside:
+        sys.exit("page code reached the wasm bundle: pages must be built for the server only (ssr)")
+    print("a new read-only page adds 0 B to the bundle (pages are server-only; only islands ship)")

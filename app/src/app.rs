@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
 
 use crate::api::current_staff;
 use crate::dto::StaffDto;
@@ -11,6 +12,7 @@ use crate::pages::{
     AuditPage, CompliancePage, NotFound, OverviewPage, PatientsPage, PlacementPage, PoolsPage,
     RequestsPage, RoutingPage, SlowQueriesPage, TenantPage, TenantsPage,
 };
+use crate::routes;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -67,25 +69,23 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    // In-order streaming: the page arrives complete without JavaScript. The
-                    // telemetry pages read one resource each: rendered whole (`Async`) so a bad
-                    // filter's 400 is the response's status, not a line in a 200.
-                    <Route path=path!("/") view=OverviewPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/pools") view=PoolsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/telemetry") view=RequestsPage ssr=SsrMode::Async/>
+                    // One line per entry of `routes::PAGES` (a test compares them); how each
+                    // page is sent (streamed or whole) is the table's.
+                    <Route path=path!("/") view=OverviewPage ssr=routes::OVERVIEW.ssr_mode()/>
+                    <Route path=path!("/audit") view=AuditPage ssr=routes::AUDIT.ssr_mode()/>
+                    <Route path=path!("/pools") view=PoolsPage ssr=routes::POOLS.ssr_mode()/>
+                    <Route path=path!("/telemetry") view=RequestsPage ssr=routes::REQUESTS.ssr_mode()/>
                     <Route
                         path=path!("/telemetry/slow-queries")
                         view=SlowQueriesPage
-                        ssr=SsrMode::Async
+                        ssr=routes::SLOW_QUERIES.ssr_mode()
                     />
-                    <Route path=path!("/tenants") view=TenantsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:org") view=TenantPage ssr=SsrMode::Async/>
-                    <Route path=path!("/routing") view=RoutingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/compliance") view=CompliancePage ssr=SsrMode::Async/>
-                    <Route path=path!("/placement") view=PlacementPage ssr=SsrMode::Async/>
-                    // Rendered whole: a refused lookup's status (400, 429) is the response's.
-                    <Route path=path!("/patients") view=PatientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=TenantsPage ssr=routes::TENANTS.ssr_mode()/>
+                    <Route path=path!("/tenants/:org") view=TenantPage ssr=routes::TENANT.ssr_mode()/>
+                    <Route path=path!("/routing") view=RoutingPage ssr=routes::ROUTING.ssr_mode()/>
+                    <Route path=path!("/compliance") view=CompliancePage ssr=routes::COMPLIANCE.ssr_mode()/>
+                    <Route path=path!("/placement") view=PlacementPage ssr=routes::PLACEMENT.ssr_mode()/>
+                    <Route path=path!("/patients") view=PatientsPage ssr=routes::PATIENTS.ssr_mode()/>
                 </Routes>
             </main>
         </Router>
@@ -94,16 +94,41 @@ pub fn App() -> impl IntoView {
 
 /// The pages this role may open, who is signed in, and sign-out (a plain form POST: it works
 /// without JavaScript and is checked for CSRF like every state change).
+///
+/// The navigation is two rows so pages can be added without crowding the bar: the top bar lists
+/// the groups (each links to its first page, the current one is marked), the row under it the
+/// current group's pages.
 #[component]
 fn StaffNav(staff: StaffDto) -> impl IntoView {
+    let here = use_location().pathname.get_untracked();
+    let current = routes::find(&here).map(|p| p.group.label());
     // Support and superadmin find a tenant from any page: type, Enter, pick it from the results.
-    let tenants = staff.links.iter().any(|l| l.href == "/tenants");
+    let tenants = staff.links.iter().any(|l| l.href == routes::TENANTS.path);
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for l in staff.links {
+        match groups.iter_mut().find(|(g, _)| *g == l.group) {
+            Some((_, pages)) => pages.push((l.href, l.label)),
+            None => groups.push((l.group, vec![(l.href, l.label)])),
+        }
+    }
+    let pages = groups
+        .iter()
+        .find(|(g, _)| Some(g.as_str()) == current)
+        .map(|(_, pages)| pages.clone())
+        .unwrap_or_default();
+    let link = move |(href, label): (String, String)| {
+        let mark = (href == here).then_some("page");
+        view! { <a href=href aria-current=mark>{label}</a> }
+    };
     view! {
-        <nav aria-label="Pages">
-            {staff
-                .links
+        <nav class="sections" aria-label="Sections">
+            {groups
                 .into_iter()
-                .map(|l| view! { <A href=l.href>{l.label}</A> })
+                .map(|(group, pages)| {
+                    let mark = (Some(group.as_str()) == current).then_some("true");
+                    let first = pages.into_iter().next().map(|(href, _)| href).unwrap_or_default();
+                    view! { <a href=first aria-current=mark>{group}</a> }
+                })
                 .collect_view()}
         </nav>
         {tenants
@@ -125,5 +150,13 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
                 <button type="submit">"Sign out"</button>
             </form>
         </div>
+        {(!pages.is_empty())
+            .then(|| {
+                view! {
+                    <nav class="pages" aria-label="Pages">
+                        {pages.into_iter().map(link).collect_view()}
+                    </nav>
+                }
+            })}
     }
 }

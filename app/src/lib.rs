@@ -15,6 +15,8 @@ pub mod format;
 pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod routes;
 
 #[cfg(feature = "ssr")]
 pub use app::{App, shell};

@@ -105,7 +105,7 @@ test('superadmin: break-glass — the full profile opens only with a reason, whi
 
 test('viewer: the patient lookup is refused and not offered', async ({ page }) => {
   await signIn(page, 'viewer');
-  await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Patients' })).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Patients' })).toHaveCount(0);
   const response = await page.goto('/patients');
   expect(response?.status()).toBe(403);
 });

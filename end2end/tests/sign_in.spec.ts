@@ -3,10 +3,11 @@ import { PASSWORD, Role, email, fillSignIn } from './auth';
 
 const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
 const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance', 'Placement'];
-const NAV: Record<Role, string[]> = {
-  superadmin: [...FLEET_PAGES, ...TENANT_PAGES, 'Patients', 'Access audit'],
-  support: [...FLEET_PAGES, ...TENANT_PAGES, 'Patients'],
-  viewer: FLEET_PAGES,
+// The top bar lists the sections a role may open; the row under it the current section's pages.
+const SECTIONS: Record<Role, string[]> = {
+  superadmin: ['Fleet', 'Tenants', 'Patients', 'Audit'],
+  support: ['Fleet', 'Tenants', 'Patients'],
+  viewer: ['Fleet'],
 };
 
 for (const role of ['superadmin', 'support', 'viewer'] as Role[]) {
@@ -24,7 +25,17 @@ for (const role of ['superadmin', 'support', 'viewer'] as Role[]) {
     const header = page.locator('header.topbar');
     await expect(header.locator('.who')).toHaveText(email(role));
     await expect(header.locator('.role')).toHaveText(role);
-    await expect(header.getByRole('navigation', { name: 'Pages' }).getByRole('link')).toHaveText(NAV[role]);
+    await expect(header.getByRole('navigation', { name: 'Sections' }).getByRole('link')).toHaveText(SECTIONS[role]);
+    await expect(header.getByRole('navigation', { name: 'Pages' }).getByRole('link')).toHaveText(FLEET_PAGES);
+    await expect(header.getByRole('link', { name: 'Fleet overview' })).toHaveAttribute('aria-current', 'page');
+    if (role !== 'viewer') {
+      // Another section: its pages, and the section marked as the current one.
+      await header.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Tenants' }).click();
+      await expect(page.getByRole('heading', { name: 'Tenants', level: 1 })).toBeVisible();
+      await expect(header.getByRole('navigation', { name: 'Pages' }).getByRole('link')).toHaveText(TENANT_PAGES);
+      await expect(header.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Tenants' })).toHaveAttribute('aria-current', 'true');
+      await page.goto('/');
+    }
 
     // The audit is the superadmin's alone; the others get a clear refusal, not a blank page.
     const audit = await page.goto('/audit');
@@ -119,7 +130,7 @@ test('the navigation links load their pages, complete and without a script error
   await page.goto('/');
   await fillSignIn(page, 'superadmin');
   await expect(page.getByRole('heading', { name: 'Fleet overview' })).toBeVisible();
-  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Access audit' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
   await expect(page).toHaveURL(/\/audit$/);
   await expect(page.getByRole('heading', { name: 'Access audit' })).toBeVisible();
   await expect(page.locator('tbody tr').first()).toBeVisible();

@@ -14,17 +14,6 @@ use shardscope::auth::{Capability, Principal};
 pub const SEARCH: &str = "/search";
 pub const FILTERS: &str = "/filters";
 
-/// The pages whose filter forms post to [`FILTERS`], each with its free-text fields (where a
-/// phone or email could be typed by mistake; selects, dates and numbers are the page's to check).
-const FILTER_PAGES: &[(&str, &[&str])] = &[
-    ("/tenants", &["q"]),
-    ("/audit", &["addr", "subject"]),
-    ("/pools", &["service", "instance"]),
-    ("/telemetry", &["route"]),
-    ("/telemetry/slow-queries", &[]),
-    ("/placement", &[]),
-];
-
 const MAX_FORM: usize = 4 * 1024;
 
 #[derive(serde::Deserialize, Default)]
@@ -53,7 +42,7 @@ pub async fn post(req: Request) -> Response {
     let q = form.q.trim();
     if !shardscope::patients::identifier::looks_like_contact(q) {
         if q.is_empty() {
-            return Redirect::to("/tenants").into_response();
+            return Redirect::to(shardscope_app::routes::TENANTS.path).into_response();
         }
         let to = format!("/tenants?q={}", shardscope_app::format::query_value(q));
         return Redirect::to(&to).into_response();
@@ -110,7 +99,13 @@ pub async fn filters(req: Request) -> Response {
         .find(|(k, _)| k == "_page")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    let Some((page, free_text)) = FILTER_PAGES.iter().find(|(p, _)| *p == page) else {
+    // The pages whose filter forms post here, each with its free-text fields (where a phone or
+    // email could be typed by mistake; selects, dates and numbers are the page's to check).
+    let Some((page, free_text)) = shardscope_app::routes::PAGES
+        .iter()
+        .find(|p| p.path == page)
+        .and_then(|p| Some((p.path, p.filters?)))
+    else {
         return (
             StatusCode::BAD_REQUEST,
             "The filters name no page this form belongs to: use the filter form on the page.",
@@ -145,7 +140,7 @@ pub async fn filters(req: Request) -> Response {
             };
             Redirect::to(&to).into_response()
         }
-        Some(_) if *page == "/tenants" => {
+        Some(_) if page == shardscope_app::routes::TENANTS.path => {
             let may_look_up = parts
                 .extensions
                 .get::<Principal>()

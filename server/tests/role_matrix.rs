@@ -164,6 +164,24 @@ async fn anonymous_server_function_calls_are_401_before_their_body_is_read() {
     assert!(checked >= 10, "{checked} server functions checked");
 }
 
+/// The router serves exactly the pages of the route table, each in the table's render mode.
+#[tokio::test]
+async fn the_router_serves_the_route_table() {
+    use shardscope_app::routes::PAGES;
+    let router: BTreeSet<(String, String)> = shardscope_server::startup::route_list()
+        .iter()
+        .map(|r| (r.path().replace(":org", "{org}"), format!("{:?}", r.mode())))
+        .collect();
+    let table: BTreeSet<(String, String)> = PAGES
+        .iter()
+        .map(|p| (p.path.to_string(), format!("{:?}", p.ssr_mode())))
+        .collect();
+    assert_eq!(
+        router, table,
+        "router (left) and route table (right) differ"
+    );
+}
+
 #[tokio::test]
 async fn the_table_covers_every_route_and_server_function_that_exists() {
     // A page with a path parameter is called with a real value: /tenants/{org} as /tenants/2.
@@ -180,7 +198,7 @@ async fn the_table_covers_every_route_and_server_function_that_exists() {
             route.path()
         );
     }
-    for (path, _) in shardscope_server::auth::policy::PAGES {
+    for (path, _) in shardscope_server::auth::policy::protected() {
         assert!(
             pages.contains(&concrete(path)),
             "policy lists {path}, the matrix does not"
@@ -211,11 +229,33 @@ async fn the_table_covers_every_route_and_server_function_that_exists() {
     }
 }
 
+/// The link texts inside the `<nav>` labelled `label`, in order.
+fn nav_links(body: &str, label: &str) -> Vec<String> {
+    let Some(start) = body.find(&format!("aria-label=\"{label}\"")) else {
+        return vec![];
+    };
+    let nav = &body[start..start + body[start..].find("</nav>").unwrap_or(0)];
+    nav.split("<a ")
+        .skip(1)
+        .map(|a| {
+            let text = &a[a.find('>').map_or(0, |i| i + 1)..a.find("</a>").unwrap_or(a.len())];
+            text.replace("<!>", "")
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_navigation_lists_what_the_role_may_open() {
     let app = TestApp::new();
     let sessions = sessions(&app).await;
-    for (i, want_audit) in [(1, false), (2, false), (3, true)] {
+    let fleet = ["Fleet overview", "Pools", "Requests", "Slow queries"];
+    let sections: [&[&str]; 4] = [
+        &[],
+        &["Fleet"],
+        &["Fleet", "Tenants", "Patients"],
+        &["Fleet", "Tenants", "Patients", "Audit"],
+    ];
+    for i in 1..4 {
         let r = app.get("/", sessions[i].as_deref()).await;
         assert_eq!(r.status, 200);
         assert!(
@@ -223,13 +263,22 @@ async fn the_navigation_lists_what_the_role_may_open() {
             "{}",
             WHO[i]
         );
-        assert_eq!(r.body.contains("href=\"/audit\""), want_audit, "{}", WHO[i]);
+        assert_eq!(nav_links(&r.body, "Sections"), sections[i], "{}", WHO[i]);
+        // The row under the sections lists the current section's pages.
+        assert_eq!(nav_links(&r.body, "Pages"), fleet, "{}", WHO[i]);
+        assert_eq!(r.body.contains("href=\"/audit\""), i == 3, "{}", WHO[i]);
         assert!(
             r.body.contains("action=\"/logout\""),
             "sign-out for {}",
             WHO[i]
         );
     }
+    // In another section, that section's pages.
+    let r = app.get("/routing", sessions[2].as_deref()).await;
+    assert_eq!(
+        nav_links(&r.body, "Pages"),
+        ["Tenants", "Routing", "Compliance", "Placement"]
+    );
 }
 
 const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub struct NavLink {
     pub href: String,
     pub label: String,
+    /// The navigation group it is listed under (`routes::Group::label`).
+    pub group: String,
 }
 
 /// The signed-in staff member, as the page header shows them.

@@ -38,7 +38,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <section class="page audit">
             <PageHeader
-                title="Access audit"
+                title=crate::routes::AUDIT.title
                 lead="Who signed in, what they opened and what changed, newest first. Times are UTC."
             />
             // Rebuilt when the query changes: with JavaScript the pager, "Clear" and the form

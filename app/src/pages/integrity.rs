@@ -14,7 +14,7 @@ pub fn RoutingPage() -> impl IntoView {
     view! {
         <section class="page routing">
             <PageHeader
-                title="Routing truth"
+                title=crate::routes::ROUTING.title
                 lead="tenant_shards against the platform's Redis routing cache and the organizations actually on each shard; shard_capacity and the patient registry too."
             />
             <Suspense fallback=|| view! { <p class="loading">"Checking every shard…"</p> }>
@@ -77,7 +77,7 @@ pub fn CompliancePage() -> impl IntoView {
     view! {
         <section class="page compliance">
             <PageHeader
-                title="RLS compliance"
+                title=crate::routes::COMPLIANCE.title
                 lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
             />
             <Suspense fallback=|| view! { <p class="loading">"Reading every shard's catalog…"</p> }>

@@ -60,7 +60,7 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <section class="page overview">
             <PageHeader
-                title="Fleet overview"
+                title=crate::routes::OVERVIEW.title
                 lead="Every shard's load, connections and replicas, probed live under a per-shard deadline."
             >
                 // A full page load: every shard is read again (a router navigation to the same

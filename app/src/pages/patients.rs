@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::{AnsweredBanner, EmptyState, ErrorState, PageHeader};
 use crate::dto::{PatientsForm, PatientsPageDto, PatientsResultDto, PersonDto, ProfileDto};
 
-const PATH: &str = "/patients";
+const PATH: &str = crate::routes::PATIENTS.path;
 
 /// On the server: the page with the answer to the POST it was rendered for (the server's
 /// `/patients` POST handler puts the form in the request's extensions). In the browser (a client-
@@ -31,7 +31,7 @@ pub fn PatientsPage() -> impl IntoView {
     view! {
         <section class="page patients">
             <PageHeader
-                title="Patient lookup"
+                title=crate::routes::PATIENTS.title
                 lead="Find a patient across every shard from a phone number, an email address or a platform user id. Every lookup is recorded in the access audit."
             />
             <Suspense fallback=|| view! { <p class="loading">"Looking up…"</p> }>

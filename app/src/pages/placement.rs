@@ -11,7 +11,7 @@ use crate::components::{
 use crate::dto::{PlacementDto, PlacementQuery};
 use crate::format::count;
 
-const PATH: &str = "/placement";
+const PATH: &str = crate::routes::PLACEMENT.path;
 
 #[component]
 pub fn PlacementPage() -> impl IntoView {
@@ -30,7 +30,7 @@ pub fn PlacementPage() -> impl IntoView {
     view! {
         <section class="page placement">
             <PageHeader
-                title="Placement"
+                title=crate::routes::PLACEMENT.title
                 lead="Where a new organization would be placed by the platform's assign_shard rules, and which orgs load their shard far beyond their size."
             />
             {move || {

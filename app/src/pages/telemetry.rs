@@ -149,11 +149,15 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            csv_href("/pools", &q, "series"),
+            csv_href(crate::routes::POOLS.path, &q, "series"),
             "/pools?range=24h&shard=us-1&format=csv&table=series"
         );
         assert_eq!(
-            csv_href("/pools", &TelemetryQuery::default(), "pools"),
+            csv_href(
+                crate::routes::POOLS.path,
+                &TelemetryQuery::default(),
+                "pools"
+            ),
             "/pools?format=csv&table=pools"
         );
         assert_eq!(

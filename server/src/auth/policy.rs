@@ -2,29 +2,27 @@
 //! capability (they are public HTTP endpoints, reachable without any page).
 
 use shardscope::auth::Capability;
+use shardscope_app::routes;
 
-/// Every page and server-rendered resource, with what it needs. The role-matrix test fails if a
-/// route exists that is not listed here.
-pub const PAGES: &[(&str, Capability)] = &[
-    ("/", Capability::ViewFleet),
+/// What is served besides the pages (`shardscope_app::routes::PAGES`), with what it needs.
+pub const RESOURCES: &[(&str, Capability)] = &[
     ("/charts/balance.svg", Capability::ViewFleet),
-    ("/audit", Capability::ViewAudit),
-    ("/pools", Capability::ViewFleet),
-    ("/telemetry", Capability::ViewFleet),
-    ("/telemetry/slow-queries", Capability::ViewFleet),
     ("/charts/pools.svg", Capability::ViewFleet),
     ("/charts/requests.svg", Capability::ViewFleet),
-    ("/tenants", Capability::ViewTenants),
-    ("/tenants/{org}", Capability::ViewTenants),
-    ("/routing", Capability::ViewTenants),
-    ("/compliance", Capability::ViewTenants),
-    ("/placement", Capability::ViewTenants),
-    ("/patients", Capability::LookupPatients),
     // The search box (POST only): tenants by id or name; a phone or email goes to the lookup.
     ("/search", Capability::ViewTenants),
     // Every page's filter form (POST only): a redirect to the page, which checks its own role.
     ("/filters", Capability::ViewFleet),
 ];
+
+/// Every page and server-rendered resource, with what it needs. The role-matrix test fails if a
+/// route exists that is not listed here.
+pub fn protected() -> impl Iterator<Item = (&'static str, Capability)> {
+    routes::PAGES
+        .iter()
+        .map(|p| (p.path, p.capability))
+        .chain(RESOURCES.iter().copied())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -45,27 +43,9 @@ pub fn access(path: &str) -> Access {
     if path.starts_with("/api/") {
         return Access::ServerFn;
     }
-    PAGES
-        .iter()
-        .find(|(p, _)| matches_pattern(p, path))
-        .map_or(Access::SignedIn, |(_, cap)| Access::Page(*cap))
-}
-
-/// `/tenants/{org}` matches `/tenants/101` (one non-empty segment per `{…}`).
-fn matches_pattern(pattern: &str, path: &str) -> bool {
-    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
-    loop {
-        match (p.next(), q.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) if a.starts_with('{') && a.ends_with('}') => {
-                if b.is_empty() {
-                    return false;
-                }
-            }
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
-        }
-    }
+    protected()
+        .find(|(p, _)| routes::matches(p, path))
+        .map_or(Access::SignedIn, |(_, cap)| Access::Page(cap))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::components::{
 use crate::dto::{ConnectionMathDto, PointDto, PoolRowDto, PoolsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
 
-const PATH: &str = "/pools";
+const PATH: &str = crate::routes::POOLS.path;
 
 #[component]
 pub fn PoolsPage() -> impl IntoView {
@@ -20,7 +20,7 @@ pub fn PoolsPage() -> impl IntoView {
     view! {
         <section class="page telemetry pools">
             <PageHeader
-                title="Connection pools"
+                title=crate::routes::POOLS.title
                 lead="Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all."
             />
             {move || {

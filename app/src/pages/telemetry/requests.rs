@@ -14,7 +14,7 @@ use crate::components::{
 use crate::dto::{BucketDto, GroupDto, RequestsPageDto, StatsDto, TelemetryQuery};
 use crate::format::{count, utc};
 
-const PATH: &str = "/telemetry";
+const PATH: &str = crate::routes::REQUESTS.path;
 
 #[component]
 pub fn RequestsPage() -> impl IntoView {
@@ -23,7 +23,7 @@ pub fn RequestsPage() -> impl IntoView {
     view! {
         <section class="page telemetry requests">
             <PageHeader
-                title="Requests"
+                title=crate::routes::REQUESTS.title
                 lead="Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route."
             />
             {move || {

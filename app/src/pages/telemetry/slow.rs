@@ -9,7 +9,7 @@ use crate::components::{EmptyState, ErrorState, FilterBar, PageHeader, TextField
 use crate::dto::{ShardStatementsDto, SlowPageDto, SlowRowDto, TelemetryQuery};
 use crate::format::count;
 
-const PATH: &str = "/telemetry/slow-queries";
+const PATH: &str = crate::routes::SLOW_QUERIES.path;
 
 #[component]
 pub fn SlowQueriesPage() -> impl IntoView {
@@ -18,7 +18,7 @@ pub fn SlowQueriesPage() -> impl IntoView {
     view! {
         <section class="page telemetry slow">
             <PageHeader
-                title="Slow queries"
+                title=crate::routes::SLOW_QUERIES.title
                 lead="Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live."
             />
             {move || {

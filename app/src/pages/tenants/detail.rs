@@ -34,7 +34,7 @@ pub fn TenantPage() -> impl IntoView {
                     match page.await {
                         Ok(t) => view! { <TenantBody t/> }.into_any(),
                         Err(e) => view! {
-                            <PageHeader title="Tenant" lead="One organization: where it lives and how it is doing."/>
+                            <PageHeader title=crate::routes::TENANT.title lead="One organization: where it lives and how it is doing."/>
                             <ErrorState message=message(&e)/>
                             <p><a href="/tenants">"Back to the tenant search"</a></p>
                         }

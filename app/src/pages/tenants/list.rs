@@ -11,7 +11,7 @@ use crate::components::{
 use crate::dto::{TenantChoicesDto, TenantRowDto, TenantsPageDto, TenantsQuery};
 use crate::format::{count, utc};
 
-const PATH: &str = "/tenants";
+const PATH: &str = crate::routes::TENANTS.path;
 
 const COLUMNS: [(&str, &str, bool); 9] = [
     ("id", "Org id", true),
@@ -38,7 +38,7 @@ pub fn TenantsPage() -> impl IntoView {
     view! {
         <section class="page tenants">
             <PageHeader
-                title="Tenants"
+                title=crate::routes::TENANTS.title
                 lead="Every organization in the routing database: where it lives, its tiers and size. Search by id or name (any word's beginning; accents and case ignored)."
             />
             {move || {
