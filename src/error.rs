@@ -51,6 +51,18 @@ impl Error {
     }
 }
 
+impl Error {
+    /// What the reader may be told: bad input, a refusal or a limit in its own words (without the
+    /// category), an outage by what is out, anything else only that it was logged.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::InvalidInput(m) | Error::Forbidden(m) | Error::TooManyRequests(m) => m.clone(),
+            e if e.status() == 503 => e.to_string(),
+            _ => "internal error (logged)".to_string(),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
@@ -63,5 +75,25 @@ mod tests {
         assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
         assert_eq!(Error::Config("x".into()).status(), 500);
         assert_eq!(Error::Database(sqlx::Error::PoolTimedOut).status(), 503);
+    }
+
+    #[test]
+    fn public_messages_say_what_to_do_and_hide_internals() {
+        assert_eq!(
+            Error::InvalidInput("type a date".into()).public_message(),
+            "type a date"
+        );
+        assert_eq!(
+            Error::Forbidden("your role".into()).public_message(),
+            "your role"
+        );
+        assert_eq!(
+            Error::RoutingUnavailable("x".into()).public_message(),
+            "routing database unavailable: x"
+        );
+        assert_eq!(
+            Error::Config("secret path".into()).public_message(),
+            "internal error (logged)"
+        );
     }
 }

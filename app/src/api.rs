@@ -2,6 +2,7 @@
 //! starting with a role check.
 
 mod audit;
+mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod overview;
@@ -11,16 +12,9 @@ mod telemetry;
 mod tenants;
 
 pub use audit::*;
+pub use error::ApiError;
 pub use overview::*;
 pub use patients::{get_patients_page, lookup_patient, open_patient_profile};
 pub use session::*;
 pub use telemetry::*;
 pub use tenants::*;
-
-/// A server function's error as a sentence for the page (without Leptos's "error running server
-/// function:" prefix).
-pub fn message(e: &leptos::prelude::ServerFnError) -> String {
-    e.to_string()
-        .trim_start_matches("error running server function: ")
-        .to_string()
-}

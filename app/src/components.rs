@@ -1,5 +1,6 @@
 //! The shared look: every page is built from these (styles in `style/main.css`).
 //!
+//! - [`PageShell`]: a page's one shape: header, then loading, body or error.
 //! - [`PageHeader`]: document title, the one `<h1>`, a lead line, actions.
 //! - [`FilterBar`], [`TextField`], [`SelectField`]: filters as a form posted to `/filters`, answered with the page's URL.
 //! - [`SortHeader`], [`EmptyState`], [`ErrorState`]: data tables (class `data-table` inside
@@ -22,6 +23,8 @@ mod filter_bar;
 #[cfg(feature = "ssr")]
 mod page_header;
 #[cfg(feature = "ssr")]
+mod page_shell;
+#[cfg(feature = "ssr")]
 mod pagination;
 #[cfg(feature = "ssr")]
 mod relative_time;
@@ -37,6 +40,8 @@ pub use data_table::{EmptyState, ErrorState, SortHeader};
 pub use filter_bar::{FilterBar, SelectField, TextField};
 #[cfg(feature = "ssr")]
 pub use page_header::{DocumentTitle, PageHeader, document_title, escape_html};
+#[cfg(feature = "ssr")]
+pub use page_shell::PageShell;
 #[cfg(feature = "ssr")]
 pub use pagination::Pager;
 #[cfg(feature = "ssr")]

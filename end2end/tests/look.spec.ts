@@ -291,10 +291,12 @@ test('the overview works from the keyboard: skip link first, every control reach
 
   // First stop: the skip link, on screen while it has focus.
   expect(stops[0], order).toMatchObject({ tag: 'a', href: '#main', text: 'Skip to content', inViewport: true });
-  // Every part of the page is reachable: the pages nav, the table's sort headers, sign-out.
+  // Every part of the page is reachable: both rows of the navigation, the table's sort headers,
+  // sign-out.
   const reached = (what: string, found: (s: Stop) => boolean) =>
     expect(stops.some(found), `focus reaches ${what}; ${order}`).toBe(true);
-  reached('the nav link "Access audit"', (s) => s.tag === 'a' && s.inNav && s.text === 'Access audit');
+  reached('the section link "Audit"', (s) => s.tag === 'a' && s.inNav && s.text === 'Audit');
+  reached('the page link "Slow queries"', (s) => s.tag === 'a' && s.inNav && s.text === 'Slow queries');
   reached('a sort link in the shard table', (s) => s.tag === 'a' && s.inTable && (s.href ?? '').includes('sort='));
   reached('the "Sign out" button', (s) => s.tag === 'button' && s.text === 'Sign out');
 

@@ -109,8 +109,13 @@ async fn an_undecodable_server_function_body_is_a_400_that_names_the_problem() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // The decoder's own words, naming the field it could not read.
+    let error: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON error");
     assert_eq!(
-        r.body, "Args|Multiple values for one key: \"query\"",
+        error,
+        serde_json::json!({
+            "status": 400,
+            "message": "the request could not be read: Multiple values for one key: \"query\"",
+        }),
         "the 400 says what was wrong"
     );
 }

@@ -156,7 +156,7 @@ async fn anonymous_server_function_calls_are_401_before_their_body_is_read() {
         let r = app.post(path, None, "").await;
         assert_eq!(r.status, 401, "POST {path} anonymously: {}", r.body);
         assert_eq!(
-            r.body, "ServerError|sign in first (your session may have expired)",
+            r.body, r#"{"status":401,"message":"sign in first (your session may have expired)"}"#,
             "POST {path}"
         );
         checked += 1;

@@ -1,12 +1,11 @@
 use leptos::prelude::*;
 
+use super::ApiError;
 use crate::dto::{AuditPageDto, AuditQuery};
 
 /// A page of the access audit, newest first (superadmin only).
 #[server(prefix = "/api", endpoint = "audit")]
-pub async fn list_audit(
-    #[server(default)] query: AuditQuery,
-) -> Result<AuditPageDto, ServerFnError> {
+pub async fn list_audit(#[server(default)] query: AuditQuery) -> Result<AuditPageDto, ApiError> {
     use shardscope::auth::{Capability, audit};
     super::guard::require(Capability::ViewAudit)?;
     let get = |k: &str| -> Option<String> {
@@ -21,12 +20,10 @@ pub async fn list_audit(
             _ => None,
         }
     };
-    let filter = audit::parse_filter(get).map_err(|e| {
-        super::guard::bad_request(e.to_string().trim_start_matches("invalid input: "))
-    })?;
+    let filter = audit::parse_filter(get)?;
     let console = super::console()?;
     let log = &console.auth().audit;
-    let records = log.list(&filter).await.map_err(super::public_error)?;
+    let records = log.list(&filter).await?;
     let next_before = (records.len() as i64 == audit::PAGE_SIZE)
         .then(|| records.last().map(|r| r.id))
         .flatten();

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use shardscope::auth::{Capability, Principal, Staff};
 
+use super::ApiError;
+
 /// Who sent this request (resolved by the server's session middleware).
 pub fn principal() -> Principal {
     use_context::<http::request::Parts>()
@@ -21,7 +23,7 @@ pub fn allows(capability: Capability) -> bool {
 
 /// The signed-in staff member, if their role allows `capability`; otherwise an error with the
 /// right HTTP status set on the response.
-pub fn require(capability: Capability) -> Result<Staff, ServerFnError> {
+pub fn require(capability: Capability) -> Result<Staff, ApiError> {
     let (status, message) = match principal() {
         Principal::Staff(staff) if staff.role.allows(capability) => return Ok(staff),
         Principal::Staff(staff) => (
@@ -34,18 +36,7 @@ pub fn require(capability: Capability) -> Result<Staff, ServerFnError> {
         ),
         Principal::Unavailable(why) => (http::StatusCode::SERVICE_UNAVAILABLE, why),
     };
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(status);
-    }
-    Err(ServerFnError::new(message))
-}
-
-/// Answer with a 400 and a message the user can act on.
-pub fn bad_request(message: impl Into<String>) -> ServerFnError {
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(http::StatusCode::BAD_REQUEST);
-    }
-    ServerFnError::new(message.into())
+    Err(ApiError::new(status, message))
 }
 
 /// The client address the server resolved for this request (for audit records).

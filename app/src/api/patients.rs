@@ -4,13 +4,15 @@
 
 use leptos::prelude::*;
 
+use super::ApiError;
+
 #[cfg(feature = "ssr")]
 use crate::dto::PatientsForm;
 use crate::dto::{PatientsPageDto, PatientsResultDto};
 
 /// The empty page: the form's choices and whether this role may open full profiles.
 #[server(prefix = "/api", endpoint = "patients-page")]
-pub async fn get_patients_page() -> Result<PatientsPageDto, ServerFnError> {
+pub async fn get_patients_page() -> Result<PatientsPageDto, ApiError> {
     page(None).await
 }
 
@@ -21,7 +23,7 @@ pub async fn lookup_patient(
     q: String,
     #[server(default)] kind: String,
     #[server(default)] region: String,
-) -> Result<PatientsResultDto, ServerFnError> {
+) -> Result<PatientsResultDto, ApiError> {
     perform(PatientsForm {
         op: "lookup".into(),
         q,
@@ -37,7 +39,7 @@ pub async fn lookup_patient(
 pub async fn open_patient_profile(
     person: String,
     reason: String,
-) -> Result<PatientsResultDto, ServerFnError> {
+) -> Result<PatientsResultDto, ApiError> {
     perform(PatientsForm {
         op: "open".into(),
         person,
@@ -50,13 +52,13 @@ pub async fn open_patient_profile(
 /// The page with the answer to `posted` (the form the page's POST carried), if any. A failed
 /// lookup is part of the page (its message next to the form) with the response's status set.
 #[cfg(feature = "ssr")]
-pub async fn page(posted: Option<PatientsForm>) -> Result<PatientsPageDto, ServerFnError> {
+pub async fn page(posted: Option<PatientsForm>) -> Result<PatientsPageDto, ApiError> {
     use shardscope::auth::Capability;
     let staff = super::guard::require(Capability::LookupPatients)?;
     let console = super::console()?;
     let result = match posted.clone() {
         None => None,
-        Some(form) => Some(perform(form).await.map_err(|e| super::message(&e))),
+        Some(form) => Some(perform(form).await.map_err(|e| e.message)),
     };
     Ok(PatientsPageDto {
         default_region: console.config().patients.default_region.clone(),
@@ -77,11 +79,10 @@ pub async fn page(posted: Option<PatientsForm>) -> Result<PatientsPageDto, Serve
 }
 
 #[cfg(feature = "ssr")]
-async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ServerFnError> {
+async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ApiError> {
     use shardscope::auth::Capability;
     use shardscope::patients::{Identifier, Kind};
 
-    use super::telemetry::backend_error;
     let console = super::console()?;
     // Over the lookup limit: say when to try again in the header too (429 + Retry-After).
     let backend_error = |e: shardscope::Error| {
@@ -93,7 +94,7 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ServerFnError>
                 res.insert_header(http::header::RETRY_AFTER, v);
             }
         }
-        backend_error(e)
+        ApiError::from(e)
     };
     let addr = super::guard::client_addr();
     match form.op.as_str() {
@@ -119,7 +120,7 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ServerFnError>
                 .ok()
                 .filter(|p| *p > 0)
                 .ok_or_else(|| {
-                    super::guard::bad_request(
+                    ApiError::bad_request(
                         "choose a person from a lookup's results (their person id is a whole number)",
                     )
                 })?;
@@ -128,7 +129,7 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ServerFnError>
                 .map(Into::into)
                 .map_err(backend_error)
         }
-        _ => Err(super::guard::bad_request(
+        _ => Err(ApiError::bad_request(
             "unknown action: use the lookup form or a result's \"Open full profile\"",
         )),
     }

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use super::ApiError;
+
 #[cfg(feature = "ssr")]
 use crate::dto::NavLink;
 use crate::dto::StaffDto;
@@ -7,7 +9,7 @@ use crate::dto::StaffDto;
 /// Who is signed in, and the pages their role may open. `None` when nobody is: this is the one
 /// server function that answers without a session (it reveals nothing).
 #[server(prefix = "/api", endpoint = "me")]
-pub async fn current_staff() -> Result<Option<StaffDto>, ServerFnError> {
+pub async fn current_staff() -> Result<Option<StaffDto>, ApiError> {
     let principal = super::guard::principal();
     Ok(principal.staff().map(|s| StaffDto {
         email: s.email.clone(),

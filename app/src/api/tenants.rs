@@ -4,24 +4,25 @@
 
 use leptos::prelude::*;
 
+use super::ApiError;
+
 use crate::dto::{
     ComplianceDto, RoutingDto, TenantChoicesDto, TenantDto, TenantsPageDto, TenantsQuery,
 };
 
 #[cfg(feature = "ssr")]
-use super::telemetry::backend_error;
 
 /// `/tenants`: a page of the directory.
 #[server(prefix = "/api", endpoint = "tenants")]
 pub async fn get_tenants(
     #[server(default)] query: TenantsQuery,
-) -> Result<TenantsPageDto, ServerFnError> {
+) -> Result<TenantsPageDto, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::directory_page(&console, |k| query.get(k))
         .await
         .map(Into::into)
-        .map_err(backend_error)
+        .map_err(ApiError::from)
 }
 
 /// `/tenants/{org_id}`: one tenant, audited (`view_tenant`).
@@ -31,10 +32,10 @@ pub async fn get_tenant(
     #[server(default)] range: Option<String>,
     #[server(default)] from: Option<String>,
     #[server(default)] to: Option<String>,
-) -> Result<TenantDto, ServerFnError> {
+) -> Result<TenantDto, ApiError> {
     let staff = super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
-    let org_id = shardscope::tenants::detail::parse_org_id(&org).map_err(backend_error)?;
+    let org_id = shardscope::tenants::detail::parse_org_id(&org).map_err(ApiError::from)?;
     let get = |k: &str| {
         match k {
             "range" => range.clone(),
@@ -48,7 +49,7 @@ pub async fn get_tenant(
     // of its data is read, and without a record nothing is read.
     shardscope::tenants::detail::find_tenant(&console, org_id)
         .await
-        .map_err(backend_error)?;
+        .map_err(ApiError::from)?;
     let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
     shardscope::telemetry::range::TimeRange::parse(
         get("range").as_deref(),
@@ -56,7 +57,7 @@ pub async fn get_tenant(
         get("to").as_deref(),
         now,
     )
-    .map_err(backend_error)?;
+    .map_err(ApiError::from)?;
     let event = shardscope::auth::AuditEvent {
         detail: Default::default(),
         staff: Some(staff.clone()),
@@ -66,7 +67,7 @@ pub async fn get_tenant(
     };
     if let Err(e) = console.auth().audit.record(&event).await {
         tracing::warn!(error = %e, "view_tenant audit record not written; page withheld");
-        return Err(super::public_error(shardscope::Error::RoutingUnavailable(
+        return Err(ApiError::from(shardscope::Error::RoutingUnavailable(
             "the access audit could not be written, so the tenant page is not shown; try again"
                 .into(),
         )));
@@ -74,36 +75,36 @@ pub async fn get_tenant(
     shardscope::tenants::detail::tenant_page(&console, org_id, staff.id, get)
         .await
         .map(Into::into)
-        .map_err(backend_error)
+        .map_err(ApiError::from)
 }
 
 /// `/routing`: routing truth, fleet-wide.
 #[server(prefix = "/api", endpoint = "routing")]
-pub async fn get_routing() -> Result<RoutingDto, ServerFnError> {
+pub async fn get_routing() -> Result<RoutingDto, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::truth::report(&console)
         .await
         .map(|r| r.as_ref().into())
-        .map_err(backend_error)
+        .map_err(ApiError::from)
 }
 
 /// `/compliance`: RLS and the console roles' privileges on every shard.
 #[server(prefix = "/api", endpoint = "compliance")]
-pub async fn get_compliance() -> Result<ComplianceDto, ServerFnError> {
+pub async fn get_compliance() -> Result<ComplianceDto, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::compliance::report(&console)
         .await
         .map(|r| r.as_ref().into())
-        .map_err(backend_error)
+        .map_err(ApiError::from)
 }
 
 /// `/placement`: where a new org would go, and the noisy neighbours.
 #[server(prefix = "/api", endpoint = "placement")]
 pub async fn get_placement(
     #[server(default)] query: crate::dto::PlacementQuery,
-) -> Result<crate::dto::PlacementDto, ServerFnError> {
+) -> Result<crate::dto::PlacementDto, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     let get = |k: &str| match k {
@@ -115,17 +116,17 @@ pub async fn get_placement(
     shardscope::tenants::placement::placement_page(&console, get)
         .await
         .map(Into::into)
-        .map_err(backend_error)
+        .map_err(ApiError::from)
 }
 
 /// The filter forms' choices (shown with a 400 so the form can be corrected).
 #[server(prefix = "/api", endpoint = "tenant-choices")]
-pub async fn get_tenant_choices() -> Result<TenantChoicesDto, ServerFnError> {
+pub async fn get_tenant_choices() -> Result<TenantChoicesDto, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     let (c, capacity_regions) = shardscope::tenants::choices(&console)
         .await
-        .map_err(backend_error)?;
+        .map_err(ApiError::from)?;
     Ok(TenantChoicesDto {
         shards: c.shards,
         regions: c.regions,

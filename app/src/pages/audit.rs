@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{list_audit, message};
+use crate::api::list_audit;
 use crate::components::{
     EmptyState, ErrorState, FilterBar, PageHeader, Pager, RelativeTime, SelectField, TextField,
 };
@@ -104,7 +104,7 @@ pub fn AuditPage() -> impl IntoView {
                             Suspend::new(async move {
                                 match page.await {
                                     Ok(p) => view! { <AuditTable page=p kept paged/> }.into_any(),
-                                    Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
+                                    Err(e) => view! { <ErrorState message=e.message.clone()/> }.into_any(),
                                 }
                             })
                         }}

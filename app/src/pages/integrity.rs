@@ -3,29 +3,22 @@
 
 use leptos::prelude::*;
 
-use crate::api::{get_compliance, get_routing, message};
-use crate::components::{ErrorState, Level, PageHeader, StatusBadge};
+use crate::api::{get_compliance, get_routing};
+use crate::components::{ErrorState, Level, PageShell, StatusBadge};
 use crate::dto::{ComplianceDto, RoutingDto};
 use crate::format::utc;
 
 #[component]
 pub fn RoutingPage() -> impl IntoView {
-    let report = Resource::new(|| (), |_| get_routing());
     view! {
-        <section class="page routing">
-            <PageHeader
-                title=crate::routes::ROUTING.title
-                lead="tenant_shards against the platform's Redis routing cache and the organizations actually on each shard; shard_capacity and the patient registry too."
-            />
-            <Suspense fallback=|| view! { <p class="loading">"Checking every shard…"</p> }>
-                {move || Suspend::new(async move {
-                    match report.await {
-                        Ok(r) => view! { <RoutingBody r/> }.into_any(),
-                        Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <PageShell
+            route=crate::routes::ROUTING
+            class="routing"
+            lead="tenant_shards against the platform's Redis routing cache and the organizations actually on each shard; shard_capacity and the patient registry too."
+            loading="Checking every shard…"
+            data=Resource::new(|| (), |_| get_routing())
+            body=|r| view! { <RoutingBody r/> }
+        />
     }
 }
 
@@ -73,22 +66,15 @@ fn RoutingBody(r: RoutingDto) -> impl IntoView {
 
 #[component]
 pub fn CompliancePage() -> impl IntoView {
-    let report = Resource::new(|| (), |_| get_compliance());
     view! {
-        <section class="page compliance">
-            <PageHeader
-                title=crate::routes::COMPLIANCE.title
-                lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
-            />
-            <Suspense fallback=|| view! { <p class="loading">"Reading every shard's catalog…"</p> }>
-                {move || Suspend::new(async move {
-                    match report.await {
-                        Ok(r) => view! { <ComplianceBody r/> }.into_any(),
-                        Err(e) => view! { <ErrorState message=message(&e)/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <PageShell
+            route=crate::routes::COMPLIANCE
+            class="compliance"
+            lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
+            loading="Reading every shard's catalog…"
+            data=Resource::new(|| (), |_| get_compliance())
+            body=|r| view! { <ComplianceBody r/> }
+        />
     }
 }
 

@@ -11,6 +11,8 @@
 //! every row for the `?sort=` in the URL. In the browser each row's `order` follows the query.
 
 use leptos::prelude::*;
+
+use crate::api::ApiError;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_fleet_shards;
@@ -24,8 +26,8 @@ use crate::dto::{ShardRowDto, SummaryDto};
 use race::PageRace;
 
 type Made = (
-    Resource<Result<SummaryDto, ServerFnError>>,
-    Vec<Resource<Result<ShardRowDto, ServerFnError>>>,
+    Resource<Result<SummaryDto, ApiError>>,
+    Vec<Resource<Result<ShardRowDto, ApiError>>>,
 );
 
 /// Start the race (server) and create the summary and one slot resource per shard, in a fixed order
@@ -74,7 +76,7 @@ pub fn OverviewPage() -> impl IntoView {
                             view! {
                                 <ErrorState message=format!(
                                     "The shard list could not be read: {}",
-                                    crate::api::message(&e),
+                                    e.message.clone(),
                                 )/>
                             }
                                 .into_any()
@@ -109,7 +111,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                                         view! {
                                                                             <div class="grid-row failed" role="row">
                                                                                 <span class="failure wide" role="cell">
-                                                                                    {crate::api::message(&e)}
+                                                                                    {e.message.clone()}
                                                                                 </span>
                                                                             </div>
                                                                         }
@@ -165,7 +167,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                         .into_any()
                                                 }
                                                 Err(e) => {
-                                                    view! { <ErrorState message=crate::api::message(&e)/> }
+                                                    view! { <ErrorState message=e.message.clone()/> }
                                                         .into_any()
                                                 }
                                             }

@@ -4,45 +4,32 @@
 
 use leptos::prelude::*;
 
-use crate::components::{AnsweredBanner, EmptyState, ErrorState, PageHeader};
+use crate::api::ApiError;
+
+use crate::components::{AnsweredBanner, EmptyState, ErrorState, PageShell};
 use crate::dto::{PatientsForm, PatientsPageDto, PatientsResultDto, PersonDto, ProfileDto};
 
 const PATH: &str = crate::routes::PATIENTS.path;
 
-/// On the server: the page with the answer to the POST it was rendered for (the server's
-/// `/patients` POST handler puts the form in the request's extensions). In the browser (a client-
-/// side navigation): the empty page from its server function.
-async fn load() -> Result<PatientsPageDto, ServerFnError> {
-    #[cfg(feature = "ssr")]
-    {
-        let posted = use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<PatientsForm>().cloned());
-        crate::api::patients::page(posted).await
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        crate::api::get_patients_page().await
-    }
+/// The page with the answer to the POST it was rendered for (the server's `/patients` POST
+/// handler puts the form in the request's extensions), or the empty form.
+async fn load() -> Result<PatientsPageDto, ApiError> {
+    let posted = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<PatientsForm>().cloned());
+    crate::api::patients::page(posted).await
 }
 
 #[component]
 pub fn PatientsPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| load());
     view! {
-        <section class="page patients">
-            <PageHeader
-                title=crate::routes::PATIENTS.title
-                lead="Find a patient across every shard from a phone number, an email address or a platform user id. Every lookup is recorded in the access audit."
-            />
-            <Suspense fallback=|| view! { <p class="loading">"Looking up…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(p) => view! { <PatientsBody p/> }.into_any(),
-                        Err(e) => view! { <ErrorState message=crate::api::message(&e)/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <PageShell
+            route=crate::routes::PATIENTS
+            class="patients"
+            lead="Find a patient across every shard from a phone number, an email address or a platform user id. Every lookup is recorded in the access audit."
+            loading="Looking up…"
+            data=Resource::new(|| (), |_| load())
+            body=|p| view! { <PatientsBody p/> }
+        />
     }
 }
 

@@ -2,11 +2,13 @@
 //! the orgs whose load is far above their size on their shard.
 
 use leptos::prelude::*;
+
+use crate::api::ApiError;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_placement, get_tenant_choices, message};
+use crate::api::{get_placement, get_tenant_choices};
 use crate::components::{
-    EmptyState, ErrorState, FilterBar, Level, PageHeader, SelectField, StatusBadge, TextField,
+    EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge, TextField,
 };
 use crate::dto::{PlacementDto, PlacementQuery};
 use crate::format::count;
@@ -15,51 +17,52 @@ const PATH: &str = crate::routes::PLACEMENT.path;
 
 #[component]
 pub fn PlacementPage() -> impl IntoView {
-    let query = use_query_map();
-    let q = Memo::new(move |_| {
-        let m = query.read();
+    // Read once: a new question is a new page load.
+    let q = {
+        let m = use_query_map().get_untracked();
         PlacementQuery {
             region: m.get("region"),
             patients: m.get("patients"),
             tier: m.get("tier"),
         }
-    });
-    let page = Resource::new(move || q.get(), get_placement);
-    // Only awaited with a 400: the form then still offers every region.
-    let choices = Resource::new(|| (), |_| get_tenant_choices());
+    };
+    let on_error = {
+        let q = q.clone();
+        move |e: ApiError| {
+            let q = q.clone();
+            view! {
+                // The form again, with every region, so the value can be corrected.
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let q = q.clone();
+                        Suspend::new(async move {
+                            let regions = get_tenant_choices()
+                                .await
+                                .map(|c| c.capacity_regions)
+                                .unwrap_or_default();
+                            view! { <PlacementForm q regions/> }
+                        })
+                    }}
+                </Suspense>
+                <ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), get_placement)
+    };
     view! {
-        <section class="page placement">
-            <PageHeader
-                title=crate::routes::PLACEMENT.title
-                lead="Where a new organization would be placed by the platform's assign_shard rules, and which orgs load their shard far beyond their size."
-            />
-            {move || {
-                let q = q.get();
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Reading shard capacity…"</p> }>
-                        {move || {
-                            let q = q.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <PlacementBody p q/> }.into_any(),
-                                    Err(e) => {
-                                        let regions = choices
-                                            .await
-                                            .map(|c| c.capacity_regions)
-                                            .unwrap_or_default();
-                                        view! {
-                                            <PlacementForm q regions/>
-                                            <ErrorState message=message(&e)/>
-                                        }
-                                            .into_any()
-                                    }
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::PLACEMENT
+            class="placement"
+            lead="Where a new organization would be placed by the platform's assign_shard rules, and which orgs load their shard far beyond their size."
+            loading="Reading shard capacity…"
+            data
+            body=move |p| view! { <PlacementBody p q=q.clone()/> }
+            on_error
+        />
     }
 }
 

@@ -47,12 +47,11 @@ pub fn unavailable(why: &str) -> Response {
 }
 
 /// An anonymous server-function call: 401 before anything is parsed, in the encoding server
-/// functions use for their errors (so the calling page shows the message).
+/// functions use for their errors (`shardscope_app::api::ApiError` as JSON).
 pub fn server_fn_unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "ServerError|sign in first (your session may have expired)",
-    )
-        .into_response()
+    let body = shardscope_app::api::ApiError {
+        status: StatusCode::UNAUTHORIZED.as_u16(),
+        message: "sign in first (your session may have expired)".to_string(),
+    };
+    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
 }

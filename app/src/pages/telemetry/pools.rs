@@ -3,10 +3,12 @@
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
+
 use super::{RangeFields, ScopeLine, Unavailable, chart_src, csv_href, use_telemetry_query};
-use crate::api::{get_pools, message};
+use crate::api::get_pools;
 use crate::components::{
-    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageHeader, StatusBadge, TextField,
+    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, StatusBadge, TextField,
 };
 use crate::dto::{ConnectionMathDto, PointDto, PoolRowDto, PoolsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
@@ -15,38 +17,33 @@ const PATH: &str = crate::routes::POOLS.path;
 
 #[component]
 pub fn PoolsPage() -> impl IntoView {
-    let q = use_telemetry_query();
-    let page = Resource::new(move || q.get(), get_pools);
+    // Read once: a new filter is a new page load.
+    let q = use_telemetry_query().get_untracked();
+    let on_error = {
+        let q = q.clone();
+        move |e: ApiError| {
+            let shards = q.shard.clone().into_iter().collect();
+            view! {
+                <PoolsFilters q=q.clone() shards/>
+                <ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), get_pools)
+    };
     view! {
-        <section class="page telemetry pools">
-            <PageHeader
-                title=crate::routes::POOLS.title
-                lead="Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all."
-            />
-            {move || {
-                let q = q.get();
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Reading pool statistics…"</p> }>
-                        {move || {
-                            let q = q.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <PoolsBody page=p q/> }.into_any(),
-                                    Err(e) => {
-                                        let shards = q.shard.clone().into_iter().collect();
-                                        view! {
-                                            <PoolsFilters q shards/>
-                                            <ErrorState message=message(&e)/>
-                                        }
-                                            .into_any()
-                                    }
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::POOLS
+            class="telemetry pools"
+            lead="Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all."
+            loading="Reading pool statistics…"
+            data
+            body=move |p| view! { <PoolsBody page=p q=q.clone()/> }
+            on_error
+        />
     }
 }
 

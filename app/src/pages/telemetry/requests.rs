@@ -3,12 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
+
 use super::{
     RangeFields, ScopeLine, Unavailable, chart_src, csv_href, ms, percent, use_telemetry_query,
 };
-use crate::api::{get_requests, message};
+use crate::api::get_requests;
 use crate::components::{
-    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageHeader, SelectField, StatusBadge,
+    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge,
     TextField,
 };
 use crate::dto::{BucketDto, GroupDto, RequestsPageDto, StatsDto, TelemetryQuery};
@@ -18,38 +20,33 @@ const PATH: &str = crate::routes::REQUESTS.path;
 
 #[component]
 pub fn RequestsPage() -> impl IntoView {
-    let q = use_telemetry_query();
-    let page = Resource::new(move || q.get(), get_requests);
+    // Read once: a new filter is a new page load.
+    let q = use_telemetry_query().get_untracked();
+    let on_error = {
+        let q = q.clone();
+        move |e: ApiError| {
+            let shards = q.shard.clone().into_iter().collect();
+            view! {
+                <RequestFilters q=q.clone() shards/>
+                <ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), get_requests)
+    };
     view! {
-        <section class="page telemetry requests">
-            <PageHeader
-                title=crate::routes::REQUESTS.title
-                lead="Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route."
-            />
-            {move || {
-                let q = q.get();
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Reading request telemetry…"</p> }>
-                        {move || {
-                            let q = q.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <RequestsBody page=p q/> }.into_any(),
-                                    Err(e) => {
-                                        let shards = q.shard.clone().into_iter().collect();
-                                        view! {
-                                            <RequestFilters q shards/>
-                                            <ErrorState message=message(&e)/>
-                                        }
-                                            .into_any()
-                                    }
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::REQUESTS
+            class="telemetry requests"
+            lead="Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route."
+            loading="Reading request telemetry…"
+            data
+            body=move |p| view! { <RequestsBody page=p q=q.clone()/> }
+            on_error
+        />
     }
 }
 

@@ -3,9 +3,11 @@
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
+
 use super::{RangeFields, ScopeLine, Unavailable, csv_href, ms, use_telemetry_query};
-use crate::api::{get_slow_queries, message};
-use crate::components::{EmptyState, ErrorState, FilterBar, PageHeader, TextField};
+use crate::api::get_slow_queries;
+use crate::components::{EmptyState, ErrorState, FilterBar, PageShell, TextField};
 use crate::dto::{ShardStatementsDto, SlowPageDto, SlowRowDto, TelemetryQuery};
 use crate::format::count;
 
@@ -13,38 +15,33 @@ const PATH: &str = crate::routes::SLOW_QUERIES.path;
 
 #[component]
 pub fn SlowQueriesPage() -> impl IntoView {
-    let q = use_telemetry_query();
-    let page = Resource::new(move || q.get(), get_slow_queries);
+    // Read once: a new filter is a new page load.
+    let q = use_telemetry_query().get_untracked();
+    let on_error = {
+        let q = q.clone();
+        move |e: ApiError| {
+            let shards = q.shard.clone().into_iter().collect();
+            view! {
+                <SlowFilters q=q.clone() shards/>
+                <ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), get_slow_queries)
+    };
     view! {
-        <section class="page telemetry slow">
-            <PageHeader
-                title=crate::routes::SLOW_QUERIES.title
-                lead="Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live."
-            />
-            {move || {
-                let q = q.get();
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Reading slow queries…"</p> }>
-                        {move || {
-                            let q = q.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <SlowBody page=p q/> }.into_any(),
-                                    Err(e) => {
-                                        let shards = q.shard.clone().into_iter().collect();
-                                        view! {
-                                            <SlowFilters q shards/>
-                                            <ErrorState message=message(&e)/>
-                                        }
-                                            .into_any()
-                                    }
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::SLOW_QUERIES
+            class="telemetry slow"
+            lead="Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live."
+            loading="Reading slow queries…"
+            data
+            body=move |p| view! { <SlowBody page=p q=q.clone()/> }
+            on_error
+        />
     }
 }
 

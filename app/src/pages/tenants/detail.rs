@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_tenant, message};
+use crate::api::get_tenant;
 use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
 use crate::dto::{CacheDto, FindingDto, HealthDto, TenantDto};
 use crate::format::{age, count, lag_seconds, utc};
@@ -35,7 +35,7 @@ pub fn TenantPage() -> impl IntoView {
                         Ok(t) => view! { <TenantBody t/> }.into_any(),
                         Err(e) => view! {
                             <PageHeader title=crate::routes::TENANT.title lead="One organization: where it lives and how it is doing."/>
-                            <ErrorState message=message(&e)/>
+                            <ErrorState message=e.message.clone()/>
                             <p><a href="/tenants">"Back to the tenant search"</a></p>
                         }
                         .into_any(),

@@ -2,11 +2,13 @@
 //! view. Everything is in the URL (a GET form and links), so it works without JavaScript.
 
 use leptos::prelude::*;
+
+use crate::api::ApiError;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_tenant_choices, get_tenants, message};
+use crate::api::{get_tenant_choices, get_tenants};
 use crate::components::{
-    EmptyState, ErrorState, FilterBar, PageHeader, Pager, SelectField, SortHeader, TextField,
+    EmptyState, ErrorState, FilterBar, PageShell, Pager, SelectField, SortHeader, TextField,
 };
 use crate::dto::{TenantChoicesDto, TenantRowDto, TenantsPageDto, TenantsQuery};
 use crate::format::{count, utc};
@@ -27,44 +29,45 @@ const COLUMNS: [(&str, &str, bool); 9] = [
 
 #[component]
 pub fn TenantsPage() -> impl IntoView {
-    let query = use_query_map();
-    let q = Memo::new(move |_| {
-        let m = query.read();
+    // Read once: a new search is a new page load.
+    let q = {
+        let m = use_query_map().get_untracked();
         TenantsQuery::from_lookup(|k| m.get(k))
-    });
-    let page = Resource::new(move || q.get(), get_tenants);
-    // Only awaited with a 400: the form then still offers every choice.
-    let choices = Resource::new(|| (), |_| get_tenant_choices());
+    };
+    let on_error = {
+        let q = q.clone();
+        move |e: ApiError| {
+            let q = q.clone();
+            view! {
+                // The form again, with every choice, so the value can be corrected.
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let q = q.clone();
+                        Suspend::new(async move {
+                            let choices = get_tenant_choices().await.ok();
+                            view! { <Filters q choices/> }
+                        })
+                    }}
+                </Suspense>
+                <ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), get_tenants)
+    };
     view! {
-        <section class="page tenants">
-            <PageHeader
-                title=crate::routes::TENANTS.title
-                lead="Every organization in the routing database: where it lives, its tiers and size. Search by id or name (any word's beginning; accents and case ignored)."
-            />
-            {move || {
-                let q = q.get();
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
-                        {move || {
-                            let q = q.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <TenantsBody page=p q/> }.into_any(),
-                                    Err(e) => {
-                                        let c = choices.await.ok();
-                                        view! {
-                                            <Filters q choices=c/>
-                                            <ErrorState message=message(&e)/>
-                                        }
-                                            .into_any()
-                                    }
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::TENANTS
+            class="tenants"
+            lead="Every organization in the routing database: where it lives, its tiers and size. Search by id or name (any word's beginning; accents and case ignored)."
+            loading="Reading the routing database…"
+            data
+            body=move |p| view! { <TenantsBody page=p q=q.clone()/> }
+            on_error
+        />
     }
 }
 
