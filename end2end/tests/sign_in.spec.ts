@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, Role, email, fillSignIn } from './auth';
+import { PASSWORD, Role, email, fillSignIn, signIn } from './auth';
 
 const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
 const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance', 'Placement'];
@@ -135,4 +135,28 @@ test('the navigation links load their pages, complete and without a script error
   await expect(page.getByRole('heading', { name: 'Access audit' })).toBeVisible();
   await expect(page.locator('tbody tr').first()).toBeVisible();
   expect(errors).toEqual([]);
+});
+
+// At 1 280 px the top bar (brand, sections, search, who is signed in) is one row and the
+// section's pages another, with more than half of that row free for pages still to come.
+test('the navigation fits at 1 280 px: one row of sections, one of pages, room for more', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page, 'superadmin');
+  const boxes = (sel: string) => page.locator(sel).evaluateAll((els) => els.map((e) => {
+    const b = e.getBoundingClientRect();
+    return { top: b.top, bottom: b.bottom, left: b.left, right: b.right, text: (e.textContent || '').trim() };
+  }));
+  const first = await boxes('header.topbar > .brand, header.topbar nav.sections a, header.topbar .tenant-search, header.topbar .whoami');
+  expect(first.length, "brand, four sections, search, who is signed in").toBe(7);
+  // One row: every item overlaps the brand's line vertically.
+  const brand = first[0];
+  for (const b of first) {
+    expect(b.top < brand.bottom && b.bottom > brand.top, `${b.text} is on the brand's row: ${JSON.stringify(first)}`).toBe(true);
+  }
+  const pages = await boxes('header.topbar nav.pages a');
+  expect(pages.map((b) => b.text)).toEqual(['Fleet overview', 'Pools', 'Requests', 'Slow queries']);
+  expect(new Set(pages.map((b) => Math.round(b.top))).size, `the pages are one row: ${JSON.stringify(pages)}`).toBe(1);
+  expect(pages[0].top, 'the pages row is under the sections').toBeGreaterThanOrEqual(brand.bottom);
+  const used = Math.max(...pages.map((b) => b.right)) - Math.min(...pages.map((b) => b.left));
+  expect(used, `the pages row uses ${used} px of 1 280`).toBeLessThan(640);
 });

@@ -109,22 +109,18 @@ pub async fn find_tenant(console: &Console, org_id: i64) -> Result<Tenant> {
         })
 }
 
-/// Read the whole page. `staff_id` is the reader's identity inside the RLS context.
-#[tracing::instrument(skip(console, get), err(level = "debug"))]
+/// Read the whole page for a tenant found by [`find_tenant`] and a range already parsed (both
+/// checked at the edge, before the view is audited). `staff_id` is the reader's identity inside
+/// the RLS context.
+#[tracing::instrument(skip(console, tenant), fields(org_id = tenant.org_id), err(level = "debug"))]
 pub async fn tenant_page(
     console: &Console,
-    org_id: i64,
+    tenant: Tenant,
+    range: TimeRange,
     staff_id: i64,
-    get: impl Fn(&str) -> Option<String>,
 ) -> Result<TenantPage> {
     let now = now_ms();
-    let range = TimeRange::parse(
-        get("range").as_deref(),
-        get("from").as_deref(),
-        get("to").as_deref(),
-        (now / 1000) as u32,
-    )?;
-    let tenant = find_tenant(console, org_id).await?;
+    let org_id = tenant.org_id;
     let row: Row = sqlx::query_as(
         "SELECT database_primary_url, coalesce(database_replica_urls, '{}') AS replica_urls,
                 max_patients, shard_load_score,

@@ -47,17 +47,15 @@ pub async fn get_tenant(
     };
     // The org must exist (a 400 otherwise, recording nothing); the view is recorded before any
     // of its data is read, and without a record nothing is read.
-    shardscope::tenants::detail::find_tenant(&console, org_id)
-        .await
-        .map_err(ApiError::from)?;
+    // Both are parsed and checked once, here, and handed down typed.
+    let tenant = shardscope::tenants::detail::find_tenant(&console, org_id).await?;
     let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
-    shardscope::telemetry::range::TimeRange::parse(
+    let range = shardscope::telemetry::range::TimeRange::parse(
         get("range").as_deref(),
         get("from").as_deref(),
         get("to").as_deref(),
         now,
-    )
-    .map_err(ApiError::from)?;
+    )?;
     let event = shardscope::auth::AuditEvent {
         detail: Default::default(),
         staff: Some(staff.clone()),
@@ -72,7 +70,7 @@ pub async fn get_tenant(
                 .into(),
         )));
     }
-    shardscope::tenants::detail::tenant_page(&console, org_id, staff.id, get)
+    shardscope::tenants::detail::tenant_page(&console, tenant, range, staff.id)
         .await
         .map(Into::into)
         .map_err(ApiError::from)
