@@ -33,7 +33,7 @@ pub async fn list_audit(#[server(default)] query: AuditQuery) -> Result<AuditPag
         .map_or(0, |d| d.as_millis() as u64);
     Ok(AuditPageDto {
         generated_at_ms,
-        rows: records.into_iter().map(Into::into).collect(),
+        rows: records,
         next_before,
         unexported,
     })

@@ -1,6 +1,7 @@
 //! The telemetry pages: `/pools`, `/telemetry`, `/telemetry/slow-queries`.
 
 use serde::{Deserialize, Serialize};
+pub use shardscope::telemetry::requests::RequestStats;
 
 /// Every URL parameter the telemetry pages read (as typed; parsed and checked on the server).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -83,22 +84,6 @@ pub struct ScopeDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PoolRowDto {
-    pub shard_id: String,
-    pub service: String,
-    pub instance: String,
-    pub acquired: u32,
-    pub idle: u32,
-    pub total: u32,
-    pub max_conns: u32,
-    pub last_seen_s: u32,
-    pub waits: u64,
-    pub waits_per_minute: f64,
-    pub mean_wait_ms: Option<f64>,
-    pub streak_minutes: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointDto {
     pub key: String,
     pub bucket_s: u32,
@@ -127,33 +112,23 @@ pub struct ConnectionMathDto {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolsPageDto {
     pub scope: ScopeDto,
-    pub pools: Result<Vec<PoolRowDto>, String>,
+    /// The backend's rows as they are.
+    pub pools: Result<Vec<shardscope::telemetry::pools::PoolRow>, String>,
     pub series: Result<Vec<PointDto>, String>,
     pub connections: Result<Vec<ConnectionMathDto>, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StatsDto {
-    pub requests: u64,
-    pub per_second: f64,
-    pub p50_ms: Option<f64>,
-    pub p95_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub errors: u64,
-    pub error_percent: Option<f64>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupDto {
     pub key: String,
-    pub stats: StatsDto,
+    pub stats: RequestStats,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BucketDto {
     pub key: String,
     pub bucket_s: u32,
-    pub stats: StatsDto,
+    pub stats: RequestStats,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -162,20 +137,9 @@ pub struct RequestsPageDto {
     pub group: String,
     pub by: String,
     pub top: u32,
-    pub totals: Result<StatsDto, String>,
+    pub totals: Result<RequestStats, String>,
     pub groups: Result<Vec<GroupDto>, String>,
     pub series: Result<Vec<BucketDto>, String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SlowRowDto {
-    pub query: String,
-    pub calls: u64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    pub shards: Vec<String>,
-    pub orgs: u64,
-    pub last_seen_s: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -199,7 +163,8 @@ pub enum ShardStatementsDto {
 pub struct SlowPageDto {
     pub scope: ScopeDto,
     pub top: u32,
-    pub queries: Result<Vec<SlowRowDto>, String>,
+    /// The backend's rows as they are (statements normalized: no values).
+    pub queries: Result<Vec<shardscope::telemetry::slow::SlowRow>, String>,
     pub statements: Vec<(String, ShardStatementsDto)>,
 }
 
@@ -207,7 +172,6 @@ pub struct SlowPageDto {
 pub(crate) mod from_backend {
     use super::*;
     use shardscope::telemetry::pages::{PoolsPage, RequestsPage, Scope, SlowPage};
-    use shardscope::telemetry::requests::RequestStats;
     use shardscope::telemetry::slow::ShardStatements;
 
     fn scope(s: &Scope) -> ScopeDto {
@@ -218,51 +182,6 @@ pub(crate) mod from_backend {
             to_s: s.range.to,
             step_s: s.range.step,
             shards: s.shards.clone(),
-        }
-    }
-
-    impl From<shardscope::telemetry::pools::PoolRow> for PoolRowDto {
-        fn from(r: shardscope::telemetry::pools::PoolRow) -> Self {
-            Self {
-                shard_id: r.shard_id,
-                service: r.service,
-                instance: r.instance,
-                acquired: r.acquired,
-                idle: r.idle,
-                total: r.total,
-                max_conns: r.max_conns,
-                last_seen_s: r.last_seen,
-                waits: r.waits,
-                waits_per_minute: r.waits_per_minute,
-                mean_wait_ms: r.mean_wait_ms,
-                streak_minutes: r.streak_minutes,
-            }
-        }
-    }
-
-    impl From<shardscope::telemetry::slow::SlowRow> for SlowRowDto {
-        fn from(q: shardscope::telemetry::slow::SlowRow) -> Self {
-            Self {
-                query: q.normalized,
-                calls: q.calls,
-                p99_ms: q.p99,
-                max_ms: q.max_ms,
-                shards: q.shards,
-                orgs: q.orgs,
-                last_seen_s: q.last_seen,
-            }
-        }
-    }
-
-    pub(crate) fn stats(s: &RequestStats) -> StatsDto {
-        StatsDto {
-            requests: s.requests,
-            per_second: s.per_second,
-            p50_ms: s.p50_ms,
-            p95_ms: s.p95_ms,
-            p99_ms: s.p99_ms,
-            errors: s.errors,
-            error_percent: s.error_percent,
         }
     }
 
@@ -321,14 +240,14 @@ pub(crate) mod from_backend {
                 group: p.view.group.param().into(),
                 by: p.view.by.param().into(),
                 top: p.view.top,
-                totals: p.totals.as_ref().map(stats).map_err(|e| e.0.clone()),
+                totals: p.totals.as_ref().cloned().map_err(|e| e.0.clone()),
                 groups: p
                     .groups
                     .map(|g| {
                         g.iter()
                             .map(|g| GroupDto {
                                 key: g.key.clone(),
-                                stats: stats(&g.stats),
+                                stats: g.stats.clone(),
                             })
                             .collect()
                     })
@@ -340,7 +259,7 @@ pub(crate) mod from_backend {
                             .map(|b| BucketDto {
                                 key: b.key.clone(),
                                 bucket_s: b.bucket,
-                                stats: stats(&b.stats),
+                                stats: b.stats.clone(),
                             })
                             .collect()
                     })

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AuditRowDto, FailureDto, PoolRowDto, ShardStatsDto, SlowRowDto, StatsDto};
+use super::{FailureDto, RequestStats, ShardStatsDto};
 
 pub const TENANTS_KEYS: [&str; 8] = [
     "q", "shard", "region", "tier", "billing", "sort", "dir", "page",
@@ -72,21 +72,9 @@ impl TenantsQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TenantRowDto {
-    pub org_id: i64,
-    pub name: String,
-    pub shard_id: String,
-    pub shard_type: String,
-    pub region: String,
-    pub sla_tier: String,
-    pub billing_tier: String,
-    pub patients: Option<i64>,
-    pub created_at_ms: Option<i64>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantsPageDto {
-    pub rows: Vec<TenantRowDto>,
+    /// The backend's rows as they are.
+    pub rows: Vec<shardscope::tenants::directory::Tenant>,
     pub total: usize,
     pub page: usize,
     pub pages: usize,
@@ -133,20 +121,9 @@ pub struct CountsDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FindingDto {
-    pub kind: String,
-    pub label: String,
-    pub severity: String,
-    pub org_id: Option<i64>,
-    pub shard_id: Option<String>,
-    pub detail: String,
-    pub action: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantDto {
     pub generated_at_ms: u64,
-    pub tenant: TenantRowDto,
+    pub tenant: shardscope::tenants::directory::Tenant,
     pub primary: Result<String, String>,
     pub replicas: Vec<Result<String, String>>,
     pub max_patients: Option<i32>,
@@ -158,20 +135,20 @@ pub struct TenantDto {
     pub preset: Option<String>,
     pub from_s: u32,
     pub to_s: u32,
-    pub totals: Result<StatsDto, String>,
-    pub routes: Result<Vec<(String, StatsDto)>, String>,
-    pub pools: Result<Vec<PoolRowDto>, String>,
-    pub slow: Result<Vec<SlowRowDto>, String>,
-    pub findings: Result<Vec<FindingDto>, String>,
+    pub totals: Result<RequestStats, String>,
+    pub routes: Result<Vec<(String, RequestStats)>, String>,
+    pub pools: Result<Vec<shardscope::telemetry::pools::PoolRow>, String>,
+    pub slow: Result<Vec<shardscope::telemetry::slow::SlowRow>, String>,
+    pub findings: Result<Vec<shardscope::tenants::truth::Finding>, String>,
     /// Why part of this tenant's routing truth is unknown (its shard or the cache did not answer).
     pub findings_unknown: Option<String>,
-    pub access: Result<Vec<AuditRowDto>, String>,
+    pub access: Result<Vec<shardscope::auth::AuditRecord>, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoutingDto {
     pub measured_at_ms: u64,
-    pub findings: Vec<FindingDto>,
+    pub findings: Vec<shardscope::tenants::truth::Finding>,
     pub unknown: Vec<(String, String)>,
     pub shards_checked: usize,
     pub shards_total: usize,
@@ -210,29 +187,12 @@ mod from_backend {
     use super::*;
     use shardscope::tenants::compliance::ComplianceReport;
     use shardscope::tenants::detail::{CacheVerdict, TenantPage};
-    use shardscope::tenants::directory::Tenant;
-    use shardscope::tenants::truth::{Finding, Report};
-
-    impl From<&Tenant> for TenantRowDto {
-        fn from(t: &Tenant) -> Self {
-            Self {
-                org_id: t.org_id,
-                name: t.name.clone(),
-                shard_id: t.shard_id.clone(),
-                shard_type: t.shard_type.clone(),
-                region: t.region.clone().unwrap_or_default(),
-                sla_tier: t.sla_tier.clone().unwrap_or_default(),
-                billing_tier: t.billing_tier.clone().unwrap_or_default(),
-                patients: t.patients,
-                created_at_ms: t.created_at_ms,
-            }
-        }
-    }
+    use shardscope::tenants::truth::Report;
 
     impl From<shardscope::tenants::DirectoryPage> for TenantsPageDto {
         fn from(p: shardscope::tenants::DirectoryPage) -> Self {
             Self {
-                rows: p.view.rows.iter().map(Into::into).collect(),
+                rows: p.view.rows.clone(),
                 total: p.view.total,
                 page: p.view.page,
                 pages: p.view.pages,
@@ -246,25 +206,11 @@ mod from_backend {
         }
     }
 
-    impl From<&Finding> for FindingDto {
-        fn from(f: &Finding) -> Self {
-            Self {
-                kind: format!("{:?}", f.kind),
-                label: f.kind.label().into(),
-                severity: f.severity.as_str().into(),
-                org_id: f.org_id,
-                shard_id: f.shard_id.clone(),
-                detail: f.detail.clone(),
-                action: f.action.clone(),
-            }
-        }
-    }
-
     impl From<&Report> for RoutingDto {
         fn from(r: &Report) -> Self {
             Self {
                 measured_at_ms: r.measured_at_ms,
-                findings: r.findings.iter().map(Into::into).collect(),
+                findings: r.findings.clone(),
                 unknown: r.unknown.clone(),
                 shards_checked: r.shards_checked,
                 shards_total: r.shards_total,
@@ -316,7 +262,6 @@ mod from_backend {
 
     impl From<TenantPage> for TenantDto {
         fn from(p: TenantPage) -> Self {
-            use crate::dto::telemetry::from_backend::stats;
             let cache = match p.cache {
                 CacheVerdict::Agrees(e) => ("agrees", Some(e), None),
                 CacheVerdict::Disagrees(e) => ("disagrees", Some(e), None),
@@ -326,7 +271,7 @@ mod from_backend {
             let t = p.telemetry;
             Self {
                 generated_at_ms: p.generated_at_ms,
-                tenant: (&p.tenant).into(),
+                tenant: p.tenant.clone(),
                 primary: p.routing.primary,
                 replicas: p.routing.replicas,
                 max_patients: p.routing.max_patients,
@@ -351,15 +296,15 @@ mod from_backend {
                 preset: t.range.preset.map(str::to_string),
                 from_s: t.range.from,
                 to_s: t.range.to,
-                totals: t.totals.as_ref().map(stats).map_err(Clone::clone),
+                totals: t.totals.clone(),
                 routes: t
                     .routes
-                    .map(|g| g.iter().map(|g| (g.key.clone(), stats(&g.stats))).collect()),
+                    .map(|g| g.iter().map(|g| (g.key.clone(), g.stats.clone())).collect()),
                 pools: t.pools.map(|r| r.into_iter().map(Into::into).collect()),
                 slow: t.slow.map(|r| r.into_iter().map(Into::into).collect()),
                 findings_unknown: p.findings.as_ref().ok().and_then(|f| f.1.clone()),
-                findings: p.findings.map(|f| f.0.iter().map(Into::into).collect()),
-                access: p.access.map(|a| a.into_iter().map(Into::into).collect()),
+                findings: p.findings.map(|f| f.0.clone()),
+                access: p.access,
             }
         }
     }

@@ -8,8 +8,9 @@ use crate::api::list_audit;
 use crate::components::{
     EmptyState, ErrorState, FilterBar, PageHeader, Pager, RelativeTime, SelectField, TextField,
 };
-use crate::dto::{AUDIT_ACTIONS, AuditPageDto, AuditQuery};
+use crate::dto::{AuditPageDto, AuditQuery};
 use crate::format::{count, query_value};
+use shardscope::auth::{AuditAction, AuditRecord};
 
 const FIELDS: [&str; 6] = ["action", "staff", "addr", "since", "until", "subject"];
 
@@ -31,9 +32,10 @@ pub fn AuditPage() -> impl IntoView {
         },
         list_audit,
     );
-    let actions = AUDIT_ACTIONS
+    // The actions the server records: a known list, so a select.
+    let actions = AuditAction::ALL
         .iter()
-        .map(|a| (a.to_string(), a.replace('_', " ")))
+        .map(|a| (a.to_string(), a.to_string().replace('_', " ")))
         .collect::<Vec<_>>();
     view! {
         <section class="page audit">
@@ -181,7 +183,8 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
 
 /// A patient lookup's part of a record: reason, subject (links to every record of it), found, shards.
 #[component]
-fn LookupDetail(r: crate::dto::AuditRowDto) -> impl IntoView {
+fn LookupDetail(r: AuditRecord) -> impl IntoView {
+    let r = r.detail;
     if r.subject.is_empty() && r.reason.is_empty() {
         return view! { "—" }.into_any();
     }

@@ -47,9 +47,9 @@ fn RoutingBody(r: RoutingDto) -> impl IntoView {
                         <thead><tr><th scope="col">"Severity"</th><th scope="col">"Finding"</th><th scope="col">"Org"</th><th scope="col">"Shard"</th><th scope="col">"What"</th><th scope="col">"Suggested action"</th></tr></thead>
                         <tbody>
                             {r.findings.into_iter().map(|f| view! {
-                                <tr data-finding=f.kind.clone()>
-                                    <td><StatusBadge level=Level::of_severity(&f.severity) text=f.severity.clone()/></td>
-                                    <th scope="row">{f.label}</th>
+                                <tr data-finding=format!("{:?}", f.kind)>
+                                    <td><StatusBadge level=Level::of_severity(f.severity.as_str()) text=f.severity.as_str()/></td>
+                                    <th scope="row">{f.kind.label()}</th>
                                     <td class="num">{f.org_id.map(|o| view! { <a href=format!("/tenants/{o}")>{o}</a> })}</td>
                                     <td>{f.shard_id.unwrap_or_default()}</td>
                                     <td>{f.detail}</td>

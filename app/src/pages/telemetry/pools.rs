@@ -10,8 +10,9 @@ use crate::api::get_pools;
 use crate::components::{
     ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, StatusBadge, TextField,
 };
-use crate::dto::{ConnectionMathDto, PointDto, PoolRowDto, PoolsPageDto, TelemetryQuery};
+use crate::dto::{ConnectionMathDto, PointDto, PoolsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
+use shardscope::telemetry::pools::PoolRow;
 
 const PATH: &str = crate::routes::POOLS.path;
 
@@ -226,7 +227,7 @@ fn WaitsChart(points: Vec<PointDto>, q: TelemetryQuery) -> impl IntoView {
 }
 
 #[component]
-fn PoolTable(rows: Vec<PoolRowDto>) -> impl IntoView {
+fn PoolTable(rows: Vec<PoolRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Pools, busiest first" tabindex="0">
             <table class="data-table">

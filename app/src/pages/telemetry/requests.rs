@@ -13,7 +13,7 @@ use crate::components::{
     ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge,
     TextField,
 };
-use crate::dto::{BucketDto, GroupDto, RequestsPageDto, StatsDto, TelemetryQuery};
+use crate::dto::{BucketDto, GroupDto, RequestStats, RequestsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
 
 const PATH: &str = crate::routes::REQUESTS.path;
@@ -121,7 +121,7 @@ fn RequestsBody(page: RequestsPageDto, q: TelemetryQuery) -> impl IntoView {
 }
 
 #[component]
-fn Totals(t: StatsDto) -> impl IntoView {
+fn Totals(t: RequestStats) -> impl IntoView {
     let p99_level = match t.p99_ms {
         Some(p) if p > 1000.0 => Level::Critical,
         Some(p) if p > 500.0 => Level::Warn,

@@ -8,8 +8,9 @@ use crate::api::ApiError;
 use super::{RangeFields, ScopeLine, Unavailable, csv_href, ms, use_telemetry_query};
 use crate::api::get_slow_queries;
 use crate::components::{EmptyState, ErrorState, FilterBar, PageShell, TextField};
-use crate::dto::{ShardStatementsDto, SlowPageDto, SlowRowDto, TelemetryQuery};
+use crate::dto::{ShardStatementsDto, SlowPageDto, TelemetryQuery};
 use crate::format::count;
+use shardscope::telemetry::slow::SlowRow;
 
 const PATH: &str = crate::routes::SLOW_QUERIES.path;
 
@@ -89,7 +90,7 @@ fn SlowBody(page: SlowPageDto, q: TelemetryQuery) -> impl IntoView {
 }
 
 #[component]
-fn SlowTable(rows: Vec<SlowRowDto>) -> impl IntoView {
+fn SlowTable(rows: Vec<SlowRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Slow queries by statement" tabindex="0">
             <table class="data-table">
@@ -109,9 +110,9 @@ fn SlowTable(rows: Vec<SlowRowDto>) -> impl IntoView {
                         .map(|r| {
                             view! {
                                 <tr>
-                                    <th scope="row"><code class="sql">{r.query}</code></th>
+                                    <th scope="row"><code class="sql">{r.normalized}</code></th>
                                     <td class="num">{count(r.calls as i64)}</td>
-                                    <td class="num">{ms(Some(r.p99_ms))}</td>
+                                    <td class="num">{ms(Some(r.p99))}</td>
                                     <td class="num">{ms(Some(r.max_ms))}</td>
                                     <td>{r.shards.join(", ")}</td>
                                     <td class="num">{count(r.orgs as i64)}</td>

@@ -7,8 +7,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::get_tenant;
 use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
-use crate::dto::{CacheDto, FindingDto, HealthDto, TenantDto};
+use crate::dto::{CacheDto, HealthDto, TenantDto};
 use crate::format::{age, count, lag_seconds, utc};
+use shardscope::tenants::truth::Finding;
 
 #[component]
 pub fn TenantPage() -> impl IntoView {
@@ -56,7 +57,10 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
     };
     let lead = format!(
         "Org {} · {} shard {} · {}",
-        r.org_id, r.shard_type, r.shard_id, r.region
+        r.org_id,
+        r.shard_type,
+        r.shard_id,
+        r.region.as_deref().unwrap_or_default()
     );
     let now = t.generated_at_ms;
     view! {
@@ -189,7 +193,7 @@ fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
 }
 
 #[component]
-fn Findings(f: Result<Vec<FindingDto>, String>, unknown: Option<String>) -> impl IntoView {
+fn Findings(f: Result<Vec<Finding>, String>, unknown: Option<String>) -> impl IntoView {
     view! {
         <section aria-labelledby="t-findings">
             <h2 id="t-findings">"Routing findings for this tenant"</h2>
@@ -202,7 +206,7 @@ fn Findings(f: Result<Vec<FindingDto>, String>, unknown: Option<String>) -> impl
                 Ok(list) => view! {
                     <ul class="findings">
                         {list.into_iter().map(|f| view! {
-                            <li data-finding=f.kind.clone()><StatusBadge level=Level::of_severity(&f.severity) text=f.severity.clone()/>" "<strong>{f.label}</strong>": "{f.detail}<br/><span class="action">"Action: "{f.action}</span></li>
+                            <li data-finding=format!("{:?}", f.kind)><StatusBadge level=Level::of_severity(f.severity.as_str()) text=f.severity.as_str()/>" "<strong>{f.kind.label()}</strong>": "{f.detail}<br/><span class="action">"Action: "{f.action}</span></li>
                         }).collect_view()}
                     </ul>
                 }.into_any(),
@@ -278,7 +282,7 @@ fn Telemetry(t: TenantDto) -> impl IntoView {
             {match t.slow.clone() {
                 Ok(s) if s.is_empty() => view! { <EmptyState>"No slow queries of this org in this range."</EmptyState> }.into_any(),
                 Ok(s) => view! {
-                    <ul class="slow-list">{s.into_iter().map(|q| view! { <li><code class="sql">{q.query}</code>{format!(" — {} × , p99 {:.0} ms", q.calls, q.p99_ms)}</li> }).collect_view()}</ul>
+                    <ul class="slow-list">{s.into_iter().map(|q| view! { <li><code class="sql">{q.normalized}</code>{format!(" — {} × , p99 {:.0} ms", q.calls, q.p99)}</li> }).collect_view()}</ul>
                     <p><a href=format!("/telemetry/slow-queries?org={org}")>"On the slow-queries page"</a></p>
                 }.into_any(),
                 Err(why) => unavailable("Slow queries", why),

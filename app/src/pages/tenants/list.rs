@@ -10,8 +10,9 @@ use crate::api::{get_tenant_choices, get_tenants};
 use crate::components::{
     EmptyState, ErrorState, FilterBar, PageShell, Pager, SelectField, SortHeader, TextField,
 };
-use crate::dto::{TenantChoicesDto, TenantRowDto, TenantsPageDto, TenantsQuery};
+use crate::dto::{TenantChoicesDto, TenantsPageDto, TenantsQuery};
 use crate::format::{count, utc};
+use shardscope::tenants::directory::Tenant;
 
 const PATH: &str = crate::routes::TENANTS.path;
 
@@ -186,7 +187,7 @@ fn TenantsBody(page: TenantsPageDto, q: TenantsQuery) -> impl IntoView {
 }
 
 #[component]
-fn TenantRow(t: TenantRowDto) -> impl IntoView {
+fn TenantRow(t: Tenant) -> impl IntoView {
     let href = format!("/tenants/{}", t.org_id);
     let name = if t.name.is_empty() {
         "(no summary yet)".to_string()
