@@ -189,10 +189,7 @@ pub(crate) mod from_backend {
         fn from(p: PoolsPage) -> Self {
             Self {
                 scope: scope(&p.scope),
-                pools: p
-                    .pools
-                    .map(|rows| rows.into_iter().map(Into::into).collect())
-                    .map_err(|e| e.0),
+                pools: p.pools.map_err(|e| e.0),
                 series: p
                     .series
                     .map(|s| {
@@ -273,10 +270,7 @@ pub(crate) mod from_backend {
             Self {
                 scope: scope(&p.scope),
                 top: p.top,
-                queries: p
-                    .queries
-                    .map(|q| q.into_iter().map(Into::into).collect())
-                    .map_err(|e| e.0),
+                queries: p.queries.map_err(|e| e.0),
                 statements: p
                     .statements
                     .into_iter()

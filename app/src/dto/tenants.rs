@@ -300,8 +300,8 @@ mod from_backend {
                 routes: t
                     .routes
                     .map(|g| g.iter().map(|g| (g.key.clone(), g.stats.clone())).collect()),
-                pools: t.pools.map(|r| r.into_iter().map(Into::into).collect()),
-                slow: t.slow.map(|r| r.into_iter().map(Into::into).collect()),
+                pools: t.pools,
+                slow: t.slow,
                 findings_unknown: p.findings.as_ref().ok().and_then(|f| f.1.clone()),
                 findings: p.findings.map(|f| f.0.clone()),
                 access: p.access,
