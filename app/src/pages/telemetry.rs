@@ -137,6 +137,60 @@ fn percent(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.2} %"))
 }
 
+/// What a telemetry page says about itself.
+pub(super) struct PageText {
+    pub route: crate::routes::PageRoute,
+    pub class: &'static str,
+    pub lead: &'static str,
+    pub loading: &'static str,
+}
+
+/// A telemetry page: its filters read once from the URL (a new filter is a new page load), its
+/// data, and on a bad filter the form again (with what was typed) above the message.
+pub(super) fn telemetry_page<T, Fut, F, B, V, FI, FV>(
+    text: PageText,
+    fetch: F,
+    body: B,
+    filters: FI,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::api::ApiError>> + Send + 'static,
+    F: Fn(TelemetryQuery) -> Fut + Send + Sync + 'static,
+    B: Fn(T, TelemetryQuery) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+    FI: Fn(TelemetryQuery, Vec<String>) -> FV + Send + Sync + 'static,
+    FV: IntoView + 'static,
+{
+    let q = use_telemetry_query().get_untracked();
+    let on_error = {
+        let q = q.clone();
+        move |e: crate::api::ApiError| {
+            let shards = q.shard.clone().into_iter().collect();
+            view! {
+                {filters(q.clone(), shards)}
+                <crate::components::ErrorState message=e.message/>
+            }
+            .into_any()
+        }
+    };
+    let data = {
+        let q = q.clone();
+        Resource::new(move || q.clone(), fetch)
+    };
+    view! {
+        <crate::components::PageShell
+            route=text.route
+            class=text.class
+            lead=text.lead
+            loading=text.loading
+            data
+            body=move |p| body(p, q.clone())
+            on_error
+        />
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

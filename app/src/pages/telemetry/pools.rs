@@ -3,13 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
-
-use super::{RangeFields, ScopeLine, Unavailable, chart_src, csv_href, use_telemetry_query};
+use super::{PageText, RangeFields, ScopeLine, Unavailable, chart_src, csv_href, telemetry_page};
 use crate::api::get_pools;
-use crate::components::{
-    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, StatusBadge, TextField,
-};
+use crate::components::{ChartFrame, EmptyState, FilterBar, Level, StatusBadge, TextField};
 use crate::dto::{ConnectionMathDto, PointDto, PoolsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
 use shardscope::telemetry::pools::PoolRow;
@@ -18,34 +14,17 @@ const PATH: &str = crate::routes::POOLS.path;
 
 #[component]
 pub fn PoolsPage() -> impl IntoView {
-    // Read once: a new filter is a new page load.
-    let q = use_telemetry_query().get_untracked();
-    let on_error = {
-        let q = q.clone();
-        move |e: ApiError| {
-            let shards = q.shard.clone().into_iter().collect();
-            view! {
-                <PoolsFilters q=q.clone() shards/>
-                <ErrorState message=e.message/>
-            }
-            .into_any()
-        }
-    };
-    let data = {
-        let q = q.clone();
-        Resource::new(move || q.clone(), get_pools)
-    };
-    view! {
-        <PageShell
-            route=crate::routes::POOLS
-            class="telemetry pools"
-            lead="Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all."
-            loading="Reading pool statistics…"
-            data
-            body=move |p| view! { <PoolsBody page=p q=q.clone()/> }
-            on_error
-        />
-    }
+    telemetry_page(
+        PageText {
+            route: crate::routes::POOLS,
+            class: "telemetry pools",
+            lead: "Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all.",
+            loading: "Reading pool statistics…",
+        },
+        get_pools,
+        |page, q| view! { <PoolsBody page q/> },
+        |q, shards| view! { <PoolsFilters q shards/> },
+    )
 }
 
 #[component]

@@ -3,15 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
-
 use super::{
-    RangeFields, ScopeLine, Unavailable, chart_src, csv_href, ms, percent, use_telemetry_query,
+    PageText, RangeFields, ScopeLine, Unavailable, chart_src, csv_href, ms, percent, telemetry_page,
 };
 use crate::api::get_requests;
 use crate::components::{
-    ChartFrame, EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge,
-    TextField,
+    ChartFrame, EmptyState, FilterBar, Level, SelectField, StatusBadge, TextField,
 };
 use crate::dto::{BucketDto, GroupDto, RequestStats, RequestsPageDto, TelemetryQuery};
 use crate::format::{count, utc};
@@ -20,34 +17,17 @@ const PATH: &str = crate::routes::REQUESTS.path;
 
 #[component]
 pub fn RequestsPage() -> impl IntoView {
-    // Read once: a new filter is a new page load.
-    let q = use_telemetry_query().get_untracked();
-    let on_error = {
-        let q = q.clone();
-        move |e: ApiError| {
-            let shards = q.shard.clone().into_iter().collect();
-            view! {
-                <RequestFilters q=q.clone() shards/>
-                <ErrorState message=e.message/>
-            }
-            .into_any()
-        }
-    };
-    let data = {
-        let q = q.clone();
-        Resource::new(move || q.clone(), get_requests)
-    };
-    view! {
-        <PageShell
-            route=crate::routes::REQUESTS
-            class="telemetry requests"
-            lead="Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route."
-            loading="Reading request telemetry…"
-            data
-            body=move |p| view! { <RequestsBody page=p q=q.clone()/> }
-            on_error
-        />
-    }
+    telemetry_page(
+        PageText {
+            route: crate::routes::REQUESTS,
+            class: "telemetry requests",
+            lead: "Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route.",
+            loading: "Reading request telemetry…",
+        },
+        get_requests,
+        |page, q| view! { <RequestsBody page q/> },
+        |q, shards| view! { <RequestFilters q shards/> },
+    )
 }
 
 #[component]

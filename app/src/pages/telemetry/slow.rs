@@ -3,11 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
-
-use super::{RangeFields, ScopeLine, Unavailable, csv_href, ms, use_telemetry_query};
+use super::{PageText, RangeFields, ScopeLine, Unavailable, csv_href, ms, telemetry_page};
 use crate::api::get_slow_queries;
-use crate::components::{EmptyState, ErrorState, FilterBar, PageShell, TextField};
+use crate::components::{EmptyState, FilterBar, TextField};
 use crate::dto::{ShardStatementsDto, SlowPageDto, TelemetryQuery};
 use crate::format::count;
 use shardscope::telemetry::slow::SlowRow;
@@ -16,34 +14,17 @@ const PATH: &str = crate::routes::SLOW_QUERIES.path;
 
 #[component]
 pub fn SlowQueriesPage() -> impl IntoView {
-    // Read once: a new filter is a new page load.
-    let q = use_telemetry_query().get_untracked();
-    let on_error = {
-        let q = q.clone();
-        move |e: ApiError| {
-            let shards = q.shard.clone().into_iter().collect();
-            view! {
-                <SlowFilters q=q.clone() shards/>
-                <ErrorState message=e.message/>
-            }
-            .into_any()
-        }
-    };
-    let data = {
-        let q = q.clone();
-        Resource::new(move || q.clone(), get_slow_queries)
-    };
-    view! {
-        <PageShell
-            route=crate::routes::SLOW_QUERIES
-            class="telemetry slow"
-            lead="Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live."
-            loading="Reading slow queries…"
-            data
-            body=move |p| view! { <SlowBody page=p q=q.clone()/> }
-            on_error
-        />
-    }
+    telemetry_page(
+        PageText {
+            route: crate::routes::SLOW_QUERIES,
+            class: "telemetry slow",
+            lead: "Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live.",
+            loading: "Reading slow queries…",
+        },
+        get_slow_queries,
+        |page, q| view! { <SlowBody page q/> },
+        |q, shards| view! { <SlowFilters q shards/> },
+    )
 }
 
 #[component]
