@@ -62,3 +62,14 @@ step_live() {
 }
 
 die() { echo "error: $*" >&2; exit 1; }
+
+# need_disk GIB WHAT: stop at once, saying how much is free and where, when the file system holding
+# the checkout has less than GIB GiB free (a build that runs out of space fails much later, in a
+# step that has nothing to do with disk: pip, the linker, PostgreSQL's WAL).
+need_disk() {
+  local want="$1" what="$2" free_kb
+  free_kb="$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')"
+  if [ "$free_kb" -lt $((want * 1024 * 1024)) ]; then
+    die "$what needs about ${want} GiB free on the file system holding $ROOT; it has $((free_kb / 1024 / 1024)) GiB ($(df -h "$ROOT" | awk 'NR==2 {print $6}')). Free some (old clones' target/ directories are the usual cause) and run it again."
+  fi
+}
