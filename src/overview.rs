@@ -43,7 +43,8 @@ pub struct FleetOverview {
     pub total: usize,
     /// Balance of patients over the shared shards that answered.
     pub balance: Balance,
-    /// Server-rendered SVG of the shard balance.
+    /// Server-rendered SVG of the shard balance (served at `/charts/balance.svg`, not in the JSON).
+    #[serde(skip)]
     pub chart_svg: String,
 }
 

@@ -32,7 +32,7 @@ mod relative_time;
 mod status_badge;
 
 #[cfg(feature = "ssr")]
-pub use answered_banner::AnsweredBanner;
+pub use answered_banner::{Answered, AnsweredBanner};
 #[cfg(feature = "ssr")]
 pub use chart_frame::ChartFrame;
 pub use data_table::{EmptyState, ErrorState, SortHeader};

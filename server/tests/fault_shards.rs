@@ -133,10 +133,17 @@ async fn a_stopped_primary_fails_alone_with_its_reason_and_last_good_values() {
     assert_eq!(json["answered"].as_u64(), Some(n as u64 - 1));
     assert_eq!(json["total"].as_u64(), Some(n as u64));
     let s = shard_json(&json, &v.id);
-    assert_eq!(s["status"]["Err"]["kind"], "refused", "{s}");
+    assert_eq!(s["outcome"]["result"]["Err"]["kind"], "refused", "{s}");
     let last_good = &s["last_good"];
-    assert!(last_good["stats"]["patients"].as_i64().unwrap() > 0, "{s}");
-    assert!(last_good["age_ms"].as_u64().is_some(), "{s}");
+    assert!(
+        last_good["result"]["Ok"]["patients"].as_i64().unwrap() > 0,
+        "{s}"
+    );
+    let (then, now) = (
+        last_good["measured_at_ms"].as_u64().unwrap(),
+        s["outcome"]["measured_at_ms"].as_u64().unwrap(),
+    );
+    assert!(then < now, "the last good values predate the failure: {s}");
 }
 
 /// The sequence from the issue: nobody looks for longer than the stale bound, a primary stops,
@@ -241,7 +248,10 @@ async fn a_primary_slower_than_the_deadline_is_a_timeout_in_its_own_row() {
     );
     assert!(row_html(&page.body, &v.id).contains("data-kind=\"timeout\""));
     let json = overview_json(&app.post("/api/overview", Some(&viewer), "").await);
-    assert_eq!(shard_json(&json, &v.id)["status"]["Err"]["kind"], "timeout");
+    assert_eq!(
+        shard_json(&json, &v.id)["outcome"]["result"]["Err"]["kind"],
+        "timeout"
+    );
     assert_eq!(json["answered"].as_u64(), Some(n as u64 - 1));
 }
 
@@ -286,7 +296,7 @@ async fn a_rejected_monitoring_password_is_an_auth_failure() {
     let viewer = app.session_as(Role::Viewer).await;
     let json = overview_json(&app.post("/api/overview", Some(&viewer), "").await);
     let s = shard_json(&json, &v.id);
-    assert_eq!(s["status"]["Err"]["kind"], "auth", "{s}");
+    assert_eq!(s["outcome"]["result"]["Err"]["kind"], "auth", "{s}");
     assert!(
         !json.to_string().contains(&fleet().monitor_password),
         "no password in the answer"
@@ -307,9 +317,9 @@ async fn a_revoked_counts_function_is_a_query_error() {
     let viewer = app.session_as(Role::Viewer).await;
     let json = overview_json(&app.post("/api/overview", Some(&viewer), "").await);
     let s = shard_json(&json, &v.id);
-    assert_eq!(s["status"]["Err"]["kind"], "query", "{s}");
+    assert_eq!(s["outcome"]["result"]["Err"]["kind"], "query", "{s}");
     assert!(
-        s["status"]["Err"]["message"]
+        s["outcome"]["result"]["Err"]["message"]
             .as_str()
             .unwrap()
             .contains("42501"),
@@ -384,11 +394,14 @@ async fn shards_added_to_and_removed_from_the_routing_db_come_and_go_without_a_r
     .await;
     assert_eq!(json["answered"].as_u64(), Some(n as u64 + 1), "{json}");
     assert!(
-        shard_json(&json, "zz-added")["status"]["Ok"].is_object(),
+        shard_json(&json, "zz-added")["outcome"]["result"]["Ok"].is_object(),
         "{json}"
     );
     let bad = shard_json(&json, "zz-bad-url");
-    assert_eq!(bad["status"]["Err"]["kind"], "shard_unknown", "{bad}");
+    assert_eq!(
+        bad["outcome"]["result"]["Err"]["kind"], "shard_unknown",
+        "{bad}"
+    );
     let page = app.get("/", Some(&viewer)).await;
     assert!(row_html(&page.body, "zz-bad-url").contains("data-kind=\"shard_unknown\""));
     assert!(

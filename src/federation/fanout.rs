@@ -116,7 +116,7 @@ fn short_kind(err: &sqlx::Error) -> String {
 }
 
 /// One target's outcome: value or failure, how long it took, and when it was measured.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome<T> {
     pub target: String,
     pub latency_ms: u64,

@@ -14,7 +14,7 @@ use crate::federation::pools::ShardPools;
 use crate::overview::lag::{SecondsLag, byte_lag, parse_lsn};
 use crate::routing::ShardInfo;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardStats {
     pub orgs: i64,
     pub patients: i64,
@@ -28,13 +28,13 @@ pub struct ShardStats {
     pub replicas: Vec<ReplicaStatus>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaStatus {
     pub endpoint: String,
     pub result: Result<ReplicaLag, Failure>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaLag {
     pub bytes: u64,
     pub seconds: SecondsLag,

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::ApiError;
-use crate::dto::{OverviewDto, ShardHeaderDto};
+use crate::dto::ShardHeaderDto;
+use shardscope::overview::FleetOverview;
 
 /// The backend, put in every request's context by the server.
 pub(crate) fn console() -> Result<shardscope::Console, ApiError> {
@@ -11,11 +12,10 @@ pub(crate) fn console() -> Result<shardscope::Console, ApiError> {
 
 /// The fleet overview: every shard probed in parallel, each within its deadline.
 #[server(prefix = "/api", endpoint = "overview")]
-pub async fn get_overview() -> Result<OverviewDto, ApiError> {
+pub async fn get_overview() -> Result<FleetOverview, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     shardscope::overview::fleet_overview(&console()?)
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 

@@ -8,7 +8,8 @@ use super::ApiError;
 
 #[cfg(feature = "ssr")]
 use crate::dto::PatientsForm;
-use crate::dto::{PatientsPageDto, PatientsResultDto};
+use crate::dto::PatientsPageDto;
+use shardscope::patients::LookupResult;
 
 /// The empty page: the form's choices and whether this role may open full profiles.
 #[server(prefix = "/api", endpoint = "patients-page")]
@@ -23,7 +24,7 @@ pub async fn lookup_patient(
     q: String,
     #[server(default)] kind: String,
     #[server(default)] region: String,
-) -> Result<PatientsResultDto, ApiError> {
+) -> Result<LookupResult, ApiError> {
     perform(PatientsForm {
         op: "lookup".into(),
         q,
@@ -39,7 +40,7 @@ pub async fn lookup_patient(
 pub async fn open_patient_profile(
     person: String,
     reason: String,
-) -> Result<PatientsResultDto, ApiError> {
+) -> Result<LookupResult, ApiError> {
     perform(PatientsForm {
         op: "open".into(),
         person,
@@ -79,7 +80,7 @@ pub async fn page(posted: Option<PatientsForm>) -> Result<PatientsPageDto, ApiEr
 }
 
 #[cfg(feature = "ssr")]
-async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ApiError> {
+async fn perform(form: PatientsForm) -> Result<LookupResult, ApiError> {
     use shardscope::auth::Capability;
     use shardscope::patients::{Identifier, Kind};
 
@@ -108,7 +109,6 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ApiError> {
             let identifier = Identifier::parse(&form.q, kind, &region).map_err(backend_error)?;
             shardscope::patients::lookup(&console, &staff, &addr, &identifier)
                 .await
-                .map(Into::into)
                 .map_err(backend_error)
         }
         "open" => {
@@ -126,7 +126,6 @@ async fn perform(form: PatientsForm) -> Result<PatientsResultDto, ApiError> {
                 })?;
             shardscope::patients::open_profile(&console, &staff, &addr, person, &form.reason)
                 .await
-                .map(Into::into)
                 .map_err(backend_error)
         }
         _ => Err(ApiError::bad_request(

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FailureDto, RequestStats, ShardStatsDto};
+use super::RequestStats;
+use shardscope::federation::fanout::Outcome;
+use shardscope::overview::probe::ShardStats;
 
 pub const TENANTS_KEYS: [&str; 8] = [
     "q", "shard", "region", "tier", "billing", "sort", "dir", "page",
@@ -107,12 +109,6 @@ pub struct CacheDto {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HealthDto {
-    pub measured_at_ms: u64,
-    pub status: Result<ShardStatsDto, FailureDto>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CountsDto {
     pub patients: i64,
     pub appointments_upcoming: i64,
@@ -130,7 +126,7 @@ pub struct TenantDto {
     pub shard_load_score: Option<i32>,
     pub updated_at_ms: Option<i64>,
     pub cache: CacheDto,
-    pub health: Option<HealthDto>,
+    pub health: Option<Outcome<ShardStats>>,
     pub counts: Result<CountsDto, String>,
     pub preset: Option<String>,
     pub from_s: u32,
@@ -283,10 +279,7 @@ mod from_backend {
                     ttl_secs: cache.1.and_then(|e| e.ttl_secs),
                     reason: cache.2,
                 },
-                health: p.health.map(|o| HealthDto {
-                    measured_at_ms: o.measured_at_ms,
-                    status: o.result.as_ref().map(Into::into).map_err(Into::into),
-                }),
+                health: p.health,
                 counts: p.counts.map(|c| CountsDto {
                     patients: c.patients,
                     appointments_upcoming: c.appointments_upcoming,

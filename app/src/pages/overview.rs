@@ -18,16 +18,18 @@ use leptos_router::hooks::use_query_map;
 use crate::api::get_fleet_shards;
 mod race;
 mod shard_table;
+mod summary;
 
 pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
 
 use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageHeader};
-use crate::dto::{ShardRowDto, SummaryDto};
 use race::PageRace;
+use shardscope::overview::ShardRow;
+use summary::Summary;
 
 type Made = (
-    Resource<Result<SummaryDto, ApiError>>,
-    Vec<Resource<Result<ShardRowDto, ApiError>>>,
+    Resource<Result<Summary, ApiError>>,
+    Vec<Resource<Result<ShardRow, ApiError>>>,
 );
 
 /// Start the race (server) and create the summary and one slot resource per shard, in a fixed order
@@ -138,7 +140,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                     // `order` in the browser.
                                                     let key = sort;
                                                     let placed = (key != SortKey::Shard)
-                                                        .then(|| order_css(s.order(key.param())));
+                                                        .then(|| order_css(s.order(key)));
                                                     view! {
                                                         {placed
                                                             .map(|css| {
@@ -146,7 +148,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                                     <style nonce=leptos::nonce::use_nonce()>{css}</style>
                                                                 }
                                                             })}
-                                                        <AnsweredBanner summary=s/>
+                                                        <AnsweredBanner summary=s.answered/>
                                                         <section class="balance-panel">
                                                             <h2>"Shard balance"</h2>
                                                             <p class="balance" class:warn=imbalanced>

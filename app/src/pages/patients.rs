@@ -6,8 +6,9 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
-use crate::components::{AnsweredBanner, EmptyState, ErrorState, PageShell};
-use crate::dto::{PatientsForm, PatientsPageDto, PatientsResultDto, PersonDto, ProfileDto};
+use crate::components::{Answered, AnsweredBanner, EmptyState, ErrorState, PageShell};
+use crate::dto::{PatientsForm, PatientsPageDto};
+use shardscope::patients::{LookupResult, Person, Profile};
 
 const PATH: &str = crate::routes::PATIENTS.path;
 
@@ -57,7 +58,7 @@ fn PatientsBody(p: PatientsPageDto) -> impl IntoView {
                 }
                     .into_any()
             }
-            Some(Ok(r)) => view! { <LookupResult r can_open/> }.into_any(),
+            Some(Ok(r)) => view! { <LookupAnswer r can_open/> }.into_any(),
         }}
     }
 }
@@ -121,7 +122,7 @@ fn LookupForm(form: PatientsForm, regions: Vec<String>, default_region: String) 
 }
 
 #[component]
-fn LookupResult(r: PatientsResultDto, can_open: bool) -> impl IntoView {
+fn LookupAnswer(r: LookupResult, can_open: bool) -> impl IntoView {
     let what = match r.kind.as_str() {
         "phone" => format!("phone {}", r.looked_up),
         "email" => format!("email {}", r.looked_up),
@@ -142,7 +143,7 @@ fn LookupResult(r: PatientsResultDto, can_open: bool) -> impl IntoView {
                 {format!("Looked up {what}: {found}. ")}
                 <span class="audit-ref">{format!("Recorded in the access audit as #{}.", r.audit_id)}</span>
             </p>
-            {(r.summary.total > 0).then(|| view! { <AnsweredBanner summary=r.summary.clone()/> })}
+            {(!r.shards_asked.is_empty()).then(|| view! { <AnsweredBanner summary=Answered::of_asked(r.shards_asked.len(), r.silent.clone())/> })}
             {r.truncated.then(|| view! {
                 <p class="warn-state">"More people share this identifier than are listed: only the first 20 are shown."</p>
             })}
@@ -163,7 +164,7 @@ fn LookupResult(r: PatientsResultDto, can_open: bool) -> impl IntoView {
 }
 
 #[component]
-fn PersonCard(p: PersonDto, can_open: bool, opened: bool) -> impl IntoView {
+fn PersonCard(p: Person, can_open: bool, opened: bool) -> impl IntoView {
     let id = p.person_id;
     let heading = format!("person-{id}");
     let (name, name_missing) = match p.name.clone() {
@@ -190,7 +191,7 @@ fn PersonCard(p: PersonDto, can_open: bool, opened: bool) -> impl IntoView {
 }
 
 #[component]
-fn LinkTable(p: PersonDto, shared: bool) -> impl IntoView {
+fn LinkTable(p: Person, shared: bool) -> impl IntoView {
     let caption = format!("Clinics person {} is registered at", p.person_id);
     view! {
         {if p.links.is_empty() && p.unknown.is_empty() {
@@ -245,9 +246,13 @@ fn LinkTable(p: PersonDto, shared: bool) -> impl IntoView {
 }
 
 #[component]
-fn ProfileFacts(profile: ProfileDto) -> impl IntoView {
-    let or_dash = |s: String| if s.is_empty() { "–".to_string() } else { s };
-    let list = |v: Vec<String>| {
+fn ProfileFacts(profile: Profile) -> impl IntoView {
+    let or_dash = |s: Option<String>| {
+        s.filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "–".to_string())
+    };
+    let list = |v: Option<Vec<String>>| {
+        let v = v.unwrap_or_default();
         if v.is_empty() {
             "none recorded".to_string()
         } else {

@@ -10,7 +10,9 @@ use http::StatusCode;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::dto::{ShardRowDto, SummaryDto};
+use shardscope::overview::ShardRow;
+
+use super::summary::Summary;
 
 #[derive(Clone)]
 pub struct PageRace {
@@ -45,16 +47,15 @@ impl PageRace {
     }
 
     /// The `i`-th shard to answer.
-    pub async fn slot(self, i: usize) -> Result<ShardRowDto, ApiError> {
+    pub async fn slot(self, i: usize) -> Result<ShardRow, ApiError> {
         self.race()?
             .nth(i)
             .await
-            .map(|row| ShardRowDto::from(&row))
             .ok_or_else(|| ApiError::part(StatusCode::NOT_FOUND, "no such shard"))
     }
 
     /// Counts, failures, balance and chart, once every shard has answered or failed.
-    pub async fn summary(self) -> Result<SummaryDto, ApiError> {
-        Ok(crate::dto::OverviewDto::from(self.race()?.all().await).summary())
+    pub async fn summary(self) -> Result<Summary, ApiError> {
+        Ok(Summary::of(&self.race()?.all().await))
     }
 }

@@ -5,9 +5,11 @@
 use leptos::prelude::*;
 
 use crate::components::{Level, StatusBadge};
-use crate::dto::{ReplicaDto, ShardRowDto, ShardStatsDto};
 use crate::format::{age, bytes, count, lag_seconds, millis, utc};
 pub use crate::islands::{ShardGridHeader, SortKey, ranked};
+use shardscope::federation::fanout::now_ms;
+use shardscope::overview::ShardRow;
+use shardscope::overview::probe::{ReplicaLag, ReplicaStatus, ShardStats};
 
 /// Replay lag above this is "lagging" (the platform's replica-lag alert).
 pub const LAG_WARN_SECONDS: f64 = 5.0;
@@ -16,12 +18,12 @@ pub const CONNECTIONS_WARN_PERCENT: i64 = 80;
 
 /// The row's status badge: critical when the shard does not answer now; warn when a replica
 /// failed, lags or has an unknown lag, or connections are near the limit; ok otherwise.
-pub fn row_status(row: &ShardRowDto) -> (Level, &'static str) {
-    let Ok(s) = &row.status else {
+pub fn row_status(row: &ShardRow) -> (Level, &'static str) {
+    let Ok(s) = &row.outcome.result else {
         return (Level::Critical, "not answering");
     };
-    let replica_trouble = s.replicas.iter().any(|r| match &r.status {
-        Ok(l) => l.seconds.is_none_or(|x| x > LAG_WARN_SECONDS),
+    let replica_trouble = s.replicas.iter().any(|r| match &r.result {
+        Ok(l) => lagging(l),
         Err(_) => true,
     });
     let busy = s.max_connections > 0
@@ -34,8 +36,13 @@ pub fn row_status(row: &ShardRowDto) -> (Level, &'static str) {
 }
 
 /// The metric a row sorts by under `key`; `None` for a shard with no numbers (it goes last).
-pub fn metric(row: &ShardRowDto, key: SortKey) -> Option<i64> {
-    row.stats().map(|s| match key {
+/// Lagging: behind by more than the alert threshold, or by an unknown time.
+fn lagging(l: &ReplicaLag) -> bool {
+    l.seconds.seconds().is_none_or(|x| x > LAG_WARN_SECONDS)
+}
+
+pub fn metric(row: &ShardRow, key: SortKey) -> Option<i64> {
+    row.outcome.result.as_ref().ok().map(|s| match key {
         SortKey::Shard => 0,
         SortKey::Patients => s.patients,
         SortKey::Size => s.db_bytes,
@@ -44,7 +51,7 @@ pub fn metric(row: &ShardRowDto, key: SortKey) -> Option<i64> {
 }
 
 /// Sort rows; failed shards go last for numeric keys (they have no numbers).
-pub fn sort_rows(rows: &mut [ShardRowDto], key: SortKey) {
+pub fn sort_rows(rows: &mut [ShardRow], key: SortKey) {
     let order = ranked(
         rows.iter()
             .map(|r| (r.id.clone(), metric(r, key)))
@@ -88,8 +95,14 @@ pub fn css_string(s: &str) -> String {
 }
 
 #[component]
-pub fn ShardRowView(row: ShardRowDto) -> impl IntoView {
+pub fn ShardRowView(row: ShardRow) -> impl IntoView {
     let id = row.id.clone();
+    let now = now_ms();
+    let age_ms = now.saturating_sub(row.outcome.measured_at_ms);
+    let last_good = row
+        .last_good
+        .as_ref()
+        .and_then(|o| Some((o.measured_at_ms, o.result.as_ref().ok()?)));
     // A row's place is a CSS `order`: the page's nonced stylesheets place it on the server (the
     // CSP allows no style attributes), the header island moves it in the browser from the numbers
     // it carries here.
@@ -97,43 +110,38 @@ pub fn ShardRowView(row: ShardRowDto) -> impl IntoView {
         [SortKey::Patients, SortKey::Size, SortKey::Connections].map(|k| metric(&row, k));
     // Failed now but answered before: the note goes in the row header (so every row has exactly
     // one cell per column for screen readers) and the last answer fills the cells, greyed.
-    let stale_note = match (&row.status, &row.last_good) {
-        (Err(f), Some(lg)) => Some(view! {
-            <span class="failure stale-note" data-kind=f.kind.clone()>
-                {format!("not answering now: {}", f.message)}
+    let stale_note = match (&row.outcome.result, last_good) {
+        (Err(f), Some((at, _))) => Some(view! {
+            <span class="failure stale-note" data-kind=f.kind.code()>
+                {format!("not answering now: {f}")}
                 <br/>
-                {format!("showing values from {} s ago", lg.age_ms / 1000)}
+                {format!("showing values from {} s ago", now.saturating_sub(at) / 1000)}
             </span>
         }),
         _ => None,
     };
-    let cells = match &row.status {
-        Ok(s) => stat_cells(s).into_any(),
-        Err(_) => match &row.last_good {
-            Some(lg) => stat_cells(&lg.stats).into_any(),
-            None => {
-                let f = row.status.as_ref().err().cloned().unwrap_or_default();
-                view! {
-                    <span class="failure wide" role="cell" aria-colspan="5" data-kind=f.kind>
-                        {format!("did not answer: {}", f.message)}
-                    </span>
-                }
-                .into_any()
-            }
-        },
+    let cells = match (&row.outcome.result, last_good) {
+        (Ok(s), _) | (Err(_), Some((_, s))) => stat_cells(s).into_any(),
+        (Err(f), None) => view! {
+            <span class="failure wide" role="cell" aria-colspan="5" data-kind=f.kind.code()>
+                {format!("did not answer: {f}")}
+            </span>
+        }
+        .into_any(),
     };
-    let probe = if row.age_ms >= 1000 {
+    let latency = row.outcome.latency_ms;
+    let probe = if age_ms >= 1000 {
         format!(
             "{} · cached {}",
-            millis(row.latency_ms),
-            age(row.age_ms, 0).trim_end_matches(" ago")
+            millis(latency),
+            age(age_ms, 0).trim_end_matches(" ago")
         )
     } else {
-        millis(row.latency_ms)
+        millis(latency)
     };
-    let measured = format!("measured {}", utc(row.measured_at_ms as i64));
-    let failed = row.status.is_err();
-    let stale = failed && row.last_good.is_some();
+    let measured = format!("measured {}", utc(row.outcome.measured_at_ms as i64));
+    let failed = row.outcome.result.is_err();
+    let stale = failed && last_good.is_some();
     let status = row_status(&row);
     view! {
         <div
@@ -163,7 +171,7 @@ pub fn ShardRowView(row: ShardRowDto) -> impl IntoView {
     }
 }
 
-fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
+fn stat_cells(s: &ShardStats) -> impl IntoView + use<> {
     let pct = if s.max_connections > 0 {
         s.conns_total * 100 / s.max_connections
     } else {
@@ -196,16 +204,16 @@ fn stat_cells(s: &ShardStatsDto) -> impl IntoView + use<> {
     }
 }
 
-fn replica_item(rep: ReplicaDto) -> impl IntoView {
-    match rep.status {
+fn replica_item(rep: ReplicaStatus) -> impl IntoView {
+    match rep.result {
         Ok(l) => view! {
-            <li class="replica" class:lagging=l.seconds.is_none_or(|s| s > LAG_WARN_SECONDS)>
+            <li class="replica" class:lagging=lagging(&l)>
                 <span class="endpoint">{rep.endpoint}</span>
                 " "
-                <span class="lag-s">{lag_seconds(l.seconds)}</span>
+                <span class="lag-s">{lag_seconds(l.seconds.seconds())}</span>
                 " · "
                 <span class="lag-bytes">{bytes(l.bytes as i64)}</span>
-                {l.paused.then_some(" · replay paused")}
+                {l.replay_paused.then_some(" · replay paused")}
             </li>
         }
         .into_any(),
@@ -213,7 +221,7 @@ fn replica_item(rep: ReplicaDto) -> impl IntoView {
             <li class="replica failed">
                 <span class="endpoint">{rep.endpoint}</span>
                 " — "
-                {f.message}
+                {f.to_string()}
             </li>
         }
         .into_any(),
@@ -223,34 +231,34 @@ fn replica_item(rep: ReplicaDto) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::FailureDto;
+    use shardscope::federation::fanout::{Failure, FailureKind, Outcome};
+    use shardscope::overview::lag::SecondsLag;
 
-    fn row(id: &str, patients: Option<i64>) -> ShardRowDto {
-        ShardRowDto {
+    fn row(id: &str, patients: Option<i64>) -> ShardRow {
+        ShardRow {
             id: id.into(),
             shard_type: "shared".into(),
             region: None,
             routed_orgs: 1,
             primary: "h:1/d".into(),
-            latency_ms: 1,
-            measured_at_ms: 0,
-            age_ms: 0,
             last_good: None,
-            status: match patients {
-                Some(p) => Ok(ShardStatsDto {
-                    orgs: 1,
-                    patients: p,
-                    db_bytes: p * 10,
-                    conns_active: 0,
-                    conns_total: p / 100,
-                    max_connections: 100,
-                    streaming_replicas: 0,
-                    replicas: vec![],
-                }),
-                None => Err(FailureDto {
-                    kind: "timeout".into(),
-                    message: "timeout".into(),
-                }),
+            outcome: Outcome {
+                target: id.into(),
+                latency_ms: 1,
+                measured_at_ms: 0,
+                result: match patients {
+                    Some(p) => Ok(ShardStats {
+                        orgs: 1,
+                        patients: p,
+                        db_bytes: p * 10,
+                        conns_active: 0,
+                        conns_total: p / 100,
+                        max_connections: 100,
+                        streaming_replicas: 0,
+                        replicas: vec![],
+                    }),
+                    None => Err(Failure::new(FailureKind::Timeout, "timeout")),
+                },
             },
         }
     }
@@ -275,13 +283,13 @@ mod tests {
         );
         let mut busy = row("a", Some(9_000));
         assert_eq!(row_status(&busy), (Level::Warn, "connections"));
-        if let Ok(s) = &mut busy.status {
-            s.replicas.push(ReplicaDto {
+        if let Ok(s) = &mut busy.outcome.result {
+            s.replicas.push(ReplicaStatus {
                 endpoint: "r".into(),
-                status: Ok(crate::dto::ReplicaLagDto {
-                    seconds: None,
+                result: Ok(ReplicaLag {
+                    seconds: SecondsLag::Unknown,
                     bytes: 0,
-                    paused: false,
+                    replay_paused: false,
                 }),
             });
         }

@@ -7,8 +7,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::get_tenant;
 use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
-use crate::dto::{CacheDto, HealthDto, TenantDto};
+use crate::dto::{CacheDto, TenantDto};
 use crate::format::{age, count, lag_seconds, utc};
+use shardscope::federation::fanout::Outcome;
+use shardscope::overview::probe::ShardStats;
 use shardscope::tenants::truth::Finding;
 
 #[component]
@@ -166,20 +168,20 @@ fn Cache(c: CacheDto, routed: String) -> impl IntoView {
 }
 
 #[component]
-fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
+fn Health(h: Option<Outcome<ShardStats>>, now: u64) -> impl IntoView {
     let Some(h) = h else {
         return view! { <ErrorState message="This shard is not in the console's shard list.".to_string()/> }.into_any();
     };
-    match h.status {
+    match h.result {
         Ok(s) => view! {
             <p><StatusBadge level=Level::Ok text="answering"/>" measured "{age(now, h.measured_at_ms)}</p>
             <dl class="facts">
                 <dt>"Connections"</dt><dd>{format!("{} of {} max_connections ({} active)", s.conns_total, s.max_connections, s.conns_active)}</dd>
                 <dt>"Orgs / patients on the shard"</dt><dd>{format!("{} / {}", count(s.orgs), count(s.patients))}</dd>
                 {s.replicas.into_iter().map(|r| {
-                    let lag = match r.status {
-                        Ok(l) => format!("{} behind{}", lag_seconds(l.seconds), if l.paused { " (replay paused)" } else { "" }),
-                        Err(f) => format!("not answering: {}", f.message),
+                    let lag = match r.result {
+                        Ok(l) => format!("{} behind{}", lag_seconds(l.seconds.seconds()), if l.replay_paused { " (replay paused)" } else { "" }),
+                        Err(f) => format!("not answering: {f}"),
                     };
                     view! { <dt>"Replica "<span class="mono">{r.endpoint}</span></dt><dd>{lag}</dd> }
                 }).collect_view()}
@@ -187,7 +189,7 @@ fn Health(h: Option<HealthDto>, now: u64) -> impl IntoView {
             </dl>
         }.into_any(),
         Err(f) => view! {
-            <p><StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {}", f.kind, f.message)}</p>
+            <p><StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {f}", f.kind.code())}</p>
         }.into_any(),
     }
 }
