@@ -14,7 +14,7 @@ use crate::federation::Console;
 use crate::federation::fanout::{Outcome, now_ms};
 
 /// The range, filters and known shards every telemetry page starts from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     pub range: TimeRange,
     pub filters: Filters,
@@ -101,7 +101,7 @@ fn choice<T: Copy>(
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PoolsPage {
     pub scope: Scope,
     pub pools: Result<Vec<PoolRow>, Unavailable>,
@@ -158,7 +158,7 @@ pub async fn pools_page(
     })
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RequestsPage {
     pub scope: Scope,
     pub view: View,
@@ -199,7 +199,7 @@ pub async fn requests_page(
     })
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SlowPage {
     pub scope: Scope,
     pub top: u32,

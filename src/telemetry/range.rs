@@ -34,7 +34,7 @@ const ALIGN: u32 = 15;
 /// Most points per series.
 const MAX_POINTS: u32 = 180;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TimeRange {
     /// Unix seconds, inclusive.
     pub from: u32,
@@ -44,6 +44,34 @@ pub struct TimeRange {
     pub step: u32,
     /// `15m` … `7d`, or `None` for a custom from/to.
     pub preset: Option<&'static str>,
+}
+
+/// A range as it arrives in JSON: the preset is read back as the table's own `&'static str`.
+#[derive(serde::Deserialize)]
+struct RangeWire {
+    from: u32,
+    to: u32,
+    step: u32,
+    preset: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for TimeRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let w = RangeWire::deserialize(d)?;
+        let preset =
+            match w.preset {
+                None => None,
+                Some(n) => Some(PRESETS.iter().map(|p| p.0).find(|p| *p == n).ok_or_else(
+                    || serde::de::Error::custom(format!("unknown range preset {n:?}")),
+                )?),
+            };
+        Ok(Self {
+            from: w.from,
+            to: w.to,
+            step: w.step,
+            preset,
+        })
+    }
 }
 
 impl TimeRange {
@@ -147,6 +175,19 @@ mod tests {
     use super::*;
 
     const NOW: u32 = 1_790_000_000;
+
+    #[test]
+    fn ranges_cross_json_with_their_preset_and_refuse_an_unknown_one() {
+        let r = TimeRange::parse(Some("1h"), None, None, NOW).unwrap();
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<TimeRange>(&json).unwrap(), r);
+        let bad = json.replace("\"1h\"", "\"2h\"");
+        let err = serde_json::from_str::<TimeRange>(&bad).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown range preset \"2h\""),
+            "{err}"
+        );
+    }
 
     #[test]
     fn presets_have_60_to_180_points() {

@@ -95,7 +95,7 @@ pub struct RequestsPanel {
     pub series: Result<Vec<BucketStats>, Unavailable>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct View {
     pub group: GroupBy,
     pub by: TopBy,

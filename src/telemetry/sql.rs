@@ -183,7 +183,8 @@ pub fn pool_demand(now: u32, f: &Filters) -> Statement {
 }
 
 /// What `/telemetry` groups requests by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Shard,
     Org,
@@ -211,7 +212,8 @@ impl GroupBy {
 }
 
 /// Which groups `/telemetry` keeps: the busiest or the slowest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TopBy {
     Volume,
     P99,

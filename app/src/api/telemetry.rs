@@ -1,19 +1,19 @@
-//! Server functions of the telemetry pages: role check, one backend call, a DTO. Bad input answers
+//! Server functions of the telemetry pages: role check, one backend call, the backend's page. Bad input answers
 //! 400 with what to type; an unavailable ClickHouse is part of the page, not an error.
 
 use leptos::prelude::*;
 
 use super::ApiError;
-use crate::dto::{PoolsPageDto, RequestsPageDto, SlowPageDto, TelemetryQuery};
+use crate::dto::TelemetryQuery;
+use shardscope::telemetry::pages::{PoolsPage, RequestsPage, SlowPage};
 
 /// `/pools`: every pool, its waits, and the connection math per shard.
 #[server(prefix = "/api", endpoint = "pools")]
-pub async fn get_pools(#[server(default)] query: TelemetryQuery) -> Result<PoolsPageDto, ApiError> {
+pub async fn get_pools(#[server(default)] query: TelemetryQuery) -> Result<PoolsPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
     shardscope::telemetry::pages::pools_page(&console, |k| query.get(k))
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 
@@ -21,12 +21,11 @@ pub async fn get_pools(#[server(default)] query: TelemetryQuery) -> Result<Pools
 #[server(prefix = "/api", endpoint = "requests")]
 pub async fn get_requests(
     #[server(default)] query: TelemetryQuery,
-) -> Result<RequestsPageDto, ApiError> {
+) -> Result<RequestsPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
     shardscope::telemetry::pages::requests_page(&console, |k| query.get(k))
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 
@@ -34,11 +33,10 @@ pub async fn get_requests(
 #[server(prefix = "/api", endpoint = "slow-queries")]
 pub async fn get_slow_queries(
     #[server(default)] query: TelemetryQuery,
-) -> Result<SlowPageDto, ApiError> {
+) -> Result<SlowPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
     shardscope::telemetry::pages::slow_page(&console, |k| query.get(k))
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }

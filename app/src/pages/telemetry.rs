@@ -17,8 +17,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{SelectField, TextField};
-use crate::dto::{ScopeDto, TelemetryQuery};
+use crate::dto::TelemetryQuery;
 use crate::format::utc;
+use shardscope::telemetry::pages::Scope;
 
 /// The page's query as typed, following the URL.
 fn use_telemetry_query() -> Memo<TelemetryQuery> {
@@ -71,19 +72,19 @@ fn RangeFields(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 
 /// "14:05 – 15:05 UTC, one point per 30 s".
 #[component]
-fn ScopeLine(scope: ScopeDto) -> impl IntoView {
-    let name = scope
+fn ScopeLine(scope: Scope) -> impl IntoView {
+    let range = scope.range;
+    let name = range
         .preset
-        .as_deref()
         .and_then(|p| RANGES.iter().find(|r| r.0 == p))
         .map_or("Custom range", |r| r.1);
     view! {
         <p class="scope-line">
             {format!(
                 "{name}: {} – {}, one point per {}.",
-                utc(scope.from_s as i64 * 1000),
-                utc(scope.to_s as i64 * 1000),
-                step(scope.step_s),
+                utc(range.from as i64 * 1000),
+                utc(range.to as i64 * 1000),
+                step(range.step),
             )}
         </p>
     }

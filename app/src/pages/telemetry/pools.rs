@@ -6,9 +6,11 @@ use leptos::prelude::*;
 use super::{PageText, RangeFields, ScopeLine, Unavailable, chart_src, csv_href, telemetry_page};
 use crate::api::get_pools;
 use crate::components::{ChartFrame, EmptyState, FilterBar, Level, StatusBadge, TextField};
-use crate::dto::{ConnectionMathDto, PointDto, PoolsPageDto, TelemetryQuery};
+use crate::dto::TelemetryQuery;
 use crate::format::{count, utc};
+use shardscope::telemetry::pages::PoolsPage;
 use shardscope::telemetry::pools::PoolRow;
+use shardscope::telemetry::pools::{ConnectionMath, SeriesRow};
 
 const PATH: &str = crate::routes::POOLS.path;
 
@@ -41,7 +43,7 @@ fn PoolsFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn PoolsBody(page: PoolsPageDto, q: TelemetryQuery) -> impl IntoView {
+fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
     view! {
         <PoolsFilters q=q.clone() shards/>
@@ -65,7 +67,7 @@ fn PoolsBody(page: PoolsPageDto, q: TelemetryQuery) -> impl IntoView {
             </p>
             {match page.connections {
                 Ok(rows) => view! { <ConnectionTable rows/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Connection math" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Connection math" reason=reason.0/> }.into_any(),
             }}
             <p class="export"><a href=csv_href(PATH, &q, "connections")>"Download as CSV"</a></p>
         </section>
@@ -73,7 +75,7 @@ fn PoolsBody(page: PoolsPageDto, q: TelemetryQuery) -> impl IntoView {
             <h2 id="waits-chart">"Waits per minute"</h2>
             {match page.series {
                 Ok(points) => view! { <WaitsChart points q=q.clone()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The waits chart" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The waits chart" reason=reason.0/> }.into_any(),
             }}
         </section>
         <section aria-labelledby="pool-list">
@@ -84,15 +86,15 @@ fn PoolsBody(page: PoolsPageDto, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <PoolTable rows/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Pool statistics" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Pool statistics" reason=reason.0/> }.into_any(),
             }}
             <p class="export"><a href=csv_href(PATH, &q, "pools")>"Download as CSV"</a></p>
         </section>
     }
 }
 
-fn fit_badge(m: &ConnectionMathDto) -> (Level, &'static str) {
-    match m.headroom_percent {
+fn fit_badge(m: &ConnectionMath) -> (Level, &'static str) {
+    match m.headroom_percent() {
         None => (Level::Unknown, "unknown"),
         Some(h) if h < 0.0 => (Level::Critical, "does not fit"),
         Some(h) if h < 20.0 => (Level::Warn, "tight"),
@@ -101,7 +103,7 @@ fn fit_badge(m: &ConnectionMathDto) -> (Level, &'static str) {
 }
 
 #[component]
-fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
+fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Connection math per shard" tabindex="0">
             <table class="data-table">
@@ -126,7 +128,7 @@ fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
                             } else {
                                 m.services
                                     .iter()
-                                    .map(|s| format!("{}: {} instances, pool max Σ {}", s.service, s.instances, s.pool_max))
+                                    .map(|(service, instances, pool_max)| format!("{service}: {instances} instances, pool max Σ {pool_max}"))
                                     .collect::<Vec<_>>()
                                     .join("; ")
                             };
@@ -134,7 +136,7 @@ fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
                                 Ok(v) => count(*v),
                                 Err(why) => format!("unknown ({why})"),
                             };
-                            let headroom = match (m.headroom, m.headroom_percent) {
+                            let headroom = match (m.headroom(), m.headroom_percent()) {
                                 (Some(h), Some(p)) => format!("{} ({p:.0} %)", count(h)),
                                 _ => "—".into(),
                             };
@@ -159,7 +161,7 @@ fn ConnectionTable(rows: Vec<ConnectionMathDto>) -> impl IntoView {
 }
 
 #[component]
-fn WaitsChart(points: Vec<PointDto>, q: TelemetryQuery) -> impl IntoView {
+fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
     if points.is_empty() {
         return view! { <EmptyState>"No pool samples in this range: nothing to draw."</EmptyState> }
             .into_any();
@@ -190,7 +192,7 @@ fn WaitsChart(points: Vec<PointDto>, q: TelemetryQuery) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td>{p.key}</td>
-                                        <td class="num">{utc(p.bucket_s as i64 * 1000)}</td>
+                                        <td class="num">{utc(p.bucket as i64 * 1000)}</td>
                                         <td class="num">{format!("{:.2}", p.value)}</td>
                                     </tr>
                                 }

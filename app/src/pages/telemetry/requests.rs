@@ -10,8 +10,11 @@ use crate::api::get_requests;
 use crate::components::{
     ChartFrame, EmptyState, FilterBar, Level, SelectField, StatusBadge, TextField,
 };
-use crate::dto::{BucketDto, GroupDto, RequestStats, RequestsPageDto, TelemetryQuery};
+use crate::dto::{RequestStats, TelemetryQuery};
 use crate::format::{count, utc};
+use shardscope::telemetry::pages::RequestsPage;
+use shardscope::telemetry::requests::{BucketStats, GroupStats};
+use shardscope::telemetry::sql::{GroupBy, TopBy};
 
 const PATH: &str = crate::routes::REQUESTS.path;
 
@@ -58,23 +61,23 @@ fn RequestFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn RequestsBody(page: RequestsPageDto, q: TelemetryQuery) -> impl IntoView {
+fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
-    let group_name = match page.group.as_str() {
-        "org" => "Organisation",
-        "route" => "Route",
-        _ => "Shard",
+    let group_name = match page.view.group {
+        GroupBy::Org => "Organisation",
+        GroupBy::Route => "Route",
+        GroupBy::Shard => "Shard",
     };
     view! {
         <RequestFilters q=q.clone() shards/>
         <ScopeLine scope=page.scope.clone()/>
         {match page.totals {
             Ok(t) => view! { <Totals t/> }.into_any(),
-            Err(reason) => view! { <Unavailable what="Request telemetry" reason/> }.into_any(),
+            Err(reason) => view! { <Unavailable what="Request telemetry" reason=reason.0/> }.into_any(),
         }}
         <section aria-labelledby="req-charts">
             <h2 id="req-charts">
-                {format!("Top {} by {} over time", page.top, if page.by == "p99" { "p99" } else { "volume" })}
+                {format!("Top {} by {} over time", page.view.top, if page.view.by == TopBy::P99 { "p99" } else { "volume" })}
             </h2>
             {match page.series {
                 Ok(points) if points.is_empty() => {
@@ -82,7 +85,7 @@ fn RequestsBody(page: RequestsPageDto, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(points) => view! { <Charts points q=q.clone() group_name/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The request charts" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The request charts" reason=reason.0/> }.into_any(),
             }}
         </section>
         <section aria-labelledby="req-groups">
@@ -93,7 +96,7 @@ fn RequestsBody(page: RequestsPageDto, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <GroupTable rows group_name/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The group table" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The group table" reason=reason.0/> }.into_any(),
             }}
             <p class="export"><a href=csv_href(PATH, &q, "groups")>"Download as CSV"</a></p>
         </section>
@@ -135,7 +138,7 @@ fn Totals(t: RequestStats) -> impl IntoView {
 }
 
 #[component]
-fn Charts(points: Vec<BucketDto>, q: TelemetryQuery, group_name: &'static str) -> impl IntoView {
+fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group_name: &'static str) -> impl IntoView {
     view! {
         <div class="chart-grid">
             <ChartFrame
@@ -179,7 +182,7 @@ fn Charts(points: Vec<BucketDto>, q: TelemetryQuery, group_name: &'static str) -
                                 view! {
                                     <tr>
                                         <td>{b.key}</td>
-                                        <td class="num">{utc(b.bucket_s as i64 * 1000)}</td>
+                                        <td class="num">{utc(b.bucket as i64 * 1000)}</td>
                                         <td class="num">{format!("{:.2}", b.stats.per_second)}</td>
                                         <td class="num">{ms(b.stats.p50_ms)}</td>
                                         <td class="num">{ms(b.stats.p95_ms)}</td>
@@ -198,7 +201,7 @@ fn Charts(points: Vec<BucketDto>, q: TelemetryQuery, group_name: &'static str) -
 }
 
 #[component]
-fn GroupTable(rows: Vec<GroupDto>, group_name: &'static str) -> impl IntoView {
+fn GroupTable(rows: Vec<GroupStats>, group_name: &'static str) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Request statistics by group" tabindex="0">
             <table class="data-table">

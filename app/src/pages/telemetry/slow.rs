@@ -6,8 +6,11 @@ use leptos::prelude::*;
 use super::{PageText, RangeFields, ScopeLine, Unavailable, csv_href, ms, telemetry_page};
 use crate::api::get_slow_queries;
 use crate::components::{EmptyState, FilterBar, TextField};
-use crate::dto::{ShardStatementsDto, SlowPageDto, TelemetryQuery};
+use crate::dto::TelemetryQuery;
 use crate::format::count;
+use shardscope::federation::fanout::Outcome;
+use shardscope::telemetry::pages::SlowPage;
+use shardscope::telemetry::slow::ShardStatements as Statements;
 use shardscope::telemetry::slow::SlowRow;
 
 const PATH: &str = crate::routes::SLOW_QUERIES.path;
@@ -41,7 +44,7 @@ fn SlowFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn SlowBody(page: SlowPageDto, q: TelemetryQuery) -> impl IntoView {
+fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
     view! {
         <SlowFilters q=q.clone() shards/>
@@ -54,7 +57,7 @@ fn SlowBody(page: SlowPageDto, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <SlowTable rows/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The slow-query log" reason/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The slow-query log" reason=reason.0/> }.into_any(),
             }}
             <p class="export"><a href=csv_href(PATH, &q, "queries")>"Download as CSV"</a></p>
         </section>
@@ -63,7 +66,7 @@ fn SlowBody(page: SlowPageDto, q: TelemetryQuery) -> impl IntoView {
             {page
                 .statements
                 .into_iter()
-                .map(|(shard, s)| view! { <ShardStatements shard s/> })
+                .map(|s| view! { <ShardStatements s/> })
                 .collect_view()}
             <p class="export"><a href=csv_href(PATH, &q, "statements")>"Download as CSV"</a></p>
         </section>
@@ -108,24 +111,25 @@ fn SlowTable(rows: Vec<SlowRow>) -> impl IntoView {
 }
 
 #[component]
-fn ShardStatements(shard: String, s: ShardStatementsDto) -> impl IntoView {
-    let body = match s {
-        ShardStatementsDto::Missing => view! {
+fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
+    let shard = s.target;
+    let body = match s.result {
+        Ok(Statements::Missing) => view! {
             <p class="notice" data-pgss="missing">
                 "pg_stat_statements is not installed on this shard: its statements cannot be shown. "
                 "To add it: shared_preload_libraries = 'pg_stat_statements' (a restart), then CREATE EXTENSION pg_stat_statements in its database."
             </p>
         }
         .into_any(),
-        ShardStatementsDto::Failed(why) => {
+        Err(why) => {
             view! { <p class="error-state" role="alert" data-pgss="failed">{format!("No answer from this shard: {why}")}</p> }
                 .into_any()
         }
-        ShardStatementsDto::Installed(rows) if rows.is_empty() => {
+        Ok(Statements::Installed(rows)) if rows.is_empty() => {
             view! { <EmptyState>"pg_stat_statements is installed and has recorded nothing yet."</EmptyState> }
                 .into_any()
         }
-        ShardStatementsDto::Installed(rows) => view! {
+        Ok(Statements::Installed(rows)) => view! {
             <div class="table-wrap" role="region" aria-label=format!("pg_stat_statements on {shard}") tabindex="0" data-pgss="installed">
                 <table class="data-table">
                     <thead>
