@@ -59,7 +59,7 @@ pub struct Issue {
 }
 
 /// The checked tables, per shard, and every issue.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComplianceReport {
     pub shards: Vec<Outcome<ShardCatalog>>,
     /// Each table's majority policy set (what most answering shards have).

@@ -41,7 +41,19 @@ pub enum CacheVerdict {
     Unknown(String),
 }
 
-#[derive(Clone, Debug)]
+impl CacheVerdict {
+    /// `agrees`, `disagrees`, `missing` or `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CacheVerdict::Agrees(_) => "agrees",
+            CacheVerdict::Disagrees(_) => "disagrees",
+            CacheVerdict::Missing => "missing",
+            CacheVerdict::Unknown(_) => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantTelemetry {
     pub range: TimeRange,
     pub totals: std::result::Result<RequestStats, String>,
@@ -50,7 +62,7 @@ pub struct TenantTelemetry {
     pub slow: std::result::Result<Vec<SlowRow>, String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantPage {
     pub tenant: Tenant,
     pub routing: RoutingRow,

@@ -122,6 +122,34 @@ pub enum Decision {
     NewShared { shard_id: String, why: String },
 }
 
+impl Decision {
+    /// Stable machine-readable kind: `dedicated`, `shared`, `new_shared`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Decision::Dedicated(_) => "dedicated",
+            Decision::Shared { .. } => "shared",
+            Decision::NewShared { .. } => "new_shared",
+        }
+    }
+
+    /// "Shared shard us-2", "A new shared shard, us-4", "A dedicated enterprise shard".
+    pub fn headline(&self) -> String {
+        match self {
+            Decision::Dedicated(_) => "A dedicated enterprise shard".into(),
+            Decision::Shared { shard_id, .. } => format!("Shared shard {shard_id}"),
+            Decision::NewShared { shard_id, .. } => format!("A new shared shard, {shard_id}"),
+        }
+    }
+
+    pub fn why(&self) -> &str {
+        match self {
+            Decision::Dedicated(why)
+            | Decision::Shared { why, .. }
+            | Decision::NewShared { why, .. } => why,
+        }
+    }
+}
+
 /// A shared shard of the region, and whether it could take the org (or why not).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -456,7 +484,7 @@ mod tests {
 }
 
 /// What `/placement` shows: the preview (when asked) and the noisy neighbours.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlacementPage {
     pub regions: Vec<String>,
     pub asked: Option<NewOrg>,

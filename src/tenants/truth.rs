@@ -98,7 +98,7 @@ pub struct Presence {
 }
 
 /// The verdict: findings, and what could not be checked.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
     /// Shards whose presence is unknown, with why: nothing involving them is "clean".

@@ -6,9 +6,7 @@ use leptos::prelude::*;
 
 use super::ApiError;
 
-use crate::dto::{
-    ComplianceDto, RoutingDto, TenantChoicesDto, TenantDto, TenantsPageDto, TenantsQuery,
-};
+use crate::dto::{TenantChoicesDto, TenantsPageDto, TenantsQuery};
 
 #[cfg(feature = "ssr")]
 
@@ -32,7 +30,7 @@ pub async fn get_tenant(
     #[server(default)] range: Option<String>,
     #[server(default)] from: Option<String>,
     #[server(default)] to: Option<String>,
-) -> Result<TenantDto, ApiError> {
+) -> Result<shardscope::tenants::detail::TenantPage, ApiError> {
     let staff = super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     let org_id = shardscope::tenants::detail::parse_org_id(&org).map_err(ApiError::from)?;
@@ -72,29 +70,29 @@ pub async fn get_tenant(
     }
     shardscope::tenants::detail::tenant_page(&console, tenant, range, staff.id)
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 
 /// `/routing`: routing truth, fleet-wide.
 #[server(prefix = "/api", endpoint = "routing")]
-pub async fn get_routing() -> Result<RoutingDto, ApiError> {
+pub async fn get_routing() -> Result<shardscope::tenants::truth::Report, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::truth::report(&console)
         .await
-        .map(|r| r.as_ref().into())
+        .map(|r| r.as_ref().clone())
         .map_err(ApiError::from)
 }
 
 /// `/compliance`: RLS and the console roles' privileges on every shard.
 #[server(prefix = "/api", endpoint = "compliance")]
-pub async fn get_compliance() -> Result<ComplianceDto, ApiError> {
+pub async fn get_compliance() -> Result<shardscope::tenants::compliance::ComplianceReport, ApiError>
+{
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::compliance::report(&console)
         .await
-        .map(|r| r.as_ref().into())
+        .map(|r| r.as_ref().clone())
         .map_err(ApiError::from)
 }
 
@@ -102,7 +100,7 @@ pub async fn get_compliance() -> Result<ComplianceDto, ApiError> {
 #[server(prefix = "/api", endpoint = "placement")]
 pub async fn get_placement(
     #[server(default)] query: crate::dto::PlacementQuery,
-) -> Result<crate::dto::PlacementDto, ApiError> {
+) -> Result<shardscope::tenants::placement::PlacementPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     let get = |k: &str| match k {
@@ -113,7 +111,6 @@ pub async fn get_placement(
     };
     shardscope::tenants::placement::placement_page(&console, get)
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 

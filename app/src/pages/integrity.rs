@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::{get_compliance, get_routing};
 use crate::components::{ErrorState, Level, PageShell, StatusBadge};
-use crate::dto::{ComplianceDto, RoutingDto};
 use crate::format::utc;
+use shardscope::tenants::compliance::ComplianceReport;
+use shardscope::tenants::truth::Report;
 
 #[component]
 pub fn RoutingPage() -> impl IntoView {
@@ -23,7 +24,7 @@ pub fn RoutingPage() -> impl IntoView {
 }
 
 #[component]
-fn RoutingBody(r: RoutingDto) -> impl IntoView {
+fn RoutingBody(r: Report) -> impl IntoView {
     let all = r.shards_checked == r.shards_total;
     view! {
         <p class="answered" role="status" data-answered=format!("{}/{}", r.shards_checked, r.shards_total)>
@@ -79,15 +80,15 @@ pub fn CompliancePage() -> impl IntoView {
 }
 
 #[component]
-fn ComplianceBody(r: ComplianceDto) -> impl IntoView {
-    let answered = r.shards.iter().filter(|(_, s)| s.is_ok()).count();
+fn ComplianceBody(r: ComplianceReport) -> impl IntoView {
+    let answered = r.shards.iter().filter(|s| s.result.is_ok()).count();
     let total = r.shards.len();
     let tables: Vec<String> = {
         let mut t: Vec<String> = r
             .shards
             .iter()
-            .filter_map(|(_, s)| s.as_ref().ok())
-            .flatten()
+            .filter_map(|s| s.result.as_ref().ok())
+            .flat_map(|c| &c.tables)
             .map(|t| t.table.clone())
             .collect();
         t.sort();
@@ -108,7 +109,7 @@ fn ComplianceBody(r: ComplianceDto) -> impl IntoView {
                     <ul class="findings" data-issues=n.to_string()>
                         {r.issues.into_iter().map(|i| view! {
                             <li>
-                                <StatusBadge level=Level::of_severity(&i.severity) text=i.severity.clone()/>
+                                <StatusBadge level=Level::of_severity(i.severity.as_str()) text=i.severity.as_str()/>
                                 " "<strong>{i.shard_id.clone()}{i.table.clone().map(|t| format!(" · {t}"))}</strong>": "{i.detail}
                                 {(!i.diff.is_empty()).then(|| view! { <pre class="diff" aria-label="Difference against the majority of shards">{i.diff.join("\n")}</pre> })}
                                 <br/><span class="action">"Action: "{i.action}</span>
@@ -123,18 +124,18 @@ fn ComplianceBody(r: ComplianceDto) -> impl IntoView {
             <div class="table-wrap" role="region" aria-label="RLS per table and shard" tabindex="0">
                 <table class="data-table">
                     <thead>
-                        <tr><th scope="col">"Table"</th>{r.shards.iter().map(|(s, _)| view! { <th scope="col">{s.clone()}</th> }).collect_view()}</tr>
+                        <tr><th scope="col">"Table"</th>{r.shards.iter().map(|s| view! { <th scope="col">{s.target.clone()}</th> }).collect_view()}</tr>
                     </thead>
                     <tbody>
                         {tables.into_iter().map(|table| {
-                            let cells = r.shards.iter().map(|(_, s)| {
-                                let text = match s {
+                            let cells = r.shards.iter().map(|s| {
+                                let text = match &s.result {
                                     Err(why) => format!("unknown ({why})"),
-                                    Ok(ts) => match ts.iter().find(|t| t.table == table) {
+                                    Ok(c) => match c.tables.iter().find(|t| t.table == table) {
                                         None => "missing".to_string(),
                                         Some(t) if !t.rls_enabled => "RLS off".to_string(),
                                         Some(t) if !t.rls_forced => "enabled, not forced".to_string(),
-                                        Some(t) => format!("forced · {} {}", t.policies, if t.policies == 1 { "policy" } else { "policies" }),
+                                        Some(t) => format!("forced · {} {}", t.policies.len(), if t.policies.len() == 1 { "policy" } else { "policies" }),
                                     },
                                 };
                                 view! { <td>{text}</td> }

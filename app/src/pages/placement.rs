@@ -10,8 +10,9 @@ use crate::api::{get_placement, get_tenant_choices};
 use crate::components::{
     EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge, TextField,
 };
-use crate::dto::{PlacementDto, PlacementQuery};
+use crate::dto::PlacementQuery;
 use crate::format::count;
+use shardscope::tenants::placement::PlacementPage;
 
 const PATH: &str = crate::routes::PLACEMENT.path;
 
@@ -91,22 +92,17 @@ fn pct(x: f64) -> String {
 }
 
 #[component]
-fn PlacementBody(p: PlacementDto, q: PlacementQuery) -> impl IntoView {
+fn PlacementBody(p: PlacementPage, q: PlacementQuery) -> impl IntoView {
     view! {
         <PlacementForm q regions=p.regions.clone()/>
         <section aria-labelledby="p-preview">
             <h2 id="p-preview">"Preview"</h2>
-            {match p.decision.clone() {
+            {match p.decision.as_ref().map(|d| &d.0) {
                 None => view! { <p class="note">"Choose a region and the expected number of patients to see where the org would go."</p> }.into_any(),
-                Some((kind, shard, why)) => view! {
-                    <p class="ok-state" role="status" data-decision=kind.clone()>
-                        <strong>{match (kind.as_str(), shard) {
-                            ("dedicated", _) => "A dedicated enterprise shard".to_string(),
-                            ("shared", Some(s)) => format!("Shared shard {s}"),
-                            (_, Some(s)) => format!("A new shared shard, {s}"),
-                            _ => String::new(),
-                        }}</strong>
-                        ": "{why}
+                Some(d) => view! {
+                    <p class="ok-state" role="status" data-decision=d.code()>
+                        <strong>{d.headline()}</strong>
+                        ": "{d.why().to_string()}
                     </p>
                 }.into_any(),
             }}
@@ -115,15 +111,15 @@ fn PlacementBody(p: PlacementDto, q: PlacementQuery) -> impl IntoView {
                     {format!("Warning: {why}. assign_shard does not look at health: the platform would place the org there anyway.")}
                 </p>
             })}
-            {(!p.candidates.is_empty()).then(|| view! {
+            {p.decision.map(|d| d.1).filter(|c| !c.is_empty()).map(|candidates| view! {
                 <div class="table-wrap" role="region" aria-label="Shared shards of the region" tabindex="0">
                     <table class="data-table">
                         <thead><tr><th scope="col">"Shard"</th><th scope="col" class="num">"Orgs"</th><th scope="col" class="num">"Patients"</th><th scope="col">"Could take it?"</th></tr></thead>
-                        <tbody>{p.candidates.iter().cloned().map(|c| view! {
+                        <tbody>{candidates.into_iter().map(|c| view! {
                             <tr>
-                                <th scope="row">{c.shard_id}</th>
-                                <td class="num">{format!("{} of {}", c.current_orgs, c.max_orgs)}</td>
-                                <td class="num">{format!("{} of {}", count(c.current_patients), count(c.max_patients))}</td>
+                                <th scope="row">{c.shard.shard_id}</th>
+                                <td class="num">{format!("{} of {}", c.shard.current_orgs, c.shard.max_orgs)}</td>
+                                <td class="num">{format!("{} of {}", count(c.shard.current_patients), count(c.shard.max_patients))}</td>
                                 <td>{match c.fits { Ok(()) => "yes".to_string(), Err(why) => format!("no: {why}") }}</td>
                             </tr>
                         }).collect_view()}</tbody>

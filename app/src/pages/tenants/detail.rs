@@ -7,10 +7,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::get_tenant;
 use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
-use crate::dto::{CacheDto, TenantDto};
 use crate::format::{age, count, lag_seconds, utc};
 use shardscope::federation::fanout::Outcome;
 use shardscope::overview::probe::ShardStats;
+use shardscope::tenants::detail::{CacheVerdict, TenantPage as Tenant};
 use shardscope::tenants::truth::Finding;
 
 #[component]
@@ -50,7 +50,7 @@ pub fn TenantPage() -> impl IntoView {
 }
 
 #[component]
-fn TenantBody(t: TenantDto) -> impl IntoView {
+fn TenantBody(t: Tenant) -> impl IntoView {
     let r = t.tenant.clone();
     let title = if r.name.is_empty() {
         format!("Org {}", r.org_id)
@@ -73,13 +73,13 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
                 <h2 id="t-routing">"Routing"</h2>
                 <dl class="facts">
                     <dt>"Shard"</dt><dd>{r.shard_id.clone()}" ("{r.shard_type.clone()}")"</dd>
-                    <dt>"Primary"</dt><dd class="mono">{t.primary.clone().unwrap_or_else(|e| e)}</dd>
+                    <dt>"Primary"</dt><dd class="mono">{t.routing.primary.clone().unwrap_or_else(|e| e)}</dd>
                     <dt>"Replicas"</dt>
-                    <dd class="mono">{if t.replicas.is_empty() { "none".to_string() } else { t.replicas.iter().map(|r| r.clone().unwrap_or_else(|e| e)).collect::<Vec<_>>().join(", ") }}</dd>
+                    <dd class="mono">{if t.routing.replicas.is_empty() { "none".to_string() } else { t.routing.replicas.iter().map(|r| r.clone().unwrap_or_else(|e| e)).collect::<Vec<_>>().join(", ") }}</dd>
                     <dt>"SLA / billing"</dt><dd>{r.sla_tier.clone()}" / "{r.billing_tier.clone()}</dd>
-                    <dt>"Max patients"</dt><dd>{t.max_patients.map_or("–".into(), |m| count(m as i64))}</dd>
-                    <dt>"Load score"</dt><dd>{t.shard_load_score.map_or("–".into(), |m| m.to_string())}</dd>
-                    <dt>"Row updated"</dt><dd>{t.updated_at_ms.map_or("–".into(), utc)}</dd>
+                    <dt>"Max patients"</dt><dd>{t.routing.max_patients.map_or("–".into(), |m| count(m as i64))}</dd>
+                    <dt>"Load score"</dt><dd>{t.routing.shard_load_score.map_or("–".into(), |m| m.to_string())}</dd>
+                    <dt>"Row updated"</dt><dd>{t.routing.updated_at_ms.map_or("–".into(), utc)}</dd>
                 </dl>
                 <Cache c=t.cache.clone() routed=r.shard_id.clone()/>
             </section>
@@ -102,7 +102,13 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
                 }}
             </section>
         </div>
-        <Findings f=t.findings.clone() unknown=t.findings_unknown.clone()/>
+        {
+            let (f, unknown) = match t.findings.clone() {
+                Ok((f, unknown)) => (Ok(f), unknown),
+                Err(why) => (Err(why), None),
+            };
+            view! { <Findings f unknown/> }
+        }
         <Telemetry t=t.clone()/>
         <section aria-labelledby="t-access">
             <h2 id="t-access">"Who opened this tenant before (console access audit)"</h2>
@@ -127,41 +133,35 @@ fn TenantBody(t: TenantDto) -> impl IntoView {
 }
 
 #[component]
-fn Cache(c: CacheDto, routed: String) -> impl IntoView {
-    let ttl = c
-        .ttl_secs
-        .map_or("no expiry".to_string(), |s| format!("expires in {s} s"));
-    let (lvl, text) = match c.state.as_str() {
-        "agrees" => (
+fn Cache(c: CacheVerdict, routed: String) -> impl IntoView {
+    let ttl = |s: Option<i64>| s.map_or("no expiry".to_string(), |s| format!("expires in {s} s"));
+    let (lvl, text) = match &c {
+        CacheVerdict::Agrees(e) => (
             Level::Ok,
             format!(
-                "shard:{{org}} → {} ({ttl}): agrees",
-                c.shard_id.clone().unwrap_or_default()
+                "shard:{{org}} → {} ({}): agrees",
+                e.shard_id,
+                ttl(e.ttl_secs)
             ),
         ),
-        "disagrees" => (
+        CacheVerdict::Disagrees(e) => (
             Level::Critical,
             format!(
-                "shard:{{org}} → {} ({ttl}) but the routing DB says {routed}: stale; requests go to the wrong shard until it expires or is deleted",
-                c.shard_id.clone().unwrap_or_default()
+                "shard:{{org}} → {} ({}) but the routing DB says {routed}: stale; requests go to the wrong shard until it expires or is deleted",
+                e.shard_id,
+                ttl(e.ttl_secs)
             ),
         ),
-        "missing" => (
+        CacheVerdict::Missing => (
             Level::Warn,
             "no entry: the platform reads the routing DB on this tenant's next request".to_string(),
         ),
-        _ => (
-            Level::Unknown,
-            format!(
-                "could not be read: {}",
-                c.reason.clone().unwrap_or_default()
-            ),
-        ),
+        CacheVerdict::Unknown(why) => (Level::Unknown, format!("could not be read: {why}")),
     };
     view! {
-        <p class="cache-entry" data-cache=c.state.clone()>
+        <p class="cache-entry" data-cache=c.code()>
             <span class="label">"Routing cache: "</span>
-            <StatusBadge level=lvl text=c.state.clone()/>
+            <StatusBadge level=lvl text=c.code()/>
             " "{text}
         </p>
     }
@@ -219,27 +219,29 @@ fn Findings(f: Result<Vec<Finding>, String>, unknown: Option<String>) -> impl In
 }
 
 #[component]
-fn Telemetry(t: TenantDto) -> impl IntoView {
+fn Telemetry(t: Tenant) -> impl IntoView {
     let org = t.tenant.org_id;
-    let range = t.preset.clone().unwrap_or_else(|| "custom".into());
+    let tel = t.telemetry.clone();
+    let preset = tel.range.preset;
+    let range = preset.unwrap_or("custom");
     let unavailable = |what: &str, why: String| {
         view! { <ErrorState message=format!("{what} unavailable: {why}")/> }.into_any()
     };
     view! {
         <section aria-labelledby="t-telemetry">
-            <h2 id="t-telemetry">{format!("Its requests ({range}, {} – {})", utc(t.from_s as i64 * 1000), utc(t.to_s as i64 * 1000))}</h2>
+            <h2 id="t-telemetry">{format!("Its requests ({range}, {} – {})", utc(tel.range.from as i64 * 1000), utc(tel.range.to as i64 * 1000))}</h2>
             <form class="filter-bar" method="get" role="search" aria-label="Telemetry range">
                 <div class="field">
                     <label class="field-label" for="f-range">"Range"</label>
                     <select id="f-range" name="range">
                         {[("15m", "Last 15 minutes"), ("1h", "Last hour"), ("6h", "Last 6 hours"), ("24h", "Last 24 hours"), ("7d", "Last 7 days")].into_iter().map(|(v, l)| {
-                            view! { <option value=v selected=t.preset.as_deref() == Some(v)>{l}</option> }
+                            view! { <option value=v selected=preset == Some(v)>{l}</option> }
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="filter-actions"><button type="submit" class="btn primary">"Show"</button></div>
             </form>
-            {match t.totals.clone() {
+            {match tel.totals {
                 Ok(s) => view! {
                     <dl class="facts" data-telemetry="totals">
                         <dt>"Requests"</dt><dd>{format!("{} ({:.2}/s)", count(s.requests as i64), s.per_second)}</dd>
@@ -250,13 +252,13 @@ fn Telemetry(t: TenantDto) -> impl IntoView {
                 Err(why) => unavailable("Telemetry", why),
             }}
             <h3>"Top routes"</h3>
-            {match t.routes.clone() {
+            {match tel.routes {
                 Ok(r) if r.is_empty() => view! { <EmptyState>"No requests in this range."</EmptyState> }.into_any(),
                 Ok(r) => view! {
                     <div class="table-wrap" role="region" aria-label="Top routes" tabindex="0">
                         <table class="data-table">
                             <thead><tr><th scope="col">"Route"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"p99"</th><th scope="col" class="num">"5xx"</th></tr></thead>
-                            <tbody>{r.into_iter().map(|(route, s)| view! {
+                            <tbody>{r.into_iter().map(|g| (g.key, g.stats)).map(|(route, s)| view! {
                                 <tr><th scope="row" class="mono">{route}</th><td class="num">{count(s.requests as i64)}</td><td class="num">{s.p99_ms.map_or("–".into(), |v| format!("{v:.0} ms"))}</td><td class="num">{s.error_percent.map_or("–".into(), |v| format!("{v:.2} %"))}</td></tr>
                             }).collect_view()}</tbody>
                         </table>
@@ -265,7 +267,7 @@ fn Telemetry(t: TenantDto) -> impl IntoView {
                 Err(why) => unavailable("Routes", why),
             }}
             <h3>{format!("Pool waits on {}", t.tenant.shard_id)}</h3>
-            {match t.pools.clone() {
+            {match tel.pools {
                 Ok(p) if p.is_empty() => view! { <EmptyState>"No pools reported in this range."</EmptyState> }.into_any(),
                 Ok(p) => view! {
                     <div class="table-wrap" role="region" aria-label="Pools on this shard" tabindex="0">
@@ -281,7 +283,7 @@ fn Telemetry(t: TenantDto) -> impl IntoView {
                 Err(why) => unavailable("Pools", why),
             }}
             <h3>"Its recent slow queries"</h3>
-            {match t.slow.clone() {
+            {match tel.slow {
                 Ok(s) if s.is_empty() => view! { <EmptyState>"No slow queries of this org in this range."</EmptyState> }.into_any(),
                 Ok(s) => view! {
                     <ul class="slow-list">{s.into_iter().map(|q| view! { <li><code class="sql">{q.normalized}</code>{format!(" — {} × , p99 {:.0} ms", q.calls, q.p99)}</li> }).collect_view()}</ul>
