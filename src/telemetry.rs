@@ -13,6 +13,7 @@ pub mod export;
 pub mod filters;
 pub mod pages;
 pub mod pools;
+pub mod query;
 pub mod range;
 pub mod requests;
 pub mod slow;

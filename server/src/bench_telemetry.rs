@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use shardscope::telemetry::pages::SLOW_DEFAULT_TOP;
+use shardscope::telemetry::query::SLOW_DEFAULT_TOP;
 use shardscope::telemetry::requests::{DEFAULT_TOP, View, requests_panel};
 use shardscope::telemetry::{Filters, GroupBy, Telemetry, TimeRange, TopBy, pools, slow};
 

@@ -8,6 +8,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use shardscope::telemetry::query::TelemetryQuery;
 use shardscope::telemetry::{export, pages};
 
 use crate::state::AppState;
@@ -69,26 +70,33 @@ pub async fn csv_or_page(State(state): State<AppState>, request: Request, next: 
                 .into_response();
         }
     }
-    let get = |k: &str| q.get(k).cloned();
+    let query = TelemetryQuery::from_lookup(|k| q.get(k).cloned());
     let table = q.get("table").map(String::as_str).filter(|t| !t.is_empty());
     let console = &state.console;
     let (csv, name) = match path {
         POOLS => (
-            pages::pools_page(console, get)
-                .await
-                .and_then(|p| export::pools_csv(&p, table)),
+            match query.scope(console).await {
+                Ok(scope) => export::pools_csv(&pages::pools_page(console, scope).await, table),
+                Err(e) => Err(e),
+            },
             table.unwrap_or("pools"),
         ),
         REQUESTS => (
-            pages::requests_page(console, get)
-                .await
-                .and_then(|p| export::requests_csv(&p, table)),
+            match (query.scope(console).await, query.view()) {
+                (Ok(scope), Ok(view)) => {
+                    export::requests_csv(&pages::requests_page(console, scope, view).await, table)
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            },
             table.unwrap_or("groups"),
         ),
         _ => (
-            pages::slow_page(console, get)
-                .await
-                .and_then(|p| export::slow_csv(&p, table)),
+            match (query.scope(console).await, query.slow_top()) {
+                (Ok(scope), Ok(top)) => pages::slow_page(console, scope, top)
+                    .await
+                    .and_then(|p| export::slow_csv(&p, table)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            },
             table.unwrap_or("queries"),
         ),
     };
@@ -145,8 +153,11 @@ pub async fn pools_svg(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match pages::pools_page(&state.console, |k| q.get(k).cloned()).await {
-        Ok(p) => svg(export::pools_chart(&p)),
+    let query = TelemetryQuery::from_lookup(|k| q.get(k).cloned());
+    match query.scope(&state.console).await {
+        Ok(scope) => svg(export::pools_chart(
+            &pages::pools_page(&state.console, scope).await,
+        )),
         Err(e) => error_response(&e),
     }
 }
@@ -157,7 +168,12 @@ pub async fn requests_svg(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let metric = q.get("metric").cloned().unwrap_or_else(|| "p99".into());
-    match pages::requests_page(&state.console, |k| q.get(k).cloned()).await {
+    let query = TelemetryQuery::from_lookup(|k| q.get(k).cloned());
+    let page = match (query.scope(&state.console).await, query.view()) {
+        (Ok(scope), Ok(view)) => Ok(pages::requests_page(&state.console, scope, view).await),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match page {
         Ok(p) => match export::requests_chart(&p, &metric) {
             Ok(c) => svg(c),
             Err(e) => error_response(&e),

@@ -1,5 +1,5 @@
-//! Server functions of the telemetry pages: role check, one backend call, the backend's page. Bad input answers
-//! 400 with what to type; an unavailable ClickHouse is part of the page, not an error.
+//! Server functions of the telemetry pages: role check, the query checked once into typed values,
+//! one backend call, the backend's page. Bad input answers 400 with what to type; an unavailable ClickHouse is part of the page, not an error.
 
 use leptos::prelude::*;
 
@@ -12,9 +12,8 @@ use shardscope::telemetry::pages::{PoolsPage, RequestsPage, SlowPage};
 pub async fn get_pools(#[server(default)] query: TelemetryQuery) -> Result<PoolsPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
-    shardscope::telemetry::pages::pools_page(&console, |k| query.get(k))
-        .await
-        .map_err(ApiError::from)
+    let scope = query.scope(&console).await?;
+    Ok(shardscope::telemetry::pages::pools_page(&console, scope).await)
 }
 
 /// `/telemetry`: request rate, latency quantiles and 5xx rate per shard, org or route.
@@ -24,9 +23,9 @@ pub async fn get_requests(
 ) -> Result<RequestsPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
-    shardscope::telemetry::pages::requests_page(&console, |k| query.get(k))
-        .await
-        .map_err(ApiError::from)
+    let scope = query.scope(&console).await?;
+    let view = query.view()?;
+    Ok(shardscope::telemetry::pages::requests_page(&console, scope, view).await)
 }
 
 /// `/telemetry/slow-queries`: the slow-query log by statement, and `pg_stat_statements` per shard.
@@ -36,7 +35,9 @@ pub async fn get_slow_queries(
 ) -> Result<SlowPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
-    shardscope::telemetry::pages::slow_page(&console, |k| query.get(k))
+    let scope = query.scope(&console).await?;
+    let top = query.slow_top()?;
+    shardscope::telemetry::pages::slow_page(&console, scope, top)
         .await
         .map_err(ApiError::from)
 }

@@ -108,16 +108,25 @@ fn Unavailable(what: &'static str, reason: String) -> impl IntoView {
     }
 }
 
+/// The query's set parameters as a query string (no leading `?`).
+fn query_string(q: &TelemetryQuery) -> String {
+    q.pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", crate::format::query_value(&v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A link to one of the page's tables as CSV (same range, filters and view).
 fn csv_href(path: &str, q: &TelemetryQuery, table: &str) -> String {
-    let qs = q.query_string();
+    let qs = query_string(q);
     let sep = if qs.is_empty() { "" } else { "&" };
     format!("{path}?{qs}{sep}format=csv&table={table}")
 }
 
 /// A chart's URL: the chart endpoint with the page's query.
 fn chart_src(endpoint: &str, q: &TelemetryQuery, extra: &str) -> String {
-    let qs = q.query_string();
+    let qs = query_string(q);
     match (qs.is_empty(), extra.is_empty()) {
         (true, true) => endpoint.to_string(),
         (true, false) => format!("{endpoint}?{extra}"),
