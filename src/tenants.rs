@@ -39,7 +39,7 @@ pub async fn directory_cached(console: &Console) -> Result<Arc<Vec<directory::Te
 }
 
 /// `/tenants`: the requested page of the directory and the filters' choices.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectoryPage {
     pub query: directory::Query,
     pub choices: directory::Choices,

@@ -41,7 +41,7 @@ pub use filter_bar::{FilterBar, SelectField, TextField};
 #[cfg(feature = "ssr")]
 pub use page_header::{DocumentTitle, PageHeader, document_title, escape_html};
 #[cfg(feature = "ssr")]
-pub use page_shell::PageShell;
+pub use page_shell::{Heading, PageShell};
 #[cfg(feature = "ssr")]
 pub use pagination::Pager;
 #[cfg(feature = "ssr")]

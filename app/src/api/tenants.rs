@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::ApiError;
 
-use crate::dto::{TenantChoicesDto, TenantsPageDto, TenantsQuery};
+use crate::dto::{TenantChoicesDto, TenantsQuery};
+use shardscope::tenants::DirectoryPage;
 
 #[cfg(feature = "ssr")]
 
@@ -14,12 +15,11 @@ use crate::dto::{TenantChoicesDto, TenantsPageDto, TenantsQuery};
 #[server(prefix = "/api", endpoint = "tenants")]
 pub async fn get_tenants(
     #[server(default)] query: TenantsQuery,
-) -> Result<TenantsPageDto, ApiError> {
+) -> Result<DirectoryPage, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
     shardscope::tenants::directory_page(&console, |k| query.get(k))
         .await
-        .map(Into::into)
         .map_err(ApiError::from)
 }
 
@@ -123,10 +123,7 @@ pub async fn get_tenant_choices() -> Result<TenantChoicesDto, ApiError> {
         .await
         .map_err(ApiError::from)?;
     Ok(TenantChoicesDto {
-        shards: c.shards,
-        regions: c.regions,
-        tiers: c.tiers,
-        billing: c.billing,
+        directory: c,
         capacity_regions,
     })
 }

@@ -69,52 +69,13 @@ impl TenantsQuery {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TenantsPageDto {
-    /// The backend's rows as they are.
-    pub rows: Vec<shardscope::tenants::directory::Tenant>,
-    pub total: usize,
-    pub page: usize,
-    pub pages: usize,
-    pub sort: String,
-    pub descending: bool,
-    pub shards: Vec<String>,
-    pub regions: Vec<String>,
-    pub tiers: Vec<String>,
-    pub billing: Vec<String>,
-}
-
 /// The choices of the tenant pages' filter forms.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TenantChoicesDto {
-    pub shards: Vec<String>,
-    pub regions: Vec<String>,
-    pub tiers: Vec<String>,
-    pub billing: Vec<String>,
+    /// What the directory holds (the tenant search's selects).
+    pub directory: shardscope::tenants::directory::Choices,
     /// Regions in `shard_capacity` (the placement form).
     pub capacity_regions: Vec<String>,
-}
-
-#[cfg(feature = "ssr")]
-mod from_backend {
-    use super::*;
-
-    impl From<shardscope::tenants::DirectoryPage> for TenantsPageDto {
-        fn from(p: shardscope::tenants::DirectoryPage) -> Self {
-            Self {
-                rows: p.view.rows.clone(),
-                total: p.view.total,
-                page: p.view.page,
-                pages: p.view.pages,
-                sort: p.query.sort.as_str().into(),
-                descending: p.query.descending,
-                shards: p.choices.shards,
-                regions: p.choices.regions,
-                tiers: p.choices.tiers,
-                billing: p.choices.billing,
-            }
-        }
-    }
 }
 
 /// The `/placement` form as typed.

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::list_audit;
 use crate::components::{
-    EmptyState, ErrorState, FilterBar, PageHeader, Pager, RelativeTime, SelectField, TextField,
+    EmptyState, FilterBar, PageShell, Pager, RelativeTime, SelectField, TextField,
 };
 use crate::dto::{AuditPageDto, AuditQuery};
 use crate::format::{count, query_value};
@@ -37,83 +37,83 @@ pub fn AuditPage() -> impl IntoView {
         .iter()
         .map(|a| (a.to_string(), a.to_string().replace('_', " ")))
         .collect::<Vec<_>>();
+    // Pages render on the server, once per URL: the form and the pager read the query once.
+    let q = query.read_untracked();
+    let value = |k: &str| q.get(k).unwrap_or_default();
+    let (action, staff, addr, since, until, subject) = (
+        value("action"),
+        value("staff"),
+        value("addr"),
+        value("since"),
+        value("until"),
+        value("subject"),
+    );
+    // The filters of this view, for the pager's links.
+    let kept: String = FIELDS
+        .iter()
+        .filter_map(|k| {
+            q.get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}&", query_value(&v)))
+        })
+        .collect();
+    let paged = q.get("before").is_some();
+    drop(q);
+    let form = move || {
+        let (actions, action, staff, addr, since, until, subject) = (
+            actions.clone(),
+            action.clone(),
+            staff.clone(),
+            addr.clone(),
+            since.clone(),
+            until.clone(),
+            subject.clone(),
+        );
+        view! {
+            <FilterBar action="/audit" label="Filter the audit">
+                <SelectField
+                    label="Action"
+                    name="action"
+                    options=actions
+                    selected=action
+                    any="Any action"
+                />
+                <TextField label="Staff email" name="staff" input_type="email" value=staff/>
+                <TextField label="Client address" name="addr" value=addr hint="IPv4 or IPv6"/>
+                <TextField
+                    label="Since (UTC)"
+                    name="since"
+                    value=since
+                    placeholder="2026-11-28"
+                    hint="a date, or date and time"
+                />
+                <TextField
+                    label="Until (UTC)"
+                    name="until"
+                    value=until
+                    placeholder="2026-11-28T09:30"
+                    hint="exclusive"
+                />
+                <TextField
+                    label="Patient lookup subject"
+                    name="subject"
+                    value=subject
+                    placeholder="person:1000042"
+                    hint="as a lookup record shows it: a hash or an id, never a phone or email"
+                />
+            </FilterBar>
+        }
+    };
     view! {
-        <section class="page audit">
-            <PageHeader
-                title=crate::routes::AUDIT.title
-                lead="Who signed in, what they opened and what changed, newest first. Times are UTC."
-            />
-            // Rebuilt when the query changes: with JavaScript the pager, "Clear" and the form
-            // move between views without a page load, and the form must show the view's filters.
-            {move || {
-                let q = query.get();
-                let value = |k: &str| q.get(k).unwrap_or_default();
-                let (action, staff, addr, since, until, subject) = (
-                    value("action"),
-                    value("staff"),
-                    value("addr"),
-                    value("since"),
-                    value("until"),
-                    value("subject"),
-                );
-                let actions = actions.clone();
-                // The filters of this view, for the pager's links.
-                let kept: String = FIELDS
-                    .iter()
-                    .filter_map(|k| {
-                        q.get(k)
-                            .filter(|v| !v.is_empty())
-                            .map(|v| format!("{k}={}&", query_value(&v)))
-                    })
-                    .collect();
-                let paged = q.get("before").is_some();
-                view! {
-                    <FilterBar action="/audit" label="Filter the audit">
-                        <SelectField
-                            label="Action"
-                            name="action"
-                            options=actions
-                            selected=action
-                            any="Any action"
-                        />
-                        <TextField label="Staff email" name="staff" input_type="email" value=staff/>
-                        <TextField label="Client address" name="addr" value=addr hint="IPv4 or IPv6"/>
-                        <TextField
-                            label="Since (UTC)"
-                            name="since"
-                            value=since
-                            placeholder="2026-11-28"
-                            hint="a date, or date and time"
-                        />
-                        <TextField
-                            label="Until (UTC)"
-                            name="until"
-                            value=until
-                            placeholder="2026-11-28T09:30"
-                            hint="exclusive"
-                        />
-                        <TextField
-                            label="Patient lookup subject"
-                            name="subject"
-                            value=subject
-                            placeholder="person:1000042"
-                            hint="as a lookup record shows it: a hash or an id, never a phone or email"
-                        />
-                    </FilterBar>
-                    <Suspense fallback=|| view! { <p class="loading">"Reading the audit…"</p> }>
-                        {move || {
-                            let kept = kept.clone();
-                            Suspend::new(async move {
-                                match page.await {
-                                    Ok(p) => view! { <AuditTable page=p kept paged/> }.into_any(),
-                                    Err(e) => view! { <ErrorState message=e.message.clone()/> }.into_any(),
-                                }
-                            })
-                        }}
-                    </Suspense>
-                }
-            }}
-        </section>
+        <PageShell
+            route=crate::routes::AUDIT
+            class="audit"
+            lead="Who signed in, what they opened and what changed, newest first. Times are UTC."
+            loading="Reading the audit…"
+            data=page
+            above=form
+            body=move |p| view! { <AuditTable page=p kept=kept.clone() paged/> }
+        />
     }
 }
 

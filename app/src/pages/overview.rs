@@ -22,7 +22,8 @@ mod summary;
 
 pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
 
-use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageHeader};
+use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageShell};
+use crate::dto::ShardHeaderDto;
 use race::PageRace;
 use shardscope::overview::ShardRow;
 use summary::Summary;
@@ -62,126 +63,122 @@ pub fn OverviewPage() -> impl IntoView {
     let made: StoredValue<Option<Made>> = StoredValue::new(None);
     let owner = StoredValue::new(Owner::current().expect("a component always has an owner"));
     view! {
-        <section class="page overview">
-            <PageHeader
-                title=crate::routes::OVERVIEW.title
-                lead="Every shard's load, connections and replicas, probed live under a per-shard deadline."
-            >
-                // A full page load: every shard is read again (a router navigation to the same
-                // URL would change nothing).
-                <a class="btn" href=sort.href() data-refresh="">"Refresh"</a>
-            </PageHeader>
-            <Suspense fallback=|| view! { <p class="loading">"Reading the routing database…"</p> }>
+        <PageShell
+            route=crate::routes::OVERVIEW
+            class="overview"
+            lead="Every shard's load, connections and replicas, probed live under a per-shard deadline."
+            loading="Reading the routing database…"
+            data=shards
+            // A full page load: every shard is read again.
+            actions={move || view! { <a class="btn" href=sort.href() data-refresh="">"Refresh"</a> }}
+            on_error=|e: ApiError| {
+                view! { <ErrorState message=format!("The shard list could not be read: {}", e.message)/> }
+                    .into_any()
+            }
+            body=move |headers| Suspend::new(overview_body(headers, sort, made, owner))
+        />
+    }
+}
+
+/// The grid (one streamed row per shard, in the order they answer) and, once all have answered
+/// or failed, the answered count, the server's placement of the rows and the balance chart.
+async fn overview_body(
+    headers: Vec<ShardHeaderDto>,
+    sort: SortKey,
+    made: StoredValue<Option<Made>>,
+    owner: StoredValue<Owner>,
+) -> impl IntoView {
+    let ids: Vec<String> = headers.iter().map(|h| h.id.clone()).collect();
+    let (summary, slots) = match made.get_value() {
+        Some(m) => m,
+        None => {
+            let m = make_resources(owner.get_value(), headers.len()).await;
+            made.set_value(Some(m.clone()));
+            m
+        }
+    };
+    view! {
+        <div class="overview-body">
+            <div class="shard-grid" role="table" aria-label="Shards">
+                <ShardGridHeader sort/>
+                <GridOrder ids/>
+                {slots
+                    .into_iter()
+                    .map(|slot| {
+                        view! {
+                            <Suspense fallback=|| ()>
+                                {move || {
+                                    Suspend::new(async move {
+                                        match slot.await {
+                                            Ok(row) => {
+                                                view! { <ShardRowView row/> }.into_any()
+                                            }
+                                            Err(e) => {
+                                                view! {
+                                                    <div class="grid-row failed" role="row">
+                                                        <span class="failure wide" role="cell">
+                                                            {e.message.clone()}
+                                                        </span>
+                                                    </div>
+                                                }
+                                                    .into_any()
+                                            }
+                                        }
+                                    })
+                                }}
+                            </Suspense>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match shards.await {
-                        Err(e) => {
+                    match summary.await {
+                        Ok(s) => {
+                            let ratio = s
+                                .balance_ratio
+                                .map(|r| format!("{r:.2}×"))
+                                .unwrap_or_else(|| "n/a".into());
+                            let imbalanced = s.imbalanced;
+                            // Placed once: later sorts set each row's
+                            // `order` in the browser.
+                            let key = sort;
+                            let placed = (key != SortKey::Shard)
+                                .then(|| order_css(s.order(key)));
                             view! {
-                                <ErrorState message=format!(
-                                    "The shard list could not be read: {}",
-                                    e.message.clone(),
-                                )/>
+                                {placed
+                                    .map(|css| {
+                                        view! {
+                                            <style nonce=leptos::nonce::use_nonce()>{css}</style>
+                                        }
+                                    })}
+                                <AnsweredBanner summary=s.answered/>
+                                <section class="balance-panel">
+                                    <h2>"Shard balance"</h2>
+                                    <p class="balance" class:warn=imbalanced>
+                                        "Most / least loaded shared shard: "
+                                        {ratio}
+                                        {imbalanced
+                                            .then_some(" — over the 2× alert threshold")}
+                                    </p>
+                                    <ChartFrame
+                                        src="/charts/balance.svg"
+                                        alt="Patients per shard, with the 2× imbalance threshold"
+                                        width=720
+                                        height=300
+                                        caption="Bars: patients per shard (shared blue, enterprise purple). Red line: twice the least-loaded shared shard."
+                                    />
+                                </section>
                             }
                                 .into_any()
                         }
-                        Ok(headers) => {
-                            let ids: Vec<String> = headers.iter().map(|h| h.id.clone()).collect();
-                            let (summary, slots) = match made.get_value() {
-                                Some(m) => m,
-                                None => {
-                                    let m = make_resources(owner.get_value(), headers.len()).await;
-                                    made.set_value(Some(m.clone()));
-                                    m
-                                }
-                            };
-                            view! {
-                                <div class="overview-body">
-                                    <div class="shard-grid" role="table" aria-label="Shards">
-                                        <ShardGridHeader sort/>
-                                        <GridOrder ids/>
-                                        {slots
-                                            .into_iter()
-                                            .map(|slot| {
-                                                view! {
-                                                    <Suspense fallback=|| ()>
-                                                        {move || {
-                                                            Suspend::new(async move {
-                                                                match slot.await {
-                                                                    Ok(row) => {
-                                                                        view! { <ShardRowView row/> }.into_any()
-                                                                    }
-                                                                    Err(e) => {
-                                                                        view! {
-                                                                            <div class="grid-row failed" role="row">
-                                                                                <span class="failure wide" role="cell">
-                                                                                    {e.message.clone()}
-                                                                                </span>
-                                                                            </div>
-                                                                        }
-                                                                            .into_any()
-                                                                    }
-                                                                }
-                                                            })
-                                                        }}
-                                                    </Suspense>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </div>
-                                    <Suspense fallback=|| ()>
-                                        {move || Suspend::new(async move {
-                                            match summary.await {
-                                                Ok(s) => {
-                                                    let ratio = s
-                                                        .balance_ratio
-                                                        .map(|r| format!("{r:.2}×"))
-                                                        .unwrap_or_else(|| "n/a".into());
-                                                    let imbalanced = s.imbalanced;
-                                                    // Placed once: later sorts set each row's
-                                                    // `order` in the browser.
-                                                    let key = sort;
-                                                    let placed = (key != SortKey::Shard)
-                                                        .then(|| order_css(s.order(key)));
-                                                    view! {
-                                                        {placed
-                                                            .map(|css| {
-                                                                view! {
-                                                                    <style nonce=leptos::nonce::use_nonce()>{css}</style>
-                                                                }
-                                                            })}
-                                                        <AnsweredBanner summary=s.answered/>
-                                                        <section class="balance-panel">
-                                                            <h2>"Shard balance"</h2>
-                                                            <p class="balance" class:warn=imbalanced>
-                                                                "Most / least loaded shared shard: "
-                                                                {ratio}
-                                                                {imbalanced
-                                                                    .then_some(" — over the 2× alert threshold")}
-                                                            </p>
-                                                            <ChartFrame
-                                                                src="/charts/balance.svg"
-                                                                alt="Patients per shard, with the 2× imbalance threshold"
-                                                                width=720
-                                                                height=300
-                                                                caption="Bars: patients per shard (shared blue, enterprise purple). Red line: twice the least-loaded shared shard."
-                                                            />
-                                                        </section>
-                                                    }
-                                                        .into_any()
-                                                }
-                                                Err(e) => {
-                                                    view! { <ErrorState message=e.message.clone()/> }
-                                                        .into_any()
-                                                }
-                                            }
-                                        })}
-                                    </Suspense>
-                                </div>
-                            }
+                        Err(e) => {
+                            view! { <ErrorState message=e.message.clone()/> }
                                 .into_any()
                         }
                     }
                 })}
             </Suspense>
-        </section>
+        </div>
     }
 }

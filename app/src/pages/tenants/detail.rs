@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::ApiError;
 use crate::api::get_tenant;
-use crate::components::{EmptyState, ErrorState, Level, PageHeader, StatusBadge};
+use crate::components::{EmptyState, ErrorState, Heading, Level, PageShell, StatusBadge};
 use crate::format::{age, count, lag_seconds, utc};
 use shardscope::federation::fanout::Outcome;
 use shardscope::overview::probe::ShardStats;
@@ -31,42 +32,48 @@ pub fn TenantPage() -> impl IntoView {
         |(org, range, from, to)| get_tenant(org, range, from, to),
     );
     view! {
-        <section class="page tenant">
-            <Suspense fallback=|| view! { <p class="loading">"Reading the tenant…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(t) => view! { <TenantBody t/> }.into_any(),
-                        Err(e) => view! {
-                            <PageHeader title=crate::routes::TENANT.title lead="One organization: where it lives and how it is doing."/>
-                            <ErrorState message=e.message.clone()/>
-                            <p><a href="/tenants">"Back to the tenant search"</a></p>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <PageShell
+            route=crate::routes::TENANT
+            class="tenant"
+            lead="One organization: where it lives and how it is doing."
+            loading="Reading the tenant…"
+            data=page
+            heading=|t: Tenant| heading(&t.tenant)
+            body=|t| view! { <TenantBody t/> }
+            on_error=|e: ApiError| {
+                view! {
+                    <ErrorState message=e.message/>
+                    <p><a href="/tenants">"Back to the tenant search"</a></p>
+                }
+                    .into_any()
+            }
+        />
+    }
+}
+
+/// The org's name (as its admin typed it: text, never markup) and where it lives.
+fn heading(r: &shardscope::tenants::directory::Tenant) -> Heading {
+    Heading {
+        title: if r.name.is_empty() {
+            format!("Org {}", r.org_id)
+        } else {
+            r.name.clone()
+        },
+        lead: format!(
+            "Org {} · {} shard {} · {}",
+            r.org_id,
+            r.shard_type,
+            r.shard_id,
+            r.region.as_deref().unwrap_or_default()
+        ),
     }
 }
 
 #[component]
 fn TenantBody(t: Tenant) -> impl IntoView {
     let r = t.tenant.clone();
-    let title = if r.name.is_empty() {
-        format!("Org {}", r.org_id)
-    } else {
-        r.name.clone()
-    };
-    let lead = format!(
-        "Org {} · {} shard {} · {}",
-        r.org_id,
-        r.shard_type,
-        r.shard_id,
-        r.region.as_deref().unwrap_or_default()
-    );
     let now = t.generated_at_ms;
     view! {
-        <PageHeader title=title lead=lead/>
         <p class="back"><a href="/tenants">"← All tenants"</a></p>
         <div class="tenant-grid">
             <section aria-labelledby="t-routing" class="panel">

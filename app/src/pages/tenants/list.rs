@@ -10,8 +10,10 @@ use crate::api::{get_tenant_choices, get_tenants};
 use crate::components::{
     EmptyState, ErrorState, FilterBar, PageShell, Pager, SelectField, SortHeader, TextField,
 };
-use crate::dto::{TenantChoicesDto, TenantsPageDto, TenantsQuery};
+use crate::dto::TenantsQuery;
 use crate::format::{count, utc};
+use shardscope::tenants::DirectoryPage;
+use shardscope::tenants::directory::Choices;
 use shardscope::tenants::directory::Tenant;
 
 const PATH: &str = crate::routes::TENANTS.path;
@@ -45,7 +47,7 @@ pub fn TenantsPage() -> impl IntoView {
                     {move || {
                         let q = q.clone();
                         Suspend::new(async move {
-                            let choices = get_tenant_choices().await.ok();
+                            let choices = get_tenant_choices().await.ok().map(|c| c.directory);
                             view! { <Filters q choices/> }
                         })
                     }}
@@ -73,7 +75,7 @@ pub fn TenantsPage() -> impl IntoView {
 }
 
 #[component]
-fn Filters(q: TenantsQuery, choices: Option<TenantChoicesDto>) -> impl IntoView {
+fn Filters(q: TenantsQuery, choices: Option<Choices>) -> impl IntoView {
     let value = |k: &str| q.get(k).unwrap_or_default();
     let opts = |v: Option<&Vec<String>>, k: &str| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = v
@@ -120,7 +122,12 @@ fn Filters(q: TenantsQuery, choices: Option<TenantChoicesDto>) -> impl IntoView 
 }
 
 #[component]
-fn TenantsBody(page: TenantsPageDto, q: TenantsQuery) -> impl IntoView {
+fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
+    let DirectoryPage {
+        query,
+        choices,
+        view: page,
+    } = page;
     let here = format!(
         "{} of {} organizations · page {} of {}",
         page.rows.len(),
@@ -139,17 +146,11 @@ fn TenantsBody(page: TenantsPageDto, q: TenantsQuery) -> impl IntoView {
     );
     let json = csv.replace("format=csv", "format=json");
     let rows = page.rows.clone();
-    let (sort, desc) = (page.sort.clone(), page.descending);
+    let (sort, desc) = (query.sort.as_str(), query.descending);
     view! {
         <Filters
             q=q.clone()
-            choices=Some(TenantChoicesDto {
-                shards: page.shards.clone(),
-                regions: page.regions.clone(),
-                tiers: page.tiers.clone(),
-                billing: page.billing.clone(),
-                capacity_regions: vec![],
-            })
+            choices=Some(choices)
         />
         {if rows.is_empty() {
             view! { <EmptyState>"No organization matches. Try fewer letters, or clear the filters."</EmptyState> }.into_any()
