@@ -123,14 +123,20 @@ fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
                         .into_iter()
                         .map(|m| {
                             let (level, word) = fit_badge(&m);
+                            // One service per line: the column stays narrow however many
+                            // services a shard serves.
                             let services = if m.services.is_empty() {
-                                "no pools reported in the last 5 min".to_string()
+                                view! { "no pools reported in the last 5 min" }.into_any()
                             } else {
-                                m.services
-                                    .iter()
-                                    .map(|(service, instances, pool_max)| format!("{service}: {instances} instances, pool max Σ {pool_max}"))
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
+                                view! {
+                                    <ul class="plain-list">
+                                        {m.services
+                                            .iter()
+                                            .map(|(service, instances, pool_max)| view! { <li>{format!("{service}: {instances} instances, pool max Σ {pool_max}")}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
                             };
                             let max = match &m.max_connections {
                                 Ok(v) => count(*v),
