@@ -9,7 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_export;
 pub mod audit_rekey;
-pub mod keyring;
+pub mod lookup_limit;
 pub mod password;
 pub mod rate_limit;
 pub mod return_to;
@@ -39,7 +39,7 @@ pub struct AuthServices {
     pub audit: AuditLog,
     pub limiter: LoginLimiter,
     /// Patient lookups per staff member (Redis, shared by every instance).
-    pub lookups: crate::patients::LookupLimiter,
+    pub lookups: lookup_limit::LookupLimiter,
     pub sessions: RedisSessionStore,
     /// Caps concurrent argon2 checks (19 MiB and tens of ms each) so a burst of sign-ins cannot
     /// starve page rendering.
@@ -56,7 +56,7 @@ impl AuthServices {
             accounts: Arc::new(Accounts::new(routing.clone())),
             audit: AuditLog::new(routing),
             limiter: LoginLimiter::new(redis.clone(), config.auth.limits.clone()),
-            lookups: crate::patients::LookupLimiter::new(
+            lookups: lookup_limit::LookupLimiter::new(
                 redis.clone(),
                 config.patients.lookups_max,
                 config.patients.lookup_window,

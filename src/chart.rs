@@ -6,8 +6,6 @@ mod lines;
 
 pub use lines::{LineChart, line_chart_svg};
 
-use crate::overview::balance::{Balance, IMBALANCE_THRESHOLD};
-
 pub struct BarDatum {
     pub label: String,
     /// None when the shard did not answer: its slot stays empty and is labelled so.
@@ -19,13 +17,13 @@ const SHARED: RGBColor = RGBColor(0x2f, 0x6f, 0xb5);
 const ENTERPRISE: RGBColor = RGBColor(0x8a, 0x5c, 0xc2);
 const THRESHOLD: RGBColor = RGBColor(0xc2, 0x3b, 0x22);
 
-/// Patients per shard as a bar chart, with the imbalance threshold (2x the least loaded shared
-/// shard) drawn as a line.
+/// Patients per shard as a bar chart, with the imbalance threshold (`threshold` × the least loaded
+/// shared shard, e.g. 2×) drawn as a line; no line when `threshold` is None (no ratio to judge).
 ///
 /// A chart that fails to draw (plotters returns an error, or panics on an arithmetic edge) is an
 /// empty string: the page around it still renders.
-pub fn balance_chart_svg(bars: &[BarDatum], balance: &Balance) -> String {
-    guarded("balance chart", |svg| draw(svg, bars, balance))
+pub fn balance_chart_svg(bars: &[BarDatum], threshold: Option<f64>) -> String {
+    guarded("balance chart", |svg| draw(svg, bars, threshold))
 }
 
 /// Run a drawing into a string; a failure (an error, or a panic inside plotters on an arithmetic
@@ -54,7 +52,7 @@ fn guarded(
 fn draw(
     out: &mut String,
     bars: &[BarDatum],
-    balance: &Balance,
+    threshold: Option<f64>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let max = bars.iter().filter_map(|b| b.value).max().unwrap_or(0);
     let min_shared = bars
@@ -62,9 +60,7 @@ fn draw(
         .filter(|b| !b.enterprise)
         .filter_map(|b| b.value)
         .min();
-    let threshold = min_shared
-        .filter(|_| balance.ratio.is_some())
-        .map(|m| m as f64 * IMBALANCE_THRESHOLD);
+    let threshold = min_shared.zip(threshold).map(|(m, t)| m as f64 * t);
     let top = (max as f64).max(threshold.unwrap_or(0.0)).max(1.0) * 1.1;
     let n = bars.len().max(1);
     {
@@ -147,7 +143,6 @@ fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::overview::balance::balance;
 
     #[test]
     fn renders_every_shard_label_and_marks_missing_ones() {
@@ -173,8 +168,7 @@ mod tests {
                 enterprise: true,
             },
         ];
-        let b = balance(&[("us-1".into(), 900), ("us-2".into(), 300)]);
-        let svg = balance_chart_svg(&bars, &b);
+        let svg = balance_chart_svg(&bars, Some(2.0));
         assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
         for label in [
             "us-1",
@@ -197,7 +191,7 @@ mod tests {
                 enterprise: false,
             })
             .collect();
-        let svg = balance_chart_svg(&bars, &balance(&[]));
+        let svg = balance_chart_svg(&bars, None);
         // Three bars: three filled rectangles in the bar colour, and the x axis names only them.
         assert_eq!(svg.matches("fill=\"#2F6FB5\"").count(), 3, "{svg}");
         assert!(svg.contains("Patients (count)") && svg.contains("Shard"));
@@ -229,7 +223,7 @@ mod tests {
 
     #[test]
     fn empty_fleet_still_renders() {
-        let svg = balance_chart_svg(&[], &balance(&[]));
+        let svg = balance_chart_svg(&[], None);
         assert!(svg.contains("<svg"));
     }
 }

@@ -24,7 +24,7 @@ pub struct Config {
     pub patients: PatientsConfig,
     pub http: HttpConfig,
     /// The console's own keys (session records, audit subjects); see `auth::keyring`.
-    pub keys: crate::auth::keyring::Keyring,
+    pub keys: crate::secret::keyring::Keyring,
 }
 
 /// The HTTP server's own limits.
@@ -121,7 +121,7 @@ pub struct AuthConfig {
     /// state must come from this origin (or, when unset, from the Host they were sent to); an
     /// https origin makes the session cookie `Secure`.
     pub public_origin: Option<String>,
-    pub limits: crate::auth::rate_limit::LimitConfig,
+    pub limits: LimitConfig,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
     /// CSP `frame-ancestors` for pages ('none': nothing may frame the console).
@@ -202,7 +202,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let required = |k: &str| {
             get(k)
-                .ok_or_else(|| Error::Config(format!("{k} is not set (see README, Configuration)")))
+                .ok_or_else(|| Error::Config(format!("{k} is not set (see docs/configuration.md)")))
         };
         let millis = |k: &str, default: u64| -> Result<Duration> {
             match get(k) {
@@ -291,7 +291,7 @@ impl Config {
             session_idle: secs("SHARDSCOPE_SESSION_IDLE_SECS", a.session_idle)?,
             session_absolute: secs("SHARDSCOPE_SESSION_MAX_SECS", a.session_absolute)?,
             public_origin,
-            limits: crate::auth::rate_limit::LimitConfig {
+            limits: LimitConfig {
                 per_account: number(
                     "SHARDSCOPE_LOGIN_MAX_PER_ACCOUNT",
                     a.limits.per_account as u64,
@@ -362,7 +362,7 @@ impl Config {
                 "SHARDSCOPE_LOOKUPS_MAX and SHARDSCOPE_LOOKUP_WINDOW_SECS must be above 0".into(),
             ));
         }
-        let keys = crate::auth::keyring::Keyring::parse(&required("SHARDSCOPE_SECRET_KEYS")?)?;
+        let keys = crate::secret::keyring::Keyring::parse(&required("SHARDSCOPE_SECRET_KEYS")?)?;
         let h = HttpConfig::default();
         let http = HttpConfig {
             header_read_timeout: millis(
@@ -398,6 +398,26 @@ impl Config {
             ),
             engine,
         })
+    }
+}
+
+/// Sign-in limits: failed attempts per account and per client address within a window.
+#[derive(Clone, Debug)]
+pub struct LimitConfig {
+    /// Failed sign-ins allowed per account per window.
+    pub per_account: u32,
+    /// Failed sign-ins (plus attempts still being checked) allowed per client address per window.
+    pub per_address: u32,
+    pub window: std::time::Duration,
+}
+
+impl Default for LimitConfig {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 30,
+            window: std::time::Duration::from_secs(15 * 60),
+        }
     }
 }
 

@@ -138,7 +138,12 @@ pub fn assemble(rows: Vec<ShardRow>) -> FleetOverview {
         generated_at_ms: now_ms(),
         total: rows.len(),
         answered,
-        chart_svg: balance_chart_svg(&bars, &balance),
+        chart_svg: balance_chart_svg(
+            &bars,
+            balance
+                .ratio
+                .map(|_| crate::overview::balance::IMBALANCE_THRESHOLD),
+        ),
         balance,
         shards: rows,
     }

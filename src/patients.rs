@@ -5,7 +5,6 @@
 //! one audit record (the identifier's hash, never its value); nothing here is ever cached.
 
 pub mod identifier;
-pub mod limit;
 pub mod reason;
 pub mod registry;
 pub mod shard_read;
@@ -14,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::auth::lookup_limit::{LimitVerdict, LookupLimiter};
 pub use identifier::{Identifier, Kind};
-pub use limit::{LimitVerdict, LookupLimiter};
 pub use reason::Reason;
 use registry::RegistryRow;
 pub use shard_read::{Link, Profile};
@@ -312,7 +311,11 @@ async fn limit(console: &Console, staff: &Staff, client_addr: &str) -> Result<()
                 )
                 .await;
             }
-            Err(limit::refusal(limiter.max(), limiter.window(), retry_after))
+            Err(crate::auth::lookup_limit::refusal(
+                limiter.max(),
+                limiter.window(),
+                retry_after,
+            ))
         }
     }
 }

@@ -1,4 +1,7 @@
-//! A string that never prints: passwords and URLs with credentials stay out of logs and spans.
+//! A string that never prints: passwords and URLs with credentials stay out of logs and spans;
+//! and the [`keyring`] of HMAC keys that make identifiers unlinkable without the key.
+
+pub mod keyring;
 
 use std::fmt;
 

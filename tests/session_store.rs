@@ -54,7 +54,7 @@ async fn deleted_sessions_stay_deleted_and_redis_never_holds_the_id() {
     let _: () = con.set_ex(&keys[0], &stored, 60).await.unwrap();
     let stranger = RedisSessionStore::new(
         handle.clone(),
-        shardscope::auth::keyring::Keyring::parse("x9:another-console-s-own-secret-key-0000")
+        shardscope::secret::keyring::Keyring::parse("x9:another-console-s-own-secret-key-0000")
             .unwrap(),
     );
     assert!(
@@ -64,7 +64,7 @@ async fn deleted_sessions_stay_deleted_and_redis_never_holds_the_id() {
     // A key rotation keeps it: the new key in front, the old one still verifying.
     let rotated = RedisSessionStore::new(
         handle.clone(),
-        shardscope::auth::keyring::Keyring::parse(&format!(
+        shardscope::secret::keyring::Keyring::parse(&format!(
             "new1:a-brand-new-key-for-the-console-000000,{}",
             std::env::var("SHARDSCOPE_SECRET_KEYS").unwrap()
         ))

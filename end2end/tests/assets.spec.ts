@@ -42,7 +42,7 @@ test('assets are compressed, cached by content hash, and the page is not cached'
   expect(assets.find((x) => x.url.endsWith('.wasm'))!.type).toBe('application/wasm');
 
   if (RELEASE) {
-    // The size a browser that only speaks gzip downloads (the figure the README gives).
+    // The size a browser that only speaks gzip downloads (the figure docs/performance.md gives).
     const wasm = assets.find((x) => x.url.endsWith('.wasm'))!.url;
     const gz = await request.get(wasm, { headers: { 'accept-encoding': 'gzip' } });
     expect(gz.headers()['content-encoding']).toBe('gzip');

@@ -10,7 +10,7 @@ import { signIn } from './auth';
 
 type Example = { key: string; typed: string; region: string; kind: string; people: number[]; orgs: number[] };
 
-// What the demo seeder planted (the same code the console's README points to).
+// What the demo seeder planted (the same code docs/demo-fleet.md points to).
 function examples(): Record<string, Example> {
   const bin = process.env.SHARDSCOPE_E2E_BIN || path.resolve(__dirname, '..', '..', 'target', 'debug', 'shardscope-server');
   const fleet = process.env.SHARDSCOPE_FLEET_FILE;

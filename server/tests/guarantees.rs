@@ -1,4 +1,4 @@
-//! README guarantees about headers, sessions, sign-in and the audit, asserted through the real
+//! The guarantees docs/security.md lists about headers, sessions, sign-in and the audit, asserted through the real
 //! router against the real routing DB, Redis and ClickHouse.
 
 mod common;

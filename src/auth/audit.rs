@@ -383,7 +383,7 @@ fn parse_subject(s: &str) -> Option<String> {
     match kind {
         "phone" | "email" => {
             let (key, mac) = rest.split_once(':')?;
-            (crate::auth::keyring::is_key_id(key)
+            (crate::secret::keyring::is_key_id(key)
                 && mac.len() == 64
                 && mac.chars().all(|c| c.is_ascii_hexdigit()))
             .then(|| format!("{kind}:{key}:{}", mac.to_ascii_lowercase()))

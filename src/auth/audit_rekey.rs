@@ -10,8 +10,8 @@
 use clickhouse::Client;
 use sqlx::PgPool;
 
-use super::keyring::Keyring;
 use crate::error::Result;
+use crate::secret::keyring::Keyring;
 
 /// A subject or target in the old, plain-hash form.
 const PLAIN_PG: &str = "^(phone|email):[0-9a-f]{64}$";

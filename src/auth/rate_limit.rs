@@ -10,27 +10,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+pub use crate::config::LimitConfig;
 use crate::error::Result;
 use crate::redis::{RedisHandle, store_error};
-
-#[derive(Clone, Debug)]
-pub struct LimitConfig {
-    /// Failed sign-ins allowed per account per window.
-    pub per_account: u32,
-    /// Failed sign-ins (plus attempts still being checked) allowed per client address per window.
-    pub per_address: u32,
-    pub window: Duration,
-}
-
-impl Default for LimitConfig {
-    fn default() -> Self {
-        Self {
-            per_account: 5,
-            per_address: 30,
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {

@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, SessionStore};
 
-use super::keyring::{Keyring, Purpose};
 use crate::redis::RedisHandle;
+use crate::secret::keyring::{Keyring, Purpose};
 
 #[derive(Clone, Debug)]
 pub struct RedisSessionStore {

@@ -47,7 +47,7 @@ async fn rekey_audit(fleet: &Fleet) -> Result<()> {
     let Ok(text) = std::env::var("SHARDSCOPE_SECRET_KEYS") else {
         return Ok(());
     };
-    let keys = crate::auth::keyring::Keyring::parse(&text)?;
+    let keys = crate::secret::keyring::Keyring::parse(&text)?;
     let owner =
         crate::migrate::connect(&fleet.admin_url(fleet.routing_port, &fleet.routing_database))
             .await?;

@@ -117,7 +117,7 @@ impl Identifier {
     /// What the audit records: `phone:{key}:{hmac}`, `email:{key}:{hmac}` (a keyed HMAC of the
     /// registry hash, see `Keyring::audit_subject`) or `user:{id}` — never the value typed nor
     /// its plain hash.
-    pub fn audit_subject(&self, keys: &crate::auth::keyring::Keyring) -> String {
+    pub fn audit_subject(&self, keys: &crate::secret::keyring::Keyring) -> String {
         match self {
             Identifier::UserId(id) => format!("user:{id}"),
             other => keys.audit_subject(other.kind(), &other.hash().unwrap_or_default()),
@@ -484,8 +484,8 @@ mod tests {
         assert!(e.contains("two-letter"), "{e}");
     }
 
-    fn test_keys() -> crate::auth::keyring::Keyring {
-        crate::auth::keyring::Keyring::parse("t1:0123456789abcdef0123456789abcdef").unwrap()
+    fn test_keys() -> crate::secret::keyring::Keyring {
+        crate::secret::keyring::Keyring::parse("t1:0123456789abcdef0123456789abcdef").unwrap()
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn row_columns(name: &str) -> &'static [&'static str] {
         "request_top" | "request_totals" => columns::<RequestRow>(),
         "request_series" => columns::<RequestBucketRow>(),
         "slow_top" => columns::<SlowRow>(),
-        "org_requests" | "org_slow_queries" => columns::<crate::tenants::placement::OrgLoadRow>(),
+        "org_requests" | "org_slow_queries" => columns::<super::sql::OrgLoadRow>(),
         _ => &[],
     }
 }

@@ -315,6 +315,14 @@ pub fn slow_top(r: &TimeRange, f: &Filters, n: u32) -> Statement {
     }
 }
 
+/// One (shard, org) count from ClickHouse.
+#[derive(Clone, Debug, PartialEq, Eq, clickhouse::Row, serde::Serialize, serde::Deserialize)]
+pub struct OrgLoadRow {
+    pub shard_id: String,
+    pub org_id: u64,
+    pub n: u64,
+}
+
 /// Per (shard, org): how many rows of `table` (`http_requests` or `slow_queries`) in the range.
 /// The placement page's noisy-neighbour list compares these shares with patient shares.
 pub fn org_load(r: &TimeRange, table: OrgLoadTable) -> Statement {

@@ -1,7 +1,7 @@
 //! `/compliance`: is tenant isolation intact on every shard? For each table with an
 //! `organization_id` column (and `patient_persons`) on every primary: RLS enabled and forced,
 //! policies present, and policy definitions identical across shards (a difference is shown as a
-//! diff against the majority). And the console's own roles hold no more than the README grants.
+//! diff against the majority). And the console's own roles hold no more than docs/security.md grants.
 //! Catalog reads only (pg_class, pg_policies, ACLs), through the monitoring role.
 
 use std::collections::BTreeMap;
@@ -68,7 +68,8 @@ pub struct ComplianceReport {
     pub measured_at_ms: u64,
 }
 
-/// What the README grants the console's roles: everything else is an issue.
+/// What docs/security.md ("What the console's roles may do on a shard") grants the console's roles:
+/// everything else is an issue.
 fn allowed(grant: &Grant, monitor: &str, reader: &str) -> bool {
     const READER_TABLES: [&str; 5] = [
         "organizations",
@@ -465,7 +466,10 @@ pub fn judge(
                         _ => format!("{} has {} on {} {}", g.role, g.privilege, g.kind, g.object),
                     },
                     diff: vec![],
-                    action: format!("revoke it: the README lists everything {} may do", g.role),
+                    action: format!(
+                        "revoke it: docs/security.md lists everything {} may do",
+                        g.role
+                    ),
                 });
             }
         }

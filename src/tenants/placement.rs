@@ -23,14 +23,6 @@ pub const NOISY_RATIO: f64 = 3.0;
 pub const NOISY_MIN_SHARE: f64 = 0.05;
 const MAX_PATIENTS: i64 = 10_000_000;
 
-/// One (shard, org) count from ClickHouse.
-#[derive(Clone, Debug, PartialEq, Eq, clickhouse::Row, Serialize, Deserialize)]
-pub struct OrgLoadRow {
-    pub shard_id: String,
-    pub org_id: u64,
-    pub n: u64,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CapacityRow {
     pub shard_id: String,
@@ -503,7 +495,7 @@ pub async fn placement_page(
     console: &crate::Console,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<PlacementPage> {
-    use crate::telemetry::sql::{OrgLoadTable, org_load};
+    use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
     let capacity = load_capacity(console.routing())
         .await
         .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;

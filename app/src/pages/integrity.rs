@@ -71,7 +71,7 @@ pub fn CompliancePage() -> impl IntoView {
         <PageShell
             route=crate::routes::COMPLIANCE
             class="compliance"
-            lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what the README grants."
+            lead="On every shard's primary: each table with an organization_id (and organizations, patient_persons) has row-level security enabled and forced, policies present and identical across shards; the console's roles hold nothing beyond what docs/security.md grants."
             loading="Reading every shard's catalog…"
             data=Resource::new(|| (), |_| get_compliance())
             body=|r| view! { <ComplianceBody r/> }

@@ -292,7 +292,7 @@ pub async fn insert_registry(
 }
 
 /// A fleet seeded before the demo's phones became libphonenumber-possible numbers (and before
-/// families and logins) gets its registry rows rewritten, so `/patients` finds what the README says.
+/// families and logins) gets its registry rows rewritten, so `/patients` finds what docs/demo-fleet.md says.
 async fn refresh_registry_if_stale(routing: &PgPool, plan: &Plan) -> Result<()> {
     let Some(first) = plan.orgs.first() else {
         return Ok(());
