@@ -14,6 +14,8 @@ pub mod demo;
 pub mod error;
 pub mod federation;
 pub mod migrate;
+#[cfg(test)]
+mod module_floors;
 pub mod overview;
 pub mod patients;
 pub mod redis;
