@@ -1,82 +1,142 @@
-//! Subcommands of the server binary.
-//!
-//!   shardscope-server [serve]            serve the console (config from SHARDSCOPE_* env)
-//!   shardscope-server seed --fleet F     migrate + seed the local demo fleet described by F
-//!   shardscope-server seed-drifts --fleet F   one of each routing/RLS finding (the demo's)
-//!   shardscope-server revert-drifts --fleet F undo them
-//!   shardscope-server simulate --fleet F run the demo fleet's telemetry/write-load simulator
-//!   shardscope-server migrate routing|shard   migrate the database in SHARDSCOPE_MIGRATE_URL
-//!   shardscope-server migrate clickhouse      ClickHouse at SHARDSCOPE_CLICKHOUSE_URL
-//!   shardscope-server migrate audit-subjects  plain-hash audit subjects -> keyed HMACs
-//!   shardscope-server user add|disable|enable|role|list   staff accounts (see users.rs)
-//!   shardscope-server bench-telemetry [--rows N]   the P4 benchmark (see bench_telemetry.rs)
-//!   shardscope-server bench-tenants [--orgs N]     tenant search on N orgs (see bench_tenants.rs)
-//!   shardscope-server bench-patients [--rows N]    patient lookup on N registry rows (bench_patients.rs)
-//!   shardscope-server patient-examples --fleet F   what to type into /patients in the demo
-//!   shardscope-server clickhouse-statements   every ClickHouse statement, as JSON (for the
-//!                                             cross-version check)
+//! The server binary's command line (clap): `shardscope-server --help` lists every subcommand,
+//! `shardscope-server <command> --help` its flags. Without a command it serves the console.
 
 use std::path::PathBuf;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use leptos::prelude::*;
 use shardscope::demo::fleet::Fleet;
 
 use crate::startup::build_router;
 use crate::state::AppState;
+use crate::users::UserCommand;
 
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: shardscope-server [serve | seed --fleet FILE | seed-drifts --fleet FILE | revert-drifts --fleet FILE | simulate --fleet FILE | migrate routing|shard|clickhouse|audit-subjects | bench-fanout [--iterations N] | bench-telemetry [--rows N] | bench-tenants [--orgs N] | bench-patients [--rows N] [--lookups K] | patient-examples --fleet FILE | clickhouse-statements | user ...]";
+/// shardscope's console server and its operator commands. Configuration comes from SHARDSCOPE_*
+/// environment variables (docs/configuration.md).
+#[derive(Parser, Debug)]
+#[command(name = "shardscope-server", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-pub async fn run(args: Vec<String>) -> CliResult {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        [] | ["serve"] => serve().await,
-        ["seed", "--fleet", path] => {
-            let fleet = Fleet::load(&PathBuf::from(path))?;
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the console (the default).
+    Serve,
+    /// Migrate and seed the local demo fleet described by a fleet file.
+    Seed {
+        #[arg(long, value_name = "FILE")]
+        fleet: PathBuf,
+    },
+    /// Plant one of each routing and RLS finding in the demo fleet (what the demo shows).
+    SeedDrifts {
+        #[arg(long, value_name = "FILE")]
+        fleet: PathBuf,
+    },
+    /// Undo `seed-drifts`.
+    RevertDrifts {
+        #[arg(long, value_name = "FILE")]
+        fleet: PathBuf,
+    },
+    /// Run the demo fleet's telemetry and write-load simulator until Ctrl-C.
+    Simulate {
+        #[arg(long, value_name = "FILE")]
+        fleet: PathBuf,
+    },
+    /// Migrate a database: routing or shard (SHARDSCOPE_MIGRATE_URL, as its owner), ClickHouse
+    /// (SHARDSCOPE_CLICKHOUSE_URL), or rewrite plain-hash audit subjects as keyed HMACs.
+    Migrate {
+        #[arg(value_enum)]
+        target: MigrateTarget,
+    },
+    /// Staff accounts, as the routing database's owner (SHARDSCOPE_MIGRATE_URL); audited.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Every ClickHouse statement the console runs, as JSON (for the cross-version check).
+    ClickhouseStatements,
+    /// Benchmark: the federation engine's fan-out (P1).
+    BenchFanout {
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+        iterations: u64,
+    },
+    /// Benchmark: the telemetry pages on N rows of ClickHouse telemetry (P4).
+    BenchTelemetry {
+        #[arg(long, default_value_t = crate::bench::telemetry::DEFAULT_ROWS,
+              value_parser = clap::value_parser!(u64).range(10_000..))]
+        rows: u64,
+    },
+    /// Benchmark: the tenant search on N organizations.
+    BenchTenants {
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(10..))]
+        orgs: i64,
+    },
+    /// Benchmark: the patient lookup on N registry rows, K lookups.
+    BenchPatients {
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(i64).range(1..))]
+        rows: i64,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..))]
+        lookups: u64,
+    },
+    /// What to type into /patients in the demo fleet described by a fleet file.
+    PatientExamples {
+        #[arg(long, value_name = "FILE")]
+        fleet: PathBuf,
+        /// As JSON (for the browser tests).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum MigrateTarget {
+    Routing,
+    Shard,
+    Clickhouse,
+    AuditSubjects,
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Seed { fleet } => {
+            let fleet = Fleet::load(&fleet)?;
             shardscope::demo::seed::seed_fleet(&fleet).await?;
             Ok(())
         }
-        ["seed-drifts", "--fleet", path] | ["revert-drifts", "--fleet", path] => {
-            let fleet = Fleet::load(&PathBuf::from(path))?;
-            let prefix = std::env::var("SHARDSCOPE_ROUTING_CACHE_PREFIX")
-                .unwrap_or_else(|_| "shard:".into());
-            if args[0] == "seed-drifts" {
-                shardscope::demo::seed::drifts::apply(&fleet, &prefix).await?;
-            } else {
-                shardscope::demo::seed::drifts::revert(&fleet, &prefix).await?;
-            }
-            Ok(())
-        }
-        ["simulate", "--fleet", path] => {
-            let fleet = Fleet::load(&PathBuf::from(path))?;
+        Command::SeedDrifts { fleet } => drifts(&fleet, true).await,
+        Command::RevertDrifts { fleet } => drifts(&fleet, false).await,
+        Command::Simulate { fleet } => {
+            let fleet = Fleet::load(&fleet)?;
             tracing::info!("simulator running; Ctrl-C stops it");
             shardscope::demo::simulate::run(&fleet, shutdown_signal()).await?;
             Ok(())
         }
-        ["migrate", target] => migrate(target).await,
-        ["user", rest @ ..] => crate::users::run(rest).await,
-        ["clickhouse-statements"] => {
+        Command::Migrate { target } => migrate(target).await,
+        Command::User { command } => crate::users::run(command).await,
+        Command::ClickhouseStatements => {
             let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
             let entries = shardscope::telemetry::catalog::entries(now);
             println!("{}", serde_json::to_string_pretty(&entries)?);
             Ok(())
         }
-        ["bench-fanout"] => crate::bench::fanout(20).await,
-        ["bench-fanout", "--iterations", n] => {
-            let n: usize = n
-                .parse()
-                .map_err(|_| "--iterations takes a positive number")?;
-            crate::bench::fanout(n.max(1)).await
+        Command::BenchFanout { iterations } => {
+            crate::bench::fanout::fanout(iterations as usize).await
         }
-        ["bench-telemetry", rest @ ..] => crate::bench_telemetry::run(rest).await,
-        ["bench-tenants", rest @ ..] => crate::bench_tenants::run(rest).await,
-        ["bench-patients", rest @ ..] => crate::bench_patients::run(rest).await,
-        ["patient-examples", "--fleet", path, rest @ ..] => {
-            let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref())?;
+        Command::BenchTelemetry { rows } => crate::bench::telemetry::run(rows).await,
+        Command::BenchTenants { orgs } => crate::bench::tenants::run(orgs).await,
+        Command::BenchPatients { rows, lookups } => {
+            crate::bench::patients::run(rows, lookups as usize).await
+        }
+        Command::PatientExamples { fleet, json } => {
+            let fleet = Fleet::load(&fleet)?;
             let plan = shardscope::demo::seed::plan(&fleet.shards, shardscope::demo::seed::SEED);
             let examples = shardscope::demo::seed::patient_examples(&plan);
-            if rest == ["--json"] {
+            if json {
                 println!("{}", serde_json::to_string_pretty(&examples)?);
             } else {
                 for e in examples {
@@ -90,28 +150,35 @@ pub async fn run(args: Vec<String>) -> CliResult {
             }
             Ok(())
         }
-        ["--help"] | ["-h"] | ["help"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(USAGE.into()),
     }
 }
 
-async fn migrate(target: &str) -> CliResult {
+async fn drifts(fleet: &std::path::Path, apply: bool) -> CliResult {
+    let fleet = Fleet::load(fleet)?;
+    let prefix =
+        std::env::var("SHARDSCOPE_ROUTING_CACHE_PREFIX").unwrap_or_else(|_| "shard:".into());
+    if apply {
+        shardscope::demo::seed::drifts::apply(&fleet, &prefix).await?;
+    } else {
+        shardscope::demo::seed::drifts::revert(&fleet, &prefix).await?;
+    }
+    Ok(())
+}
+
+async fn migrate(target: MigrateTarget) -> CliResult {
     match target {
-        "routing" | "shard" => {
+        MigrateTarget::Routing | MigrateTarget::Shard => {
             let url = std::env::var("SHARDSCOPE_MIGRATE_URL").map_err(
                 |_| "SHARDSCOPE_MIGRATE_URL is not set (the database to migrate, as its owner)",
             )?;
             let pool = sqlx_pool(&url).await?;
-            if target == "routing" {
+            if target == MigrateTarget::Routing {
                 shardscope::migrate::routing(&pool).await?;
             } else {
                 shardscope::migrate::shard(&pool).await?;
             }
         }
-        "clickhouse" => {
+        MigrateTarget::Clickhouse => {
             let config = shardscope::Config::from_env()?;
             let url = config
                 .clickhouse_url
@@ -123,7 +190,7 @@ async fn migrate(target: &str) -> CliResult {
             );
             shardscope::migrate::clickhouse(&client, &config.clickhouse_database).await?;
         }
-        "audit-subjects" => {
+        MigrateTarget::AuditSubjects => {
             // Plain-hash subjects become keyed HMACs: in the routing DB (as its owner), and
             // ClickHouse's copies are deleted so the rewritten records are shipped again.
             let config = shardscope::Config::from_env()?;
@@ -146,9 +213,13 @@ async fn migrate(target: &str) -> CliResult {
                 );
             }
         }
-        other => return Err(format!("unknown migration target {other:?}; {USAGE}").into()),
     }
-    println!("migrated {target}");
+    println!(
+        "migrated {}",
+        target
+            .to_possible_value()
+            .map_or(String::new(), |v| v.get_name().to_string())
+    );
     Ok(())
 }
 

@@ -1,13 +1,6 @@
 //! `shardscope-server user ...`: staff account administration, as the routing DB's owner
 //! (SHARDSCOPE_MIGRATE_URL). Every change is written to the access audit.
-//!
-//!   user add --email E --role superadmin|support|viewer   password from SHARDSCOPE_NEW_PASSWORD,
-//!                                                         else the first line of standard input;
-//!                                                         on an existing email: a reset (role,
-//!                                                         password, enabled, sessions ended)
-//!   user disable --email E | user enable --email E
-//!   user role --email E --role R
-//!   user list
+//! `shardscope-server user --help` lists the commands.
 
 use std::io::BufRead;
 
@@ -16,20 +9,52 @@ use shardscope::auth::{AuditAction, AuditEvent, Role, Staff, audit};
 
 use crate::cli::CliResult;
 
-pub const USAGE: &str = "user add --email E --role superadmin|support|viewer | user disable --email E | user enable --email E | user role --email E --role R | user list";
+/// `user …`: what an operator asks for.
+#[derive(clap::Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account, or reset an existing one (role, password, enabled; its sessions end).
+    /// The password comes from SHARDSCOPE_NEW_PASSWORD, else the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// Disable an account (its sessions end).
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Change an account's role.
+    Role {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// List every account.
+    List,
+}
 
-pub async fn run(args: &[&str]) -> CliResult {
+fn parse_role(r: &str) -> Result<Role, String> {
+    r.parse::<Role>().map_err(|e| e.to_string())
+}
+
+pub async fn run(command: UserCommand) -> CliResult {
     let url = std::env::var("SHARDSCOPE_MIGRATE_URL").map_err(|_| {
         "SHARDSCOPE_MIGRATE_URL is not set (the routing database, as its owner: accounts are not \
          the console's to change)"
     })?;
     let pool = shardscope::migrate::connect(&url).await?;
-    let role = |r: &str| r.parse::<Role>();
-    let (staff, action) = match args {
-        ["add", "--email", email, "--role", r] | ["add", "--role", r, "--email", email] => {
-            let role = role(r)?;
+    let (staff, action) = match command {
+        UserCommand::Add { email, role } => {
             let password = new_password()?;
-            let (staff, created) = admin::upsert(&pool, email, role, &password).await?;
+            let (staff, created) = admin::upsert(&pool, &email, role, &password).await?;
             // An existing email is a reset (role, password, enabled): audited as such.
             let action = if created {
                 AuditAction::AccountAdded
@@ -38,19 +63,19 @@ pub async fn run(args: &[&str]) -> CliResult {
             };
             (staff, action)
         }
-        ["disable", "--email", email] => (
-            admin::set_disabled(&pool, email, true).await?,
+        UserCommand::Disable { email } => (
+            admin::set_disabled(&pool, &email, true).await?,
             AuditAction::AccountDisabled,
         ),
-        ["enable", "--email", email] => (
-            admin::set_disabled(&pool, email, false).await?,
+        UserCommand::Enable { email } => (
+            admin::set_disabled(&pool, &email, false).await?,
             AuditAction::AccountEnabled,
         ),
-        ["role", "--email", email, "--role", r] => (
-            admin::set_role(&pool, email, role(r)?).await?,
+        UserCommand::Role { email, role } => (
+            admin::set_role(&pool, &email, role).await?,
             AuditAction::RoleChanged,
         ),
-        ["list"] => {
+        UserCommand::List => {
             for s in admin::list(&pool).await? {
                 let state = if s.disabled { "disabled" } else { "active" };
                 println!(
@@ -62,7 +87,6 @@ pub async fn run(args: &[&str]) -> CliResult {
             }
             return Ok(());
         }
-        _ => return Err(format!("usage: shardscope-server {USAGE}").into()),
     };
     record(&pool, &staff, action).await?;
     let state = if staff.disabled { "disabled" } else { "active" };

@@ -24,29 +24,15 @@ use shardscope::demo::seed::{self, phone_for};
 use shardscope::patients::{Identifier, Kind};
 use tower::ServiceExt;
 
-use crate::bench::{BENCH_HOST, ms, pct, sign_in_as};
+use super::measure::{BENCH_HOST, ms, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
 
 const DB: &str = "bench_patients";
 const TARGET_MS: f64 = 100.0;
-const USAGE: &str = "usage: shardscope-server bench-patients [--rows N] [--lookups K]";
 
-pub async fn run(args: &[&str]) -> CliResult {
-    let (mut rows, mut lookups) = (1_000_000i64, 50usize);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let v = it.next().ok_or(USAGE)?;
-        match *a {
-            "--rows" => rows = v.parse().map_err(|_| "--rows takes a number")?,
-            "--lookups" => lookups = v.parse().map_err(|_| "--lookups takes a number")?,
-            _ => return Err(USAGE.into()),
-        }
-    }
-    if lookups < 2 {
-        return Err("--lookups takes a number of at least 2".into());
-    }
+pub async fn run(rows: i64, lookups: usize) -> CliResult {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE")
         .map_err(|_| "SHARDSCOPE_FLEET_FILE is not set: the patient lookup cannot be measured")?;
     let fleet = Fleet::load(path.as_ref())?;

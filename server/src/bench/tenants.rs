@@ -19,7 +19,7 @@ use shardscope::demo::fleet::Fleet;
 use shardscope::tenants::directory;
 use tower::ServiceExt;
 
-use crate::bench::{BENCH_HOST, ms, pct, sign_in_as};
+use super::measure::{BENCH_HOST, ms, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -42,18 +42,8 @@ const WORDS: [&str; 12] = [
     "الشفاء",
 ];
 const KINDS: [&str; 4] = ["Clinic", "Physio", "Health", "Care"];
-const USAGE: &str = "usage: shardscope-server bench-tenants [--orgs N]";
 
-pub async fn run(args: &[&str]) -> CliResult {
-    let orgs = match args {
-        [] => 1000,
-        ["--orgs", n] => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 10)
-            .ok_or("--orgs takes a number of at least 10")?,
-        _ => return Err(USAGE.into()),
-    };
+pub async fn run(orgs: i64) -> CliResult {
     let path = std::env::var("SHARDSCOPE_FLEET_FILE")
         .map_err(|_| "SHARDSCOPE_FLEET_FILE is not set: the tenant search cannot be measured")?;
     let fleet = Fleet::load(path.as_ref())?;

@@ -16,36 +16,23 @@ use shardscope::telemetry::query::SLOW_DEFAULT_TOP;
 use shardscope::telemetry::requests::{DEFAULT_TOP, View, requests_panel};
 use shardscope::telemetry::{Filters, GroupBy, Telemetry, TimeRange, TopBy, pools, slow};
 
+use super::measure::ms;
 use crate::cli::CliResult;
 
 const DB: &str = "bench_p4";
-const DEFAULT_ROWS: u64 = 10_000_000;
+pub const DEFAULT_ROWS: u64 = 10_000_000;
 const RUNS: usize = 5;
 const TARGET_MS: f64 = 500.0;
 const WEEK: u32 = 7 * 86400;
 /// Pools in `pool_stats`: 8 shards × 2 services × 3 instances.
 const POOLS: u64 = 48;
-const USAGE: &str = "usage: shardscope-server bench-telemetry [--rows N]";
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
-pub async fn run(args: &[&str]) -> CliResult {
-    let rows = match args {
-        [] => DEFAULT_ROWS,
-        ["--rows", n] => n
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 10_000)
-            .ok_or("--rows takes a number of at least 10000")?,
-        _ => return Err(USAGE.into()),
-    };
+pub async fn run(rows: u64) -> CliResult {
     let config = shardscope::Config::from_env()?;
     let url = config
         .clickhouse_url
