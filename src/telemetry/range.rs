@@ -20,7 +20,7 @@ pub const PRESETS: [(&str, u32); 5] = [
 pub const DEFAULT_PRESET: &str = "1h";
 
 /// The longest custom range accepted: the longest preset. Raw rows are scanned for every panel
-/// (P4: a week of 10 M rows takes 1.3–1.5 s); longer ranges wait for rollups (roadmap item 8).
+/// (the telemetry benchmark: a week of 10 M rows takes 1.3–1.5 s); longer ranges need rollups.
 pub const MAX_SPAN_SECS: u32 = 7 * 24 * 3600;
 
 /// Bucket widths to choose from, in seconds.

@@ -77,7 +77,7 @@ const POOL_FILTERS: [&str; 3] = ["shard_id", "service", "instance"];
 /// restart is the counter itself, never a negative rate. Each sample is paired with the one before
 /// it by shifting the sorted array (`pc`, `pd`): a lambda over several arrays stays linear, while
 /// one that indexes a captured array (`c[i - 1]`) is copied per element, quadratic in memory
-/// (16 GiB for a week of one pool's samples: found by the P4 benchmark).
+/// (16 GiB for a week of one pool's samples, as the telemetry benchmark found).
 fn pool_deltas(r: &TimeRange, f: &Filters, args: &mut Vec<Arg>) -> String {
     let mut sql = String::from(
         "SELECT shard_id, service, instance, t, dw, dd FROM (\
@@ -265,7 +265,7 @@ pub fn request_top(r: &TimeRange, f: &Filters, group: GroupBy, by: TopBy, n: u32
 pub fn request_series(r: &TimeRange, f: &Filters, group: GroupBy, keys: &[String]) -> Statement {
     let mut args = vec![Arg::U32(r.step), Arg::U32(r.step)];
     let from = request_where(r, f, &mut args);
-    // `key IN (?, ?, …)`: three times cheaper than `has([…], key)` on 10 M rows (P4).
+    // `key IN (?, ?, …)`: three times cheaper than `has([…], key)` on 10 M rows (the telemetry benchmark).
     let placeholders = vec!["?"; keys.len().max(1)].join(", ");
     if keys.is_empty() {
         args.push(Arg::Str(String::new()));

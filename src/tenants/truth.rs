@@ -3,9 +3,11 @@
 //! registry. Gathering is I/O ([`gather`]); judging is a pure function ([`findings`]) so every rule
 //! is unit-tested. A shard that did not answer makes everything about it "unknown", never "clean".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod rules;
 
 use super::routing_cache::CacheScan;
 use crate::error::{Error, Result};
@@ -267,241 +269,13 @@ async fn present_orgs(
     Err(first_failure.unwrap_or_else(|| Failure::new(FailureKind::ShardUnknown, "no endpoints")))
 }
 
-/// Judge the facts. Pure.
+/// Judge the facts: every rule of [`rules::RULES`], findings sorted most severe first. Pure.
 pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
-    let r = &facts.routing;
-    let mut out = Vec::new();
-    let mut unknown = Vec::new();
-    let known_shards: BTreeSet<&str> = r
-        .assigned
-        .values()
-        .map(String::as_str)
-        .chain(r.capacity.keys().map(String::as_str))
+    let seen = rules::Seen::of(facts);
+    let mut out: Vec<Finding> = rules::RULES
+        .iter()
+        .flat_map(|rule| rule(facts, &seen))
         .collect();
-    // Where each org really is, on the shards that answered.
-    let mut present: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-    let mut answered: BTreeSet<&str> = BTreeSet::new();
-    let mut via_replica: BTreeMap<&str, &str> = BTreeMap::new();
-    for o in &facts.presence {
-        let routed_here = r.assigned.values().filter(|s| **s == o.target).count();
-        match &o.result {
-            // No organization at all on a shard the routing DB sends orgs to: the ids function
-            // may be running without BYPASSRLS (so it sees nothing), or the shard was wiped.
-            // Either way its presence cannot be trusted: unknown, not "every org missing".
-            Ok(p) if p.org_ids.is_empty() && routed_here > 0 => {
-                unknown.push((
-                    o.target.clone(),
-                    "answered with no organizations at all (console_org_ids() must run as an \
-                     owner that bypasses RLS)"
-                        .to_string(),
-                ));
-            }
-            Ok(p) => {
-                answered.insert(o.target.as_str());
-                if p.answered_by != "primary" {
-                    via_replica.insert(o.target.as_str(), p.answered_by.as_str());
-                }
-                for id in &p.org_ids {
-                    present.entry(*id).or_default().push(o.target.as_str());
-                }
-            }
-            Err(f) => {
-                let why = format!("{}: {}", f.kind.label(), f.message);
-                out.push(Finding {
-                    kind: FindingKind::UnreachableShard,
-                    severity: Severity::Critical,
-                    org_id: None,
-                    shard_id: Some(o.target.clone()),
-                    detail: format!(
-                        "no endpoint of {} answered ({why}); its {} routed orgs cannot be served \
-                         and their presence is unknown",
-                        o.target, routed_here
-                    ),
-                    action: "restore the shard or a replica, or correct its URLs in tenant_shards"
-                        .into(),
-                });
-                unknown.push((o.target.clone(), why));
-            }
-        }
-    }
-    for (org, shard) in &r.assigned {
-        let at = present.get(org).cloned().unwrap_or_default();
-        if answered.contains(shard.as_str()) && !at.contains(&shard.as_str()) {
-            out.push(Finding {
-                kind: FindingKind::OrgMissingFromShard,
-                severity: Severity::Critical,
-                org_id: Some(*org),
-                shard_id: Some(shard.clone()),
-                detail: format!(
-                    "tenant_shards routes org {org} to {shard}, which has no such organization{}{}",
-                    if at.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (it is on {})", at.join(", "))
-                    },
-                    via_replica
-                        .get(shard.as_str())
-                        .map(|r| format!(
-                            "; read from replica {r} (the primary did not answer): a very new \
-                             org may not have reached it yet"
-                        ))
-                        .unwrap_or_default()
-                ),
-                action: format!(
-                    "its requests fail now: point tenant_shards at the shard that holds it, or \
-                     restore it on {shard}"
-                ),
-            });
-        }
-        let others: Vec<&str> = at.iter().copied().filter(|s| s != shard).collect();
-        if !others.is_empty() && !answered.contains(shard.as_str()) {
-            out.push(Finding {
-                kind: FindingKind::OrgOnTwoShards,
-                severity: Severity::Warning,
-                org_id: Some(*org),
-                shard_id: Some(others.join(", ")),
-                detail: format!(
-                    "org {org} is present on {}; its assigned shard {shard} did not answer, so \
-                     whether it is there too is unknown",
-                    others.join(", ")
-                ),
-                action: format!(
-                    "once {shard} answers, check this again; if it is not there, point \
-                     tenant_shards at {}",
-                    others.join(", ")
-                ),
-            });
-        }
-        if !others.is_empty() && at.contains(&shard.as_str()) {
-            out.push(Finding {
-                kind: FindingKind::OrgOnTwoShards,
-                severity: Severity::Critical,
-                org_id: Some(*org),
-                shard_id: Some(others.join(", ")),
-                detail: format!(
-                    "org {org} is routed to {shard} and also present on {}",
-                    others.join(", ")
-                ),
-                action: format!(
-                    "a move that did not clean up? Confirm {shard} is complete, then remove the \
-                     copy on {} (a second copy of patient data)",
-                    others.join(", ")
-                ),
-            });
-        }
-    }
-    for (org, shards) in &present {
-        if !r.assigned.contains_key(org) {
-            out.push(Finding {
-                kind: FindingKind::OrgNotRouted,
-                severity: Severity::Warning,
-                org_id: Some(*org),
-                shard_id: Some(shards.join(", ")),
-                detail: format!(
-                    "org {org} exists on {} but tenant_shards has no row for it",
-                    shards.join(", ")
-                ),
-                action: "add its routing row, or remove the org's rows if it was offboarded".into(),
-            });
-        }
-    }
-    if let Ok(cache) = &facts.cache {
-        for e in &cache.entries {
-            match r.assigned.get(&e.org_id) {
-                Some(s) if *s != e.shard_id => out.push(Finding {
-                    kind: FindingKind::StaleCacheEntry,
-                    severity: Severity::Warning,
-                    org_id: Some(e.org_id),
-                    shard_id: Some(e.shard_id.clone()),
-                    detail: format!(
-                        "the cache sends org {} to {}, the routing DB to {s} ({})",
-                        e.org_id,
-                        e.shard_id,
-                        ttl_text(e.ttl_secs)
-                    ),
-                    action: format!(
-                        "DEL the key so the next request reads the routing DB; until then \
-                         requests for org {} go to {}",
-                        e.org_id, e.shard_id
-                    ),
-                }),
-                Some(_) => {}
-                None => out.push(Finding {
-                    kind: FindingKind::CacheForUnknownOrg,
-                    severity: Severity::Warning,
-                    org_id: Some(e.org_id),
-                    shard_id: Some(e.shard_id.clone()),
-                    detail: format!(
-                        "the cache routes org {} to {}, but the routing DB has no such org ({})",
-                        e.org_id,
-                        e.shard_id,
-                        ttl_text(e.ttl_secs)
-                    ),
-                    action: "DEL the key, and find what wrote it (an offboarded org?)".into(),
-                }),
-            }
-        }
-    }
-    let mut routed: BTreeMap<&str, i64> = BTreeMap::new();
-    for s in r.assigned.values() {
-        *routed.entry(s.as_str()).or_default() += 1;
-    }
-    for (shard, n) in &routed {
-        match r.capacity.get(*shard) {
-            None => out.push(Finding {
-                kind: FindingKind::CapacityMismatch,
-                severity: Severity::Warning,
-                org_id: None,
-                shard_id: Some(shard.to_string()),
-                detail: format!("{shard} has {n} routed orgs but no shard_capacity row"),
-                action: "add its shard_capacity row: assign_shard cannot see it".into(),
-            }),
-            Some((current, _)) if current != n => out.push(Finding {
-                kind: FindingKind::CapacityMismatch,
-                severity: Severity::Warning,
-                org_id: None,
-                shard_id: Some(shard.to_string()),
-                detail: format!(
-                    "shard_capacity says {shard} holds {current} orgs; tenant_shards routes {n}"
-                ),
-                action: "recount current_orgs from tenant_shards: assign_shard places new orgs \
-                         by this number"
-                    .into(),
-            }),
-            Some(_) => {}
-        }
-    }
-    for (shard, (current, _)) in &r.capacity {
-        if !routed.contains_key(shard.as_str()) && *current != 0 {
-            out.push(Finding {
-                kind: FindingKind::CapacityMismatch,
-                severity: Severity::Warning,
-                org_id: None,
-                shard_id: Some(shard.clone()),
-                detail: format!(
-                    "shard_capacity says {shard} holds {current} orgs; tenant_shards routes none"
-                ),
-                action: "recount current_orgs from tenant_shards".into(),
-            });
-        }
-    }
-    for (home, n) in &r.registry_homes {
-        if !known_shards.contains(home.as_str()) {
-            out.push(Finding {
-                kind: FindingKind::RegistryUnknownHomeShard,
-                severity: Severity::Critical,
-                org_id: None,
-                shard_id: Some(home.clone()),
-                detail: format!(
-                    "{n} patient_person_registry rows name home shard {home:?}, which neither \
-                     tenant_shards nor shard_capacity knows"
-                ),
-                action: "these people's portable profiles cannot be fetched: correct \
-                         home_shard_id to the shard that holds their patient_persons row"
-                    .into(),
-            });
-        }
-    }
     out.sort_by(|a, b| {
         (a.severity, a.kind, a.org_id, &a.shard_id).cmp(&(
             b.severity,
@@ -512,19 +286,12 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
     });
     Report {
         findings: out,
-        shards_checked: answered.len(),
+        shards_checked: seen.answered.len(),
         shards_total: facts.presence.len(),
-        unknown,
+        unknown: seen.unknown,
         cache_error: facts.cache.as_ref().err().cloned(),
         cache_truncated: facts.cache.as_ref().is_ok_and(|c| c.truncated),
         measured_at_ms,
-    }
-}
-
-fn ttl_text(ttl: Option<i64>) -> String {
-    match ttl {
-        Some(s) => format!("expires in {s} s"),
-        None => "never expires".into(),
     }
 }
 
@@ -627,6 +394,35 @@ mod tests {
         let mut f = clean();
         f.routing.registry_homes.insert("zz-9".into(), 3);
         assert_eq!(kinds(&f), [FindingKind::RegistryUnknownHomeShard]);
+    }
+
+    #[test]
+    fn each_capacity_rule_is_found_alone() {
+        let detail = |f: &Facts| {
+            let r = findings(f, 0);
+            assert_eq!(
+                r.findings.iter().map(|f| f.kind).collect::<Vec<_>>(),
+                [FindingKind::CapacityMismatch],
+                "{:?}",
+                r.findings
+            );
+            r.findings[0].detail.clone()
+        };
+        let mut f = clean();
+        f.routing.capacity.remove("b");
+        assert_eq!(detail(&f), "b has 1 routed orgs but no shard_capacity row");
+        let mut f = clean();
+        f.routing.capacity.insert("a".into(), (3, 50));
+        assert_eq!(
+            detail(&f),
+            "shard_capacity says a holds 3 orgs; tenant_shards routes 2"
+        );
+        let mut f = clean();
+        f.routing.capacity.insert("c".into(), (4, 50));
+        assert_eq!(
+            detail(&f),
+            "shard_capacity says c holds 4 orgs; tenant_shards routes none"
+        );
     }
 
     #[test]
