@@ -1,13 +1,13 @@
 //! The shardscope server: state, router, CLI. `main.rs` only dispatches.
 
 pub mod auth;
+pub mod balance_svg;
 pub mod bench;
-pub mod charts;
 pub mod cli;
 pub mod deadline;
 pub mod exports;
 pub mod logging;
-pub mod patients;
+pub mod patients_post;
 pub mod search;
 pub mod security;
 pub mod serve;

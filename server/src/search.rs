@@ -68,7 +68,7 @@ pub async fn post(req: Request) -> Response {
 fn to_the_lookup() -> Response {
     (
         StatusCode::TEMPORARY_REDIRECT,
-        [(http::header::LOCATION, crate::patients::PATIENTS)],
+        [(http::header::LOCATION, crate::patients_post::PATIENTS)],
     )
         .into_response()
 }

@@ -30,7 +30,7 @@ pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (LOGIN, &["GET", "POST"]),
     (LOGOUT, &["POST"]),
     // GET is the Leptos page; a POST carries the lookup in its body and is answered with the page.
-    (crate::patients::PATIENTS, &["POST"]),
+    (crate::patients_post::PATIENTS, &["POST"]),
     // The search box on every page (a POST: what is typed may be a phone; see search.rs).
     (crate::search::SEARCH, &["POST"]),
     // Every page's filter form (a POST answered with a redirect; see search.rs).
@@ -58,7 +58,7 @@ pub fn build_router(state: AppState) -> Router {
     let console = state.console.clone();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
-        .route(BALANCE_SVG, get(crate::charts::balance))
+        .route(BALANCE_SVG, get(crate::balance_svg::balance))
         .route(crate::exports::POOLS_SVG, get(crate::exports::pools_svg))
         .route(
             crate::exports::REQUESTS_SVG,
@@ -66,7 +66,10 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
-        .route(crate::patients::PATIENTS, post(crate::patients::post))
+        .route(
+            crate::patients_post::PATIENTS,
+            post(crate::patients_post::post),
+        )
         .route(crate::search::SEARCH, post(crate::search::post))
         .route(crate::search::FILTERS, post(crate::search::filters))
         .leptos_routes_with_context(

@@ -331,6 +331,85 @@ pub fn noisy(
     out
 }
 
+/// What `/placement` shows: the preview (when asked) and the noisy neighbours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlacementPage {
+    pub regions: Vec<String>,
+    pub asked: Option<NewOrg>,
+    pub decision: Option<(Decision, Vec<Candidate>)>,
+    /// When the shard the rules pick does not answer now: why (the platform would place the org
+    /// there anyway; assign_shard does not look at health).
+    pub chosen_unreachable: Option<String>,
+    pub capacity: Vec<CapacityRow>,
+    pub window_hours: u32,
+    pub noisy: std::result::Result<Vec<Neighbour>, String>,
+}
+
+/// Read the page: capacity and directory from the routing DB, 24 h of per-org load from ClickHouse.
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn placement_page(
+    console: &crate::Console,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<PlacementPage> {
+    use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
+    let capacity = load_capacity(console.routing())
+        .await
+        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;
+    let mut regions: Vec<String> = capacity.iter().map(|c| c.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    let asked = parse_new_org(get, &regions)?;
+    let decision = asked.as_ref().map(|o| place(&capacity, o, None));
+    let chosen_unreachable = match &decision {
+        Some((Decision::Shared { shard_id, .. }, _)) => {
+            let shards = console.shards().await?;
+            match shards.iter().find(|s| &s.id == shard_id) {
+                None => Some(format!(
+                    "{shard_id} has a shard_capacity row but no tenant_shards endpoint: the \
+                     console cannot tell whether it answers"
+                )),
+                Some(info) => console.shard_overview(info).await.result.err().map(|f| {
+                    format!(
+                        "{shard_id} does not answer now ({}: {})",
+                        f.kind.label(),
+                        f.message
+                    )
+                }),
+            }
+        }
+        _ => None,
+    };
+    let tenants = super::directory_cached(console).await?;
+    let now = (crate::federation::fanout::now_ms() / 1000) as u32;
+    // Aligned to the minute so every viewer in that minute shares one answer.
+    let to = now - now % 60;
+    let range = crate::telemetry::range::TimeRange::custom(to - 24 * 3600, to);
+    let t = console.telemetry();
+    let (rq, sq) = (
+        org_load(&range, OrgLoadTable::Requests),
+        org_load(&range, OrgLoadTable::SlowQueries),
+    );
+    let (req, slow) = tokio::join!(t.fetch::<OrgLoadRow>(&rq), t.fetch::<OrgLoadRow>(&sq));
+    let map = |rows: &[OrgLoadRow]| -> BTreeMap<(String, i64), u64> {
+        rows.iter()
+            .map(|r| ((r.shard_id.clone(), r.org_id as i64), r.n))
+            .collect()
+    };
+    let noisy = match (req, slow) {
+        (Ok(r), Ok(s)) => Ok(noisy(&tenants, &capacity, &map(&r), &map(&s))),
+        (Err(e), _) | (_, Err(e)) => Err(e.0),
+    };
+    Ok(PlacementPage {
+        regions,
+        asked,
+        decision,
+        chosen_unreachable,
+        capacity,
+        window_hours: 24,
+        noisy,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,83 +552,4 @@ mod tests {
             n[0].suggestion
         );
     }
-}
-
-/// What `/placement` shows: the preview (when asked) and the noisy neighbours.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlacementPage {
-    pub regions: Vec<String>,
-    pub asked: Option<NewOrg>,
-    pub decision: Option<(Decision, Vec<Candidate>)>,
-    /// When the shard the rules pick does not answer now: why (the platform would place the org
-    /// there anyway; assign_shard does not look at health).
-    pub chosen_unreachable: Option<String>,
-    pub capacity: Vec<CapacityRow>,
-    pub window_hours: u32,
-    pub noisy: std::result::Result<Vec<Neighbour>, String>,
-}
-
-/// Read the page: capacity and directory from the routing DB, 24 h of per-org load from ClickHouse.
-#[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn placement_page(
-    console: &crate::Console,
-    get: impl Fn(&str) -> Option<String>,
-) -> Result<PlacementPage> {
-    use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
-    let capacity = load_capacity(console.routing())
-        .await
-        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;
-    let mut regions: Vec<String> = capacity.iter().map(|c| c.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
-    let asked = parse_new_org(get, &regions)?;
-    let decision = asked.as_ref().map(|o| place(&capacity, o, None));
-    let chosen_unreachable = match &decision {
-        Some((Decision::Shared { shard_id, .. }, _)) => {
-            let shards = console.shards().await?;
-            match shards.iter().find(|s| &s.id == shard_id) {
-                None => Some(format!(
-                    "{shard_id} has a shard_capacity row but no tenant_shards endpoint: the \
-                     console cannot tell whether it answers"
-                )),
-                Some(info) => console.shard_overview(info).await.result.err().map(|f| {
-                    format!(
-                        "{shard_id} does not answer now ({}: {})",
-                        f.kind.label(),
-                        f.message
-                    )
-                }),
-            }
-        }
-        _ => None,
-    };
-    let tenants = super::directory_cached(console).await?;
-    let now = (crate::federation::fanout::now_ms() / 1000) as u32;
-    // Aligned to the minute so every viewer in that minute shares one answer.
-    let to = now - now % 60;
-    let range = crate::telemetry::range::TimeRange::custom(to - 24 * 3600, to);
-    let t = console.telemetry();
-    let (rq, sq) = (
-        org_load(&range, OrgLoadTable::Requests),
-        org_load(&range, OrgLoadTable::SlowQueries),
-    );
-    let (req, slow) = tokio::join!(t.fetch::<OrgLoadRow>(&rq), t.fetch::<OrgLoadRow>(&sq));
-    let map = |rows: &[OrgLoadRow]| -> BTreeMap<(String, i64), u64> {
-        rows.iter()
-            .map(|r| ((r.shard_id.clone(), r.org_id as i64), r.n))
-            .collect()
-    };
-    let noisy = match (req, slow) {
-        (Ok(r), Ok(s)) => Ok(noisy(&tenants, &capacity, &map(&r), &map(&s))),
-        (Err(e), _) | (_, Err(e)) => Err(e.0),
-    };
-    Ok(PlacementPage {
-        regions,
-        asked,
-        decision,
-        chosen_unreachable,
-        capacity,
-        window_hours: 24,
-        noisy,
-    })
 }
