@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+mod sections;
+mod vars;
+
+use crate::error::Result;
 use crate::secret::Secret;
+use vars::Vars;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -198,205 +202,35 @@ impl Config {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     }
 
-    /// Build from any key lookup (tests pass a map).
+    /// Build from any key lookup (tests pass a map). Each section reads and checks its own
+    /// variables.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let required = |k: &str| {
-            get(k)
-                .ok_or_else(|| Error::Config(format!("{k} is not set (see docs/configuration.md)")))
-        };
-        let millis = |k: &str, default: u64| -> Result<Duration> {
-            match get(k) {
-                None => Ok(Duration::from_millis(default)),
-                Some(v) => v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                    Error::Config(format!(
-                        "{k} must be a whole number of milliseconds, got {v:?}"
-                    ))
-                }),
-            }
-        };
-        let number = |k: &str, default: u64| -> Result<u64> {
-            match get(k) {
-                None => Ok(default),
-                Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    Error::Config(format!("{k} must be a positive integer, got {v:?}"))
-                }),
-            }
-        };
-        let d = EngineConfig::default();
-        let cache_ttl = millis("SHARDSCOPE_CACHE_TTL_MS", 5000)?;
-        let engine = EngineConfig {
-            shard_deadline: millis("SHARDSCOPE_SHARD_DEADLINE_MS", 2000)?,
-            pool_max: number("SHARDSCOPE_SHARD_POOL_MAX", d.pool_max as u64)? as u32,
-            statement_timeout: millis("SHARDSCOPE_STATEMENT_TIMEOUT_MS", 1500)?,
-            pool_idle: millis("SHARDSCOPE_POOL_IDLE_MS", 60_000)?,
-            concurrency: number("SHARDSCOPE_FANOUT_CONCURRENCY", d.concurrency as u64)? as usize,
-            application_name: get("SHARDSCOPE_APPLICATION_NAME").unwrap_or(d.application_name),
-            cache_ttl,
-            // Default: three TTLs (a viewer who reloads now and then never waits; after a quiet
-            // spell the first viewer waits for one probe, at most the shard deadline).
-            stale_max: millis(
-                "SHARDSCOPE_STALE_MAX_MS",
-                (cache_ttl * 3).as_millis() as u64,
-            )?,
-            request_timeout: millis("SHARDSCOPE_REQUEST_TIMEOUT_MS", 30_000)?,
-            cache_namespace: get("SHARDSCOPE_CACHE_NAMESPACE").unwrap_or(d.cache_namespace),
-        };
-        if engine.request_timeout <= engine.shard_deadline {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_REQUEST_TIMEOUT_MS ({} ms) must be longer than SHARDSCOPE_SHARD_DEADLINE_MS \
-                 ({} ms): a slow shard must fail in its own row, not take the whole page with it",
-                engine.request_timeout.as_millis(),
-                engine.shard_deadline.as_millis()
-            )));
-        }
-        if engine.stale_max < engine.cache_ttl {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_STALE_MAX_MS ({} ms) must be at least SHARDSCOPE_CACHE_TTL_MS ({} ms)",
-                engine.stale_max.as_millis(),
-                engine.cache_ttl.as_millis()
-            )));
-        }
-        let secs = |k: &str, default: Duration| -> Result<Duration> {
-            Ok(Duration::from_secs(number(k, default.as_secs())?))
-        };
-        let flag = |k: &str| -> Result<bool> {
-            match get(k).as_deref() {
-                None | Some("0" | "false" | "no") => Ok(false),
-                Some("1" | "true" | "yes") => Ok(true),
-                Some(v) => Err(Error::Config(format!("{k} must be 1 or 0, got {v:?}"))),
-            }
-        };
-        let a = AuthConfig::default();
-        let public_origin =
-            get("SHARDSCOPE_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_string());
-        if let Some(o) = &public_origin
-            && !(o.starts_with("http://") || o.starts_with("https://"))
-        {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_PUBLIC_ORIGIN must look like https://console.example.org, got {o:?}"
-            )));
-        }
-        let frame_ancestors = get("SHARDSCOPE_FRAME_ANCESTORS").unwrap_or(a.frame_ancestors);
-        if frame_ancestors.is_empty()
-            || frame_ancestors
-                .chars()
-                .any(|c| c.is_control() || matches!(c, ';' | ','))
-        {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_FRAME_ANCESTORS must be CSP sources such as 'none' or \
-                 https://portal.example.org, got {frame_ancestors:?}"
-            )));
-        }
-        let auth = AuthConfig {
-            session_idle: secs("SHARDSCOPE_SESSION_IDLE_SECS", a.session_idle)?,
-            session_absolute: secs("SHARDSCOPE_SESSION_MAX_SECS", a.session_absolute)?,
-            public_origin,
-            limits: LimitConfig {
-                per_account: number(
-                    "SHARDSCOPE_LOGIN_MAX_PER_ACCOUNT",
-                    a.limits.per_account as u64,
-                )? as u32,
-                per_address: number(
-                    "SHARDSCOPE_LOGIN_MAX_PER_ADDRESS",
-                    a.limits.per_address as u64,
-                )? as u32,
-                window: secs("SHARDSCOPE_LOGIN_WINDOW_SECS", a.limits.window)?,
-            },
-            trust_forwarded_for: flag("SHARDSCOPE_TRUST_FORWARDED_FOR")?,
-            frame_ancestors,
-        };
-        let t = TelemetryConfig::default();
-        let telemetry = TelemetryConfig {
-            deadline: millis(
-                "SHARDSCOPE_CLICKHOUSE_DEADLINE_MS",
-                t.deadline.as_millis() as u64,
-            )?,
-            connection_reserve: number(
-                "SHARDSCOPE_CONNECTION_RESERVE",
-                t.connection_reserve as u64,
-            )? as u32,
-        };
-        if telemetry.deadline.is_zero() {
-            return Err(Error::Config(
-                "SHARDSCOPE_CLICKHOUSE_DEADLINE_MS must be above 0".into(),
-            ));
-        }
-        let d = TenantsConfig::default();
-        let tenants = TenantsConfig {
-            reader_user: get("SHARDSCOPE_TENANT_READER_USER").unwrap_or(d.reader_user),
-            reader_password: get("SHARDSCOPE_TENANT_READER_PASSWORD").map(Secret::new),
-            reader_pool_max: number(
-                "SHARDSCOPE_TENANT_READER_POOL_MAX",
-                d.reader_pool_max as u64,
-            )? as u32,
-            routing_cache_prefix: get("SHARDSCOPE_ROUTING_CACHE_PREFIX")
-                .unwrap_or(d.routing_cache_prefix),
-        };
-        if tenants.reader_pool_max > 4 {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_TENANT_READER_POOL_MAX must be 1 to 4 (tiny on purpose: it is on top of \
-                 every service's pools), got {}",
-                tenants.reader_pool_max
-            )));
-        }
-        let d = PatientsConfig::default();
-        let patients = PatientsConfig {
-            default_region: get("SHARDSCOPE_PHONE_REGION")
-                .map(|r| r.trim().to_ascii_uppercase())
-                .unwrap_or(d.default_region),
-            lookups_max: number("SHARDSCOPE_LOOKUPS_MAX", d.lookups_max as u64)? as u32,
-            lookup_window: secs("SHARDSCOPE_LOOKUP_WINDOW_SECS", d.lookup_window)?,
-        };
-        if patients
-            .default_region
-            .parse::<phonenumber::country::Id>()
-            .is_err()
-        {
-            return Err(Error::Config(format!(
-                "SHARDSCOPE_PHONE_REGION must be a two-letter country code such as US or GB, got {:?}",
-                patients.default_region
-            )));
-        }
-        if patients.lookups_max == 0 || patients.lookup_window.is_zero() {
-            return Err(Error::Config(
-                "SHARDSCOPE_LOOKUPS_MAX and SHARDSCOPE_LOOKUP_WINDOW_SECS must be above 0".into(),
-            ));
-        }
-        let keys = crate::secret::keyring::Keyring::parse(&required("SHARDSCOPE_SECRET_KEYS")?)?;
-        let h = HttpConfig::default();
-        let http = HttpConfig {
-            header_read_timeout: millis(
-                "SHARDSCOPE_HEADER_READ_TIMEOUT_MS",
-                h.header_read_timeout.as_millis() as u64,
-            )?,
-            max_connections: number("SHARDSCOPE_MAX_CONNECTIONS", h.max_connections as u64)?
-                as usize,
-        };
-        if http.header_read_timeout.is_zero() {
-            return Err(Error::Config(
-                "SHARDSCOPE_HEADER_READ_TIMEOUT_MS must be above 0".into(),
-            ));
-        }
+        let v = Vars::new(&get);
+        // In this order: a test that breaks two things sees the first one's error.
         Ok(Self {
-            http,
-            keys,
-            auth,
-            telemetry,
-            tenants,
-            patients,
-            routing_url: Secret::new(required("SHARDSCOPE_ROUTING_URL")?),
-            monitor_user: get("SHARDSCOPE_MONITOR_USER")
+            engine: EngineConfig::read(&v)?,
+            auth: AuthConfig::read(&v)?,
+            telemetry: TelemetryConfig::read(&v)?,
+            tenants: TenantsConfig::read(&v)?,
+            patients: PatientsConfig::read(&v)?,
+            keys: crate::secret::keyring::Keyring::parse(&v.required("SHARDSCOPE_SECRET_KEYS")?)?,
+            http: HttpConfig::read(&v)?,
+            routing_url: Secret::new(v.required("SHARDSCOPE_ROUTING_URL")?),
+            monitor_user: v
+                .text("SHARDSCOPE_MONITOR_USER")
                 .unwrap_or_else(|| "shardscope_monitor".into()),
-            monitor_password: Secret::new(required("SHARDSCOPE_MONITOR_PASSWORD")?),
-            redis_url: get("SHARDSCOPE_REDIS_URL").map(Secret::new),
-            clickhouse_url: get("SHARDSCOPE_CLICKHOUSE_URL"),
-            clickhouse_database: get("SHARDSCOPE_CLICKHOUSE_DATABASE")
+            monitor_password: Secret::new(v.required("SHARDSCOPE_MONITOR_PASSWORD")?),
+            redis_url: v.text("SHARDSCOPE_REDIS_URL").map(Secret::new),
+            clickhouse_url: v.text("SHARDSCOPE_CLICKHOUSE_URL"),
+            clickhouse_database: v
+                .text("SHARDSCOPE_CLICKHOUSE_DATABASE")
                 .unwrap_or_else(|| "telemetry".into()),
-            clickhouse_user: get("SHARDSCOPE_CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
+            clickhouse_user: v
+                .text("SHARDSCOPE_CLICKHOUSE_USER")
+                .unwrap_or_else(|| "default".into()),
             clickhouse_password: Secret::new(
-                get("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default(),
+                v.text("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default(),
             ),
-            engine,
         })
     }
 }
