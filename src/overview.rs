@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::chart::{BarDatum, balance_chart_svg};
+use crate::clock::now_ms;
 use crate::error::Result;
 use crate::federation::console::Console;
-use crate::federation::fanout::{Outcome, fan_out, now_ms};
+use crate::federation::fanout::{Outcome, fan_out};
 use crate::overview::balance::{Balance, balance};
 use crate::overview::probe::ShardStats;
 use crate::routing::ShardInfo;

@@ -39,7 +39,7 @@ async fn console_on_fresh_db(tag: &str) -> (Console, clickhouse::Client, DropDat
     let db = format!(
         "test_{tag}_{}_{}",
         std::process::id(),
-        shardscope::federation::fanout::now_ms() % 1_000_000
+        shardscope::clock::now_ms() % 1_000_000
     );
     let mut config = Config::from_env().expect("fleet env");
     let url = config

@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Migrate { target } => migrate(target).await,
         Command::User { command } => crate::users::run(command).await,
         Command::ClickhouseStatements => {
-            let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
+            let now = (shardscope::clock::now_ms() / 1000) as u32;
             let entries = shardscope::telemetry::catalog::entries(now);
             println!("{}", serde_json::to_string_pretty(&entries)?);
             Ok(())

@@ -37,7 +37,7 @@ async fn app_on_fresh_telemetry(
     let db = format!(
         "test_{tag}_{}_{}",
         std::process::id(),
-        shardscope::federation::fanout::now_ms() % 1_000_000
+        shardscope::clock::now_ms() % 1_000_000
     );
     let config = common::config();
     let url = config.clickhouse_url.clone().unwrap();
@@ -51,7 +51,7 @@ async fn app_on_fresh_telemetry(
         c.engine.cache_ttl = std::time::Duration::ZERO;
         c.engine.stale_max = std::time::Duration::ZERO;
     });
-    let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
+    let now = (shardscope::clock::now_ms() / 1000) as u32;
     (app, writer, now, DropDatabase(url, db))
 }
 

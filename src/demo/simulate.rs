@@ -48,7 +48,7 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             app,
         });
     }
-    let mut rng = Rng::new(seed::SEED ^ crate::federation::fanout::now_ms());
+    let mut rng = Rng::new(seed::SEED ^ crate::clock::now_ms());
     let mut counters = PoolCounters::default();
     let mut last_pool = Instant::now() - POOL_SAMPLE_EVERY;
     let mut last_cache = Instant::now();
@@ -60,7 +60,7 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             _ = tokio::time::sleep(TICK) => {}
         }
         ticks += 1;
-        let now = (crate::federation::fanout::now_ms() / 1000) as u32;
+        let now = (crate::clock::now_ms() / 1000) as u32;
         let reqs: Vec<HttpRequest> = requests(&mut rng, &plan, busy.as_deref(), now - 2, 2);
         if let Err(e) = insert_rows(&client, "http_requests", &reqs).await {
             tracing::warn!(error = %e, "telemetry insert failed");

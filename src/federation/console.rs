@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::RwLock;
 
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::federation::coalesce::Coalescer;
-use crate::federation::fanout::{Outcome, now_ms, timed};
+use crate::federation::fanout::{Outcome, timed};
 use crate::federation::pools::ShardPools;
 use crate::federation::probe_cache::ProbeCache;
 use crate::overview::probe::{ShardStats, probe_shard};

@@ -5,10 +5,12 @@
 //! not open hundreds of connections at once.
 
 use std::future::Future;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+
+use crate::clock::now_ms;
 
 /// Why a shard did not answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,13 +125,6 @@ pub struct Outcome<T> {
     /// Unix milliseconds at which the result was obtained.
     pub measured_at_ms: u64,
     pub result: Result<T, Failure>,
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Run one probe under a deadline and wrap its result as an [`Outcome`].

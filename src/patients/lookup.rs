@@ -10,9 +10,10 @@ use super::{Identifier, Reason, reason, shard_read};
 use crate::auth::lookup_limit::LimitVerdict;
 
 use crate::auth::{AuditAction, AuditDetail, AuditEvent, Capability, Staff};
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::federation::Console;
-use crate::federation::fanout::{fan_out, now_ms, timed};
+use crate::federation::fanout::{fan_out, timed};
 
 /// One clinic a person is registered at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,9 +10,9 @@ use super::pages::Scope;
 use super::range::TimeRange;
 use super::requests::{DEFAULT_TOP, MAX_TOP, View};
 use super::sql::{GroupBy, TopBy};
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::federation::Console;
-use crate::federation::fanout::now_ms;
 
 /// Every URL parameter the telemetry pages read, as typed by the user (nothing checked yet).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -95,8 +95,8 @@ impl TimeRange {
                     "a custom range needs both \"from\" and \"to\" (e.g. 2026-11-28T09:00)".into(),
                 ));
             };
-            let f = secs(crate::auth::audit::parse_time("from", f)?);
-            let t = secs(crate::auth::audit::parse_time("to", t)?);
+            let f = secs(crate::clock::parse_time("from", f)?);
+            let t = secs(crate::clock::parse_time("to", t)?);
             if f >= t {
                 return Err(Error::InvalidInput(
                     "\"from\" must be earlier than \"to\"".into(),

@@ -77,7 +77,7 @@ pub async fn statements(
                 Err(e) => Outcome {
                     target,
                     latency_ms: 0,
-                    measured_at_ms: crate::federation::fanout::now_ms(),
+                    measured_at_ms: crate::clock::now_ms(),
                     result: Err(Failure::new(FailureKind::Query, e.0)),
                 },
             }

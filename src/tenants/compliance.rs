@@ -116,7 +116,7 @@ pub async fn report(console: &Console) -> Result<std::sync::Arc<ComplianceReport
                 outcomes,
                 &roles[0],
                 &roles[1],
-                crate::federation::fanout::now_ms(),
+                crate::clock::now_ms(),
             ))
         })
         .await

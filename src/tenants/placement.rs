@@ -380,7 +380,7 @@ pub async fn placement_page(
         _ => None,
     };
     let tenants = super::directory_cached(console).await?;
-    let now = (crate::federation::fanout::now_ms() / 1000) as u32;
+    let now = (crate::clock::now_ms() / 1000) as u32;
     // Aligned to the minute so every viewer in that minute shares one answer.
     let to = now - now % 60;
     let range = crate::telemetry::range::TimeRange::custom(to - 24 * 3600, to);

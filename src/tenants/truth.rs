@@ -180,7 +180,7 @@ pub async fn tenant_findings(
         }),
         presence: presence.as_ref().clone(),
     };
-    let mut report = findings(&facts, crate::federation::fanout::now_ms());
+    let mut report = findings(&facts, crate::clock::now_ms());
     report.findings.retain(|f| {
         f.org_id == Some(org_id)
             || (f.kind == FindingKind::UnreachableShard && f.shard_id.as_deref() == Some(shard_id))
@@ -305,7 +305,7 @@ pub async fn report(console: &Console) -> Result<std::sync::Arc<Report>> {
             let facts = gather(&c)
                 .await
                 .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
-            Ok(findings(&facts, crate::federation::fanout::now_ms()))
+            Ok(findings(&facts, crate::clock::now_ms()))
         })
         .await
         .map_err(|u| Error::RoutingUnavailable(u.0))

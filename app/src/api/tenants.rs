@@ -47,7 +47,7 @@ pub async fn get_tenant(
     // of its data is read, and without a record nothing is read.
     // Both are parsed and checked once, here, and handed down typed.
     let tenant = shardscope::tenants::detail::find_tenant(&console, org_id).await?;
-    let now = (shardscope::federation::fanout::now_ms() / 1000) as u32;
+    let now = (shardscope::clock::now_ms() / 1000) as u32;
     let range = shardscope::telemetry::range::TimeRange::parse(
         get("range").as_deref(),
         get("from").as_deref(),

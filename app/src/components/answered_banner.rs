@@ -16,7 +16,7 @@ impl Answered {
     /// The overview's count: a shard that fails now but answered before says how old the values
     /// shown for it are.
     pub fn of_overview(o: &shardscope::overview::FleetOverview) -> Self {
-        let now = shardscope::federation::fanout::now_ms();
+        let now = shardscope::clock::now_ms();
         Self {
             answered: o.answered,
             total: o.total,

@@ -288,7 +288,7 @@ pub async fn backfill_telemetry(fleet: &Fleet, plan: &Plan, seed: u64) -> Result
     }
     let mut rng = Rng::new(seed ^ 0x7E1E);
     let busy = busy_shard(plan);
-    let now = (crate::federation::fanout::now_ms() / 1000) as u32;
+    let now = (crate::clock::now_ms() / 1000) as u32;
     let start = now - 24 * 3600;
     let mut counters = PoolCounters::default();
     for hour in 0..24u32 {

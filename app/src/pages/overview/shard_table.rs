@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::{Level, StatusBadge};
 use crate::format::{age, bytes, count, lag_seconds, millis, utc};
 pub use crate::islands::{ShardGridHeader, SortKey, ranked};
-use shardscope::federation::fanout::now_ms;
+use shardscope::clock::now_ms;
 use shardscope::overview::ShardRow;
 use shardscope::overview::probe::{ReplicaLag, ReplicaStatus, ShardStats};
 
