@@ -10,6 +10,7 @@ pub mod auth;
 pub mod chart;
 pub mod clickhouse_db;
 pub mod clock;
+pub mod coalesce;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::error::{Error, Result};
-use crate::federation::probe_cache::KindStr;
 use crate::secret::Secret;
 
 /// A refused connection fails at once; this bounds a hung Redis. Generous, because a saturated
@@ -77,4 +76,16 @@ pub(crate) fn fast_fail(timeout: Duration) -> ConnectionManagerConfig {
 /// Redis errors as the session-store error (kind only: messages can echo arguments).
 pub fn store_error(e: redis::RedisError) -> Error {
     Error::SessionStore(format!("redis: {}", e.kind_str()))
+}
+
+/// A Redis error as it may be logged or shown.
+pub(crate) trait KindStr {
+    fn kind_str(&self) -> String;
+}
+
+impl KindStr for redis::RedisError {
+    /// The error category only: a redis error's text can echo the URL it was given.
+    fn kind_str(&self) -> String {
+        format!("{:?}", self.kind())
+    }
 }

@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::coalesce::Coalescer;
 use crate::config::Config;
-use crate::federation::coalesce::Coalescer;
 
 pub use filters::Filters;
 pub use range::TimeRange;

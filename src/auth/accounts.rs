@@ -35,7 +35,7 @@ pub struct Accounts {
     cache: Mutex<HashMap<i64, (Instant, Option<Staff>)>>,
     /// One lookup in flight per account: when the cache expires under load, hundreds of requests
     /// of one user would otherwise each take a routing-DB connection (measured: pool timeouts).
-    inflight: crate::federation::coalesce::Coalescer<i64, Result<Option<Staff>, String>>,
+    inflight: crate::coalesce::Coalescer<i64, Result<Option<Staff>, String>>,
 }
 
 /// Lower-cased, trimmed, and plausibly an address (the CLI and the sign-in form both use this).

@@ -12,9 +12,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::RwLock;
 
 use crate::clock::now_ms;
+use crate::coalesce::Coalescer;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::federation::coalesce::Coalescer;
 use crate::federation::fanout::{Outcome, timed};
 use crate::federation::pools::ShardPools;
 use crate::federation::probe_cache::ProbeCache;

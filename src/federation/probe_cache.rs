@@ -13,6 +13,7 @@ use redis::aio::ConnectionManager;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::redis::KindStr;
 use crate::secret::Secret;
 
 const BREAKER: Duration = Duration::from_secs(5);
@@ -162,16 +163,5 @@ impl ProbeCache {
             tracing::warn!(error = %e.kind_str(), "redis write failed; bypassing cache");
             self.trip();
         }
-    }
-}
-
-pub(crate) trait KindStr {
-    fn kind_str(&self) -> String;
-}
-
-impl KindStr for redis::RedisError {
-    /// The error category only: a redis error's text can echo the URL it was given.
-    fn kind_str(&self) -> String {
-        format!("{:?}", self.kind())
     }
 }
