@@ -19,7 +19,7 @@ async fn as_console() -> sqlx::PgPool {
 #[tokio::test]
 async fn the_console_role_reads_accounts_and_appends_audit_but_changes_nothing_else() {
     let fleet = common::fleet();
-    let owner = common::admin(&fleet, fleet.routing_port, &fleet.routing_database).await;
+    let owner = common::admin_pool(fleet.routing_port, &fleet.routing_database).await;
     let email = format!("priv-{}@tests.shardscope.test", std::process::id());
     let (staff, created) = admin::upsert(&owner, &email, Role::Viewer, "a-long-enough-password")
         .await
@@ -75,7 +75,7 @@ async fn the_console_role_reads_accounts_and_appends_audit_but_changes_nothing_e
 #[tokio::test]
 async fn account_administration_refuses_bad_input_with_a_reason() {
     let fleet = common::fleet();
-    let owner = common::admin(&fleet, fleet.routing_port, &fleet.routing_database).await;
+    let owner = common::admin_pool(fleet.routing_port, &fleet.routing_database).await;
     let e = admin::upsert(&owner, "x@tests.shardscope.test", Role::Viewer, "short")
         .await
         .unwrap_err();

@@ -116,7 +116,7 @@ async fn idle_console_connections_are_closed_after_the_idle_time() {
         c.engine.cache_ttl = std::time::Duration::ZERO;
     });
     let shard = &fleet.shards[0];
-    let admin = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
+    let admin = common::admin_pool(shard.primary_port, &fleet.shard_database).await;
     fleet_overview(&console).await.expect("overview");
     let count = || async {
         sqlx::query_scalar::<_, i64>(
@@ -160,7 +160,7 @@ async fn concurrent_overviews_stay_within_the_pool_limit() {
     }
     let max = console.config().engine.pool_max as i64;
     for shard in &fleet.shards {
-        let admin = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
+        let admin = common::admin_pool(shard.primary_port, &fleet.shard_database).await;
         let n: i64 =
             sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
                 .bind(&app_name)

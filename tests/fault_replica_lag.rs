@@ -49,8 +49,8 @@ async fn paused_replica_lags_then_catches_up() {
         .find(|s| s.id == "us-2")
         .unwrap_or(&fleet.shards[0]);
     let replica_port = shard.replica_ports[0];
-    let primary = common::admin(&fleet, shard.primary_port, &fleet.shard_database).await;
-    let replica = common::admin(&fleet, replica_port, &fleet.shard_database).await;
+    let primary = common::admin_pool(shard.primary_port, &fleet.shard_database).await;
+    let replica = common::admin_pool(replica_port, &fleet.shard_database).await;
     let console = common::console();
 
     sqlx::query("SELECT pg_wal_replay_pause()")

@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 #[tokio::test]
 async fn routing_and_shard_migrations_apply_to_empty_databases() {
     let fleet = common::fleet();
-    let admin = common::admin(&fleet, fleet.routing_port, "postgres").await;
+    let admin = common::admin_pool(fleet.routing_port, "postgres").await;
     let suffix = std::process::id();
     for (kind, db) in [
         ("routing", format!("mig_routing_{suffix}")),
@@ -21,7 +21,7 @@ async fn routing_and_shard_migrations_apply_to_empty_databases() {
             .execute(&admin)
             .await
             .unwrap();
-        let pool = common::admin(&fleet, fleet.routing_port, &db).await;
+        let pool = common::admin_pool(fleet.routing_port, &db).await;
         for _ in 0..2 {
             let r = if kind == "routing" {
                 shardscope::migrate::routing(&pool).await

@@ -6,6 +6,11 @@
 #[path = "../../../tests/common/proxy.rs"]
 pub mod proxy;
 
+#[path = "../../../tests/common/fleet.rs"]
+mod fleet;
+#[allow(unused_imports)]
+pub use fleet::{admin_pool, fleet, fleet_cmd};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::body::Body;
@@ -213,34 +218,6 @@ pub async fn audit_of(email: &str, addr: &str) -> Vec<(String, String, String)> 
     .fetch_all(&owner_pool().await)
     .await
     .unwrap()
-}
-
-/// The fleet started by scripts/test.
-pub fn fleet() -> shardscope::demo::fleet::Fleet {
-    let path = std::env::var("SHARDSCOPE_FLEET_FILE").expect("SHARDSCOPE_FLEET_FILE");
-    shardscope::demo::fleet::Fleet::load(path.as_ref()).unwrap()
-}
-
-/// Run `scripts/fleet` against the same fleet (same dir, same ports).
-pub fn fleet_cmd(args: &[&str]) {
-    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let out = std::process::Command::new(root.join("scripts/fleet"))
-        .args(args)
-        .output()
-        .expect("scripts/fleet runs");
-    assert!(
-        out.status.success(),
-        "scripts/fleet {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A connection to one database of the fleet as its administrator.
-pub async fn admin_pool(port: u16, database: &str) -> sqlx::PgPool {
-    let fleet = fleet();
-    shardscope::migrate::connect(&fleet.admin_url(port, database))
-        .await
-        .expect("admin connection")
 }
 
 /// Run async clean-up from a `Drop` (which cannot await): on its own thread and runtime, so it
