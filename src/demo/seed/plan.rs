@@ -70,7 +70,7 @@ pub const UNICODE_NAMES: [&str; 6] = [
 ];
 /// An org name as a hostile clinic admin might choose it: it closes `<title>`, adds a meta
 /// refresh, a script, an image with an error handler and a spreadsheet formula. Every page that
-/// shows names must show it as text (server/tests/tenants_pages.rs, end2end/tests/hostile.spec.ts).
+/// shows names must show it as text (server/tests/router_suite/tenants_pages.rs, end2end/tests/hostile.spec.ts).
 pub const HOSTILE_NAME: &str = "=1+2 Northgate</title><meta http-equiv=\"refresh\" \
      content=\"0;url=http://attacker.invalid/\"><script>alert(1)</script><img src=x onerror=alert(2)>";
 const KINDS: [&str; 6] = ["Clinic", "Physio", "Health", "Rehab", "Medical", "Care"];

@@ -1,0 +1,121 @@
+//! The patient lookup with a shard down, on the real fleet: the primary of the shard holding one
+//! of a person's links is stopped → the page still answers 200 with the other shards' links, and
+//! that shard's links are "unknown (… did not answer …)", never absent; with the home shard's
+//! primary stopped the name is unavailable (said why) while the other links are listed. The
+//! lookup is audited either way.
+
+use crate::common;
+
+use common::{Restart, TestApp, enc, fleet, fleet_cmd, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+use shardscope::demo::seed::{SEED, phone_for, plan};
+
+#[tokio::test]
+async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
+    let f = fleet();
+    let p = plan(&f.shards, SEED);
+    // A person homed on a shared shard with a link on another shard that is not the first one
+    // (the benchmark and other tests lean on the first).
+    let (at, person) = p
+        .cross_links
+        .iter()
+        .copied()
+        .find(|(at, person)| {
+            let home = p.home_of(*person).unwrap();
+            let other = p.orgs.iter().find(|o| o.id == *at).unwrap();
+            person % 97 != 0
+                && (person + 1) % 97 != 0
+                && home.shard_type == "shared"
+                && other.shard_id != f.shards[0].id
+        })
+        .expect("a cross-shard person");
+    let home = p.home_of(person).unwrap().clone();
+    let other = p.orgs.iter().find(|o| o.id == at).unwrap().clone();
+    let region = if home.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let form = format!(
+        "op=lookup&region={region}&q={}",
+        enc(&phone_for(person, &home.region))
+    );
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Support).await;
+    let before = app.post("/patients", Some(&cookie), &form).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(before.body.contains(&format!("data-org=\"{at}\"")));
+
+    let mut restart = Restart(vec![]);
+    fleet_cmd(&["stop-node", &other.shard_id]);
+    restart.0.push(other.shard_id.clone());
+    let r = app.post("/patients", Some(&cookie), &form).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the page never fails whole: {}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(&format!("data-unknown-shard=\"{}\"", other.shard_id)),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!(
+            "Links on shard {0}: unknown (shard {0} did not answer",
+            other.shard_id
+        )),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(&format!("data-org=\"{at}\"")),
+        "no link is invented for the silent shard"
+    );
+    assert!(
+        r.body.contains(&format!("data-org=\"{}\"", home.id)),
+        "the home shard's link is still listed"
+    );
+    let total = f.shards.len();
+    assert!(
+        r.body
+            .contains(&format!("{} of {total} shards answered", total - 1)),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("Name unavailable"),
+        "the home shard answered"
+    );
+    drop(restart);
+
+    // The home shard down: the name cannot be read (and the page says why); the other shard's
+    // link is listed.
+    let mut restart = Restart(vec![]);
+    fleet_cmd(&["stop-node", &home.shard_id]);
+    restart.0.push(home.shard_id.clone());
+    let r = app.post("/patients", Some(&cookie), &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "Name unavailable: its home shard {} did not answer",
+            home.shard_id
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("data-org=\"{at}\"")), "{}", r.body);
+    drop(restart);
+
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM console.audit_events WHERE client_addr = $1 AND action = 'lookup_patient'",
+    )
+    .bind(&app.addr)
+    .fetch_one(&owner_pool().await)
+    .await
+    .unwrap();
+    assert_eq!(n, 3, "every lookup is recorded, whatever answered");
+}

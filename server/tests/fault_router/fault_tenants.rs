@@ -1,0 +1,216 @@
+//! Routing truth and RLS compliance against real drifts and a really silent shard, through the
+//! router: the demo's drifts (the same code `scripts/demo` runs) are each found and reverting
+//! them leaves nothing; a shard whose every endpoint is stopped is "unknown", never "clean".
+//!
+//! These change the shared fleet: scripts/test runs `fault_*` binaries alone, one test at a time;
+//! each restores what it changed, even when an assertion fails.
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::{Restart, TestApp, block_on_own_runtime, fleet, fleet_cmd, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+use shardscope::demo::seed::drifts;
+
+/// A console that never reuses a report (every request checks the fleet now).
+fn app() -> TestApp {
+    TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO)
+}
+
+struct Reverted;
+
+impl Drop for Reverted {
+    fn drop(&mut self) {
+        // Never panic here (a panic while unwinding aborts): say it loudly instead; the next
+        // test's clean-fleet assertions then fail naming the leftover.
+        block_on_own_runtime(async {
+            if let Err(e) = drifts::revert(&fleet(), "shard:").await {
+                eprintln!("REVERTING THE DEMO DRIFTS FAILED: {e}");
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
+    let n = fleet().shards.len();
+    let guard = Reverted;
+    drifts::apply(&fleet(), "shard:")
+        .await
+        .expect("drifts applied");
+    let app = app();
+    let cookie = app.session_as(Role::Support).await;
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(routing.status, StatusCode::OK, "{}", routing.body);
+    for kind in [
+        "StaleCacheEntry",
+        "CacheForUnknownOrg",
+        "OrgMissingFromShard",
+        "OrgOnTwoShards",
+        "UnreachableShard",
+        "CapacityMismatch",
+        "RegistryUnknownHomeShard",
+    ] {
+        assert!(
+            routing.body.contains(&format!("data-finding=\"{kind}\"")),
+            "{kind} found: {}",
+            routing.body
+        );
+    }
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-answered=\"{n}/{}\"", n + 1))
+    );
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-unknown=\"{}\"", drifts::UNREACHABLE_SHARD))
+    );
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK);
+    assert!(
+        compliance.body.contains("enabled but not forced"),
+        "{}",
+        compliance.body
+    );
+    assert!(
+        compliance.body.contains("+ tenant_isolation"),
+        "a diff against the majority"
+    );
+    assert!(compliance.body.contains("- tenant_isolation"));
+    // The unreachable shard is unknown here too.
+    assert!(compliance.body.contains("unknown ("));
+    // A tenant's own page shows its part: the missing org cannot be counted, the stale entry is
+    // flagged.
+    let missing = app
+        .get(&format!("/tenants/{}", drifts::MISSING_ORG), Some(&cookie))
+        .await;
+    assert_eq!(missing.status, StatusCode::OK);
+    assert!(
+        missing.body.contains("not on its assigned shard"),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing
+            .body
+            .contains("data-finding=\"OrgMissingFromShard\"")
+    );
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT min(organization_id) FROM tenant_shards WHERE shard_id = $1 AND organization_id < 990000",
+    )
+    .bind(&fleet().shards[0].id)
+    .fetch_one(&owner_pool().await)
+    .await
+    .unwrap();
+    let page = app.get(&format!("/tenants/{stale}"), Some(&cookie)).await;
+    assert!(
+        page.body.contains("data-cache=\"disagrees\""),
+        "{}",
+        page.body
+    );
+
+    drop(guard);
+    let app = self::app();
+    let cookie = app.session_as(Role::Support).await;
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert!(
+        routing.body.contains("data-findings=\"0\""),
+        "{}",
+        routing.body
+    );
+    assert!(routing.body.contains(&format!("data-answered=\"{n}/{n}\"")));
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert!(
+        compliance.body.contains("data-issues=\"0\""),
+        "{}",
+        compliance.body
+    );
+}
+
+#[tokio::test]
+async fn a_silent_shard_is_unknown_never_clean() {
+    let f = fleet();
+    let n = f.shards.len();
+    let victim = f
+        .shard("us-2")
+        .cloned()
+        .unwrap_or_else(|| f.shards[n - 1].clone());
+    assert!(!victim.replica_ports.is_empty(), "the victim has a replica");
+    let org: i64 =
+        sqlx::query_scalar("SELECT min(organization_id) FROM tenant_shards WHERE shard_id = $1")
+            .bind(&victim.id)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap();
+    let mut restart = Restart(vec![]);
+
+    // Primary stopped, replica up: routing truth reads the orgs from the replica; compliance
+    // (primaries only) says the shard is unknown.
+    fleet_cmd(&["stop-node", &victim.id]);
+    restart.0.push(victim.id.clone());
+    let app = app();
+    let cookie = app.session_as(Role::Support).await;
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(routing.status, StatusCode::OK);
+    assert!(
+        routing.body.contains(&format!("data-answered=\"{n}/{n}\"")),
+        "{}",
+        routing.body
+    );
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK);
+    assert!(
+        compliance
+            .body
+            .contains(&format!("data-answered=\"{}/{n}\"", n - 1))
+    );
+    assert!(
+        compliance.body.contains("unknown (connection refused"),
+        "{}",
+        compliance.body
+    );
+
+    // Every endpoint stopped: its findings are unknown, the page still renders whole.
+    let replica = format!("{}-r1", victim.id);
+    fleet_cmd(&["stop-node", &replica]);
+    restart.0.push(replica);
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(routing.status, StatusCode::OK);
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-answered=\"{}/{n}\"", n - 1)),
+        "{}",
+        routing.body
+    );
+    assert!(
+        routing
+            .body
+            .contains(&format!("data-unknown=\"{}\"", victim.id))
+    );
+    assert!(routing.body.contains("Unknown, not clean"));
+    assert!(
+        !routing
+            .body
+            .contains("data-finding=\"OrgMissingFromShard\""),
+        "a silent shard's orgs are not reported missing"
+    );
+    let tenant = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert_eq!(tenant.status, StatusCode::OK, "{}", tenant.body);
+    assert!(
+        tenant.body.contains("Counts unavailable"),
+        "{}",
+        tenant.body
+    );
+    assert!(tenant.body.contains("not answering"));
+    assert!(
+        tenant.body.contains("data-truth=\"unknown\""),
+        "its routing truth is unknown, not clean"
+    );
+    assert!(!tenant.body.contains("data-truth=\"clean\""));
+    drop(restart);
+}

@@ -1,0 +1,13 @@
+//! Faults made on the real fleet (a stopped node, a revoked grant, …), seen through the router.
+//! They break shared servers, so scripts/test runs them after the others, one at a time.
+//!
+//! One test binary for these files (nextest still runs every test in its own process).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod fault_audit;
+mod fault_patients;
+mod fault_shards;
+mod fault_telemetry;
+mod fault_tenants;

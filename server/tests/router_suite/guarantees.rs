@@ -1,0 +1,442 @@
+//! The guarantees docs/security.md lists about headers, sessions, sign-in and the audit, asserted through the real
+//! router against the real routing DB, Redis and ClickHouse.
+
+use crate::common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestApp, audit_of, enc, new_account, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+
+#[tokio::test]
+async fn pages_are_no_store_and_unframeable_static_assets_are_cacheable() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Viewer).await;
+    for path in ["/", "/login", "/charts/balance.svg"] {
+        let r = app.get(path, Some(&cookie)).await;
+        assert_eq!(r.headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(r.headers["cache-control"], "no-store", "{path}");
+        assert!(
+            !r.headers.contains_key("strict-transport-security"),
+            "{path}: no HSTS over plain http"
+        );
+    }
+    let css = app.get("/pkg/shardscope.css", None).await;
+    assert_eq!(css.status, StatusCode::OK, "the stylesheet is served");
+    assert_eq!(css.headers["x-frame-options"], "DENY");
+    assert_ne!(
+        css.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "static assets may be cached"
+    );
+}
+
+#[tokio::test]
+async fn an_https_origin_brings_hsts_and_a_secure_host_only_cookie() {
+    let app = TestApp::with(|c| c.auth.public_origin = Some("https://console.test".into()));
+    let (email, password) = new_account(Role::Viewer).await;
+    let form = format!("email={}&password={}&next=%2F", enc(&email), enc(&password));
+    let r = app
+        .send(
+            http::Request::post("/login")
+                .header("origin", "https://console.test")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set_cookie = r.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("__Host-shardscope="), "{set_cookie}");
+    assert!(set_cookie.contains("Secure"), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(!set_cookie.contains("Domain="), "host-only: {set_cookie}");
+    let hsts = r.headers["strict-transport-security"].to_str().unwrap();
+    assert!(hsts.contains("max-age="), "{hsts}");
+    // The request's own Host is no longer enough once a public origin is configured.
+    let r = app
+        .send(
+            http::Request::post("/login")
+                .header("origin", "http://console.test")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("email=a%40b.c&password=x"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_cross_site_sign_in_post_is_refused_before_any_password_check() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    let form = format!("email={}&password={}", enc(&email), enc(&password));
+    for origin in [Some("http://evil.example"), Some("null"), None] {
+        let mut b = http::Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(o) = origin {
+            b = b.header("origin", o);
+        }
+        let r = app
+            .send(b.body(axum::body::Body::from(form.clone())).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "origin {origin:?}");
+        assert!(r.cookie().is_none(), "no session for a cross-site sign-in");
+    }
+    assert!(
+        audit_of(&email, &app.addr).await.is_empty(),
+        "refused before the account was even looked at"
+    );
+}
+
+#[tokio::test]
+async fn an_undecodable_server_function_body_is_a_400_that_names_the_problem() {
+    let app = TestApp::new();
+    let admin = app.session_as(Role::Superadmin).await;
+    let r = app
+        .send(
+            http::Request::post("/api/audit")
+                .header("origin", common::ORIGIN)
+                .header("cookie", &admin)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("query[before]=%ZZ&query=[[["))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // The decoder's own words, naming the field it could not read.
+    let error: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON error");
+    assert_eq!(
+        error,
+        serde_json::json!({
+            "status": 400,
+            "message": "the request could not be read: Multiple values for one key: \"query\"",
+        }),
+        "the 400 says what was wrong"
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_waits_at_most_five_seconds_for_a_hashing_slot_then_answers_503() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    let slots = app.console.auth().hashing.clone();
+    let busy = slots.available_permits() as u32;
+    let held = slots.clone().acquire_many_owned(busy).await.unwrap();
+    let started = Instant::now();
+    let r = app.sign_in(&email, &password).await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(
+        took >= Duration::from_millis(4900) && took < Duration::from_secs(15),
+        "waited for a slot, then gave up: {took:?}"
+    );
+    assert!(r.cookie().is_none());
+    drop(held);
+    assert_eq!(
+        app.sign_in(&email, &password).await.status,
+        StatusCode::SEE_OTHER,
+        "with a free slot the same sign-in succeeds"
+    );
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_clears_the_accounts_failure_count() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    for _ in 0..4 {
+        assert_eq!(
+            app.sign_in(&email, "wrong-password-x").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.sign_in(&email, &password).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Cleared: five more failures are checked (without the reset the second would be refused).
+    for i in 0..5 {
+        assert_eq!(
+            app.sign_in(&email, "wrong-password-y").await.status,
+            StatusCode::UNAUTHORIZED,
+            "failure {} after the success",
+            i + 1
+        );
+    }
+    assert_eq!(
+        app.sign_in(&email, &password).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "and the limit still holds"
+    );
+}
+
+#[tokio::test]
+async fn a_role_change_takes_effect_on_the_next_request_after_the_account_cache() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Viewer).await;
+    let cookie = app.session(&email, &password).await;
+    assert_eq!(
+        app.get("/audit", Some(&cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    shardscope::auth::accounts::admin::set_role(&owner_pool().await, &email, Role::Superadmin)
+        .await
+        .unwrap();
+    // Cached per instance for at most 5 s.
+    let started = Instant::now();
+    loop {
+        let asked = Instant::now();
+        let r = app.get("/audit", Some(&cookie)).await;
+        if r.status == StatusCode::OK {
+            assert!(r.body.contains("data-role=\"superadmin\""));
+            break;
+        }
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(
+            asked.duration_since(started) < Duration::from_millis(5300),
+            "a request made 5 s after the change still had the old role"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
+    let a = TestApp::new();
+    let ns = a.console.config().engine.cache_namespace.clone();
+    let b = TestApp::with(move |c| c.engine.cache_namespace = ns);
+    shardscope_server::cli::start_audit_export(&a.console);
+    shardscope_server::cli::start_audit_export(&b.console);
+    let addr = format!("audit-once-{}", std::process::id());
+    let log = &a.console.auth().audit;
+    let n = 120;
+    for i in 0..n {
+        log.record(&shardscope::auth::AuditEvent {
+            detail: Default::default(),
+            staff: None,
+            action: shardscope::auth::AuditAction::SignInFailed,
+            target: format!("test:{i}"),
+            client_addr: addr.clone(),
+        })
+        .await
+        .unwrap();
+    }
+    let started = Instant::now();
+    loop {
+        let shipped: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM console.audit_events WHERE client_addr = $1 AND exported_at IS NOT NULL",
+        )
+        .bind(&addr)
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+        if shipped == n {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{shipped} of {n} shipped after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(
+        common::clickhouse_audit_rows(&addr).await.unwrap(),
+        n as u64,
+        "each record exactly once"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_page_orders_pages_and_filters_through_the_router() {
+    let app = TestApp::new();
+    let admin = app.session_as(Role::Superadmin).await;
+    let addr = format!("10.250.{}.{}", std::process::id() % 250, 7);
+    let log = &app.console.auth().audit;
+    // 130 records from one address: two pages of 100 and 30, newest first.
+    for i in 0..130 {
+        log.record(&shardscope::auth::AuditEvent {
+            detail: Default::default(),
+            staff: None,
+            action: if i % 2 == 0 {
+                shardscope::auth::AuditAction::SignInFailed
+            } else {
+                shardscope::auth::AuditAction::SignInLimited
+            },
+            target: format!("rec-{i:03}"),
+            client_addr: addr.clone(),
+        })
+        .await
+        .unwrap();
+    }
+    let page = |q: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app.post("/api/audit", Some(&admin), &q).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+        }
+    };
+    let first = page(format!("query[addr]={addr}")).await;
+    let rows = first["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 100);
+    assert_eq!(rows[0]["target"], "rec-129", "newest first");
+    assert_eq!(rows[99]["target"], "rec-030");
+    let before = first["next_before"].as_i64().expect("an older page");
+    let second = page(format!("query[addr]={addr}&query[before]={before}")).await;
+    let rows = second["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 30);
+    assert_eq!(rows[29]["target"], "rec-000");
+    assert!(second["next_before"].is_null(), "no page after the last");
+
+    let limited = page(format!("query[addr]={addr}&query[action]=sign_in_limited")).await;
+    assert_eq!(limited["rows"].as_array().unwrap().len(), 65);
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let today_rows = page(format!("query[addr]={addr}&query[since]={today}")).await;
+    assert_eq!(today_rows["rows"].as_array().unwrap().len(), 100);
+    let none = page(format!("query[addr]={addr}&query[until]=2020-01-01")).await;
+    assert!(none["rows"].as_array().unwrap().is_empty());
+    let (email, _) = new_account(Role::Viewer).await;
+    let _ = app.sign_in(&email, "wrong-password-z").await;
+    let by_staff = page(format!("query[staff]={}", enc(&email))).await;
+    let rows = by_staff["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["action"], "sign_in_failed");
+
+    // The page shows the same, from the URL.
+    let html = app
+        .get(
+            &format!("/audit?addr={addr}&action=sign_in_limited"),
+            Some(&admin),
+        )
+        .await
+        .body;
+    assert!(
+        html.contains("rec-129") && !html.contains("rec-128"),
+        "filtered by action"
+    );
+}
+
+/// A console served over real TCP by the server's own loop, with these limits.
+async fn listening(
+    app: &TestApp,
+    limits: shardscope_server::serve::Limits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app.router.clone();
+    tokio::spawn(shardscope_server::serve::serve(
+        listener,
+        router,
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (addr, stop)
+}
+
+/// Everything the server sends until it closes the connection (or `limit` passes: then None).
+async fn read_until_closed(s: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_request_line_is_cut_off_at_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new();
+    let timeout = Duration::from_millis(1500);
+    let (addr, _stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: timeout,
+            max_connections: 8,
+        },
+    )
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    slow.write_all(b"GET /log").await.unwrap();
+    let answer = read_until_closed(&mut slow, Duration::from_secs(30))
+        .await
+        .expect("the connection is closed, not held (waited 30 s)");
+    let waited = started.elapsed();
+    assert!(
+        waited >= timeout - Duration::from_millis(100),
+        "closed only once the header timeout passed: after {waited:?}, having sent {answer:?}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "nothing but a 408 is sent: {answer:?}"
+    );
+    // A client that sends its request in time is served.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let page = read_until_closed(&mut ok, Duration::from_secs(30))
+        .await
+        .expect("a complete request is answered");
+    assert!(
+        page.starts_with("HTTP/1.1 200"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_until_one_ends() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new();
+    let (addr, _stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: Duration::from_secs(60),
+            max_connections: 2,
+        },
+    )
+    .await;
+    // Two clients hold both slots with half a request each.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /lo").await.unwrap();
+        holders.push(s);
+    }
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        read_until_closed(&mut third, Duration::from_secs(1)).await,
+        None,
+        "a third connection is not served while two hold the limit"
+    );
+    drop(holders.pop());
+    let page = read_until_closed(&mut third, Duration::from_secs(30))
+        .await
+        .expect("served once a slot is free (waited 30 s)");
+    assert!(
+        page.starts_with("HTTP/1.1 200"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
+}

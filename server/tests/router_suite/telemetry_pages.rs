@@ -1,0 +1,346 @@
+//! The telemetry pages through the real router, on the real ClickHouse: what a viewer sees, the
+//! CSV and charts of the same view, and every kind of bad input answered 400 with what to type.
+//! Rows are written by the test into its own ClickHouse database, so the figures are known.
+
+use crate::common;
+
+use common::TestApp;
+use http::StatusCode;
+use shardscope::auth::Role;
+use shardscope::demo::seed::{HttpRequest, PoolStat, SlowQuery, insert_rows};
+
+/// Drops the test's ClickHouse database when the test ends (however it ends).
+struct DropDatabase(String, String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let (url, db) = (self.0.clone(), self.1.clone());
+        common::block_on_own_runtime(async move {
+            let server = shardscope::clickhouse_db::client(&url, "default", "");
+            let _ = server
+                .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute()
+                .await;
+        });
+    }
+}
+
+/// A console reading telemetry from a fresh database this test fills.
+async fn app_on_fresh_telemetry(
+    tag: &str,
+) -> (
+    TestApp,
+    shardscope::clickhouse_db::Client,
+    u32,
+    DropDatabase,
+) {
+    let db = format!(
+        "test_{tag}_{}_{}",
+        std::process::id(),
+        shardscope::clock::now_ms() % 1_000_000
+    );
+    let config = common::config();
+    let url = config.clickhouse_url.clone().unwrap();
+    let server = shardscope::clickhouse_db::client(&url, "default", "");
+    shardscope::migrate::clickhouse(&server, &db).await.unwrap();
+    let writer = shardscope::clickhouse_db::connect(&url, "default", "", &db)
+        .await
+        .unwrap();
+    let app = TestApp::with(|c| {
+        c.clickhouse_database = db.clone();
+        c.engine.cache_ttl = std::time::Duration::ZERO;
+        c.engine.stale_max = std::time::Duration::ZERO;
+    });
+    let now = (shardscope::clock::now_ms() / 1000) as u32;
+    (app, writer, now, DropDatabase(url, db))
+}
+
+/// The text of every `<text>` element of a plotters SVG.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').map(|(_, rest)| rest))
+        .filter_map(|rest| {
+            rest.split_once("</text>")
+                .map(|(text, _)| text.trim().to_string())
+        })
+        .collect()
+}
+
+fn shard_ids() -> Vec<String> {
+    common::fleet()
+        .shards
+        .iter()
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+async fn fill(w: &shardscope::clickhouse_db::Client, now: u32) -> String {
+    let shard = shard_ids()[0].clone();
+    let mut pools = Vec::new();
+    // Last 10 minutes, every 15 s: two core-api instances of 40 each on the first shard (80 of
+    // its 100 max_connections + the reserve of 10 = 90: fits), one waiting every sample.
+    for i in 0..40u32 {
+        let ts = now - 600 + i * 15;
+        for (inst, waits) in [("core-api-1", i as u64), ("core-api-2", 0)] {
+            pools.push(PoolStat {
+                ts,
+                service: "core-api".into(),
+                instance: inst.into(),
+                shard_id: shard.clone(),
+                total_conns: 40,
+                acquired_conns: 40,
+                idle_conns: 0,
+                max_conns: 40,
+                wait_count: waits,
+                wait_duration_ms: waits * 25,
+            });
+        }
+    }
+    insert_rows(w, "pool_stats", &pools).await.unwrap();
+    let requests: Vec<HttpRequest> = (0..200u32)
+        .map(|i| HttpRequest {
+            ts: now - 1800 + i * 9,
+            org_id: 7,
+            shard_id: shard.clone(),
+            service: "core-api".into(),
+            instance: "core-api-1".into(),
+            method: "GET".into(),
+            route: "/v1/appointments".into(),
+            status: if i % 50 == 0 { 503 } else { 200 },
+            duration_ms: 10.0 + i as f64,
+            request_id: i.to_string(),
+        })
+        .collect();
+    insert_rows(w, "http_requests", &requests).await.unwrap();
+    let slow: Vec<SlowQuery> = [7u64, 8]
+        .iter()
+        .map(|org| SlowQuery {
+            ts: now - 100,
+            shard_id: shard.clone(),
+            org_id: *org,
+            service: "core-api".into(),
+            request_id: org.to_string(),
+            duration_ms: 900.0,
+            query: format!(
+                "SELECT * FROM forms WHERE organization_id = {org} AND status = 'draft'"
+            ),
+        })
+        .collect();
+    insert_rows(w, "slow_queries", &slow).await.unwrap();
+    shard
+}
+
+#[tokio::test]
+async fn a_viewer_sees_pools_waits_and_the_connection_math() {
+    let (app, w, now, _db) = app_on_fresh_telemetry("pools").await;
+    let shard = fill(&w, now).await;
+    let cookie = app.session_as(Role::Viewer).await;
+    let page = app.get("/pools?range=15m", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = &page.body;
+    // Busiest first: the waiting instance leads, with its streak.
+    let first = html
+        .find(r#"data-instance="core-api-1""#)
+        .expect("core-api-1 row");
+    let second = html
+        .find(r#"data-instance="core-api-2""#)
+        .expect("core-api-2 row");
+    assert!(first < second, "the pool with waits comes first");
+    assert!(
+        html.contains("min in a row"),
+        "the waiting pool says for how long"
+    );
+    // Connection math: 2 × 40 + reserve 10 = 90 against the shard's live max_connections (100).
+    assert!(
+        html.contains("core-api: 2 instances, pool max Σ 80"),
+        "demand per service"
+    );
+    let row_start = html.find(&format!(r#"data-shard="{shard}""#)).unwrap();
+    let row: String = html[row_start..].chars().take(600).collect();
+    assert!(
+        row.contains(r#"data-fits="tight""#) || row.contains(r#"data-fits="fits""#),
+        "{row}"
+    );
+    assert!(row.contains(">90<"), "needed = 90: {row}");
+    // A shard with no pools reported still has its row.
+    let other = &shard_ids()[1];
+    assert!(html.contains(&format!(r#"data-shard="{other}""#)));
+    // The chart and its CSV follow the same query.
+    assert!(html.contains(r#"src="/charts/pools.svg?range=15m""#));
+    let svg = app.get("/charts/pools.svg?range=15m", Some(&cookie)).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.body.starts_with("<svg") && svg.body.contains(&shard));
+    let csv = app.get("/pools?range=15m&format=csv", Some(&cookie)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut lines = csv.body.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("shard,service,instance,acquired")
+    );
+    let first_row = lines.next().unwrap();
+    assert!(
+        first_row.contains("core-api-1"),
+        "busiest first in the CSV too: {first_row}"
+    );
+    let conn = app
+        .get(
+            "/pools?range=15m&format=csv&table=connections",
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        conn.body.contains(&format!(
+            "{shard},core-api: 2 instances (pool max sum 80),10,90,100"
+        )),
+        "{}",
+        conn.body
+    );
+}
+
+#[tokio::test]
+async fn requests_and_slow_queries_show_the_written_figures() {
+    let (app, w, now, _db) = app_on_fresh_telemetry("requests").await;
+    let shard = fill(&w, now).await;
+    let cookie = app.session_as(Role::Viewer).await;
+    let page = app.get("/telemetry?group=org&top=3", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"data-key="7""#), "org 7's row");
+    // 4 of 200 requests were 503s: 2.00 %.
+    assert!(page.body.contains("2.00 %"), "5xx rate");
+    for metric in ["rate", "p99", "errors"] {
+        let svg = app
+            .get(
+                &format!("/charts/requests.svg?group=org&top=3&metric={metric}"),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(svg.status, StatusCode::OK, "{metric}");
+        assert!(
+            svg_texts(&svg.body).iter().any(|t| t == "7"),
+            "{metric}: org 7 in the legend"
+        );
+    }
+    let p99 = app
+        .get("/charts/requests.svg?metric=p99", Some(&cookie))
+        .await;
+    assert!(
+        p99.body.contains("alert: p99 &gt; 1 s"),
+        "the threshold line is labelled"
+    );
+    let csv = app
+        .get("/telemetry?format=csv&table=series", Some(&cookie))
+        .await;
+    assert!(
+        csv.body.starts_with("shard,bucket_start_unix,requests"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains(&shard));
+
+    let slow = app.get("/telemetry/slow-queries", Some(&cookie)).await;
+    assert_eq!(slow.status, StatusCode::OK);
+    // Two orgs' statements differ only in their values: one row, count 2, 2 orgs.
+    assert!(
+        slow.body
+            .contains("SELECT * FROM forms WHERE organization_id = ? AND status = ?"),
+        "normalised text"
+    );
+    // pg_stat_statements: installed on the first shard, missing where the seeder left it out.
+    let fleet = common::fleet();
+    let missing = shardscope::demo::seed::shard_without_pg_stat_statements(&fleet).unwrap();
+    let section = |id: &str| {
+        let start = slow.body.find(&format!(r#"data-shard="{id}""#)).unwrap();
+        slow.body[start..].chars().take(400).collect::<String>()
+    };
+    assert!(
+        section(missing).contains(r#"data-pgss="missing""#),
+        "{}",
+        section(missing)
+    );
+    assert!(
+        section(&shard).contains(r#"data-pgss="installed""#),
+        "{}",
+        section(&shard)
+    );
+}
+
+#[tokio::test]
+async fn an_empty_range_says_so() {
+    let (app, _w, _now, _db) = app_on_fresh_telemetry("empty").await;
+    let cookie = app.session_as(Role::Viewer).await;
+    for path in [
+        "/pools?from=2020-01-01&to=2020-01-02",
+        "/telemetry?from=2020-01-01&to=2020-01-02",
+        "/telemetry/slow-queries?from=2020-01-01&to=2020-01-02",
+    ] {
+        let page = app.get(path, Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("in this range"),
+            "{path}: an empty state"
+        );
+        assert!(!page.body.contains("unavailable"), "{path}: not an error");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_that_says_what_to_type() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Viewer).await;
+    let cases = [
+        ("/pools?shard=mars-9", "unknown shard"),
+        (
+            "/pools?from=2026-11-28T10:00&to=2026-11-28T09:00",
+            "earlier than",
+        ),
+        ("/pools?range=2w", "unknown range"),
+        ("/pools?from=yesterday&to=today", "must be a date"),
+        ("/telemetry?top=99", "from 1 to 20"),
+        ("/telemetry?group=planet", "unknown group"),
+        ("/telemetry?org=acme", "organization id"),
+        ("/telemetry?org=987654321", "unknown organization 987654321"),
+        ("/telemetry/slow-queries?top=0", "from 1 to 100"),
+        ("/pools?format=xml", "unknown format"),
+        ("/pools?format=csv&table=nope", "unknown table"),
+        ("/telemetry?format=csv&shard=mars-9", "unknown shard"),
+        ("/charts/requests.svg?metric=median", "unknown metric"),
+        ("/charts/pools.svg?range=2w", "unknown range"),
+    ];
+    for (path, says) in cases {
+        let r = app.get(path, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert!(
+            r.body.contains(says),
+            "{path} should say {says:?}: {}",
+            r.body.chars().take(400).collect::<String>()
+        );
+    }
+    // The form keeps what was typed, so it can be corrected.
+    let r = app
+        .get(
+            "/pools?from=2026-11-28T10:00&to=2026-11-28T09:00",
+            Some(&cookie),
+        )
+        .await;
+    assert!(r.body.contains(r#"value="2026-11-28T10:00""#));
+}
+
+#[tokio::test]
+async fn anonymous_users_are_sent_to_sign_in_and_exports_need_a_session() {
+    let app = TestApp::new();
+    for path in ["/pools", "/telemetry?format=csv", "/charts/pools.svg"] {
+        let r = app.get(path, None).await;
+        assert!(
+            r.status == StatusCode::SEE_OTHER || r.status == StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            r.status
+        );
+        assert!(
+            !r.body.contains("shard,"),
+            "{path}: no data without a session"
+        );
+    }
+}

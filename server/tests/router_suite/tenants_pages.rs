@@ -1,0 +1,605 @@
+//! The tenant pages through the real router on the real (clean) test fleet: search, filters,
+//! sort, pages, exports, the tenant page's RLS-scoped counts and its audit record, no credential in
+//! any output, and a clean fleet's routing truth and compliance.
+
+use crate::common;
+
+use common::{TestApp, enc, fleet, new_account, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+use shardscope::demo::seed::UNICODE_NAMES;
+
+/// Org ids linked from the tenants table, in page order.
+fn listed(html: &str) -> Vec<i64> {
+    let table = html
+        .split_once("id=\"tenants-table\"")
+        .map_or("", |(_, t)| t.split("</table>").next().unwrap_or(""));
+    let mut ids: Vec<i64> = Vec::new();
+    for part in table.split("href=\"/tenants/").skip(1) {
+        let id: i64 = part.split('"').next().unwrap().parse().unwrap();
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+async fn support(app: &TestApp) -> String {
+    app.session_as(Role::Support).await
+}
+
+#[tokio::test]
+async fn search_is_a_prefix_of_the_id_or_any_word_ignoring_case_and_accents() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    // "São" typed without the accent and in capitals, and a word in the middle of the name.
+    for q in ["SAO", "jose", "Clin", "clínica"] {
+        let r = app
+            .get(&format!("/tenants?q={}", enc(q)), Some(&cookie))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        assert!(
+            r.body.contains("Clínica São José"),
+            "{q} finds the accented name"
+        );
+    }
+    let rtl = app
+        .get(&format!("/tenants?q={}", enc("الشفاء")), Some(&cookie))
+        .await;
+    assert!(rtl.body.contains(UNICODE_NAMES[2]), "a right-to-left word");
+    let id = app.get("/tenants?q=2", Some(&cookie)).await;
+    assert_eq!(
+        listed(&id.body).first(),
+        Some(&2),
+        "an id prefix lists org 2 first"
+    );
+    let none = app.get("/tenants?q=zzqx", Some(&cookie)).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(listed(&none.body).is_empty());
+    assert!(
+        none.body.contains("No organization matches"),
+        "an empty result says so"
+    );
+    // A name that needs escaping is escaped.
+    let esc = app.get("/tenants?q=zahn", Some(&cookie)).await;
+    assert!(
+        esc.body
+            .contains("Zahnärzte Müller &amp; Söhne &lt;Nord&gt;"),
+        "{}",
+        esc.body
+    );
+    assert!(!esc.body.contains("<Nord>"));
+}
+
+#[tokio::test]
+async fn filters_sort_pages_and_exports_agree_with_the_routing_db() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_shards")
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+    let pages = (total as usize).div_ceil(50);
+    let first = app.get("/tenants", Some(&cookie)).await;
+    assert_eq!(listed(&first.body).len(), 50.min(total as usize));
+    let last = app
+        .get(&format!("/tenants?page={pages}"), Some(&cookie))
+        .await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert_eq!(
+        listed(&last.body).len(),
+        total as usize - 50 * (pages - 1),
+        "the last page holds the rest"
+    );
+    assert!(last.body.contains(&format!("page {pages} of {pages}")));
+    let past = app
+        .get(&format!("/tenants?page={}", pages + 1), Some(&cookie))
+        .await;
+    assert_eq!(past.status, StatusCode::BAD_REQUEST);
+    assert!(past.body.contains("past the last page"), "{}", past.body);
+
+    // The JSON export is the whole view (all pages) in the page's order.
+    let json = app
+        .get("/tenants?sort=patients&dir=desc&format=json", Some(&cookie))
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(rows.len() as i64, total);
+    let patients: Vec<i64> = rows
+        .iter()
+        .map(|r| r["patients"].as_i64().unwrap_or(0))
+        .collect();
+    assert!(
+        patients.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by patients, descending"
+    );
+    let page = app
+        .get("/tenants?sort=patients&dir=desc", Some(&cookie))
+        .await;
+    assert_eq!(
+        listed(&page.body)[0],
+        rows[0]["org_id"].as_i64().unwrap(),
+        "the page and the export agree"
+    );
+    assert!(page.body.contains("aria-sort=\"descending\""));
+
+    let us1: Vec<serde_json::Value> = serde_json::from_str(
+        &app.get("/tenants?shard=us-1&format=json", Some(&cookie))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(!us1.is_empty() && us1.iter().all(|r| r["shard_id"] == "us-1"));
+    let csv = app
+        .get("/tenants?shard=us-1&format=csv", Some(&cookie))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        csv.body.lines().count(),
+        us1.len() + 1,
+        "a header and one line per org"
+    );
+    let all = app.get("/tenants?format=csv", Some(&cookie)).await.body;
+    assert!(
+        all.contains("\"Physio 🦴 \"\"Harbor\"\" & Co\""),
+        "quotes doubled, cell quoted"
+    );
+    assert!(
+        all.contains("Zahnärzte Müller & Söhne <Nord>"),
+        "CSV is not HTML-escaped"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_that_says_what_to_type() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    for (url, says) in [
+        ("/tenants?shard=mars", "unknown shard \"mars\": use one of"),
+        ("/tenants?region=moon", "unknown region"),
+        ("/tenants?tier=gold", "unknown SLA tier"),
+        ("/tenants?sort=colour", "unknown sort"),
+        ("/tenants?dir=up", "asc or desc"),
+        ("/tenants?page=0", "whole number from 1"),
+        ("/tenants?format=xml", "format=csv or format=json"),
+        ("/tenants/abc", "not an organization id"),
+        ("/tenants/99999999", "no organization 99999999"),
+        ("/tenants/2?range=fortnight", "range"),
+    ] {
+        let r = app.get(url, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.body);
+        assert!(r.body.contains(says), "{url} says {says:?}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn tenant_counts_come_from_its_rls_context_only() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let fleet = fleet();
+    let us1 = fleet.shard("us-1").expect("us-1 in the test fleet");
+    let admin =
+        shardscope::migrate::connect(&fleet.admin_url(us1.primary_port, &fleet.shard_database))
+            .await
+            .unwrap();
+    let (mine, all): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE organization_id = 2), count(*) FROM patients",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(
+        all > mine && mine > 0,
+        "other orgs share the shard ({mine} of {all})"
+    );
+    let page = app.get("/tenants/2", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let counts = page
+        .body
+        .split("data-counts=\"rls\"")
+        .nth(1)
+        .expect("counts shown");
+    let shown = shardscope_app::format::count(mine);
+    assert!(
+        counts
+            .split("</dl>")
+            .next()
+            .unwrap()
+            .contains(&format!("<dd>{shown}<!></dd>")),
+        "patients = org 2's own ({shown}), not the shard's ({all})"
+    );
+
+    // The reader role itself: outside a scoped transaction it sees no tenant row at all; inside
+    // one it sees exactly that org's rows; it can write nothing.
+    let config = common::config();
+    let url = format!(
+        "postgres://{}:{}@{}:{}/{}",
+        config.tenants.reader_user,
+        config.tenants.reader_password.as_ref().unwrap().expose(),
+        fleet.host,
+        us1.primary_port,
+        fleet.shard_database
+    );
+    let reader = shardscope::migrate::connect(&url).await.unwrap();
+    for table in [
+        "patients",
+        "appointments",
+        "organizations",
+        "audit_log",
+        "patient_persons",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&reader)
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table}: no rows without an RLS context");
+    }
+    let mut tx = shardscope::tenants::reader::begin_scoped(&reader, 2, 1)
+        .await
+        .unwrap();
+    let scoped: i64 = sqlx::query_scalar("SELECT count(*) FROM patients")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(scoped, mine);
+    let write = sqlx::query("DELETE FROM appointments")
+        .execute(&mut *tx)
+        .await;
+    // The read-only transaction refuses it (25006) — checked before privileges, so this is the
+    // transaction's doing, not the missing DELETE grant's (42501).
+    let code = write
+        .as_ref()
+        .err()
+        .and_then(|e| e.as_database_error())
+        .and_then(|e| e.code())
+        .map(|c| c.to_string());
+    assert_eq!(
+        code.as_deref(),
+        Some("25006"),
+        "read_only_sql_transaction, got {write:?}"
+    );
+    drop(tx);
+    let privileges: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT p, has_table_privilege(current_user, 'patients', p)
+           FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p",
+    )
+    .fetch_all(&reader)
+    .await
+    .unwrap();
+    for (p, has) in privileges {
+        assert_eq!(has, p == "SELECT", "the reader's {p} on patients");
+    }
+    let (bypass, superuser): (bool, bool) =
+        sqlx::query_as("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&reader)
+            .await
+            .unwrap();
+    assert!(!bypass && !superuser);
+    let ctx: Option<String> =
+        sqlx::query_scalar("SELECT current_setting('app.current_org_id', true)")
+            .fetch_one(&reader)
+            .await
+            .unwrap();
+    assert!(
+        ctx.unwrap_or_default().is_empty(),
+        "SET LOCAL: nothing outlives the transaction"
+    );
+}
+
+#[tokio::test]
+async fn opening_a_tenant_writes_exactly_one_view_tenant_record() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    let owner = owner_pool().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM console.audit_events
+              WHERE staff_email = $1 AND action = 'view_tenant' AND target = 'org:2'",
+        )
+        .bind(&email)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+    };
+    assert_eq!(count().await, 0);
+    assert_eq!(
+        app.get("/tenants/2", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(count().await, 1);
+    // The server function (what the browser calls on client-side navigation) records it too.
+    let r = app.post("/api/tenant", Some(&cookie), "org=2").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(count().await, 2);
+    // A refused or bad request records nothing.
+    assert_eq!(
+        app.get("/tenants/abc", Some(&cookie)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(count().await, 2);
+    // The page lists the earlier opening in its own access audit.
+    let again = app.get("/tenants/2", Some(&cookie)).await;
+    assert!(
+        again.body.contains(&email),
+        "the tenant's access audit lists the reader"
+    );
+}
+
+#[tokio::test]
+async fn no_credential_of_tenant_shards_in_any_output() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    let fleet = fleet();
+    let config = common::config();
+    let secrets = [
+        fleet.app_password.clone(),
+        fleet.monitor_password.clone(),
+        fleet.admin_password.clone(),
+        fleet.console_password.clone(),
+        config
+            .tenants
+            .reader_password
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string(),
+    ];
+    let mut seen = 0;
+    for (get, path) in [
+        (true, "/tenants"),
+        (true, "/tenants?format=csv"),
+        (true, "/tenants?format=json"),
+        (true, "/tenants/2"),
+        (true, "/routing"),
+        (true, "/compliance"),
+        (false, "/api/tenant"),
+        (false, "/api/routing"),
+        (false, "/api/compliance"),
+    ] {
+        let r = if get {
+            app.get(path, Some(&cookie)).await
+        } else {
+            app.post(path, Some(&cookie), "org=2").await
+        };
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        for s in &secrets {
+            assert!(s.len() >= 8);
+            assert!(!r.body.contains(s.as_str()), "{path} shows a password");
+        }
+        seen += r.body.len();
+    }
+    let page = app.get("/tenants/2", Some(&cookie)).await;
+    let us1 = fleet.shard("us-1").unwrap();
+    assert!(
+        page.body
+            .contains(&format!("127.0.0.1:{}/platform", us1.primary_port)),
+        "the endpoint is shown, without its credentials"
+    );
+    assert!(seen > 10_000);
+}
+
+#[tokio::test]
+async fn a_clean_fleet_has_no_routing_findings_and_no_compliance_issues() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let n = fleet().shards.len();
+    let routing = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(routing.status, StatusCode::OK);
+    assert!(
+        routing.body.contains(&format!("data-answered=\"{n}/{n}\"")),
+        "{}",
+        routing.body
+    );
+    assert!(
+        routing.body.contains("data-findings=\"0\""),
+        "{}",
+        routing.body
+    );
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK);
+    assert!(
+        compliance
+            .body
+            .contains(&format!("data-answered=\"{n}/{n}\""))
+    );
+    assert!(
+        compliance.body.contains("data-issues=\"0\""),
+        "{}",
+        compliance.body
+    );
+    assert!(compliance.body.contains("forced · 1 policy"));
+}
+
+#[tokio::test]
+async fn placement_previews_the_seed_rules_and_lists_the_noisy_neighbour() {
+    let app = TestApp::new();
+    let cookie = support(&app).await;
+    let owner = owner_pool().await;
+    // The least-loaded shared shard of us-east-1 by org count, as assign_shard orders them.
+    let want: String = sqlx::query_scalar(
+        "SELECT shard_id FROM shard_capacity WHERE region = 'us-east-1' AND shard_type = 'shared'
+           AND current_orgs < max_orgs AND current_patients + 12000 <= max_patients
+         ORDER BY current_orgs, shard_id LIMIT 1",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    let r = app
+        .get(
+            "/placement?region=us-east-1&patients=12%2C000",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("data-decision=\"shared\""), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("Shared shard {want}")),
+        "{}",
+        r.body
+    );
+    let big = app
+        .get("/placement?region=us-east-1&patients=50001", Some(&cookie))
+        .await;
+    assert!(big.body.contains("data-decision=\"dedicated\""));
+    let exactly = app
+        .get("/placement?region=us-east-1&patients=50000", Some(&cookie))
+        .await;
+    assert!(
+        exactly.body.contains("data-decision=\"shared\""),
+        "the seed's rule is > 50 000"
+    );
+    for (url, says) in [
+        ("/placement?region=mars&patients=3", "unknown region"),
+        ("/placement?region=us-east-1&patients=lots", "whole number"),
+        (
+            "/placement?region=us-east-1&patients=5&tier=gold",
+            "standard or enterprise",
+        ),
+        ("/placement?patients=5", "choose a region"),
+    ] {
+        let r = app.get(url, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}");
+        assert!(r.body.contains(says), "{url}: {}", r.body);
+    }
+    // The seeded noisy neighbour (the busy shard's smallest org) is listed with a move.
+    let fleet = fleet();
+    let plan = shardscope::demo::seed::plan(&fleet.shards, shardscope::demo::seed::SEED);
+    let noisy = shardscope::demo::seed::noisy_org(&plan).expect("a noisy org in the plan");
+    let page = app.get("/placement", Some(&cookie)).await;
+    assert!(page.body.contains("data-noisy="), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("href=\"/tenants/{noisy}\"")),
+        "org {noisy} is listed: {}",
+        page.body
+    );
+    assert!(page.body.contains("move to "), "with a move in its region");
+}
+
+/// The raw markup a hostile org name carries; none of it may reach a page as markup.
+const HOSTILE_MARKUP: [&str; 4] = [
+    "</title><meta",
+    "<meta http-equiv=\"refresh\"",
+    "<script>alert(1)",
+    "<img src=x",
+];
+
+/// The `<title>` element's text as the server wrote it.
+fn title_of(html: &str) -> &str {
+    html.split_once("<title>")
+        .and_then(|(_, t)| t.split_once("</title>"))
+        .map_or("", |(t, _)| t)
+}
+
+#[tokio::test]
+async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
+    use shardscope::demo::seed::HOSTILE_NAME;
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    let found = app.get("/tenants?q=northgate", Some(&cookie)).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let id = *listed(&found.body)
+        .first()
+        .expect("the seeded hostile org is found by a word of its name");
+    let escaped = shardscope_app::components::escape_html(HOSTILE_NAME);
+    // As a text node carries it (html_escape::encode_text: & < > only).
+    let as_text = HOSTILE_NAME
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let tenant = app.get(&format!("/tenants/{id}"), Some(&cookie)).await;
+    assert_eq!(tenant.status, StatusCode::OK, "{}", tenant.body);
+    assert_eq!(
+        title_of(&tenant.body),
+        format!("{escaped} · shardscope"),
+        "the tenant page's <title> carries the name as escaped text"
+    );
+    for (path, shows_it) in [
+        ("/tenants?q=northgate".to_string(), true),
+        (format!("/tenants/{id}"), true),
+        (format!("/tenants?q={id}"), true),
+        ("/tenants".to_string(), false),
+        ("/placement".to_string(), false),
+        ("/routing".to_string(), false),
+        ("/compliance".to_string(), false),
+        (format!("/telemetry?org={id}"), false),
+        ("/telemetry?group=org".to_string(), false),
+        ("/tenants?q=northgate&format=json".to_string(), false),
+    ] {
+        let r = app.get(&path, Some(&cookie)).await;
+        assert!(
+            r.status.is_success(),
+            "{path}: {} {}",
+            r.status,
+            &r.body[..r.body.len().min(300)]
+        );
+        for raw in HOSTILE_MARKUP {
+            assert!(
+                !r.body.contains(raw),
+                "{path} carries {raw:?} as markup: {}",
+                r.body.split_once(raw).map_or("", |(before, _)| &before
+                    [before.len().saturating_sub(200)..])
+            );
+        }
+        if shows_it {
+            assert!(
+                r.body.contains(&as_text),
+                "{path} shows the name as readable text"
+            );
+        }
+    }
+    // The patient lookup's clinics: a person of the hostile org, looked up by phone.
+    let plan = shardscope::demo::seed::plan(&fleet().shards, shardscope::demo::seed::SEED);
+    let org = plan
+        .orgs
+        .iter()
+        .find(|o| o.name == HOSTILE_NAME)
+        .expect("the plan names one org with the hostile name");
+    let person = (org.person_base..org.person_base + org.patients)
+        .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
+        .unwrap();
+    let phone = shardscope::demo::seed::phone_for(person, &org.region);
+    let region = if org.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let r = app
+        .post(
+            "/patients",
+            Some(&cookie),
+            &format!("op=lookup&kind=auto&region={region}&q={}", enc(&phone)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(&as_text),
+        "the lookup lists the hostile clinic as text"
+    );
+    for raw in HOSTILE_MARKUP {
+        assert!(!r.body.contains(raw), "/patients carries {raw:?} as markup");
+    }
+    // JSON carries the name exactly (its markup as \u003c escapes, which any JSON reader decodes).
+    let json = app
+        .get("/tenants?q=northgate&format=json", Some(&cookie))
+        .await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).expect("JSON rows");
+    assert_eq!(rows[0]["name"], HOSTILE_NAME, "{}", json.body);
+    // CSV is text for a spreadsheet: the leading formula is guarded.
+    let csv = app
+        .get("/tenants?q=northgate&format=csv", Some(&cookie))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(",\"'=1+2 Northgate"),
+        "the formula is prefixed with ': {}",
+        csv.body
+    );
+}

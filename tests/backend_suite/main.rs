@@ -1,0 +1,14 @@
+//! The backend crate against the real fleet: engine, accounts, migrations, Redis, ClickHouse.
+//!
+//! One test binary for these files (nextest still runs every test in its own process).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod engine;
+mod fanout;
+mod migrations;
+mod redis_hang;
+mod session_store;
+mod telemetry;
