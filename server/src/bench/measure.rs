@@ -58,3 +58,34 @@ pub async fn sign_in_as(
         .into()),
     }
 }
+
+/// Run a benchmark on a scratch database of the routing server (dropped before and after, also
+/// when the benchmark fails), on the fleet `scripts/bench` started. `what` names the figure in
+/// the error when the fleet is not there.
+pub async fn on_scratch_db<F, Fut>(
+    db: &str,
+    what: &str,
+    bench: F,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    F: FnOnce(shardscope::demo::fleet::Fleet) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    let path = std::env::var("SHARDSCOPE_FLEET_FILE")
+        .map_err(|_| format!("SHARDSCOPE_FLEET_FILE is not set: {what} cannot be measured"))?;
+    let fleet = shardscope::demo::fleet::Fleet::load(path.as_ref())?;
+    let admin =
+        shardscope::migrate::connect(&fleet.admin_url(fleet.routing_port, "postgres")).await?;
+    let drop_db = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop_db.clone()))
+        .execute(&admin)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&admin)
+        .await?;
+    let result = bench(fleet).await;
+    sqlx::query(sqlx::AssertSqlSafe(drop_db))
+        .execute(&admin)
+        .await?;
+    result
+}

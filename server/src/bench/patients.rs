@@ -24,7 +24,7 @@ use shardscope::demo::seed::{self, phone_for};
 use shardscope::patients::{Identifier, Kind};
 use tower::ServiceExt;
 
-use super::measure::{BENCH_HOST, ms, pct, sign_in_as};
+use super::measure::{BENCH_HOST, ms, on_scratch_db, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -33,23 +33,10 @@ const DB: &str = "bench_patients";
 const TARGET_MS: f64 = 100.0;
 
 pub async fn run(rows: i64, lookups: usize) -> CliResult {
-    let path = std::env::var("SHARDSCOPE_FLEET_FILE")
-        .map_err(|_| "SHARDSCOPE_FLEET_FILE is not set: the patient lookup cannot be measured")?;
-    let fleet = Fleet::load(path.as_ref())?;
-    let admin =
-        shardscope::migrate::connect(&fleet.admin_url(fleet.routing_port, "postgres")).await?;
-    let drop_db = format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)");
-    sqlx::query(sqlx::AssertSqlSafe(drop_db.clone()))
-        .execute(&admin)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {DB}")))
-        .execute(&admin)
-        .await?;
-    let result = bench(&fleet, rows, lookups).await;
-    sqlx::query(sqlx::AssertSqlSafe(drop_db))
-        .execute(&admin)
-        .await?;
-    result
+    on_scratch_db(DB, "the patient lookup", |fleet| async move {
+        bench(&fleet, rows, lookups).await
+    })
+    .await
 }
 
 async fn bench(fleet: &Fleet, rows: i64, lookups: usize) -> CliResult {

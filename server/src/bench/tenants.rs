@@ -19,7 +19,7 @@ use shardscope::demo::fleet::Fleet;
 use shardscope::tenants::directory;
 use tower::ServiceExt;
 
-use super::measure::{BENCH_HOST, ms, pct, sign_in_as};
+use super::measure::{BENCH_HOST, ms, on_scratch_db, pct, sign_in_as};
 use crate::cli::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
@@ -44,23 +44,10 @@ const WORDS: [&str; 12] = [
 const KINDS: [&str; 4] = ["Clinic", "Physio", "Health", "Care"];
 
 pub async fn run(orgs: i64) -> CliResult {
-    let path = std::env::var("SHARDSCOPE_FLEET_FILE")
-        .map_err(|_| "SHARDSCOPE_FLEET_FILE is not set: the tenant search cannot be measured")?;
-    let fleet = Fleet::load(path.as_ref())?;
-    let admin =
-        shardscope::migrate::connect(&fleet.admin_url(fleet.routing_port, "postgres")).await?;
-    let drop_db = format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)");
-    sqlx::query(sqlx::AssertSqlSafe(drop_db.clone()))
-        .execute(&admin)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {DB}")))
-        .execute(&admin)
-        .await?;
-    let result = bench(&fleet, orgs).await;
-    sqlx::query(sqlx::AssertSqlSafe(drop_db))
-        .execute(&admin)
-        .await?;
-    result
+    on_scratch_db(DB, "the tenant search", |fleet| async move {
+        bench(&fleet, orgs).await
+    })
+    .await
 }
 
 async fn bench(fleet: &Fleet, orgs: i64) -> CliResult {
