@@ -32,7 +32,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::error::Result;
 
-/// The console's sign-in machinery, built once with the [`crate::Console`].
+/// The console's sign-in machinery, built once with the console.
 #[derive(Clone)]
 pub struct AuthServices {
     pub accounts: Arc<Accounts>,

@@ -1,11 +1,14 @@
 //! Request coalescing: concurrent callers asking for the same key share one in-flight computation.
 //!
 //! A hundred viewers opening the overview at once cause one probe per shard, not a hundred.
+//! [`Memo`] adds a short-lived cache on top: a value is computed once per TTL, however many ask.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -77,6 +80,81 @@ where
     }
 }
 
+type Stored = Arc<dyn Any + Send + Sync>;
+
+/// Values shared for a TTL, and one computation in flight per key. Values of different types live
+/// side by side under string keys; errors are not cached (the next caller tries again).
+#[derive(Clone)]
+pub struct Memo {
+    inner: Arc<MemoInner>,
+}
+
+struct MemoInner {
+    ttl: Duration,
+    cache: Mutex<HashMap<String, (Instant, Stored)>>,
+    coalescer: Coalescer<String, Result<Stored, String>>,
+}
+
+impl Memo {
+    /// A zero TTL caches nothing (concurrent callers still share one computation).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            inner: Arc::new(MemoInner {
+                ttl,
+                cache: Mutex::new(HashMap::new()),
+                coalescer: Coalescer::default(),
+            }),
+        }
+    }
+
+    /// `make()`'s value for `key`: from the cache while younger than the TTL, else computed once
+    /// however many callers ask at the same time.
+    pub async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, String>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, String>> + Send + 'static,
+    {
+        let hit = match self.cached(&key) {
+            Some(hit) => hit,
+            None => {
+                let this = self.clone();
+                let stored_key = key.clone();
+                // Boxed: a caller's future holds only a pointer to it, not the computation itself
+                // (nested inline, large computations overflowed a 2 MiB test thread's stack).
+                let fut = make().boxed();
+                self.inner
+                    .coalescer
+                    .run(key, move || async move {
+                        let value: Stored = Arc::new(fut.await?);
+                        this.store(stored_key, value.clone());
+                        Ok(value)
+                    })
+                    .await?
+            }
+        };
+        hit.downcast::<V>()
+            .map_err(|_| "cache type mismatch".to_string())
+    }
+
+    fn cached(&self, key: &str) -> Option<Stored> {
+        if self.inner.ttl.is_zero() {
+            return None;
+        }
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (at, _)| at.elapsed() < self.inner.ttl);
+        cache.get(key).map(|(_, v)| v.clone())
+    }
+
+    fn store(&self, key: String, value: Stored) {
+        if self.inner.ttl.is_zero() {
+            return;
+        }
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (Instant::now(), value));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +196,49 @@ mod tests {
             .await;
         }
         assert_eq!(runs.load(Ordering::SeqCst), 3);
+    }
+
+    /// Counts its runs; fails while `fail` is set.
+    async fn counted(memo: &Memo, runs: &Arc<AtomicUsize>, fail: bool) -> Result<Arc<u32>, String> {
+        let runs = runs.clone();
+        memo.shared("k".into(), move || async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            if fail {
+                Err("the shard refused".to_string())
+            } else {
+                Ok(7u32)
+            }
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_memo_keeps_values_for_its_ttl_and_never_keeps_errors() {
+        let memo = Memo::new(Duration::from_secs(3600));
+        let runs = Arc::new(AtomicUsize::new(0));
+        assert_eq!(
+            counted(&memo, &runs, true).await,
+            Err("the shard refused".to_string())
+        );
+        assert_eq!(counted(&memo, &runs, false).await, Ok(Arc::new(7)));
+        assert_eq!(counted(&memo, &runs, false).await, Ok(Arc::new(7)));
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "the error was retried, the value reused"
+        );
+        let wrong: Result<Arc<String>, String> = memo
+            .shared("k".into(), || async { Ok(String::new()) })
+            .await;
+        assert_eq!(wrong, Err("cache type mismatch".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_memo_with_no_ttl_keeps_nothing() {
+        let memo = Memo::new(Duration::ZERO);
+        let runs = Arc::new(AtomicUsize::new(0));
+        counted(&memo, &runs, false).await.unwrap();
+        counted(&memo, &runs, false).await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 }

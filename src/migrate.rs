@@ -44,7 +44,7 @@ pub async fn clickhouse(server: &clickhouse::Client, database: &str) -> Result<(
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Err(crate::Error::Config(format!(
+        return Err(crate::error::Error::Config(format!(
             "bad ClickHouse database name {database:?}"
         )));
     }

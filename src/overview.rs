@@ -5,6 +5,7 @@
 //! shards first and slow ones as they arrive.
 
 pub mod balance;
+pub mod cache;
 pub mod lag;
 pub mod probe;
 
@@ -17,11 +18,17 @@ use tokio::sync::Notify;
 use crate::chart::{BarDatum, balance_chart_svg};
 use crate::clock::now_ms;
 use crate::error::Result;
-use crate::federation::console::Console;
+use crate::federation::Engine;
 use crate::federation::fanout::{Outcome, fan_out};
+use crate::federation::shard_list::ShardInfo;
 use crate::overview::balance::{Balance, balance};
+use crate::overview::cache::OverviewCache;
 use crate::overview::probe::ShardStats;
-use crate::routing::ShardInfo;
+
+/// What the overview needs besides the engine: the cache its probe results go through.
+pub trait Sources: Engine {
+    fn overview_cache(&self) -> &OverviewCache;
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ShardRow {
@@ -58,20 +65,23 @@ impl FleetOverview {
 /// Probe every shard listed in the routing DB, in parallel, each within the shard deadline
 /// (through the console's cache and coalescer).
 #[tracing::instrument(skip_all)]
-pub async fn fleet_overview(console: &Console) -> Result<FleetOverview> {
+pub async fn fleet_overview(console: &impl Sources) -> Result<FleetOverview> {
     let concurrency = console.pools().engine().concurrency;
     fleet_overview_with(console, concurrency).await
 }
 
 /// As [`fleet_overview`] with an explicit fan-out width (1 = sequential, the benchmark's baseline).
-pub async fn fleet_overview_with(console: &Console, concurrency: usize) -> Result<FleetOverview> {
+pub async fn fleet_overview_with(
+    console: &impl Sources,
+    concurrency: usize,
+) -> Result<FleetOverview> {
     let shards = console.shards().await?;
     Ok(overview_of(console, shards.iter().cloned().collect(), concurrency).await)
 }
 
 /// The overview of an explicit list of shards.
 pub async fn overview_of(
-    console: &Console,
+    console: &impl Sources,
     infos: Vec<ShardInfo>,
     concurrency: usize,
 ) -> FleetOverview {
@@ -84,12 +94,12 @@ pub async fn overview_of(
 }
 
 /// Probe one shard and shape its row (with its last good value if it failed now).
-pub async fn shard_row(console: &Console, info: ShardInfo) -> ShardRow {
-    let outcome = console.shard_overview(&info).await;
+pub async fn shard_row(console: &impl Sources, info: ShardInfo) -> ShardRow {
+    let outcome = console.overview_cache().shard_overview(&info).await;
     let last_good = outcome
         .result
         .is_err()
-        .then(|| console.last_good(&info.id))
+        .then(|| console.overview_cache().last_good(&info.id))
         .flatten();
     ShardRow {
         primary: match &info.primary {
@@ -163,7 +173,7 @@ pub struct OverviewRace {
 }
 
 impl OverviewRace {
-    pub fn start(console: &Console, infos: Vec<ShardInfo>) -> Arc<Self> {
+    pub fn start(console: &impl Sources, infos: Vec<ShardInfo>) -> Arc<Self> {
         let engine = console.pools().engine();
         let race = Arc::new(Self {
             rows: Mutex::new(Vec::with_capacity(infos.len())),

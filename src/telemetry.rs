@@ -16,16 +16,16 @@ pub mod pools;
 pub mod query;
 pub mod range;
 pub mod requests;
+pub mod rows;
 pub mod slow;
 pub mod sql;
 
-use std::any::Any;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::coalesce::Coalescer;
+use crate::coalesce::Memo;
 use crate::config::Config;
+use crate::overview;
 
 pub use filters::Filters;
 pub use range::TimeRange;
@@ -36,12 +36,16 @@ pub use sql::{GroupBy, Statement, TopBy};
 #[error("{0}")]
 pub struct Unavailable(pub String);
 
-type Shared = Arc<dyn Any + Send + Sync>;
+/// What the telemetry pages need besides the engine: ClickHouse, and the overview (the pools page
+/// sets each shard's connections against its `max_connections`).
+pub trait Sources: overview::Sources {
+    fn telemetry(&self) -> &Telemetry;
+}
 
 #[derive(Clone)]
 pub struct Telemetry {
     inner: Option<Arc<Inner>>,
-    memo: Arc<Memo>,
+    memo: Memo,
 }
 
 struct Inner {
@@ -58,39 +62,9 @@ struct Inner {
 /// Concurrent ClickHouse queries per console instance.
 const MAX_CONCURRENT_QUERIES: usize = 4;
 
-/// Results shared for the cache TTL, and one computation in flight per key.
-struct Memo {
-    ttl: Duration,
-    cache: Mutex<HashMap<String, (Instant, Shared)>>,
-    coalescer: Coalescer<String, Result<Shared, Unavailable>>,
-}
-
-impl Memo {
-    fn cached(&self, key: &str) -> Option<Shared> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-        cache.get(key).map(|(_, v)| v.clone())
-    }
-
-    fn store(&self, key: String, value: Shared) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.insert(key, (Instant::now(), value));
-    }
-}
-
 impl Telemetry {
     pub fn new(config: &Config) -> Self {
-        let memo = Arc::new(Memo {
-            ttl: config.engine.cache_ttl,
-            cache: Mutex::new(HashMap::new()),
-            coalescer: Coalescer::default(),
-        });
+        let memo = Memo::new(config.engine.cache_ttl);
         let Some(url) = &config.clickhouse_url else {
             return Self { inner: None, memo };
         };
@@ -135,32 +109,19 @@ impl Telemetry {
             .await
     }
 
-    /// `make()`'s value for `key`: from the cache while younger than the TTL, else computed once
-    /// however many callers ask at the same time. Errors are not cached.
-    pub async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, Unavailable>
+    /// `make()`'s value for `key`, shared for the cache TTL and computed once at a time (see
+    /// [`Memo`]).
+    async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, Unavailable>
     where
         V: Send + Sync + 'static,
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V, Unavailable>> + Send + 'static,
     {
-        let hit = match self.memo.cached(&key) {
-            Some(hit) => hit,
-            None => {
-                let memo = self.memo.clone();
-                let key2 = key.clone();
-                let fut = make();
-                self.memo
-                    .coalescer
-                    .run(key, move || async move {
-                        let value: Shared = Arc::new(fut.await?);
-                        memo.store(key2, value.clone());
-                        Ok(value)
-                    })
-                    .await?
-            }
-        };
-        hit.downcast::<V>()
-            .map_err(|_| Unavailable("cache type mismatch".into()))
+        let fut = futures::FutureExt::boxed(make());
+        self.memo
+            .shared(key, move || async move { fut.await.map_err(|u| u.0) })
+            .await
+            .map_err(Unavailable)
     }
 }
 
@@ -173,7 +134,7 @@ impl Inner {
         let major = crate::clickhouse_db::server_major_version(&self.base)
             .await
             .map_err(|e| match e {
-                crate::Error::ClickHouse(e) => e,
+                crate::error::Error::ClickHouse(e) => e,
                 other => clickhouse::error::Error::Custom(other.to_string()),
             })?;
         let c = self.base.clone().with_validation(major >= 24);

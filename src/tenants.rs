@@ -16,26 +16,33 @@ pub mod truth;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::federation::Console;
+use crate::telemetry;
+use routing_cache::RoutingCache;
+
+/// What the tenant pages (and the patient lookup, which reads through the tenant reader) need:
+/// the telemetry pages' sources (engine, overview, ClickHouse), the platform's routing cache and
+/// the staff accounts with the access audit.
+pub trait Sources: telemetry::Sources {
+    fn routing_cache(&self) -> &RoutingCache;
+    fn auth(&self) -> &crate::auth::AuthServices;
+}
 
 /// The directory, shared for the cache TTL and coalesced (one routing-DB read in flight).
 #[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn directory_cached(console: &Console) -> Result<Arc<Vec<directory::Tenant>>> {
+pub async fn directory_cached(console: &impl Sources) -> Result<Arc<Vec<directory::Tenant>>> {
     let routing = console.routing().clone();
     console
-        .telemetry()
+        .memo()
         .shared("tenant-directory".into(), move || async move {
-            directory::load(&routing).await.map_err(|e| {
-                crate::telemetry::Unavailable(match e {
-                    Error::Database(db) => {
-                        crate::federation::fanout::Failure::from_sqlx(&db).to_string()
-                    }
-                    other => other.to_string(),
-                })
+            directory::load(&routing).await.map_err(|e| match e {
+                Error::Database(db) => {
+                    crate::federation::fanout::Failure::from_sqlx(&db).to_string()
+                }
+                other => other.to_string(),
             })
         })
         .await
-        .map_err(|u| Error::RoutingUnavailable(u.0))
+        .map_err(Error::RoutingUnavailable)
 }
 
 /// `/tenants`: the requested page of the directory and the filters' choices.
@@ -48,7 +55,7 @@ pub struct DirectoryPage {
 
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn directory_page(
-    console: &Console,
+    console: &impl Sources,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<DirectoryPage> {
     let all = directory_cached(console).await?;
@@ -64,7 +71,7 @@ pub async fn directory_page(
 
 /// Every tenant of the view (all pages), for `format=csv|json`.
 pub async fn directory_export(
-    console: &Console,
+    console: &impl Sources,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<directory::Tenant>> {
     let all = directory_cached(console).await?;
@@ -74,7 +81,7 @@ pub async fn directory_export(
 
 /// What the filter forms offer (for a form shown with a 400, so it can be corrected): the
 /// directory's shards, regions and tiers, and the regions `shard_capacity` knows.
-pub async fn choices(console: &Console) -> Result<(directory::Choices, Vec<String>)> {
+pub async fn choices(console: &impl Sources) -> Result<(directory::Choices, Vec<String>)> {
     let all = directory_cached(console).await?;
     let mut regions: Vec<String> = placement::load_capacity(console.routing())
         .await

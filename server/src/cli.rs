@@ -7,11 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use leptos::prelude::*;
 use shardscope::demo::fleet::Fleet;
 
+use crate::command_result::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
 use crate::users::UserCommand;
-
-pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// shardscope's console server and its operator commands. Configuration comes from SHARDSCOPE_*
 /// environment variables (docs/configuration.md).

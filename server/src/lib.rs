@@ -4,6 +4,7 @@ pub mod auth;
 pub mod balance_svg;
 pub mod bench;
 pub mod cli;
+pub mod command_result;
 pub mod deadline;
 pub mod exports;
 pub mod logging;

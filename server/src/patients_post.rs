@@ -50,7 +50,7 @@ async fn render(state: &AppState, mut parts: http::request::Parts, form: Patient
     let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(console.clone());
-            crate::startup::provide_request_nonce();
+            crate::security::headers::provide_request_nonce();
         },
         move || shell(options.clone()),
     );

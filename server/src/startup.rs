@@ -77,7 +77,7 @@ pub fn build_router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(console.clone());
-                provide_request_nonce();
+                headers::provide_request_nonce();
             },
             move || shell(options.clone()),
         )
@@ -119,13 +119,4 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<shardscope::auth::Redi
         .with_path("/")
         // Pushed forward by the identity gate as the user is active (see SessionAuth::needs_touch).
         .with_expiry(Expiry::OnInactivity(idle))
-}
-
-/// Hand the nonce of this request's CSP header to the renderer (hydration and streaming scripts).
-pub(crate) fn provide_request_nonce() {
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<headers::CspNonce>().cloned());
-    if let Some(n) = nonce {
-        provide_context(leptos::nonce::Nonce::from_value(n.0));
-    }
 }

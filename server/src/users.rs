@@ -7,7 +7,7 @@ use std::io::BufRead;
 use shardscope::auth::accounts::admin;
 use shardscope::auth::{AuditAction, AuditEvent, Role, Staff, audit};
 
-use crate::cli::CliResult;
+use crate::command_result::CliResult;
 
 /// `user …`: what an operator asks for.
 #[derive(clap::Subcommand, Debug)]

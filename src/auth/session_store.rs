@@ -126,7 +126,7 @@ impl RedisSessionStore {
     }
 }
 
-fn backend(e: crate::Error) -> session_store::Error {
+fn backend(e: crate::error::Error) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 

@@ -137,3 +137,47 @@ impl ShardPools {
             .connect_lazy_with(options)
     }
 }
+
+/// Run `query` on the endpoint's pool. If the connection it got had died since it was opened
+/// (the server restarted or is stopping: PostgreSQL ends idle sessions with 57P01, or the socket is
+/// gone), the endpoint's pool is replaced and the query tried once more on a new connection — so a
+/// restart shows up as nothing at all, and a stop as "connection refused", never as a dead idle
+/// connection's error.
+pub async fn with_reconnect<T, F, Fut>(
+    pools: &ShardPools,
+    endpoint: &Endpoint,
+    query: F,
+) -> Result<T, Failure>
+where
+    F: Fn(PgPool) -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    match query(pools.ready(endpoint).await?).await {
+        Ok(v) => Ok(v),
+        Err(e) if dead_connection(&e) => {
+            tracing::debug!("dead pooled connection: reconnecting once");
+            pools.reset(endpoint);
+            query(pools.ready(endpoint).await?)
+                .await
+                .map_err(|e| Failure::from_sqlx(&e))
+        }
+        Err(e) => Err(Failure::from_sqlx(&e)),
+    }
+}
+
+/// A connection that died under the query (not an answer from a live server).
+fn dead_connection(e: &sqlx::Error) -> bool {
+    use std::io::ErrorKind as K;
+    match e {
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe
+        ),
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+        }
+        // Another probe replaced this endpoint's pool meanwhile: the new one is there to use.
+        sqlx::Error::PoolClosed => true,
+        _ => false,
+    }
+}

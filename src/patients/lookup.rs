@@ -12,8 +12,8 @@ use crate::auth::lookup_limit::LimitVerdict;
 use crate::auth::{AuditAction, AuditDetail, AuditEvent, Capability, Staff};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::federation::Console;
 use crate::federation::fanout::{fan_out, timed};
+use crate::tenants::Sources;
 
 /// One clinic a person is registered at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +87,7 @@ impl std::fmt::Debug for LookupResult {
 /// before anything is returned; without the record nothing is shown.
 #[tracing::instrument(skip_all, fields(staff_id = staff.id, kind = identifier.kind()), err(level = "debug"))]
 pub async fn lookup(
-    console: &Console,
+    console: &impl Sources,
     staff: &Staff,
     client_addr: &str,
     identifier: &Identifier,
@@ -126,7 +126,7 @@ pub async fn lookup(
 /// Audited (`open_patient_profile`, with the reason) before the result is returned.
 #[tracing::instrument(skip(console, staff, client_addr, reason), fields(staff_id = staff.id), err(level = "debug"))]
 pub async fn open_profile(
-    console: &Console,
+    console: &impl Sources,
     staff: &Staff,
     client_addr: &str,
     person_id: i64,
@@ -215,7 +215,7 @@ pub async fn open_profile(
 /// The full portable profile from the home shard, under the context of an org there that links
 /// the person (break-glass: shown whatever the consent; the links say which clinics have it).
 async fn full_profile(
-    console: &Console,
+    console: &impl Sources,
     staff: &Staff,
     row: &RegistryRow,
     result: &LookupResult,
@@ -284,7 +284,7 @@ fn require(staff: &Staff, capability: Capability) -> Result<()> {
     }
 }
 
-async fn limit(console: &Console, staff: &Staff, client_addr: &str) -> Result<()> {
+async fn limit(console: &impl Sources, staff: &Staff, client_addr: &str) -> Result<()> {
     let limiter = &console.auth().lookups;
     match limiter.check(staff.id).await? {
         LimitVerdict::Allowed => Ok(()),
@@ -311,7 +311,7 @@ async fn limit(console: &Console, staff: &Staff, client_addr: &str) -> Result<()
 }
 
 async fn audit(
-    console: &Console,
+    console: &impl Sources,
     staff: &Staff,
     client_addr: &str,
     action: AuditAction,
@@ -334,7 +334,11 @@ async fn audit(
 }
 
 /// Fan out to every shard for the links of `rows` (and, on their home shards, their names).
-async fn gather(console: &Console, staff: &Staff, rows: &[RegistryRow]) -> Result<LookupResult> {
+async fn gather(
+    console: &impl Sources,
+    staff: &Staff,
+    rows: &[RegistryRow],
+) -> Result<LookupResult> {
     let shards = console.shards().await?;
     let mut result = LookupResult {
         kind: String::new(),

@@ -90,7 +90,7 @@ pub async fn read_shard(
     staff_id: i64,
     request: &ShardRequest,
 ) -> Result<ShardAnswer, Failure> {
-    crate::overview::probe::with_reconnect(readers, endpoint, |pool| async move {
+    crate::federation::pools::with_reconnect(readers, endpoint, |pool| async move {
         let Some(first) = request.orgs.first() else {
             return Ok(ShardAnswer::default());
         };

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::demo::seed::{HttpRequest, PoolStat, SlowQuery};
+use super::rows::{HttpRequest, PoolStat, SlowQuery};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Entry {

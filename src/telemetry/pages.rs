@@ -2,6 +2,7 @@
 //! read under its own deadline. A panel ClickHouse could not answer is [`Unavailable`]; the rest of
 //! the page renders.
 
+use super::Sources;
 use super::filters::Filters;
 use super::pools::{ConnectionMath, PoolRow, SeriesRow, connection_math};
 use super::range::TimeRange;
@@ -9,7 +10,6 @@ use super::requests::{BucketStats, GroupStats, RequestStats, View};
 use super::slow::{ShardStatements, SlowRow};
 use super::{Unavailable, pools, requests, slow};
 use crate::error::Result;
-use crate::federation::Console;
 use crate::federation::fanout::Outcome;
 
 /// The range, filters and known shards every telemetry page starts from.
@@ -31,7 +31,7 @@ pub struct PoolsPage {
 
 /// `/pools`.
 #[tracing::instrument(skip_all)]
-pub async fn pools_page(console: &Console, scope: Scope) -> PoolsPage {
+pub async fn pools_page(console: &impl Sources, scope: Scope) -> PoolsPage {
     let t = console.telemetry();
     let now = (scope.generated_at_ms / 1000) as u32;
     let (panel, demand, overview) = tokio::join!(
@@ -85,7 +85,7 @@ pub struct RequestsPage {
 
 /// `/telemetry`.
 #[tracing::instrument(skip_all)]
-pub async fn requests_page(console: &Console, scope: Scope, view: View) -> RequestsPage {
+pub async fn requests_page(console: &impl Sources, scope: Scope, view: View) -> RequestsPage {
     let now = (scope.generated_at_ms / 1000) as u32;
     let panel =
         requests::requests_panel(console.telemetry(), &scope.range, &scope.filters, view, now)
@@ -109,7 +109,7 @@ pub struct SlowPage {
 
 /// `/telemetry/slow-queries`.
 #[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn slow_page(console: &Console, scope: Scope, top: u32) -> Result<SlowPage> {
+pub async fn slow_page(console: &impl Sources, scope: Scope, top: u32) -> Result<SlowPage> {
     let shards: Vec<_> = console
         .shards()
         .await?

@@ -12,7 +12,7 @@ use super::requests::{DEFAULT_TOP, MAX_TOP, View};
 use super::sql::{GroupBy, TopBy};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::federation::Console;
+use crate::federation::Engine;
 
 /// Every URL parameter the telemetry pages read, as typed by the user (nothing checked yet).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -92,7 +92,7 @@ impl TelemetryQuery {
     /// The range and filters, checked: the range parses, the shard is one the routing DB knows,
     /// the org exists. Every telemetry page starts from this.
     #[tracing::instrument(skip_all, err(level = "debug"))]
-    pub async fn scope(&self, console: &Console) -> Result<Scope> {
+    pub async fn scope(&self, console: &impl Engine) -> Result<Scope> {
         let now_ms = now_ms();
         let range = TimeRange::parse(
             self.get("range").as_deref(),

@@ -9,9 +9,9 @@ use sqlx::PgPool;
 use super::filters::Filters;
 use super::range::TimeRange;
 use super::{Telemetry, Unavailable, sql};
-use crate::federation::Console;
+use crate::federation::Engine;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
-use crate::routing::ShardInfo;
+use crate::federation::shard_list::ShardInfo;
 
 #[derive(Clone, Debug, PartialEq, Row, Serialize, Deserialize)]
 pub struct SlowRow {
@@ -57,7 +57,7 @@ pub enum ShardStatements {
 /// the shard deadline; shared for the cache TTL and coalesced, so viewers of the page cost each
 /// primary at most two small queries per TTL.
 pub async fn statements(
-    console: &Console,
+    console: &impl super::Sources,
     shards: Vec<ShardInfo>,
     n: i64,
 ) -> Vec<Outcome<ShardStatements>> {
@@ -69,16 +69,16 @@ pub async fn statements(
             let id = s.id.clone();
             let target = id.clone();
             let key = format!("pg_stat_statements\u{0}{id}\u{0}{n}");
-            let t = console.telemetry().clone();
+            let memo = console.memo().clone();
             let read =
                 async move { Ok(timed(id, deadline, shard_statements(console, s, n)).await) };
-            match t.shared(key, move || read).await {
+            match memo.shared(key, move || read).await {
                 Ok(o) => o.as_ref().clone(),
                 Err(e) => Outcome {
                     target,
                     latency_ms: 0,
                     measured_at_ms: crate::clock::now_ms(),
-                    result: Err(Failure::new(FailureKind::Query, e.0)),
+                    result: Err(Failure::new(FailureKind::Query, e)),
                 },
             }
         }
@@ -88,7 +88,7 @@ pub async fn statements(
 
 #[tracing::instrument(skip_all, fields(shard = %shard.id))]
 async fn shard_statements(
-    console: Console,
+    console: impl Engine,
     shard: ShardInfo,
     n: i64,
 ) -> Result<ShardStatements, Failure> {
@@ -98,7 +98,7 @@ async fn shard_statements(
             format!("bad primary endpoint: {e}"),
         )
     })?;
-    crate::overview::probe::with_reconnect(console.pools(), primary, |pool| async move {
+    crate::federation::pools::with_reconnect(console.pools(), primary, |pool| async move {
         read_statements(&pool, n).await
     })
     .await

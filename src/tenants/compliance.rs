@@ -13,9 +13,9 @@ mod judge;
 
 pub use judge::{diff, judge};
 
+use super::Sources;
 use super::truth::Severity;
 use crate::error::Result;
-use crate::federation::Console;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
 
 /// What one shard's catalog says about one tenant table.
@@ -74,15 +74,12 @@ pub struct ComplianceReport {
 
 /// Read every shard's catalog (primaries only, each under the shard deadline) and judge it.
 #[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn report(console: &Console) -> Result<std::sync::Arc<ComplianceReport>> {
+pub async fn report(console: &impl Sources) -> Result<std::sync::Arc<ComplianceReport>> {
     let c = console.clone();
     console
-        .telemetry()
+        .memo()
         .shared("compliance".into(), move || async move {
-            let shards = c
-                .shards()
-                .await
-                .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
+            let shards = c.shards().await.map_err(|e| e.to_string())?;
             let deadline = c.config().engine.shard_deadline;
             let roles = vec![
                 c.config().monitor_user.clone(),
@@ -101,7 +98,7 @@ pub async fn report(console: &Console) -> Result<std::sync::Arc<ComplianceReport
                                     format!("unusable URL: {why}"),
                                 )
                             })?;
-                            crate::overview::probe::with_reconnect(c.pools(), &primary, |pool| {
+                            crate::federation::pools::with_reconnect(c.pools(), &primary, |pool| {
                                 let roles = roles.clone();
                                 async move { gather::read_catalog(&pool, &roles).await }
                             })
@@ -120,7 +117,7 @@ pub async fn report(console: &Console) -> Result<std::sync::Arc<ComplianceReport
             ))
         })
         .await
-        .map_err(|u| crate::Error::RoutingUnavailable(u.0))
+        .map_err(crate::error::Error::RoutingUnavailable)
 }
 
 #[cfg(test)]

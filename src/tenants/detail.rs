@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Sources;
 use super::directory::Tenant;
 use super::reader::{TenantCounts, tenant_counts};
 use super::routing_cache::CacheEntry;
@@ -10,7 +11,6 @@ use super::truth::Finding;
 use crate::auth::{AuditFilter, AuditRecord};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::federation::Console;
 use crate::federation::endpoint::Endpoint;
 use crate::federation::fanout::{Outcome, timed};
 use crate::overview::probe::ShardStats;
@@ -109,7 +109,7 @@ pub fn parse_org_id(raw: &str) -> Result<i64> {
 }
 
 /// The tenant's directory row; a 400 naming the id when the routing DB has no such org.
-pub async fn find_tenant(console: &Console, org_id: i64) -> Result<Tenant> {
+pub async fn find_tenant(console: &impl Sources, org_id: i64) -> Result<Tenant> {
     super::directory_cached(console)
         .await?
         .iter()
@@ -127,7 +127,7 @@ pub async fn find_tenant(console: &Console, org_id: i64) -> Result<Tenant> {
 /// the RLS context.
 #[tracing::instrument(skip(console, tenant), fields(org_id = tenant.org_id), err(level = "debug"))]
 pub async fn tenant_page(
-    console: &Console,
+    console: &impl Sources,
     tenant: Tenant,
     range: TimeRange,
     staff_id: i64,
@@ -163,7 +163,7 @@ pub async fn tenant_page(
     };
     let health = async {
         match &shard {
-            Some(s) => Some(console.shard_overview(s).await),
+            Some(s) => Some(console.overview_cache().shard_overview(s).await),
             None => None,
         }
     };
@@ -234,7 +234,7 @@ pub async fn tenant_page(
 }
 
 async fn tenant_telemetry(
-    console: &Console,
+    console: &impl Sources,
     tenant: &Tenant,
     range: TimeRange,
     now: u32,

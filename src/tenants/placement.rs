@@ -348,7 +348,7 @@ pub struct PlacementPage {
 /// Read the page: capacity and directory from the routing DB, 24 h of per-org load from ClickHouse.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn placement_page(
-    console: &crate::Console,
+    console: &impl super::Sources,
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<PlacementPage> {
     use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
@@ -368,13 +368,19 @@ pub async fn placement_page(
                     "{shard_id} has a shard_capacity row but no tenant_shards endpoint: the \
                      console cannot tell whether it answers"
                 )),
-                Some(info) => console.shard_overview(info).await.result.err().map(|f| {
-                    format!(
-                        "{shard_id} does not answer now ({}: {})",
-                        f.kind.label(),
-                        f.message
-                    )
-                }),
+                Some(info) => console
+                    .overview_cache()
+                    .shard_overview(info)
+                    .await
+                    .result
+                    .err()
+                    .map(|f| {
+                        format!(
+                            "{shard_id} does not answer now ({}: {})",
+                            f.kind.label(),
+                            f.message
+                        )
+                    }),
             }
         }
         _ => None,

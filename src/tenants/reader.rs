@@ -64,7 +64,7 @@ pub async fn tenant_counts(
     org_id: i64,
     staff_id: i64,
 ) -> Result<TenantCounts, Failure> {
-    crate::overview::probe::with_reconnect(readers, endpoint, |pool| async move {
+    crate::federation::pools::with_reconnect(readers, endpoint, |pool| async move {
         let mut tx = begin_scoped(&pool, org_id, staff_id).await?;
         let seen: Visible = sqlx::query_as(
             "SELECT (SELECT count(*) FROM organizations) AS orgs,

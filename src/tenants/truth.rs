@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 mod rules;
 
+use super::Sources;
 use super::routing_cache::CacheScan;
 use crate::error::{Error, Result};
-use crate::federation::Console;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ pub struct Report {
 /// Read everything the check needs: routing DB, cache, and every shard in parallel (each under the
 /// shard deadline, primary first, then its replicas).
 #[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn gather(console: &Console) -> Result<Facts> {
+pub async fn gather(console: &impl Sources) -> Result<Facts> {
     let routing = read_routing(console).await?;
     let cache = async {
         console
@@ -134,15 +134,12 @@ pub async fn gather(console: &Console) -> Result<Facts> {
 
 /// The org ids on every shard, shared for the cache TTL and coalesced (the routing page and every
 /// tenant page use the same answer).
-pub async fn presence(console: &Console) -> Result<std::sync::Arc<Vec<Outcome<Presence>>>> {
+pub async fn presence(console: &impl Sources) -> Result<std::sync::Arc<Vec<Outcome<Presence>>>> {
     let c = console.clone();
     console
-        .telemetry()
+        .memo()
         .shared("org-presence".into(), move || async move {
-            let shards = c
-                .shards()
-                .await
-                .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
+            let shards = c.shards().await.map_err(|e| e.to_string())?;
             let deadline = c.config().engine.shard_deadline;
             let c = &c;
             Ok(fan_out(
@@ -156,13 +153,13 @@ pub async fn presence(console: &Console) -> Result<std::sync::Arc<Vec<Outcome<Pr
             .await)
         })
         .await
-        .map_err(|u| Error::RoutingUnavailable(u.0))
+        .map_err(Error::RoutingUnavailable)
 }
 
 /// The findings about one tenant (its cache entry, where it really is, its shard answering),
 /// without the fleet-wide cache scan: the tenant page's part of routing truth.
 pub async fn tenant_findings(
-    console: &Console,
+    console: &impl Sources,
     org_id: i64,
     shard_id: &str,
     cache: Option<super::routing_cache::CacheEntry>,
@@ -189,7 +186,7 @@ pub async fn tenant_findings(
     Ok(report)
 }
 
-async fn read_routing(console: &Console) -> Result<RoutingFacts> {
+async fn read_routing(console: &impl Sources) -> Result<RoutingFacts> {
     let unavailable =
         |e: sqlx::Error| Error::RoutingUnavailable(Failure::from_sqlx(&e).to_string());
     let pool = console.routing();
@@ -221,8 +218,8 @@ async fn read_routing(console: &Console) -> Result<RoutingFacts> {
 
 /// The org ids on one shard: from its primary, else from the first replica that answers.
 async fn present_orgs(
-    console: &Console,
-    shard: crate::routing::ShardInfo,
+    console: &impl Sources,
+    shard: crate::federation::shard_list::ShardInfo,
 ) -> std::result::Result<Presence, Failure> {
     let deadline = console.config().engine.shard_deadline;
     let mut endpoints = vec![("primary".to_string(), shard.primary.clone())];
@@ -242,12 +239,15 @@ async fn present_orgs(
                 continue;
             }
         };
-        let read =
-            crate::overview::probe::with_reconnect(console.pools(), &endpoint, |pool| async move {
+        let read = crate::federation::pools::with_reconnect(
+            console.pools(),
+            &endpoint,
+            |pool| async move {
                 sqlx::query_scalar::<_, Vec<i64>>("SELECT console_org_ids()")
                     .fetch_one(&pool)
                     .await
-            });
+            },
+        );
         match tokio::time::timeout(deadline, read).await {
             Ok(Ok(org_ids)) => {
                 return Ok(Presence {
@@ -297,18 +297,16 @@ pub fn findings(facts: &Facts, measured_at_ms: u64) -> Report {
 
 /// The routing-truth report, shared for the cache TTL and coalesced (one check in flight).
 #[tracing::instrument(skip_all, err(level = "debug"))]
-pub async fn report(console: &Console) -> Result<std::sync::Arc<Report>> {
+pub async fn report(console: &impl Sources) -> Result<std::sync::Arc<Report>> {
     let c = console.clone();
     console
-        .telemetry()
+        .memo()
         .shared("routing-truth".into(), move || async move {
-            let facts = gather(&c)
-                .await
-                .map_err(|e| crate::telemetry::Unavailable(e.to_string()))?;
+            let facts = gather(&c).await.map_err(|e| e.to_string())?;
             Ok(findings(&facts, crate::clock::now_ms()))
         })
         .await
-        .map_err(|u| Error::RoutingUnavailable(u.0))
+        .map_err(Error::RoutingUnavailable)
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use shardscope::federation::endpoint::Endpoint;
 use shardscope::federation::fanout::FailureKind;
+use shardscope::federation::shard_list::ShardInfo;
 use shardscope::overview::{fleet_overview, overview_of};
-use shardscope::routing::ShardInfo;
 
 #[tokio::test]
 async fn a_slow_shard_times_out_alone_within_its_deadline() {

@@ -11,8 +11,8 @@ pub struct ShardHeaderDto {
 }
 
 #[cfg(feature = "ssr")]
-impl From<&shardscope::routing::ShardInfo> for ShardHeaderDto {
-    fn from(s: &shardscope::routing::ShardInfo) -> Self {
+impl From<&shardscope::federation::shard_list::ShardInfo> for ShardHeaderDto {
+    fn from(s: &shardscope::federation::shard_list::ShardInfo) -> Self {
         ShardHeaderDto {
             id: s.id.clone(),
             shard_type: s.shard_type.clone(),

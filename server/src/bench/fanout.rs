@@ -17,7 +17,7 @@ use sqlx::Connection;
 use tower::ServiceExt;
 
 use super::measure::{BENCH_HOST, ms, sign_in_as};
-use crate::cli::CliResult;
+use crate::command_result::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
 

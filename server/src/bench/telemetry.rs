@@ -17,7 +17,7 @@ use shardscope::telemetry::requests::{DEFAULT_TOP, View, requests_panel};
 use shardscope::telemetry::{Filters, GroupBy, Telemetry, TimeRange, TopBy, pools, slow};
 
 use super::measure::ms;
-use crate::cli::CliResult;
+use crate::command_result::CliResult;
 
 const DB: &str = "bench_p4";
 pub const DEFAULT_ROWS: u64 = 10_000_000;

@@ -20,7 +20,7 @@ use shardscope::tenants::directory;
 use tower::ServiceExt;
 
 use super::measure::{BENCH_HOST, ms, on_scratch_db, pct, sign_in_as};
-use crate::cli::CliResult;
+use crate::command_result::CliResult;
 use crate::startup::build_router;
 use crate::state::AppState;
 

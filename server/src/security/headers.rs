@@ -67,6 +67,15 @@ pub async fn apply(State(state): State<AppState>, mut req: Request, next: Next) 
     res
 }
 
+/// Hand the nonce of this request's CSP header to the renderer (hydration and streaming scripts).
+pub fn provide_request_nonce() {
+    let nonce = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    if let Some(n) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

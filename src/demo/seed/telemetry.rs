@@ -1,53 +1,13 @@
 //! Telemetry the platform's services would have exported: request logs, pool stats, slow queries.
 //! Used for the 24 h back-fill and, a tick at a time, by the simulator.
 
-use clickhouse::Row;
-use serde::{Deserialize, Serialize};
-
 use super::plan::{OrgPlan, Plan};
 use super::rng::Rng;
 use crate::clickhouse_db;
 use crate::demo::fleet::Fleet;
 use crate::error::Result;
 
-#[derive(Clone, Debug, Row, Serialize, Deserialize)]
-pub struct HttpRequest {
-    pub ts: u32,
-    pub org_id: u64,
-    pub shard_id: String,
-    pub service: String,
-    pub instance: String,
-    pub method: String,
-    pub route: String,
-    pub status: u16,
-    pub duration_ms: f64,
-    pub request_id: String,
-}
-
-#[derive(Clone, Debug, Row, Serialize, Deserialize)]
-pub struct PoolStat {
-    pub ts: u32,
-    pub service: String,
-    pub instance: String,
-    pub shard_id: String,
-    pub total_conns: u32,
-    pub acquired_conns: u32,
-    pub idle_conns: u32,
-    pub max_conns: u32,
-    pub wait_count: u64,
-    pub wait_duration_ms: u64,
-}
-
-#[derive(Clone, Debug, Row, Serialize, Deserialize)]
-pub struct SlowQuery {
-    pub ts: u32,
-    pub shard_id: String,
-    pub org_id: u64,
-    pub service: String,
-    pub request_id: String,
-    pub duration_ms: f64,
-    pub query: String,
-}
+pub use crate::telemetry::rows::{HttpRequest, PoolStat, SlowQuery};
 
 const ROUTES: [(&str, &str); 6] = [
     ("GET", "/v1/patients/:id"),

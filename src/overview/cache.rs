@@ -1,52 +1,34 @@
-//! The backend service handle: everything a page or server function needs, built once at start-up.
-//!
-//! Reading a shard goes cache (Redis, shared by all console instances) -> coalescer (one probe in
-//! flight per shard, shared by every waiter) -> probe (tiny pool, deadline). The last good result of
-//! every shard is kept so a page can show it, with its age, when the shard fails now.
+//! Each shard's overview statistics as pages get them: this instance's memory, then Redis
+//! (shared by all console instances), then the coalescer (one probe in flight per shard, shared by
+//! every waiter), then the probe (tiny pool, deadline). The last good result of every shard is
+//! kept so a page can show it, with its age, when the shard fails now.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use tokio::sync::RwLock;
 
 use crate::clock::now_ms;
 use crate::coalesce::Coalescer;
-use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::federation::Fleet;
 use crate::federation::fanout::{Outcome, timed};
 use crate::federation::pools::ShardPools;
 use crate::federation::probe_cache::ProbeCache;
+use crate::federation::shard_list::ShardInfo;
 use crate::overview::probe::{ShardStats, probe_shard};
-use crate::routing::{ShardInfo, load_shards};
-
-/// How long the shard list from the routing DB is reused before it is read again, so a new
-/// shard appears without a restart.
-const SHARD_LIST_TTL: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
-pub struct Console {
+pub struct OverviewCache {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    config: Config,
-    routing: PgPool,
-    auth: crate::auth::AuthServices,
-    telemetry: crate::telemetry::Telemetry,
     pools: ShardPools,
-    /// The tenant-reader role's pools (None when it is not configured).
-    readers: Option<ShardPools>,
-    routing_cache: crate::tenants::routing_cache::RoutingCache,
-    shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
     cache: ProbeCache,
     coalescer: Coalescer<String, Outcome<ShardStats>>,
     last_good: Mutex<HashMap<String, Outcome<ShardStats>>>,
     latest: Mutex<HashMap<String, Outcome<ShardStats>>>,
     probes: Mutex<HashMap<String, u64>>,
     /// Shards with a background refresh running in this instance.
-    refreshing: Arc<Mutex<std::collections::HashSet<String>>>,
+    refreshing: Arc<Mutex<HashSet<String>>>,
 }
 
 fn is_fresh(o: &Outcome<ShardStats>, ttl_ms: u64) -> bool {
@@ -79,12 +61,12 @@ fn freshness_at(age_ms: u64, ttl_ms: u64, bound_ms: u64) -> Freshness {
 
 /// Marks a shard as being refreshed; unmarks it when dropped (also if the task panics).
 struct RefreshGuard {
-    set: Arc<Mutex<std::collections::HashSet<String>>>,
+    set: Arc<Mutex<HashSet<String>>>,
     id: String,
 }
 
 impl RefreshGuard {
-    fn take(set: &Arc<Mutex<std::collections::HashSet<String>>>, id: &str) -> Option<Self> {
+    fn take(set: &Arc<Mutex<HashSet<String>>>, id: &str) -> Option<Self> {
         let fresh_claim = set
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -105,143 +87,29 @@ impl Drop for RefreshGuard {
     }
 }
 
-impl Console {
-    /// Build the handle. Connects lazily: a fleet that is down at start-up does not stop the console.
-    pub fn new(config: Config) -> Result<Self> {
-        let options: PgConnectOptions = config.routing_url.expose().parse().map_err(|_| {
-            Error::Config("SHARDSCOPE_ROUTING_URL is not a valid postgres URL".into())
-        })?;
+impl OverviewCache {
+    /// Probes through the fleet's monitoring pools; shares results in Redis when it is configured
+    /// and the cache TTL is not zero.
+    pub fn new(fleet: &Fleet) -> Self {
+        let config = fleet.config();
         let e = &config.engine;
-        let statement_ms = e.statement_timeout.as_millis().to_string();
-        let options = options
-            .application_name(&e.application_name)
-            .options([("statement_timeout", statement_ms.as_str())]);
-        let routing = PgPoolOptions::new()
-            // Shard list, accounts and audit records share it.
-            .max_connections(e.pool_max.max(4))
-            .min_connections(0)
-            .acquire_timeout(e.shard_deadline)
-            .idle_timeout(e.pool_idle)
-            .connect_lazy_with(options);
-        let pools = ShardPools::new(
-            config.monitor_user.clone(),
-            config.monitor_password.clone(),
-            e.clone(),
-        );
-        let readers = config.tenants.reader_password.as_ref().map(|password| {
-            ShardPools::new(
-                config.tenants.reader_user.clone(),
-                password.clone(),
-                crate::config::EngineConfig {
-                    pool_max: config.tenants.reader_pool_max,
-                    ..e.clone()
-                },
-            )
-        });
-        let routing_cache = crate::tenants::routing_cache::RoutingCache::new(
-            config.redis_url.as_ref(),
-            &config.tenants.routing_cache_prefix,
-        )?;
         let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
-        let cache = ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace);
-        let auth = crate::auth::AuthServices::new(&config, routing.clone())?;
-        let telemetry = crate::telemetry::Telemetry::new(&config);
-        Ok(Self {
+        Self {
             inner: Arc::new(Inner {
-                config,
-                routing,
-                auth,
-                telemetry,
-                pools,
-                readers,
-                routing_cache,
-                shards: RwLock::new(None),
-                cache,
+                pools: fleet.pools().clone(),
+                cache: ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace),
                 coalescer: Coalescer::default(),
                 last_good: Mutex::new(HashMap::new()),
                 latest: Mutex::new(HashMap::new()),
                 probes: Mutex::new(HashMap::new()),
                 refreshing: Default::default(),
             }),
-        })
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    pub fn pools(&self) -> &ShardPools {
-        &self.inner.pools
-    }
-
-    /// The tenant-reader role's pools: RLS applies to every row read through them.
-    pub fn tenant_readers(&self) -> Option<&ShardPools> {
-        self.inner.readers.as_ref()
-    }
-
-    /// The platform's routing cache (`shard:{org_id}` in Redis), read-only.
-    pub fn routing_cache(&self) -> &crate::tenants::routing_cache::RoutingCache {
-        &self.inner.routing_cache
-    }
-
-    /// Accounts, sessions, sign-in limits and the access audit.
-    pub fn auth(&self) -> &crate::auth::AuthServices {
-        &self.inner.auth
-    }
-
-    /// ClickHouse telemetry (pools, requests, slow queries).
-    pub fn telemetry(&self) -> &crate::telemetry::Telemetry {
-        &self.inner.telemetry
+        }
     }
 
     /// The shared probe cache (Redis), e.g. to see whether its breaker is open.
     pub fn probe_cache(&self) -> &ProbeCache {
         &self.inner.cache
-    }
-
-    pub fn routing(&self) -> &PgPool {
-        &self.inner.routing
-    }
-
-    /// The shard list, re-read from the routing DB at most every [`SHARD_LIST_TTL`]. If the routing
-    /// DB is unreachable, the last list read is used; with none, the error is returned.
-    #[tracing::instrument(skip_all)]
-    pub async fn shards(&self) -> Result<Arc<Vec<ShardInfo>>> {
-        if let Some((at, list)) = self.inner.shards.read().await.as_ref()
-            && at.elapsed() < SHARD_LIST_TTL
-        {
-            return Ok(list.clone());
-        }
-        let mut slot = self.inner.shards.write().await;
-        if let Some((at, list)) = slot.as_ref()
-            && at.elapsed() < SHARD_LIST_TTL
-        {
-            return Ok(list.clone());
-        }
-        match load_shards(&self.inner.routing).await {
-            Ok(list) => {
-                let list = Arc::new(list);
-                *slot = Some((Instant::now(), list.clone()));
-                Ok(list)
-            }
-            Err(e) => match slot.as_ref() {
-                Some((_, stale)) => {
-                    tracing::warn!(error = %e, "routing DB unreachable; using the last shard list");
-                    Ok(stale.clone())
-                }
-                None => Err(Error::RoutingUnavailable(match e {
-                    Error::Database(ref db) => {
-                        crate::federation::fanout::Failure::from_sqlx(db).to_string()
-                    }
-                    _ => "unexpected error".into(),
-                })),
-            },
-        }
-    }
-
-    /// Forget the cached shard list (tests, and after a routing change made by the console itself).
-    pub async fn invalidate_shards(&self) {
-        *self.inner.shards.write().await = None;
     }
 
     /// One shard's overview statistics, stale-while-revalidate over two cache levels, within a
@@ -321,8 +189,7 @@ impl Console {
             if let Some(shared) = this.inner.cache.get::<Outcome<ShardStats>>(&key).await {
                 this.remember(&shared);
             }
-            let refreshed =
-                |this: &Console| this.latest(&info.id).is_some_and(|l| is_fresh(&l, ttl));
+            let refreshed = |this: &Self| this.latest(&info.id).is_some_and(|l| is_fresh(&l, ttl));
             // Re-checked after the lock: it can take long enough for another refresh to land.
             if !refreshed(&this) && this.inner.cache.try_lock(&key).await && !refreshed(&this) {
                 this.probe_now(&info).await;

@@ -1,4 +1,4 @@
-//! The routing database as the console reads it: which shards exist and where they live.
+//! Which shards exist and where they live, as the routing database lists them.
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
