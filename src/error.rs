@@ -7,6 +7,8 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The signed-in role may not do this (the adapters check first; the backend checks again).
+    #[error("not found: {0}")]
+    NotFound(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     /// A per-staff limit was reached; the message says how long to wait.
@@ -38,6 +40,7 @@ impl Error {
         match self {
             Error::InvalidInput(_) => 400,
             Error::Forbidden(_) => 403,
+            Error::NotFound(_) => 404,
             Error::TooManyRequests(_) => 429,
             Error::RoutingUnavailable(_)
             | Error::SessionStore(_)
@@ -56,7 +59,10 @@ impl Error {
     /// category), an outage by what is out, anything else only that it was logged.
     pub fn public_message(&self) -> String {
         match self {
-            Error::InvalidInput(m) | Error::Forbidden(m) | Error::TooManyRequests(m) => m.clone(),
+            Error::InvalidInput(m)
+            | Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::TooManyRequests(m) => m.clone(),
             e if e.status() == 503 => e.to_string(),
             _ => "internal error (logged)".to_string(),
         }
@@ -73,6 +79,7 @@ mod tests {
     fn statuses() {
         assert_eq!(Error::InvalidInput("x".into()).status(), 400);
         assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
+        assert_eq!(Error::NotFound("x".into()).status(), 404);
         assert_eq!(Error::Config("x".into()).status(), 500);
         assert_eq!(Error::Database(sqlx::Error::PoolTimedOut).status(), 503);
     }

@@ -23,6 +23,7 @@ pub mod overview;
 pub mod patients;
 pub mod redis;
 pub mod secret;
+pub mod shards;
 pub mod telemetry;
 pub mod tenants;
 

@@ -8,6 +8,7 @@ pub mod guard;
 mod overview;
 pub mod patients;
 mod session;
+mod shards;
 mod telemetry;
 mod tenants;
 
@@ -16,5 +17,6 @@ pub use error::ApiError;
 pub use overview::*;
 pub use patients::{get_patients_page, lookup_patient, open_patient_profile};
 pub use session::*;
+pub use shards::*;
 pub use telemetry::*;
 pub use tenants::*;

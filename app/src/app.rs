@@ -10,7 +10,7 @@ use crate::api::current_staff;
 use crate::dto::StaffDto;
 use crate::pages::{
     AuditPage, CompliancePage, NotFound, OverviewPage, PatientsPage, PlacementPage, PoolsPage,
-    RequestsPage, RoutingPage, SlowQueriesPage, TenantPage, TenantsPage,
+    RequestsPage, RoutingPage, ShardPage, ShardsPage, SlowQueriesPage, TenantPage, TenantsPage,
 };
 use crate::routes;
 
@@ -73,6 +73,8 @@ pub fn App() -> impl IntoView {
                     // page is sent (streamed or whole) is the table's.
                     <Route path=path!("/") view=OverviewPage ssr=routes::OVERVIEW.ssr_mode()/>
                     <Route path=path!("/audit") view=AuditPage ssr=routes::AUDIT.ssr_mode()/>
+                    <Route path=path!("/shards") view=ShardsPage ssr=routes::SHARDS.ssr_mode()/>
+                    <Route path=path!("/shards/:shard") view=ShardPage ssr=routes::SHARD.ssr_mode()/>
                     <Route path=path!("/pools") view=PoolsPage ssr=routes::POOLS.ssr_mode()/>
                     <Route path=path!("/telemetry") view=RequestsPage ssr=routes::REQUESTS.ssr_mode()/>
                     <Route

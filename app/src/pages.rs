@@ -8,6 +8,7 @@ mod patients;
 mod placement;
 #[cfg(feature = "ssr")]
 pub mod plain;
+mod shards;
 mod telemetry;
 mod tenants;
 
@@ -17,5 +18,6 @@ pub use not_found::NotFound;
 pub use overview::OverviewPage;
 pub use patients::PatientsPage;
 pub use placement::PlacementPage;
+pub use shards::{ShardPage, ShardsPage};
 pub use telemetry::{PoolsPage, RequestsPage, SlowQueriesPage};
 pub use tenants::{TenantPage, TenantsPage};

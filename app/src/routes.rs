@@ -127,6 +127,24 @@ pub const SLOW_QUERIES: PageRoute = page(
     Whole,
     Some(&[]),
 );
+pub const SHARDS: PageRoute = page(
+    "/shards",
+    "Shards",
+    Some("Shards"),
+    Fleet,
+    ViewFleet,
+    Whole,
+    Some(&[]),
+);
+pub const SHARD: PageRoute = page(
+    "/shards/{shard}",
+    "Shard",
+    None,
+    Fleet,
+    ViewFleet,
+    Whole,
+    None,
+);
 pub const TENANTS: PageRoute = page(
     "/tenants",
     "Tenants",
@@ -192,8 +210,10 @@ pub const AUDIT: PageRoute = page(
 );
 
 /// Every page, in navigation order.
-pub const PAGES: [PageRoute; 11] = [
+pub const PAGES: [PageRoute; 13] = [
     OVERVIEW,
+    SHARDS,
+    SHARD,
     POOLS,
     REQUESTS,
     SLOW_QUERIES,
@@ -264,6 +284,8 @@ mod tests {
     #[test]
     fn patterns_match_one_segment_per_parameter() {
         assert_eq!(find("/tenants/101"), Some(&TENANT));
+        assert_eq!(find("/shards/us-1"), Some(&SHARD));
+        assert_eq!(find("/shards"), Some(&SHARDS));
         assert_eq!(find("/tenants"), Some(&TENANTS));
         assert_eq!(find("/tenants/"), None);
         assert_eq!(find("/tenants/1/x"), None);
@@ -276,7 +298,9 @@ mod tests {
         let viewer = navigation(|c| c == ViewFleet);
         assert_eq!(viewer.len(), 1);
         assert_eq!(viewer[0].0, Fleet);
-        assert_eq!(viewer[0].1.len(), 4);
+        // Overview, shards, pools, requests, slow queries (a shard's own page is reached from the
+        // list, not the navigation).
+        assert_eq!(viewer[0].1.len(), 5);
         let everyone = navigation(|_| true);
         let groups: Vec<_> = everyone.iter().map(|(g, _)| *g).collect();
         assert_eq!(groups, Group::ALL);

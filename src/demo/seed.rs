@@ -3,6 +3,7 @@
 //! Same fleet layout + same seed = same data, so a screenshot today matches one tomorrow.
 
 mod accounts;
+pub mod allocations;
 pub mod drifts;
 mod plan;
 mod postgres;
@@ -35,6 +36,7 @@ use crate::error::Result;
 pub async fn seed_fleet(fleet: &Fleet) -> Result<()> {
     let plan = plan(&fleet.shards, SEED);
     seed_postgres(fleet, &plan).await?;
+    allocations::seed_allocations(fleet).await?;
     warm_routing_cache(fleet, &plan).await?;
     backfill_telemetry(fleet, &plan, SEED).await?;
     rekey_audit(fleet).await?;

@@ -1,6 +1,7 @@
 //! The demo fleet's heartbeat: telemetry every few seconds, a light write load on every primary
 //! (so replication lag is real and changes), and app-like connections holding the pools busy.
-//! A tick that fails on one shard is logged and the rest carry on.
+//! One session on the second shard sits idle in a transaction, as a forgetful worker would. A tick
+//! that fails on one shard is logged and the rest carry on.
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,11 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             app,
         });
     }
+    let idle = fleet
+        .shards
+        .get(1)
+        .map(|s| tokio::spawn(hold_idle_transaction(fleet.platform_url(s.primary_port))));
+    let _stop_idle = AbortOnDrop(idle);
     let mut rng = Rng::new(seed::SEED ^ crate::clock::now_ms());
     let mut counters = PoolCounters::default();
     let mut last_pool = Instant::now() - POOL_SAMPLE_EVERY;
@@ -121,6 +127,44 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
                 });
             }
         }
+    }
+}
+
+/// Aborts the task it holds when the simulator returns.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(h) = &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// A session that opens a transaction and then does nothing (reconnecting if it is ended), so the
+/// shard page has a connection idle in transaction to count.
+async fn hold_idle_transaction(url: String) {
+    use sqlx::Connection;
+    loop {
+        let opts: std::result::Result<PgConnectOptions, _> = url.parse();
+        let session = async {
+            let opts = opts.map_err(|e: sqlx::Error| e)?;
+            let mut conn =
+                sqlx::PgConnection::connect_with(&opts.application_name("billing-worker")).await?;
+            sqlx::query("BEGIN").execute(&mut conn).await?;
+            sqlx::query("SELECT 1").execute(&mut conn).await?;
+            // Idle in transaction until the server ends it; a cheap check every minute.
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                conn.ping().await?;
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(e) = session.await {
+            tracing::debug!(error = %e, "idle-in-transaction session ended; opening another");
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
     }
 }
 

@@ -246,11 +246,53 @@ pub struct Neighbour {
     pub suggestion: String,
 }
 
+/// Whether each shard of `shard_capacity` answers now: `Err` says why not (it does not answer, or
+/// it has no `tenant_shards` endpoint, so nothing says whether it would).
+pub type Reachability = BTreeMap<String, std::result::Result<(), String>>;
+
+/// Where to move a noisy org: the rules' choice among shards that answer; a shard that does not
+/// answer (or whose endpoint is unknown) is suggested only when no other fits, and says so.
+fn move_suggestion(
+    capacity: &[CapacityRow],
+    reach: &Reachability,
+    org: &NewOrg,
+    from: &str,
+) -> String {
+    let answering: Vec<CapacityRow> = capacity
+        .iter()
+        .filter(|c| matches!(reach.get(&c.shard_id), Some(Ok(()))))
+        .cloned()
+        .collect();
+    match place(&answering, org, Some(from)).0 {
+        Decision::Dedicated(why) => format!("a dedicated shard: {why}"),
+        Decision::Shared { shard_id, .. } => format!(
+            "move to {shard_id} (same region, least-loaded shared shard with headroom that \
+             answers), or rate-limit it"
+        ),
+        Decision::NewShared { shard_id, why } => match place(capacity, org, Some(from)).0 {
+            Decision::Shared {
+                shard_id: silent, ..
+            } => {
+                let why_not = match reach.get(&silent) {
+                    Some(Err(why)) => why.clone(),
+                    _ => "its health is unknown".to_string(),
+                };
+                format!(
+                    "rate-limit it; {silent} has headroom but {why_not}, so moving there is not \
+                     advised until it answers"
+                )
+            }
+            _ => format!("{why}: a new shared shard {shard_id}, or rate-limit it"),
+        },
+    }
+}
+
 /// Orgs whose load share is far above their patient share. `requests` and `slow` are per
-/// (shard, org) counts from ClickHouse. Pure.
+/// (shard, org) counts from ClickHouse; `reach` says which shards answer. Pure.
 pub fn noisy(
     tenants: &[Tenant],
     capacity: &[CapacityRow],
+    reach: &Reachability,
     requests: &BTreeMap<(String, i64), u64>,
     slow: &BTreeMap<(String, i64), u64>,
 ) -> Vec<Neighbour> {
@@ -301,16 +343,7 @@ pub fn noisy(
                 enterprise: t.shard_type == "enterprise"
                     || t.sla_tier.as_deref() == Some("enterprise"),
             };
-            let suggestion = match place(capacity, &org, Some(shard)).0 {
-                Decision::Dedicated(why) => format!("a dedicated shard: {why}"),
-                Decision::Shared { shard_id, .. } => format!(
-                    "move to {shard_id} (same region, least-loaded shared shard with headroom), or \
-                     rate-limit it"
-                ),
-                Decision::NewShared { shard_id, why } => {
-                    format!("{why}: a new shared shard {shard_id}, or rate-limit it")
-                }
-            };
+            let suggestion = move_suggestion(capacity, reach, &org, shard);
             out.push(Neighbour {
                 org_id: t.org_id,
                 name: t.name.clone(),
@@ -343,6 +376,33 @@ pub struct PlacementPage {
     pub capacity: Vec<CapacityRow>,
     pub window_hours: u32,
     pub noisy: std::result::Result<Vec<Neighbour>, String>,
+}
+
+/// Whether each capacity shard answers now, from the overview's cache (no probe beyond it).
+async fn reachability(console: &impl super::Sources, capacity: &[CapacityRow]) -> Reachability {
+    let shards = console.shards().await.ok();
+    let mut reach = Reachability::new();
+    for c in capacity {
+        let info = shards
+            .as_ref()
+            .and_then(|l| l.iter().find(|s| s.id == c.shard_id).cloned());
+        let verdict = match info {
+            None => Err(
+                "has no tenant_shards endpoint (the console cannot tell whether it answers)"
+                    .to_string(),
+            ),
+            Some(info) => match console.overview_cache().shard_overview(&info).await.result {
+                Ok(_) => Ok(()),
+                Err(f) => Err(format!(
+                    "does not answer now ({}: {})",
+                    f.kind.label(),
+                    f.message
+                )),
+            },
+        };
+        reach.insert(c.shard_id.clone(), verdict);
+    }
+    reach
 }
 
 /// Read the page: capacity and directory from the routing DB, 24 h of per-org load from ClickHouse.
@@ -386,6 +446,7 @@ pub async fn placement_page(
         _ => None,
     };
     let tenants = super::directory_cached(console).await?;
+    let reach = reachability(console, &capacity).await;
     let now = (crate::clock::now_ms() / 1000) as u32;
     // Aligned to the minute so every viewer in that minute shares one answer.
     let to = now - now % 60;
@@ -402,7 +463,7 @@ pub async fn placement_page(
             .collect()
     };
     let noisy = match (req, slow) {
-        (Ok(r), Ok(s)) => Ok(noisy(&tenants, &capacity, &map(&r), &map(&s))),
+        (Ok(r), Ok(s)) => Ok(noisy(&tenants, &capacity, &reach, &map(&r), &map(&s))),
         (Err(e), _) | (_, Err(e)) => Err(e.0),
     };
     Ok(PlacementPage {
@@ -548,7 +609,9 @@ mod tests {
             cap("us-1", "us-east-1", 3, 20_000),
             cap("us-2", "us-east-1", 1, 1_000),
         ];
-        let n = noisy(&tenants, &c, &req, &slow);
+        let all_answer: Reachability =
+            [("us-1".to_string(), Ok(())), ("us-2".to_string(), Ok(()))].into();
+        let n = noisy(&tenants, &c, &all_answer, &req, &slow);
         assert_eq!(n.len(), 1, "{n:?}");
         assert_eq!(n[0].org_id, 3);
         assert_eq!(n[0].why, "slow queries");
@@ -556,6 +619,34 @@ mod tests {
             n[0].suggestion.starts_with("move to us-2"),
             "{}",
             n[0].suggestion
+        );
+        // us-3 is the least loaded but refuses connections: us-2 is suggested, not us-3.
+        let c3 = vec![
+            cap("us-1", "us-east-1", 3, 20_000),
+            cap("us-2", "us-east-1", 1, 1_000),
+            cap("us-3", "us-east-1", 0, 0),
+        ];
+        let mut reach = all_answer.clone();
+        reach.insert(
+            "us-3".into(),
+            Err("does not answer now (refused: connection refused)".into()),
+        );
+        let n = noisy(&tenants, &c3, &reach, &req, &slow);
+        assert!(
+            n[0].suggestion.starts_with("move to us-2"),
+            "{}",
+            n[0].suggestion
+        );
+        // Only the silent shard fits: it is named with why it is not advised.
+        let c_only = vec![
+            cap("us-1", "us-east-1", 3, 20_000),
+            cap("us-3", "us-east-1", 0, 0),
+        ];
+        let n = noisy(&tenants, &c_only, &reach, &req, &slow);
+        assert_eq!(
+            n[0].suggestion,
+            "rate-limit it; us-3 has headroom but does not answer now (refused: connection \
+             refused), so moving there is not advised until it answers"
         );
     }
 }

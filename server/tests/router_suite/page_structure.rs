@@ -96,6 +96,8 @@ async fn every_page_has_its_title_one_h1_and_landmarks_for_every_role() {
         }
 
         for (path, title) in [
+            ("/shards", "Shards · shardscope"),
+            ("/shards/us-1", "Shard us-1 · shardscope"),
             ("/pools", "Connection pools · shardscope"),
             ("/telemetry", "Requests · shardscope"),
             ("/telemetry/slow-queries", "Slow queries · shardscope"),

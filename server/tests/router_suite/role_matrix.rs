@@ -18,6 +18,9 @@ const PAGES: &[(&str, [u16; 4])] = &[
     ("/charts/balance.svg", [303, 200, 200, 200]),
     ("/audit", [303, 403, 403, 200]),
     ("/audit?action=sign_in", [303, 403, 403, 200]),
+    ("/shards", [303, 200, 200, 200]),
+    ("/shards?region=us-east-1&type=shared", [303, 200, 200, 200]),
+    ("/shards/us-1", [303, 200, 200, 200]),
     ("/pools", [303, 200, 200, 200]),
     ("/pools?format=csv", [303, 200, 200, 200]),
     ("/telemetry", [303, 200, 200, 200]),
@@ -58,6 +61,8 @@ const FORMS: &[(&str, [u16; 4])] = &[
 const SERVER_FNS: &[(&str, [u16; 4])] = &[
     ("/api/overview", [401, 200, 200, 200]),
     ("/api/shards", [401, 200, 200, 200]),
+    ("/api/shards-page", [401, 200, 200, 200]),
+    ("/api/shard-page?shard=us-1", [401, 200, 200, 200]),
     ("/api/audit", [401, 403, 403, 200]),
     ("/api/pools", [401, 200, 200, 200]),
     ("/api/requests", [401, 200, 200, 200]),
@@ -170,7 +175,13 @@ async fn the_router_serves_the_route_table() {
     use shardscope_app::routes::PAGES;
     let router: BTreeSet<(String, String)> = shardscope_server::startup::route_list()
         .iter()
-        .map(|r| (r.path().replace(":org", "{org}"), format!("{:?}", r.mode())))
+        .map(|r| {
+            let path = r
+                .path()
+                .replace(":org", "{org}")
+                .replace(":shard", "{shard}");
+            (path, format!("{:?}", r.mode()))
+        })
         .collect();
     let table: BTreeSet<(String, String)> = PAGES
         .iter()
@@ -185,7 +196,12 @@ async fn the_router_serves_the_route_table() {
 #[tokio::test]
 async fn the_table_covers_every_route_and_server_function_that_exists() {
     // A page with a path parameter is called with a real value: /tenants/{org} as /tenants/2.
-    let concrete = |p: &str| p.replace("{org}", "2").replace(":org", "2");
+    let concrete = |p: &str| {
+        p.replace("{org}", "2")
+            .replace(":org", "2")
+            .replace("{shard}", "us-1")
+            .replace(":shard", "us-1")
+    };
     let pages: BTreeSet<String> = PAGES
         .iter()
         .chain(FORMS)
@@ -248,7 +264,13 @@ fn nav_links(body: &str, label: &str) -> Vec<String> {
 async fn the_navigation_lists_what_the_role_may_open() {
     let app = TestApp::new();
     let sessions = sessions(&app).await;
-    let fleet = ["Fleet overview", "Pools", "Requests", "Slow queries"];
+    let fleet = [
+        "Fleet overview",
+        "Shards",
+        "Pools",
+        "Requests",
+        "Slow queries",
+    ];
     let sections: [&[&str]; 4] = [
         &[],
         &["Fleet"],
@@ -293,7 +315,12 @@ fn every_route() -> Vec<(String, Vec<&'static str>)> {
     // A path parameter gets a real value: /tenants/{org} is swept as /tenants/2 (its literal
     // braces would be a 400 for a bad org id, not a test of the methods).
     for r in shardscope_server::startup::route_list() {
-        let path = r.path().replace("{org}", "2").replace(":org", "2");
+        let path = r
+            .path()
+            .replace("{org}", "2")
+            .replace(":org", "2")
+            .replace("{shard}", "us-1")
+            .replace(":shard", "us-1");
         routes.push((path, vec!["GET"]));
     }
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {

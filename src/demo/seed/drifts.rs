@@ -18,6 +18,11 @@ pub const UNREACHABLE_ORG: i64 = 990_003;
 pub const UNREACHABLE_SHARD: &str = "us-3";
 /// The registry's home shard that no one knows.
 pub const UNKNOWN_HOME: &str = "us-east-legacy";
+/// A shard provisioned in `shard_capacity` that no org is routed to yet (no endpoint known).
+pub const PROVISIONED_SHARD: &str = "eu-2";
+/// Drops next month's `audit_log` partition (as if the monthly job had not run).
+const DROP_NEXT_PARTITION: &str = "DO $$ BEGIN EXECUTE format('DROP TABLE IF EXISTS %I', 'audit_log_' || \
+     to_char(date_trunc('month', CURRENT_DATE + interval '1 month'), 'YYYY_MM')); END $$";
 const REGISTRY_IDS: [i64; 3] = [990_100, 990_101, 990_102];
 
 /// The phone (E.164) of a drift's registry row: `+1 555 999 0100` for person 990100.
@@ -158,6 +163,15 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     .bind(UNREACHABLE_SHARD)
     .execute(&mut *tx)
     .await?;
+    // 8: a shard provisioned in shard_capacity with no org routed to it yet.
+    sqlx::query(
+        "INSERT INTO shard_capacity (shard_id, region, shard_type, current_orgs, max_orgs,
+                                     current_patients, max_patients)
+         VALUES ($1, 'eu-west-1', 'shared', 0, 50, 0, 500000) ON CONFLICT DO NOTHING",
+    )
+    .bind(PROVISIONED_SHARD)
+    .execute(&mut *tx)
+    .await?;
     // 6: shard_capacity's org count drifted on the first shard; the second counted the failed
     // onboarding (so only the first disagrees).
     sqlx::query(
@@ -196,6 +210,8 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     let last = shard_pool(&t.last).await?;
     last.execute("ALTER TABLE appointments NO FORCE ROW LEVEL SECURITY")
         .await?;
+    // 9: the last shard's next-month audit partition is missing (the shard page names the call).
+    last.execute(DROP_NEXT_PARTITION).await?;
     let second = shard_pool(&t.second).await?;
     second
         .execute(
@@ -232,8 +248,8 @@ pub async fn revert(fleet: &Fleet, prefix: &str) -> Result<()> {
         .bind(&ids[..])
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM shard_capacity WHERE shard_id = $1")
-        .bind(UNREACHABLE_SHARD)
+    sqlx::query("DELETE FROM shard_capacity WHERE shard_id = ANY($1)")
+        .bind(&[UNREACHABLE_SHARD, PROVISIONED_SHARD][..])
         .execute(&mut *tx)
         .await?;
     sqlx::query(
@@ -257,6 +273,7 @@ pub async fn revert(fleet: &Fleet, prefix: &str) -> Result<()> {
     let last = admin_pool(fleet, port(&t.last), &fleet.shard_database).await?;
     last.execute("ALTER TABLE appointments FORCE ROW LEVEL SECURITY")
         .await?;
+    last.execute("SELECT create_audit_log_partition()").await?;
     let second = admin_pool(fleet, port(&t.second), &fleet.shard_database).await?;
     second
         .execute(

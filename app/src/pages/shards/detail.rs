@@ -1,0 +1,372 @@
+//! `/shards/{shard_id}`: one shard — its primary and every replica, each answering or with its
+//! typed failure; connections by state; size against its allocation; replication from both sides;
+//! the audit-log partitions; the orgs it holds. Ages only, never a statement's text.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{ApiError, get_shard};
+use crate::components::{EmptyState, ErrorState, Heading, Level, PageShell, StatusBadge};
+use crate::format::{age, bytes, count, lag_seconds, query_value, utc};
+use shardscope::federation::fanout::Outcome;
+use shardscope::shards::detail::{
+    ALLOCATION_ALERT, PrimaryReport, ReplicaReport, ShardPage as Page,
+};
+use shardscope::shards::node::NodeFacts;
+use shardscope::shards::partitions::Partitions;
+use shardscope::shards::replication::{Sender, Slot};
+
+#[component]
+pub fn ShardPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("shard").unwrap_or_default());
+    let page = Resource::new(move || id.get(), get_shard);
+    view! {
+        <PageShell
+            route=crate::routes::SHARD
+            class="shard"
+            lead="One shard: its primary and every replica."
+            loading="Reading the shard…"
+            data=page
+            heading=|p: Page| heading(&p)
+            body=|p| view! { <ShardBody p/> }
+            on_error=|e: ApiError| {
+                view! {
+                    <ErrorState message=e.message/>
+                    <p><a href="/shards">"Every shard the routing database knows"</a></p>
+                }
+                    .into_any()
+            }
+        />
+    }
+}
+
+fn heading(p: &Page) -> Heading {
+    let s = &p.shard;
+    Heading {
+        title: format!("Shard {}", s.id),
+        lead: format!(
+            "{} · {} · named in {}",
+            s.shard_type.as_deref().unwrap_or("type unknown"),
+            s.region.as_deref().unwrap_or("region unknown"),
+            s.named_in().join(", ")
+        ),
+    }
+}
+
+/// Seconds for people: "42 s", "12 min", "5 h", "3 days".
+fn span(s: f64) -> String {
+    let s = s.max(0.0) as u64;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+fn opt_span(s: Option<f64>) -> String {
+    s.map_or_else(|| "none".to_string(), span)
+}
+
+#[component]
+fn ShardBody(p: Page) -> impl IntoView {
+    let now = p.generated_at_ms;
+    let id = p.shard.id.clone();
+    let q = query_value(&id);
+    view! {
+        <p class="back"><a href="/shards">"← All shards"</a></p>
+        <p class="note">
+            "Measured "{age(now, p.primary.measured_at_ms)}". Its pools: "
+            <a href=format!("/pools?shard={q}")>"connection pools"</a>" · its requests: "
+            <a href=format!("/telemetry?shard={q}")>"requests"</a>"."
+        </p>
+        <Primary o=p.primary.clone() endpoint=p.primary_endpoint.clone() allocation=p.allocation.clone()/>
+        <Replicas list=p.replicas.clone() unlisted=p.unlisted_senders.clone() primary=p.primary.clone() now/>
+        {match &p.primary.result {
+            Ok(r) => view! { <AuditPartitions parts=r.partitions.clone()/> }.into_any(),
+            Err(_) => ().into_any(),
+        }}
+        <section aria-labelledby="s-orgs">
+            <h2 id="s-orgs">"Orgs on this shard"</h2>
+            {match p.orgs.clone() {
+                Ok(orgs) if orgs.is_empty() => view! { <EmptyState>"No org is routed to this shard."</EmptyState> }.into_any(),
+                Ok(orgs) => view! {
+                    <ul class="org-list">
+                        {orgs.into_iter().map(|(org, name)| {
+                            let text = if name.is_empty() { format!("Org {org}") } else { name };
+                            view! { <li><a href=format!("/tenants/{org}")>{text}</a>" "<span class="note">{format!("(org {org})")}</span></li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(why) => view! { <p class="note">{why}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Primary(
+    o: Outcome<PrimaryReport>,
+    endpoint: Option<String>,
+    allocation: Result<shardscope::shards::detail::Allocation, String>,
+) -> impl IntoView {
+    let endpoint = endpoint.unwrap_or_else(|| "no endpoint known".into());
+    view! {
+        <section aria-labelledby="s-primary" class="panel" data-node="primary">
+            <h2 id="s-primary">"Primary "<span class="mono">{endpoint}</span></h2>
+            {match o.result {
+                Err(f) => view! {
+                    <p data-failure=f.kind.code()>
+                        <StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {f}", f.kind.code())}
+                    </p>
+                }.into_any(),
+                Ok(r) => {
+                    let size = match &allocation {
+                        Ok(a) => match a.share(r.db_bytes) {
+                            Some(share) => {
+                                let over = share >= ALLOCATION_ALERT;
+                                view! {
+                                    <span data-allocation=if over { "over" } else { "within" }>
+                                        {format!("{} of {} allocated ({:.0} %)", bytes(r.db_bytes), bytes(a.allocated_bytes.unwrap_or_default()), share * 100.0)}
+                                    </span>
+                                    {over.then(|| view! { " "<StatusBadge level=Level::Warn text="over 80 % of its allocation"/> })}
+                                }.into_any()
+                            }
+                            None => view! { <span data-allocation="unset">{format!("{} (no allocation set in console.shard_allocations)", bytes(r.db_bytes))}</span> }.into_any(),
+                        },
+                        Err(why) => view! { <span data-allocation="unknown">{format!("{} ({why})", bytes(r.db_bytes))}</span> }.into_any(),
+                    };
+                    view! {
+                        <p><StatusBadge level=Level::Ok text="answering"/>" in "{o.latency_ms}" ms"</p>
+                        <Facts f=r.facts.clone()/>
+                        <dl class="facts"><dt>"Database size"</dt><dd>{size}</dd></dl>
+                        <Connections f=r.facts.clone()/>
+                        <Senders list=r.replication.senders.clone()/>
+                        <Slots list=r.replication.slots.clone()/>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Facts(f: NodeFacts) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>"In recovery"</dt><dd>{if f.in_recovery { "yes" } else { "no" }}</dd>
+            <dt>"PostgreSQL"</dt><dd>{f.version.clone()}</dd>
+            <dt>"Up for"</dt><dd>{span(f.uptime_s)}</dd>
+            <dt>"Oldest open transaction"</dt><dd data-oldest-transaction="">{opt_span(f.oldest_transaction_s)}</dd>
+            <dt>"Longest running statement"</dt><dd>{opt_span(f.longest_statement_s)}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn Connections(f: NodeFacts) -> impl IntoView {
+    let c = f.connections.clone();
+    let rows = [
+        ("active", "Active", c.active),
+        ("waiting-on-lock", "Waiting on a lock", c.waiting_on_lock),
+        ("idle", "Idle", c.idle),
+        (
+            "idle-in-transaction",
+            "Idle in transaction",
+            c.idle_in_transaction,
+        ),
+        (
+            "idle-in-transaction-30s",
+            "… of which for more than 30 s",
+            c.idle_in_transaction_30s,
+        ),
+        ("other", "Other states", c.other),
+    ];
+    view! {
+        <table class="data connections">
+            <caption>{format!(
+                "Client connections: {} of max_connections {} (the console's own {} not counted)",
+                count(c.total()), count(f.max_connections), f.console_connections
+            )}</caption>
+            <thead><tr><th scope="col">"State"</th><th scope="col" class="num">"Connections"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|(code, label, n)| view! {
+                    <tr data-state=code><th scope="row">{label}</th><td class="num">{count(n)}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn Senders(list: Vec<Sender>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="note">"No replica streams from this primary (pg_stat_replication is empty)."</p> }.into_any();
+    }
+    let lag = |s: Option<f64>| s.map_or("–".to_string(), |v| lag_seconds(Some(v)));
+    view! {
+        <table class="data senders">
+            <caption>"WAL senders (pg_stat_replication)"</caption>
+            <thead><tr>
+                <th scope="col">"Standby"</th><th scope="col">"Slot"</th><th scope="col">"State"</th>
+                <th scope="col">"Sent / write / flush / replay LSN"</th>
+                <th scope="col" class="num">"Write lag"</th><th scope="col" class="num">"Flush lag"</th><th scope="col" class="num">"Replay lag"</th>
+            </tr></thead>
+            <tbody>
+                {list.into_iter().map(|s| {
+                    let lsn = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+                    view! {
+                        <tr data-sender=s.slot_name.clone().unwrap_or_default()>
+                            <td>{s.application_name.clone()}</td>
+                            <td class="mono">{s.slot_name.clone().unwrap_or_else(|| "–".into())}</td>
+                            <td>{s.state.clone().unwrap_or_default()}</td>
+                            <td class="mono">{format!("{} / {} / {} / {}", lsn(&s.sent_lsn), lsn(&s.write_lsn), lsn(&s.flush_lsn), lsn(&s.replay_lsn))}</td>
+                            <td class="num">{lag(s.write_lag_s)}</td>
+                            <td class="num">{lag(s.flush_lag_s)}</td>
+                            <td class="num">{lag(s.replay_lag_s)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+#[component]
+fn Slots(list: Vec<Slot>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="note">"No replication slots."</p> }.into_any();
+    }
+    view! {
+        <table class="data slots">
+            <caption>"Replication slots (pg_replication_slots)"</caption>
+            <thead><tr><th scope="col">"Slot"</th><th scope="col">"Type"</th><th scope="col">"Active"</th><th scope="col" class="num">"WAL retained"</th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|s| view! {
+                    <tr data-slot=s.slot_name.clone() data-active=s.active.to_string()>
+                        <td class="mono">{s.slot_name.clone()}</td>
+                        <td>{s.slot_type.clone()}</td>
+                        <td>{if s.active { "yes" } else { "no" }}</td>
+                        <td class="num">{s.retained_bytes.map_or("–".into(), bytes)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+#[component]
+fn Replicas(
+    list: Vec<ReplicaReport>,
+    unlisted: Vec<Sender>,
+    primary: Outcome<PrimaryReport>,
+    now: u64,
+) -> impl IntoView {
+    let primary_ok = primary.result.is_ok();
+    view! {
+        <section aria-labelledby="s-replicas">
+            <h2 id="s-replicas">"Replicas"</h2>
+            {list.is_empty().then(|| view! { <EmptyState>"No replica is listed for this shard in tenant_shards."</EmptyState> })}
+            {unlisted.into_iter().map(|s| view! {
+                <p class="notice" role="alert" data-unlisted=s.slot_name.clone().unwrap_or_default()>
+                    <StatusBadge level=Level::Warn text="not listed"/>" "
+                    {format!(
+                        "A standby streams from this primary ({}, slot {}) but no replica URL of this shard in tenant_shards is it.",
+                        s.application_name, s.slot_name.clone().unwrap_or_else(|| "none".into())
+                    )}
+                </p>
+            }).collect_view()}
+            {list.into_iter().map(|r| view! { <Replica r primary_ok now/> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
+    let o = r.outcome;
+    view! {
+        <div class="panel" data-node="replica" data-endpoint=r.endpoint.clone()>
+            <h3>"Replica "<span class="mono">{r.endpoint.clone()}</span></h3>
+            {match o.result {
+                Err(f) => view! {
+                    <p data-failure=f.kind.code()>
+                        <StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {f}", f.kind.code())}
+                        " · lag unknown"
+                    </p>
+                }.into_any(),
+                Ok(a) => {
+                    let flag = a.flag.clone().map(|fl| view! {
+                        <p class="notice" role="alert" data-flag=fl.code()>
+                            <StatusBadge level=Level::Critical text="flagged"/>" "{fl.sentence()}
+                        </p>
+                    });
+                    let lag = a.lag.clone().map(|l| {
+                        let paused = l.replay_paused;
+                        view! {
+                            <dt>"Lag"</dt>
+                            <dd data-lag=l.seconds.seconds().map_or("unknown".to_string(), |s| format!("{s:.3}")) data-paused=paused.to_string()>
+                                {lag_seconds(l.seconds.seconds())}
+                                {l.bytes.map(|b| format!(" · {} of WAL behind", bytes(b as i64)))}
+                                {paused.then(|| view! { " "<StatusBadge level=Level::Warn text="replay paused"/> })}
+                                {(!primary_ok).then_some(" (the primary did not answer: bytes behind unknown)")}
+                            </dd>
+                        }
+                    });
+                    let side = a.side.clone();
+                    view! {
+                        <p><StatusBadge level=Level::Ok text="answering"/>" "{age(now, o.measured_at_ms)}</p>
+                        {flag}
+                        <dl class="facts">
+                            {lag}
+                            <dt>"Received / replayed"</dt>
+                            <dd class="mono">{format!("{} / {}", side.receive_lsn.clone().unwrap_or_else(|| "–".into()), side.replay_lsn.clone().unwrap_or_else(|| "–".into()))}</dd>
+                            <dt>"Last replayed commit"</dt>
+                            <dd>{side.replay_ts_ms.map_or("never".to_string(), utc)}</dd>
+                            <dt>"Receiver"</dt>
+                            <dd>{format!("{} (slot {})", side.receiver_status.clone().unwrap_or_else(|| "not running".into()), side.receiver_slot.clone().unwrap_or_else(|| "none".into()))}</dd>
+                        </dl>
+                        <Facts f=a.facts.clone()/>
+                        <Connections f=a.facts.clone()/>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn AuditPartitions(parts: Partitions) -> impl IntoView {
+    view! {
+        <section aria-labelledby="s-partitions">
+            <h2 id="s-partitions">"Audit-log partitions"</h2>
+            {(!parts.table_exists).then(|| view! { <ErrorState message="This shard has no audit_log table.".to_string()/> })}
+            {parts.missing.iter().map(|m| view! {
+                <p class="notice" role="alert" data-missing-partition=m.month_start.clone()>
+                    <StatusBadge level=Level::Critical text="missing"/>" "
+                    {format!("No partition holds {}. Run: ", &m.month_start[..7])}
+                    <code>{m.statement.clone()}</code>
+                </p>
+            }).collect_view()}
+            {(parts.default_rows > 0).then(|| view! {
+                <p class="notice" role="alert" data-default-rows=parts.default_rows.to_string()>
+                    <StatusBadge level=Level::Warn text="rows in default"/>" "
+                    {format!("About {} rows are in a default partition: they belong in a month's partition.", count(parts.default_rows))}
+                </p>
+            })}
+            <table class="data partitions">
+                <thead><tr><th scope="col">"Partition"</th><th scope="col">"Bounds"</th><th scope="col" class="num">"Size"</th><th scope="col" class="num">"Rows (estimate)"</th></tr></thead>
+                <tbody>
+                    {parts.partitions.into_iter().map(|p| view! {
+                        <tr data-partition=p.name.clone()>
+                            <td class="mono">{p.name.clone()}</td>
+                            <td class="mono">{p.bound.clone()}</td>
+                            <td class="num">{bytes(p.bytes)}</td>
+                            <td class="num">{count(p.rows_estimate)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

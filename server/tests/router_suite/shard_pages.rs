@@ -1,0 +1,272 @@
+//! `/shards` and `/shards/{shard_id}` through the router, on the real fleet: every shard listed
+//! with its health, an unknown one a 404 that links to the list, both sides of replication, the
+//! connections by state, the size against the allocation. Nothing here changes what other tests
+//! see (the faults are in `fault_router/fault_shard_pages.rs`).
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::{TestApp, fleet, owner_pool};
+use http::StatusCode;
+use shardscope::auth::Role;
+use sqlx::Connection;
+
+/// A console that reads the shard now on every request.
+fn app() -> TestApp {
+    TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO)
+}
+
+/// The number in the connections table's row for `state`, in the section that starts at `from`.
+fn connections_in(html: &str, from: &str, state: &str) -> i64 {
+    let section = &html[html
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from} in {html}"))..];
+    let row = &section[section
+        .find(&format!("data-state=\"{state}\""))
+        .unwrap_or_else(|| panic!("no {state} row in {section}"))..];
+    let cell = &row[row.find("<td class=\"num\">").expect("a count cell") + 16..];
+    cell[..cell.find('<').unwrap()]
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|e| panic!("count in {}: {e}", &cell[..40.min(cell.len())]))
+}
+
+#[tokio::test]
+async fn an_unknown_shard_is_a_404_that_links_to_the_list() {
+    let app = app();
+    let cookie = app.session_as(Role::Viewer).await;
+    let page = app.get("/shards/no-such-shard", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    assert!(
+        page.body
+            .contains("no shard \"no-such-shard\" in the routing database"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"/shards\""), "the list's link");
+    // A hostile id is text, never markup.
+    let hostile = app.get("/shards/%3Cb%3Ex", Some(&cookie)).await;
+    assert_eq!(hostile.status, StatusCode::NOT_FOUND);
+    assert!(!hostile.body.contains("<b>x"), "{}", hostile.body);
+    assert!(hostile.body.contains("&lt;b&gt;x"), "{}", hostile.body);
+}
+
+#[tokio::test]
+async fn the_list_names_every_shard_and_refuses_an_unknown_filter() {
+    let app = app();
+    let cookie = app.session_as(Role::Viewer).await;
+    let page = app.get("/shards", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for s in &fleet().shards {
+        assert!(
+            page.body
+                .contains(&format!("data-shard=\"{}\" data-endpoint=\"known\"", s.id)),
+            "{} listed with its endpoint: {}",
+            s.id,
+            page.body
+        );
+        assert!(page.body.contains(&format!("href=\"/shards/{}\"", s.id)));
+    }
+    let bad = app.get("/shards?region=mars-1", Some(&cookie)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(
+        bad.body
+            .contains("unknown region \"mars-1\": choose one of"),
+        "{}",
+        bad.body
+    );
+    let enterprise = app.get("/shards?type=enterprise", Some(&cookie)).await;
+    assert_eq!(enterprise.status, StatusCode::OK, "{}", enterprise.body);
+    for s in &fleet().shards {
+        let listed = enterprise
+            .body
+            .contains(&format!("data-shard=\"{}\"", s.id));
+        assert_eq!(
+            listed,
+            s.shard_type == "enterprise",
+            "{} with type=enterprise",
+            s.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_shard_page_reads_replication_from_both_sides_and_names_orgs_only_to_tenant_roles() {
+    let f = fleet();
+    let shard = f
+        .shards
+        .iter()
+        .find(|s| !s.replica_ports.is_empty())
+        .expect("a shard with a replica");
+    let app = app();
+    let support = app.session_as(Role::Support).await;
+    let page = app
+        .get(&format!("/shards/{}", shard.id), Some(&support))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("data-node=\"primary\""), "{body}");
+    assert!(body.contains(&format!(
+        "{}:{}/{}",
+        f.host, shard.primary_port, f.shard_database
+    )));
+    for port in &shard.replica_ports {
+        let ep = format!("{}:{}/{}", f.host, port, f.shard_database);
+        assert!(
+            body.contains(&format!("data-node=\"replica\" data-endpoint=\"{ep}\"")),
+            "replica {ep}: {body}"
+        );
+    }
+    // The primary's side: one sender and one active slot per replica; no replica is flagged.
+    assert_eq!(
+        body.matches("data-sender=").count(),
+        shard.replica_ports.len(),
+        "{body}"
+    );
+    assert_eq!(
+        body.matches("data-active=\"true\"").count(),
+        shard.replica_ports.len()
+    );
+    assert!(!body.contains("data-flag="), "{body}");
+    assert!(!body.contains("data-unlisted="), "{body}");
+    // Each replica's lag is a number or unknown, shown with its side's positions.
+    assert_eq!(body.matches("data-lag=").count(), shard.replica_ports.len());
+    assert!(body.contains("Received / replayed"));
+    // This month's and next month's audit partitions exist on a seeded shard.
+    assert!(!body.contains("data-missing-partition="), "{body}");
+    assert!(body.contains("data-partition=\"audit_log_"));
+    // Connections by state, the console's own apart; never a statement's text.
+    assert!(body.contains("the console&#x27;s own") || body.contains("the console's own"));
+    assert!(
+        !body.contains("pg_stat_activity"),
+        "no query text on the page"
+    );
+    assert!(
+        body.contains("href=\"/tenants/"),
+        "support sees the orgs: {body}"
+    );
+    let viewer = app.session_as(Role::Viewer).await;
+    let page = app
+        .get(&format!("/shards/{}", shard.id), Some(&viewer))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("their names need the support or superadmin role"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("href=\"/tenants/"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_session_idle_in_its_transaction_is_counted_in_that_state() {
+    let f = fleet();
+    let shard = &f.shards[0];
+    let app = app();
+    let cookie = app.session_as(Role::Viewer).await;
+    let path = format!("/shards/{}", shard.id);
+    let before = app.get(&path, Some(&cookie)).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    let idle_before = connections_in(&before.body, "data-node=\"primary\"", "idle-in-transaction");
+    let opts: sqlx::postgres::PgConnectOptions = f
+        .admin_url(shard.primary_port, &f.shard_database)
+        .parse()
+        .unwrap();
+    let mut conn = sqlx::PgConnection::connect_with(&opts.application_name("idle-in-tx-test"))
+        .await
+        .expect("a session on the primary");
+    sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
+    let during = app.get(&path, Some(&cookie)).await;
+    let idle_during = connections_in(&during.body, "data-node=\"primary\"", "idle-in-transaction");
+    assert!(
+        idle_during >= 1 && idle_during >= idle_before,
+        "idle in transaction before {idle_before}, with ours open {idle_during}"
+    );
+    conn.close().await.unwrap();
+}
+
+/// Puts the shard's allocation back as it was when dropped.
+struct Allocation(String, Option<i64>);
+
+impl Drop for Allocation {
+    fn drop(&mut self) {
+        let (id, old) = (self.0.clone(), self.1);
+        common::block_on_own_runtime(async move {
+            let pool = owner_pool().await;
+            let r = match old {
+                Some(b) => sqlx::query(
+                    "UPDATE console.shard_allocations SET allocated_bytes = $2 WHERE shard_id = $1",
+                )
+                .bind(&id)
+                .bind(b)
+                .execute(&pool)
+                .await,
+                None => {
+                    sqlx::query("DELETE FROM console.shard_allocations WHERE shard_id = $1")
+                        .bind(&id)
+                        .execute(&pool)
+                        .await
+                }
+            };
+            if let Err(e) = r {
+                eprintln!("RESTORING THE ALLOCATION OF {id} FAILED: {e}");
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_size_above_80_percent_of_the_allocation_is_flagged() {
+    let f = fleet();
+    let shard = f.shards.last().expect("a shard");
+    let owner = owner_pool().await;
+    let old: Option<i64> = sqlx::query_scalar(
+        "SELECT allocated_bytes FROM console.shard_allocations WHERE shard_id = $1",
+    )
+    .bind(&shard.id)
+    .fetch_optional(&owner)
+    .await
+    .expect("the allocations table");
+    let _restore = Allocation(shard.id.clone(), old);
+    let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+        .fetch_one(&common::admin_pool(shard.primary_port, &f.shard_database).await)
+        .await
+        .unwrap();
+    let set = |share: f64| {
+        let owner = owner.clone();
+        let id = shard.id.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO console.shard_allocations (shard_id, allocated_bytes) VALUES ($1, $2)
+                 ON CONFLICT (shard_id) DO UPDATE SET allocated_bytes = excluded.allocated_bytes",
+            )
+            .bind(&id)
+            .bind((size as f64 / share) as i64)
+            .execute(&owner)
+            .await
+            .unwrap();
+        }
+    };
+    let app = app();
+    let cookie = app.session_as(Role::Viewer).await;
+    let path = format!("/shards/{}", shard.id);
+    set(0.9).await;
+    let over = app.get(&path, Some(&cookie)).await;
+    assert!(
+        over.body.contains("data-allocation=\"over\""),
+        "{}",
+        over.body
+    );
+    assert!(over.body.contains("over 80 % of its allocation"));
+    set(0.5).await;
+    let within = app.get(&path, Some(&cookie)).await;
+    assert!(
+        within.body.contains("data-allocation=\"within\""),
+        "{}",
+        within.body
+    );
+    assert!(!within.body.contains("over 80 % of its allocation"));
+}
