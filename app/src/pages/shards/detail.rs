@@ -139,9 +139,13 @@ fn Primary(
                     };
                     view! {
                         <p><StatusBadge level=Level::Ok text="answering"/>" in "{o.latency_ms}" ms"</p>
-                        <Facts f=r.facts.clone()/>
-                        <dl class="facts"><dt>"Database size"</dt><dd>{size}</dd></dl>
-                        <Connections f=r.facts.clone()/>
+                        <div class="node-grid">
+                            <div>
+                                <Facts f=r.facts.clone()/>
+                                <dl class="facts"><dt>"Database size"</dt><dd>{size}</dd></dl>
+                            </div>
+                            <Connections f=r.facts.clone()/>
+                        </div>
                         <Senders list=r.replication.senders.clone()/>
                         <Slots list=r.replication.slots.clone()/>
                     }.into_any()
@@ -184,7 +188,7 @@ fn Connections(f: NodeFacts) -> impl IntoView {
         ("other", "Other states", c.other),
     ];
     view! {
-        <table class="data connections">
+        <div class="table-wrap"><table class="data-table connections">
             <caption>{format!(
                 "Client connections: {} of max_connections {} (the console's own {} not counted)",
                 count(c.total()), count(f.max_connections), f.console_connections
@@ -195,7 +199,7 @@ fn Connections(f: NodeFacts) -> impl IntoView {
                     <tr data-state=code><th scope="row">{label}</th><td class="num">{count(n)}</td></tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -206,7 +210,7 @@ fn Senders(list: Vec<Sender>) -> impl IntoView {
     }
     let lag = |s: Option<f64>| s.map_or("–".to_string(), |v| lag_seconds(Some(v)));
     view! {
-        <table class="data senders">
+        <div class="table-wrap"><table class="data-table senders">
             <caption>"WAL senders (pg_stat_replication)"</caption>
             <thead><tr>
                 <th scope="col">"Standby"</th><th scope="col">"Slot"</th><th scope="col">"State"</th>
@@ -229,7 +233,7 @@ fn Senders(list: Vec<Sender>) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }.into_any()
 }
 
@@ -239,7 +243,7 @@ fn Slots(list: Vec<Slot>) -> impl IntoView {
         return view! { <p class="note">"No replication slots."</p> }.into_any();
     }
     view! {
-        <table class="data slots">
+        <div class="table-wrap"><table class="data-table slots">
             <caption>"Replication slots (pg_replication_slots)"</caption>
             <thead><tr><th scope="col">"Slot"</th><th scope="col">"Type"</th><th scope="col">"Active"</th><th scope="col" class="num">"WAL retained"</th></tr></thead>
             <tbody>
@@ -252,7 +256,7 @@ fn Slots(list: Vec<Slot>) -> impl IntoView {
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }.into_any()
 }
 
@@ -317,6 +321,8 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
                     view! {
                         <p><StatusBadge level=Level::Ok text="answering"/>" "{age(now, o.measured_at_ms)}</p>
                         {flag}
+                        <div class="node-grid">
+                        <div>
                         <dl class="facts">
                             {lag}
                             <dt>"Received / replayed"</dt>
@@ -327,7 +333,9 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
                             <dd>{format!("{} (slot {})", side.receiver_status.clone().unwrap_or_else(|| "not running".into()), side.receiver_slot.clone().unwrap_or_else(|| "none".into()))}</dd>
                         </dl>
                         <Facts f=a.facts.clone()/>
+                        </div>
                         <Connections f=a.facts.clone()/>
+                        </div>
                     }.into_any()
                 }
             }}
@@ -354,7 +362,7 @@ fn AuditPartitions(parts: Partitions) -> impl IntoView {
                     {format!("About {} rows are in a default partition: they belong in a month's partition.", count(parts.default_rows))}
                 </p>
             })}
-            <table class="data partitions">
+            <div class="table-wrap"><table class="data-table partitions">
                 <thead><tr><th scope="col">"Partition"</th><th scope="col">"Bounds"</th><th scope="col" class="num">"Size"</th><th scope="col" class="num">"Rows (estimate)"</th></tr></thead>
                 <tbody>
                     {parts.partitions.into_iter().map(|p| view! {
@@ -366,7 +374,7 @@ fn AuditPartitions(parts: Partitions) -> impl IntoView {
                         </tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
     }
 }

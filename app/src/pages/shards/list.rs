@@ -62,7 +62,7 @@ fn ShardsBody(p: Page) -> impl IntoView {
             view! { <EmptyState>"No shard matches these filters."</EmptyState> }.into_any()
         } else {
             view! {
-                <table class="data shards-table">
+                <div class="table-wrap"><table class="data-table shards-table">
                     <thead>
                         <tr>
                             <th scope="col">"Shard"</th>
@@ -78,7 +78,7 @@ fn ShardsBody(p: Page) -> impl IntoView {
                     <tbody>
                         {p.rows.into_iter().map(|r| view! { <Row r now/> }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
     }
