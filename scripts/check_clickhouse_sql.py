@@ -146,7 +146,19 @@ def sample_inserts(now):
         (ts(160), "'u-1'", "'support'", "'lookup_patient'", "'phone:k1:ab12'", "0", "''", "'127.0.0.1'", "'ok'",
          "''", "'phone:k1:ab12'", "2", "['us-1','eu-1']", "3"),
     ]
+    # A primary and a replica of us-1: one replica sample with its lag unknown (NULL), one paused.
+    samples = [
+        (ts(240), "'us-1'", "'h:5432/platform'", "'primary'", "1", "''", "12", "3", "8", "1", "0", "100", "1048576",
+         "NULL", "NULL", "0", "16384"),
+        (ts(240), "'us-1'", "'h:5433/platform'", "'replica'", "1", "''", "0", "0", "0", "0", "0", "0", "0",
+         "NULL", "NULL", "0", "NULL"),
+        (ts(120), "'us-1'", "'h:5433/platform'", "'replica'", "1", "''", "0", "0", "0", "0", "0", "0", "0",
+         "2.5", "4096", "1", "NULL"),
+        (ts(60), "'us-1'", "'h:5432/platform'", "'primary'", "0", "'refused'", "0", "0", "0", "0", "0", "0", "0",
+         "NULL", "NULL", "0", "NULL"),
+    ]
     return [
+        ("sample rows/shard_samples", f"INSERT INTO shard_samples VALUES {rows(samples)}"),
         ("sample rows/http_requests", f"INSERT INTO http_requests VALUES {rows(http)}"),
         ("sample rows/pool_stats", f"INSERT INTO pool_stats VALUES {rows(pool)}"),
         ("sample rows/slow_queries", f"INSERT INTO slow_queries VALUES {rows(slow)}"),

@@ -16,7 +16,7 @@ use crate::federation::pools::ShardPools;
 use crate::federation::probe_cache::ProbeCache;
 use crate::federation::shard_list::ShardInfo;
 use crate::federation::{Engine, Fleet};
-use crate::overview::cache::OverviewCache;
+use crate::overview::cache::{OverviewCache, ProbeObserver};
 use crate::overview::probe::ShardStats;
 use crate::telemetry::Telemetry;
 use crate::tenants::routing_cache::RoutingCache;
@@ -46,7 +46,13 @@ impl Console {
         )?;
         let auth = AuthServices::new(config, fleet.routing().clone())?;
         let telemetry = Telemetry::new(config);
-        let overviews = OverviewCache::new(&fleet);
+        let recorder = crate::history::Recorder::start(config);
+        let observer: Option<ProbeObserver> = recorder.map(|r| {
+            Arc::new(move |shard: &ShardInfo, outcome: &Outcome<ShardStats>| {
+                r.record(shard, outcome)
+            }) as ProbeObserver
+        });
+        let overviews = OverviewCache::new(&fleet, observer);
         Ok(Self {
             inner: Arc::new(Inner {
                 fleet,

@@ -16,6 +16,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod federation;
+pub mod history;
 pub mod migrate;
 #[cfg(test)]
 mod module_floors;

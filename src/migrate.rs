@@ -8,7 +8,11 @@ use crate::error::Result;
 pub static ROUTING: Migrator = sqlx::migrate!("./migrations/routing");
 pub static SHARD: Migrator = sqlx::migrate!("./migrations/shard");
 
-const CLICKHOUSE_DDL: &str = include_str!("../migrations/clickhouse/0001_telemetry.sql");
+const CLICKHOUSE_DDL: &str = concat!(
+    include_str!("../migrations/clickhouse/0001_telemetry.sql"),
+    "\n",
+    include_str!("../migrations/clickhouse/0002_shard_samples.sql"),
+);
 
 #[tracing::instrument(skip_all, err)]
 pub async fn routing(pool: &PgPool) -> Result<()> {
@@ -101,14 +105,15 @@ pub async fn connect(url: &str) -> Result<PgPool> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn clickhouse_ddl_splits_into_the_four_tables() {
+    fn clickhouse_ddl_splits_into_the_five_tables() {
         let s = super::clickhouse_statements();
-        assert_eq!(s.len(), 4);
+        assert_eq!(s.len(), 5);
         for t in [
             "http_requests",
             "pool_stats",
             "slow_queries",
             "audit_events",
+            "shard_samples",
         ] {
             assert!(s.iter().any(|q| q.contains(&format!("EXISTS {t} "))), "{t}");
         }

@@ -19,6 +19,10 @@ pub const SLOW: &str = "/telemetry/slow-queries";
 pub const TENANTS: &str = "/tenants";
 pub const POOLS_SVG: &str = "/charts/pools.svg";
 pub const REQUESTS_SVG: &str = "/charts/requests.svg";
+/// A shard's history chart: `?metric=connections|lag&range=…`.
+pub const SHARD_SVG: &str = "/shards/{shard}/chart.svg";
+/// A shard's page; `format=csv` on it answers its history.
+const SHARD_PAGES: &str = "/shards/";
 
 fn query_map(q: Option<&str>) -> HashMap<String, String> {
     q.and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
@@ -33,7 +37,7 @@ fn error_response(e: &shardscope::Error) -> Response {
         tracing::error!(error = %e, "telemetry export failed");
     }
     let message = match e {
-        shardscope::Error::InvalidInput(m) => m.clone(),
+        shardscope::Error::InvalidInput(m) | shardscope::Error::NotFound(m) => m.clone(),
         shardscope::Error::TelemetryUnavailable(m) => format!("telemetry unavailable: {m}"),
         _ if status == StatusCode::SERVICE_UNAVAILABLE => {
             "the routing database did not answer; try again shortly".into()
@@ -53,6 +57,13 @@ pub async fn csv_or_page(State(state): State<AppState>, request: Request, next: 
     let path = request.uri().path();
     if path == TENANTS {
         return tenants_export(&state, request, next).await;
+    }
+    if let Some(shard) = path.strip_prefix(SHARD_PAGES).filter(|s| !s.contains('/')) {
+        let q = query_map(request.uri().query());
+        if q.get("format").is_none_or(|f| f.is_empty() || f == "html") {
+            return next.run(request).await;
+        }
+        return shard_history_csv(&state, shard, &q).await;
     }
     if ![POOLS, REQUESTS, SLOW].contains(&path) {
         return next.run(request).await;
@@ -115,6 +126,84 @@ pub async fn csv_or_page(State(state): State<AppState>, request: Request, next: 
             )
                 .into_response()
         }
+        Err(e) => error_response(&e),
+    }
+}
+
+/// A known shard's history over the range in the query; 404 for a shard the routing DB does not
+/// name, 400 for a bad range.
+async fn shard_history(
+    state: &AppState,
+    shard: &str,
+    q: &HashMap<String, String>,
+) -> shardscope::error::Result<shardscope::history::series::History> {
+    let known = shardscope::shards::known_cached(&state.console).await?;
+    if !known.iter().any(|s| s.id == shard) {
+        return Err(shardscope::Error::NotFound(format!(
+            "no shard {shard:?} in the routing database: see /shards for every shard it knows"
+        )));
+    }
+    let text = |k: &str| {
+        q.get(k)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    };
+    let now = (shardscope::clock::now_ms() / 1000) as u32;
+    let range = shardscope::telemetry::range::TimeRange::parse(
+        text("range"),
+        text("from"),
+        text("to"),
+        now,
+    )?;
+    Ok(shardscope::shards::detail::history_of(&state.console, shard, range).await)
+}
+
+/// `/shards/{shard_id}?format=csv&range=…`: the numbers behind the shard page's charts.
+async fn shard_history_csv(state: &AppState, shard: &str, q: &HashMap<String, String>) -> Response {
+    if q.get("format").map(String::as_str) != Some("csv") {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "unknown format: use format=csv, or leave it out for the page",
+        )
+            .into_response();
+    }
+    let history = match shard_history(state, shard, q).await {
+        Ok(h) => h,
+        Err(e) => return error_response(&e),
+    };
+    match shardscope::history::series::csv(&history) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"shardscope-shard-history.csv\"".to_string(),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(u) => error_response(&shardscope::Error::TelemetryUnavailable(u.0)),
+    }
+}
+
+/// `GET /shards/{shard}/chart.svg?metric=connections|lag&range=…`.
+pub async fn shard_svg(
+    State(state): State<AppState>,
+    axum::extract::Path(shard): axum::extract::Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    use shardscope::history::series::{METRICS, chart};
+    let metric = q.get("metric").map_or("connections", String::as_str);
+    if !METRICS.contains(&metric) {
+        return error_response(&shardscope::Error::InvalidInput(format!(
+            "unknown metric {metric:?}: use one of {}",
+            METRICS.join(", ")
+        )));
+    }
+    match shard_history(&state, &shard, &q).await {
+        Ok(h) => svg(chart(&h, metric)),
         Err(e) => error_response(&e),
     }
 }

@@ -27,6 +27,7 @@ pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (BALANCE_SVG, &["GET"]),
     (crate::exports::POOLS_SVG, &["GET"]),
     (crate::exports::REQUESTS_SVG, &["GET"]),
+    (crate::exports::SHARD_SVG, &["GET"]),
     (LOGIN, &["GET", "POST"]),
     (LOGOUT, &["POST"]),
     // GET is the Leptos page; a POST carries the lookup in its body and is answered with the page.
@@ -60,6 +61,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::<AppState>::new()
         .route(BALANCE_SVG, get(crate::balance_svg::balance))
         .route(crate::exports::POOLS_SVG, get(crate::exports::pools_svg))
+        .route(crate::exports::SHARD_SVG, get(crate::exports::shard_svg))
         .route(
             crate::exports::REQUESTS_SVG,
             get(crate::exports::requests_svg),

@@ -15,6 +15,10 @@ use crate::federation::probe_cache::ProbeCache;
 use crate::federation::shard_list::ShardInfo;
 use crate::overview::probe::{ShardStats, probe_shard};
 
+/// Told of every probe this cache actually sends (not of cache hits or coalesced waits): the
+/// history records each one.
+pub type ProbeObserver = Arc<dyn Fn(&ShardInfo, &Outcome<ShardStats>) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct OverviewCache {
     inner: Arc<Inner>,
@@ -29,6 +33,7 @@ struct Inner {
     probes: Mutex<HashMap<String, u64>>,
     /// Shards with a background refresh running in this instance.
     refreshing: Arc<Mutex<HashSet<String>>>,
+    observer: Option<ProbeObserver>,
 }
 
 fn is_fresh(o: &Outcome<ShardStats>, ttl_ms: u64) -> bool {
@@ -90,7 +95,7 @@ impl Drop for RefreshGuard {
 impl OverviewCache {
     /// Probes through the fleet's monitoring pools; shares results in Redis when it is configured
     /// and the cache TTL is not zero.
-    pub fn new(fleet: &Fleet) -> Self {
+    pub fn new(fleet: &Fleet, observer: Option<ProbeObserver>) -> Self {
         let config = fleet.config();
         let e = &config.engine;
         let cache_url = config.redis_url.as_ref().filter(|_| !e.cache_ttl.is_zero());
@@ -103,6 +108,7 @@ impl OverviewCache {
                 latest: Mutex::new(HashMap::new()),
                 probes: Mutex::new(HashMap::new()),
                 refreshing: Default::default(),
+                observer,
             }),
         }
     }
@@ -210,6 +216,9 @@ impl OverviewCache {
                 let deadline = this.inner.pools.engine().shard_deadline;
                 let pools = this.inner.pools.clone();
                 let outcome = timed(info.id.clone(), deadline, probe_shard(&pools, &info)).await;
+                if let Some(observe) = &this.inner.observer {
+                    observe(&info, &outcome);
+                }
                 this.inner.cache.put(&key, &outcome).await;
                 outcome
             })

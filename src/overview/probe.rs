@@ -14,7 +14,7 @@ use crate::federation::pools::{ShardPools, with_reconnect};
 use crate::federation::shard_list::ShardInfo;
 use crate::overview::lag::{SecondsLag, byte_lag, parse_lsn};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardStats {
     pub orgs: i64,
     pub patients: i64,
@@ -22,7 +22,17 @@ pub struct ShardStats {
     /// Client connections other than the console's own.
     pub conns_total: i64,
     pub conns_active: i64,
+    /// Of `conns_total`: idle, idle in a transaction, and active but waiting on a lock.
+    #[serde(default)]
+    pub conns_idle: i64,
+    #[serde(default)]
+    pub conns_idle_in_transaction: i64,
+    #[serde(default)]
+    pub conns_waiting_on_lock: i64,
     pub max_connections: i64,
+    /// WAL the primary keeps for its replication slots (None: no slot).
+    #[serde(default)]
+    pub wal_retained_bytes: Option<i64>,
     /// Replicas streaming from this primary, per pg_stat_replication.
     pub streaming_replicas: i64,
     pub replicas: Vec<ReplicaStatus>,
@@ -45,6 +55,10 @@ pub struct ReplicaLag {
 struct PrimaryRow {
     conns_total: i64,
     conns_active: i64,
+    conns_idle: i64,
+    conns_idle_in_transaction: i64,
+    conns_waiting_on_lock: i64,
+    wal_retained_bytes: Option<i64>,
     max_connections: i64,
     db_bytes: i64,
     current_lsn: String,
@@ -100,7 +114,11 @@ pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardS
         db_bytes: row.db_bytes,
         conns_total: row.conns_total,
         conns_active: row.conns_active,
+        conns_idle: row.conns_idle,
+        conns_idle_in_transaction: row.conns_idle_in_transaction,
+        conns_waiting_on_lock: row.conns_waiting_on_lock,
         max_connections: row.max_connections,
+        wal_retained_bytes: row.wal_retained_bytes,
         streaming_replicas: row.streaming_replicas,
         replicas,
     })
@@ -115,6 +133,18 @@ async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, sqlx::Err
            (SELECT count(*) FROM pg_stat_activity
              WHERE backend_type = 'client backend' AND state = 'active'
                AND application_name <> $1) AS conns_active,
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND state = 'idle'
+               AND application_name <> $1) AS conns_idle,
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND state LIKE 'idle in transaction%'
+               AND application_name <> $1) AS conns_idle_in_transaction,
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND state = 'active'
+               AND wait_event_type = 'Lock' AND application_name <> $1) AS conns_waiting_on_lock,
+           CASE WHEN pg_is_in_recovery() THEN NULL ELSE
+             (SELECT sum(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn))::int8
+                FROM pg_replication_slots) END AS wal_retained_bytes,
            current_setting('max_connections')::int8 AS max_connections,
            pg_database_size(current_database()) AS db_bytes,
            pg_is_in_recovery() AS in_recovery,

@@ -16,6 +16,8 @@ use crate::federation::endpoint::Endpoint;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, timed};
 use crate::federation::pools::{ShardPools, with_reconnect};
 use crate::federation::shard_list::ShardInfo;
+use crate::history::series::History;
+use crate::telemetry::range::TimeRange;
 use crate::tenants::Sources;
 
 /// The share of its allocation at which a shard's size is flagged (the platform's "alert at 80 %").
@@ -75,6 +77,35 @@ pub struct ShardPage {
     /// The orgs routed here: (org id, name).
     pub orgs: Result<Vec<(i64, String)>, String>,
     pub generated_at_ms: u64,
+}
+
+/// What `/shards/{shard_id}` shows: the live read and the history over the page's range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardView {
+    pub live: ShardPage,
+    pub history: History,
+}
+
+/// The live page and the history over `range`, read at the same time. ClickHouse down makes the
+/// history unavailable, never the page.
+pub async fn shard_view(
+    console: &impl Sources,
+    shard_id: &str,
+    range: TimeRange,
+) -> Result<ShardView> {
+    let (live, history) = tokio::join!(
+        shard_page(console, shard_id),
+        history_of(console, shard_id, range)
+    );
+    Ok(ShardView {
+        live: (*live?).clone(),
+        history,
+    })
+}
+
+/// The shard's recorded history over `range` (the charts, table and CSV read this).
+pub async fn history_of(console: &impl Sources, shard_id: &str, range: TimeRange) -> History {
+    crate::history::series::read(console.telemetry(), shard_id, range).await
 }
 
 /// The page of one shard the routing DB knows; `NotFound` for any other id.

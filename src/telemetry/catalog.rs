@@ -63,6 +63,34 @@ pub fn entries(now: u32) -> Vec<Entry> {
                 sql,
             }),
     );
+    let hour = crate::telemetry::range::TimeRange::parse(Some("1h"), None, None, now)
+        .expect("the 1h preset");
+    out.push(Entry {
+        name: "shard_history/all".into(),
+        kind: "query",
+        sql: crate::history::series::statement("us-1", &hour).rendered(),
+        columns: columns::<crate::history::series::SeriesRow>(),
+    });
+    out.push(Entry {
+        name: "history/expired_partitions".into(),
+        kind: "query",
+        sql: super::sql::Statement {
+            name: "expired_partitions",
+            sql: crate::history::retention::EXPIRED_SQL.into(),
+            args: vec![
+                super::sql::Arg::Str("telemetry".into()),
+                super::sql::Arg::U32(crate::history::retention::KEEP_DAYS),
+            ],
+        }
+        .rendered(),
+        columns: &[],
+    });
+    out.push(Entry {
+        name: "history/drop_partition".into(),
+        kind: "query",
+        sql: crate::history::retention::drop_sql(20_000_101),
+        columns: &[],
+    });
     out.push(Entry {
         name: "seed/backfilled".into(),
         kind: "query",
@@ -81,11 +109,15 @@ pub fn entries(now: u32) -> Vec<Entry> {
         sql: crate::auth::audit_rekey::CLICKHOUSE_DELETE_PLAIN.into(),
         columns: &[],
     });
-    let inserts: [(&str, &[&str]); 4] = [
+    let inserts: [(&str, &[&str]); 5] = [
         ("http_requests", columns::<HttpRequest>()),
         ("pool_stats", columns::<PoolStat>()),
         ("slow_queries", columns::<SlowQuery>()),
         ("audit_events", crate::auth::audit_export::insert_columns()),
+        (
+            "shard_samples",
+            columns::<crate::history::sample::SampleRow>(),
+        ),
     ];
     for (table, cols) in inserts {
         out.push(Entry {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::ApiError;
-use shardscope::shards::detail::ShardPage;
+use shardscope::shards::detail::ShardView;
 use shardscope::shards::list::ShardsPage;
 
 /// `/shards`: every shard the routing DB knows, filtered by region and type.
@@ -25,15 +25,26 @@ pub async fn get_shards(
         .map_err(ApiError::from)
 }
 
-/// `/shards/{shard_id}`: one shard, its primary and every replica.
+/// `/shards/{shard_id}`: one shard, its primary and every replica, and its history over the range.
 #[server(prefix = "/api", endpoint = "shard-page")]
-pub async fn get_shard(shard: String) -> Result<ShardPage, ApiError> {
+pub async fn get_shard(
+    shard: String,
+    #[server(default)] range: Option<String>,
+    #[server(default)] from: Option<String>,
+    #[server(default)] to: Option<String>,
+) -> Result<ShardView, ApiError> {
     super::guard::require(shardscope::auth::Capability::ViewFleet)?;
     let console = super::console()?;
-    let page = shardscope::shards::detail::shard_page(&console, &shard)
+    let now = (shardscope::clock::now_ms() / 1000) as u32;
+    fn text(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|v| !v.trim().is_empty())
+    }
+    let range =
+        shardscope::telemetry::range::TimeRange::parse(text(&range), text(&from), text(&to), now)?;
+    let mut view = shardscope::shards::detail::shard_view(&console, &shard, range)
         .await
         .map_err(ApiError::from)?;
-    let mut page = (*page).clone();
+    let page = &mut view.live;
     if !super::guard::allows(shardscope::auth::Capability::ViewTenants)
         && let Ok(orgs) = &page.orgs
     {
@@ -42,5 +53,5 @@ pub async fn get_shard(shard: String) -> Result<ShardPage, ApiError> {
             orgs.len()
         ));
     }
-    Ok(page)
+    Ok(view)
 }

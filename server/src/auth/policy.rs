@@ -9,6 +9,7 @@ pub const RESOURCES: &[(&str, Capability)] = &[
     ("/charts/balance.svg", Capability::ViewFleet),
     ("/charts/pools.svg", Capability::ViewFleet),
     ("/charts/requests.svg", Capability::ViewFleet),
+    ("/shards/{shard}/chart.svg", Capability::ViewFleet),
     // The search box (POST only): tenants by id or name; a phone or email goes to the lookup.
     ("/search", Capability::ViewTenants),
     // Every page's filter form (POST only): a redirect to the page, which checks its own role.

@@ -63,6 +63,33 @@ async fn pages_answer_without_clickhouse_and_recover_when_it_returns() {
         started.elapsed() < Duration::from_secs(20),
         "each page within its deadline"
     );
+    // A shard's page: its live values, and its history said to be unavailable.
+    let shard = common::fleet().shards[0].id.clone();
+    let page = app.get(&format!("/shards/{shard}"), Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("data-history=\"unavailable\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("History unavailable: ClickHouse"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-node=\"primary\""));
+    assert!(
+        !page.body.contains("data-failure="),
+        "every node answers: {}",
+        page.body
+    );
+    let svg = app
+        .get(
+            &format!("/shards/{shard}/chart.svg?metric=lag"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(svg.status, StatusCode::SERVICE_UNAVAILABLE);
     let csv = app.get("/pools?format=csv", Some(&cookie)).await;
     assert_eq!(csv.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(csv.body.contains("telemetry unavailable"), "{}", csv.body);

@@ -15,6 +15,7 @@ mod render_race;
 mod role_matrix;
 mod router;
 mod session_store_outage;
+mod shard_history;
 mod shard_pages;
 mod sign_in;
 mod static_assets;

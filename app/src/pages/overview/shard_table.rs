@@ -256,6 +256,7 @@ mod tests {
                         max_connections: 100,
                         streaming_replicas: 0,
                         replicas: vec![],
+                        ..Default::default()
                     }),
                     None => Err(Failure::new(FailureKind::Timeout, "timeout")),
                 },

@@ -3,14 +3,15 @@
 //! the audit-log partitions; the orgs it holds. Ages only, never a statement's text.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ApiError, get_shard};
 use crate::components::{EmptyState, ErrorState, Heading, Level, PageShell, StatusBadge};
 use crate::format::{age, bytes, count, lag_seconds, query_value, utc};
 use shardscope::federation::fanout::Outcome;
+use shardscope::history::series::History;
 use shardscope::shards::detail::{
-    ALLOCATION_ALERT, PrimaryReport, ReplicaReport, ShardPage as Page,
+    ALLOCATION_ALERT, PrimaryReport, ReplicaReport, ShardPage as Page, ShardView,
 };
 use shardscope::shards::node::NodeFacts;
 use shardscope::shards::partitions::Partitions;
@@ -19,8 +20,20 @@ use shardscope::shards::replication::{Sender, Slot};
 #[component]
 pub fn ShardPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("shard").unwrap_or_default());
-    let page = Resource::new(move || id.get(), get_shard);
+    let query = use_query_map();
+    let key = Memo::new(move |_| {
+        let q = query.read();
+        (
+            params.read().get("shard").unwrap_or_default(),
+            q.get("range"),
+            q.get("from"),
+            q.get("to"),
+        )
+    });
+    let page = Resource::new(
+        move || key.get(),
+        |(shard, range, from, to)| get_shard(shard, range, from, to),
+    );
     view! {
         <PageShell
             route=crate::routes::SHARD
@@ -28,8 +41,8 @@ pub fn ShardPage() -> impl IntoView {
             lead="One shard: its primary and every replica."
             loading="Reading the shard…"
             data=page
-            heading=|p: Page| heading(&p)
-            body=|p| view! { <ShardBody p/> }
+            heading=|v: ShardView| heading(&v.live)
+            body=|v: ShardView| view! { <ShardBody p=v.live history=v.history/> }
             on_error=|e: ApiError| {
                 view! {
                     <ErrorState message=e.message/>
@@ -70,7 +83,7 @@ fn opt_span(s: Option<f64>) -> String {
 }
 
 #[component]
-fn ShardBody(p: Page) -> impl IntoView {
+fn ShardBody(p: Page, history: History) -> impl IntoView {
     let now = p.generated_at_ms;
     let id = p.shard.id.clone();
     let q = query_value(&id);
@@ -83,6 +96,7 @@ fn ShardBody(p: Page) -> impl IntoView {
         </p>
         <Primary o=p.primary.clone() endpoint=p.primary_endpoint.clone() allocation=p.allocation.clone()/>
         <Replicas list=p.replicas.clone() unlisted=p.unlisted_senders.clone() primary=p.primary.clone() now/>
+        <HistoryPanel h=history id=id.clone()/>
         {match &p.primary.result {
             Ok(r) => view! { <AuditPartitions parts=r.partitions.clone()/> }.into_any(),
             Err(_) => ().into_any(),
@@ -340,6 +354,69 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
                 }
             }}
         </div>
+    }
+}
+
+/// Connections and lag over the page's range (from `shard_samples`): two server-drawn charts,
+/// the numbers as a table and CSV; ClickHouse down says so and the rest of the page stands.
+#[component]
+fn HistoryPanel(h: History, id: String) -> impl IntoView {
+    let q = query_value(&id);
+    let range_q = match h.range.preset {
+        Some(p) => format!("range={p}"),
+        None => format!("from={}&to={}", h.range.from, h.range.to),
+    };
+    let presets = shardscope::telemetry::range::PRESETS.map(|(name, _)| {
+        let current = h.range.preset == Some(name);
+        view! {
+            <a href=format!("/shards/{q}?range={name}") aria-current=current.then_some("page") class="range-link">{name}</a>
+        }
+    });
+    view! {
+        <section aria-labelledby="s-history" data-history=if h.points.is_ok() { "available" } else { "unavailable" }>
+            <h2 id="s-history">"History"</h2>
+            <nav class="ranges" aria-label="Time range">{presets.into_iter().collect_view()}</nav>
+            {match h.points.clone() {
+                Err(why) => view! { <ErrorState message=format!("History unavailable: {why}. The live values above are read now.")/> }.into_any(),
+                Ok(points) if points.is_empty() => view! { <EmptyState>"No samples in this range yet: the console records one per probe."</EmptyState> }.into_any(),
+                Ok(points) => view! {
+                    <div class="charts">
+                        {shardscope::history::series::METRICS.map(|m| view! {
+                            <figure class="chart-frame">
+                                <img src=format!("/shards/{q}/chart.svg?metric={m}&{range_q}") alt=format!("{m} of shard {id} over the range; the numbers are in the table below") width="720" height="300"/>
+                            </figure>
+                        }).into_iter().collect_view()}
+                    </div>
+                    <details class="numbers">
+                        <summary>"The numbers behind the charts"</summary>
+                        <p><a href=format!("/shards/{q}?format=csv&{range_q}") download="">"Download CSV"</a></p>
+                        <div class="table-wrap" role="region" aria-label="Samples by endpoint and time" tabindex="0">
+                            <table class="data-table history">
+                                <thead><tr>
+                                    <th scope="col">"Time (UTC)"</th><th scope="col">"Endpoint"</th><th scope="col">"Role"</th>
+                                    <th scope="col">"Answered"</th><th scope="col" class="num">"Connections"</th>
+                                    <th scope="col" class="num">"Idle in transaction"</th><th scope="col" class="num">"Lag"</th><th scope="col" class="num">"Lag bytes"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {points.into_iter().map(|p| view! {
+                                        <tr data-sample=p.endpoint.clone()>
+                                            <td>{utc(i64::from(p.bucket) * 1000)}</td>
+                                            <td class="mono">{p.endpoint.clone()}</td>
+                                            <td>{p.role.clone()}</td>
+                                            <td>{if p.reachable == 1 { "yes" } else { "no" }}</td>
+                                            <td class="num">{if p.role == "primary" { format!("{} of {}", p.conns_total, p.max_connections) } else { "–".into() }}</td>
+                                            <td class="num">{if p.role == "primary" { p.conns_idle_in_transaction.to_string() } else { "–".into() }}</td>
+                                            <td class="num">{if p.role == "replica" { lag_seconds(p.lag_seconds) } else { "–".into() }}</td>
+                                            <td class="num">{p.lag_bytes.map_or("–".into(), |b| bytes(b as i64))}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    </details>
+                }.into_any(),
+            }}
+        </section>
     }
 }
 
