@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod chart;
+pub mod clickhouse_catalog;
 pub mod clickhouse_db;
 pub mod clock;
 pub mod coalesce;

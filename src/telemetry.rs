@@ -7,7 +7,6 @@
 //! query each. ClickHouse down or slow makes a panel [`Unavailable`], never the page: the next
 //! request tries again (no restart needed).
 
-pub mod catalog;
 pub mod csv;
 pub mod export;
 pub mod filters;

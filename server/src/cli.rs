@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::User { command } => crate::users::run(command).await,
         Command::ClickhouseStatements => {
             let now = (shardscope::clock::now_ms() / 1000) as u32;
-            let entries = shardscope::telemetry::catalog::entries(now);
+            let entries = shardscope::clickhouse_catalog::entries(now);
             println!("{}", serde_json::to_string_pretty(&entries)?);
             Ok(())
         }

@@ -110,6 +110,7 @@ async fn clickhouse_migrations_create_the_telemetry_tables() {
             "audit_events",
             "http_requests",
             "pool_stats",
+            "shard_samples",
             "slow_queries"
         ]
     );

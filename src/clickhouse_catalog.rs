@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::rows::{HttpRequest, PoolStat, SlowQuery};
+use crate::telemetry::rows::{HttpRequest, PoolStat, SlowQuery};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Entry {
@@ -22,9 +22,9 @@ pub struct Entry {
 
 /// The row type each panel statement is read into.
 fn row_columns(name: &str) -> &'static [&'static str] {
-    use super::pools::{DemandRow, GaugeRow, SeriesRow, WaitRow};
-    use super::requests::{RequestBucketRow, RequestRow};
-    use super::slow::SlowRow;
+    use crate::telemetry::pools::{DemandRow, GaugeRow, SeriesRow, WaitRow};
+    use crate::telemetry::requests::{RequestBucketRow, RequestRow};
+    use crate::telemetry::slow::SlowRow;
     match name.split('/').next().unwrap_or("") {
         "pool_gauges" => columns::<GaugeRow>(),
         "pool_waits" => columns::<WaitRow>(),
@@ -33,7 +33,7 @@ fn row_columns(name: &str) -> &'static [&'static str] {
         "request_top" | "request_totals" => columns::<RequestRow>(),
         "request_series" => columns::<RequestBucketRow>(),
         "slow_top" => columns::<SlowRow>(),
-        "org_requests" | "org_slow_queries" => columns::<super::sql::OrgLoadRow>(),
+        "org_requests" | "org_slow_queries" => columns::<crate::telemetry::sql::OrgLoadRow>(),
         _ => &[],
     }
 }
@@ -54,7 +54,7 @@ pub fn entries(now: u32) -> Vec<Entry> {
         })
         .collect();
     out.extend(
-        super::sql::catalog(now)
+        crate::telemetry::sql::catalog(now)
             .into_iter()
             .map(|(name, sql)| Entry {
                 columns: row_columns(&name),
@@ -74,12 +74,12 @@ pub fn entries(now: u32) -> Vec<Entry> {
     out.push(Entry {
         name: "history/expired_partitions".into(),
         kind: "query",
-        sql: super::sql::Statement {
+        sql: crate::telemetry::sql::Statement {
             name: "expired_partitions",
             sql: crate::history::retention::EXPIRED_SQL.into(),
             args: vec![
-                super::sql::Arg::Str("telemetry".into()),
-                super::sql::Arg::U32(crate::history::retention::KEEP_DAYS),
+                crate::telemetry::sql::Arg::Str("telemetry".into()),
+                crate::telemetry::sql::Arg::U32(crate::history::retention::KEEP_DAYS),
             ],
         }
         .rendered(),
