@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 import psycopg
@@ -35,7 +36,8 @@ def die(msg):
 
 
 def check_page(url):
-    """The page under load must be the signed-in overview, not a redirect to the sign-in form."""
+    """The page under load must be a signed-in page (the overview or a shard's page), not a redirect
+    to the sign-in form."""
     req = urllib.request.Request(url, headers={"Cookie": COOKIE})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -46,9 +48,9 @@ def check_page(url):
         resp = urllib.request.build_opener(NoRedirect).open(req, timeout=30)
         body = resp.read().decode("utf-8", "replace")
     except OSError as e:
-        die(f"{url} did not answer the signed-in viewer with the overview ({e}); is BENCH_COOKIE a live session?")
-    if resp.status != 200 or "shards answered" not in body:
-        die(f"{url} answered {resp.status} without the overview: the load would measure something else")
+        die(f"{url} did not answer the signed-in viewer with the page ({e}); is BENCH_COOKIE a live session?")
+    if resp.status != 200 or not ("shards answered" in body or 'data-node="primary"' in body):
+        die(f"{url} answered {resp.status} without the page: the load would measure something else")
 
 
 def probe_calls(conn):
@@ -126,8 +128,20 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
         urllib.request.urlopen(exporter_url, timeout=10).read()
     except OSError as e:
         die(f"postgres_exporter at {exporter_url} does not answer ({e})")
+    # Never pg_stat_statements_reset(): that would erase every other reader's counts on the shard.
+    # The calls are read before and after the window; the difference is this window's.
+    def calls():
+        out = {}
+        for k, role in roles.items():
+            row = conn.execute(
+                "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid"
+                " WHERE r.rolname = %s", (role,),
+            ).fetchone()
+            out[k] = int(row[0])
+        return out
+
     try:
-        conn.execute("SELECT pg_stat_statements_reset()")
+        before = calls()
     except psycopg.Error as e:
         die(f"pg_stat_statements is not usable on {shard_id} ({e.sqlstate})")
     conn_seconds = {k: 0.0 for k in roles}
@@ -166,16 +180,12 @@ def p7(fleet_file, url, shard_id, exporter_url, window):
     stop.set()
     for t in threads:
         t.join()
-    stmts = {}
-    for k, role in roles.items():
-        row = conn.execute(
-            "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid"
-            " WHERE r.rolname = %s", (role,),
-        ).fetchone()
-        stmts[k] = int(row[0])
+    after = calls()
+    stmts = {k: after[k] - before[k] for k in roles}
     minutes = window / 60.0
+    page = urllib.parse.urlsplit(url).path or "/"
     print(f"P7 overhead on shard {shard_id}'s primary over {window} s (console at 15 s freshness with a viewer"
-          f" reloading every second; postgres_exporter scraped every 15 s):")
+          f" reloading {page} every second; postgres_exporter scraped every 15 s):")
     for k in roles:
         print(f"  {k:18} statements/min {stmts[k] / minutes:7.1f}   connection-seconds {conn_seconds[k]:6.0f}"
               f"   (per minute {conn_seconds[k] / minutes:5.1f})")

@@ -5,7 +5,7 @@ use std::time::Duration;
 mod sections;
 mod vars;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secret::Secret;
 use vars::Vars;
 
@@ -77,7 +77,8 @@ pub struct TenantsConfig {
     pub reader_user: String,
     /// None: tenant counts say the reader is not configured (the rest of each page still works).
     pub reader_password: Option<Secret>,
-    /// Tenant-reader connections per endpoint, on top of the monitoring role's `pool_max`.
+    /// Tenant-reader connections per endpoint, taken out of the endpoint's budget
+    /// (`EngineConfig::pool_max`): the monitoring role gets the rest.
     pub reader_pool_max: u32,
     /// Key prefix of the platform's routing cache in Redis (`shard:{org_id}`).
     pub routing_cache_prefix: String,
@@ -158,7 +159,10 @@ impl Default for AuthConfig {
 pub struct EngineConfig {
     /// Each shard must answer within this, or it is reported as timed out.
     pub shard_deadline: Duration,
-    /// Connections per endpoint (primary or replica). Tiny on purpose.
+    /// The console's connections per endpoint (primary or replica) from all of its pools together
+    /// (monitoring and tenant reader), per console instance. Tiny on purpose: a fleet of N console
+    /// instances costs each endpoint at most N × this many connections, and as many concurrent
+    /// queries.
     pub pool_max: u32,
     /// Server-side statement_timeout on every console connection.
     pub statement_timeout: Duration,
@@ -207,7 +211,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let v = Vars::new(&get);
         // In this order: a test that breaks two things sees the first one's error.
-        Ok(Self {
+        let config = Self {
             engine: EngineConfig::read(&v)?,
             auth: AuthConfig::read(&v)?,
             telemetry: TelemetryConfig::read(&v)?,
@@ -231,7 +235,28 @@ impl Config {
             clickhouse_password: Secret::new(
                 v.text("SHARDSCOPE_CLICKHOUSE_PASSWORD").unwrap_or_default(),
             ),
-        })
+        };
+        config.monitor_pool_max()?;
+        Ok(config)
+    }
+
+    /// The monitoring role's connections per endpoint: the endpoint's budget
+    /// (`SHARDSCOPE_SHARD_POOL_MAX`) less the tenant reader's share when the reader is configured.
+    pub fn monitor_pool_max(&self) -> Result<u32> {
+        let budget = self.engine.pool_max;
+        let reader = if self.tenants.reader_password.is_some() {
+            self.tenants.reader_pool_max
+        } else {
+            0
+        };
+        if budget == 0 || reader >= budget {
+            return Err(Error::Config(format!(
+                "SHARDSCOPE_SHARD_POOL_MAX ({budget}) is the console's connections per endpoint from \
+                 all of its pools: it must leave at least one for monitoring after \
+                 SHARDSCOPE_TENANT_READER_POOL_MAX ({reader})"
+            )));
+        }
+        Ok(budget - reader)
     }
 }
 
@@ -289,6 +314,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("SHARDSCOPE_SECRET_KEYS is not set"), "{e}");
+    }
+
+    #[test]
+    fn the_connection_budget_per_endpoint_covers_every_pool() {
+        let base = [
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+        ];
+        let c = Config::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(
+            c.monitor_pool_max().unwrap(),
+            2,
+            "no reader: the whole budget monitors"
+        );
+        let mut with_reader = base.to_vec();
+        with_reader.push(("SHARDSCOPE_TENANT_READER_PASSWORD", "r"));
+        let c = Config::from_lookup(lookup(&with_reader)).unwrap();
+        assert_eq!(
+            (
+                c.engine.pool_max,
+                c.tenants.reader_pool_max,
+                c.monitor_pool_max().unwrap()
+            ),
+            (2, 1, 1)
+        );
+        with_reader.push(("SHARDSCOPE_SHARD_POOL_MAX", "1"));
+        let e = Config::from_lookup(lookup(&with_reader))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("SHARDSCOPE_SHARD_POOL_MAX (1)")
+                && e.contains("SHARDSCOPE_TENANT_READER_POOL_MAX (1)"),
+            "{e}"
+        );
     }
 
     #[test]

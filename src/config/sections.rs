@@ -136,7 +136,7 @@ impl TenantsConfig {
                 .text("SHARDSCOPE_ROUTING_CACHE_PREFIX")
                 .unwrap_or(d.routing_cache_prefix),
         };
-        if tenants.reader_pool_max > 4 {
+        if tenants.reader_pool_max == 0 || tenants.reader_pool_max > 4 {
             return Err(Error::Config(format!(
                 "SHARDSCOPE_TENANT_READER_POOL_MAX must be 1 to 4 (tiny on purpose: it is on top of \
                  every service's pools), got {}",

@@ -51,10 +51,14 @@ impl Fleet {
             .acquire_timeout(e.shard_deadline)
             .idle_timeout(e.pool_idle)
             .connect_lazy_with(options);
+        // One budget per endpoint for all pools together: the reader's share, the rest monitoring.
         let pools = ShardPools::new(
             config.monitor_user.clone(),
             config.monitor_password.clone(),
-            e.clone(),
+            EngineConfig {
+                pool_max: config.monitor_pool_max()?,
+                ..e.clone()
+            },
         );
         let readers = config.tenants.reader_password.as_ref().map(|password| {
             ShardPools::new(
