@@ -92,7 +92,7 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
         }
         if last_cache.elapsed() >= CACHE_REFRESH_EVERY {
             last_cache = Instant::now();
-            if let Err(e) = seed::warm_routing_cache(fleet, &plan).await {
+            if let Err(e) = refresh_routing_cache(fleet, &plan).await {
                 tracing::warn!(error = %e, "routing cache refresh failed");
             }
         }
@@ -128,6 +128,13 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             }
         }
     }
+}
+
+/// What the platform's router keeps in Redis, kept there: the demo's drifted entries first (when
+/// the drifts are applied and Redis lost them), then every org's entry where it is missing.
+pub async fn refresh_routing_cache(fleet: &Fleet, plan: &seed::Plan) -> Result<()> {
+    seed::drifts::reassert_cache_drifts(fleet, "shard:").await?;
+    seed::warm_routing_cache(fleet, plan).await
 }
 
 /// Aborts the task it holds when the simulator returns.

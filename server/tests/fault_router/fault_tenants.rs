@@ -214,3 +214,36 @@ async fn a_silent_shard_is_unknown_never_clean() {
     assert!(!tenant.body.contains("data-truth=\"clean\""));
     drop(restart);
 }
+
+/// Redis persists nothing: a restart loses the demo's drifted cache entries. The simulator's cache
+/// refresh writes them again (as the platform's router writes on a miss), so `/routing` keeps
+/// showing them for as long as the demo runs.
+#[tokio::test]
+async fn the_demo_cache_drifts_survive_a_redis_restart() {
+    let guard = Reverted;
+    let f = fleet();
+    drifts::apply(&f, "shard:").await.expect("drifts applied");
+    fleet_cmd(&["restart-redis"]);
+    let app = app();
+    let cookie = app.session_as(Role::Support).await;
+    let lost = app.get("/routing", Some(&cookie)).await;
+    assert_eq!(lost.status, StatusCode::OK, "{}", lost.body);
+    assert!(
+        !lost.body.contains("data-finding=\"StaleCacheEntry\""),
+        "the restart emptied the cache: {}",
+        lost.body
+    );
+    let plan = shardscope::demo::seed::plan(&f.shards, shardscope::demo::seed::SEED);
+    shardscope::demo::simulate::refresh_routing_cache(&f, &plan)
+        .await
+        .expect("the simulator's cache refresh");
+    let back = app.get("/routing", Some(&cookie)).await;
+    for kind in ["StaleCacheEntry", "CacheForUnknownOrg"] {
+        assert!(
+            back.body.contains(&format!("data-finding=\"{kind}\"")),
+            "{kind} again after the refresh: {}",
+            back.body
+        );
+    }
+    drop(guard);
+}

@@ -222,6 +222,46 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// Write the drifts' two cache entries again if the drifts are applied (their routing-DB rows are
+/// there) and the entries are missing — after a Redis restart, which loses them: the demo's
+/// routing drifts stay visible for as long as it runs. NX, as the platform's router writes on a
+/// miss. Returns whether the drifts are applied.
+#[tracing::instrument(skip_all, err)]
+pub async fn reassert_cache_drifts(fleet: &Fleet, prefix: &str) -> Result<bool> {
+    let t = targets(fleet)?;
+    let routing = admin_pool(fleet, fleet.routing_port, &fleet.routing_database).await?;
+    let applied: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tenant_shards WHERE organization_id = $1)",
+    )
+    .bind(UNREACHABLE_ORG)
+    .fetch_one(&routing)
+    .await?;
+    if !applied {
+        return Ok(false);
+    }
+    let stale_org = first_org_on(&routing, &t.first).await?;
+    let client = redis::Client::open(fleet.redis_url.as_str())?;
+    let mut con = client.get_multiplexed_async_connection().await?;
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg(format!("{prefix}{stale_org}"))
+        .arg(&t.second)
+        .arg("EX")
+        .arg(DEMO_TTL)
+        .arg("NX")
+        .ignore()
+        .cmd("SET")
+        .arg(format!("{prefix}{UNKNOWN_CACHED_ORG}"))
+        .arg(&t.first)
+        .arg("EX")
+        .arg(DEMO_TTL)
+        .arg("NX")
+        .ignore()
+        .query_async(&mut con)
+        .await?;
+    Ok(true)
+}
+
 /// Undo every drift [`apply`] wrote.
 #[tracing::instrument(skip_all, err)]
 pub async fn revert(fleet: &Fleet, prefix: &str) -> Result<()> {
