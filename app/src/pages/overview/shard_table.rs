@@ -156,7 +156,7 @@ pub fn ShardRowView(row: ShardRow) -> impl IntoView {
         >
             <span class="shard" role="rowheader">
                 <span class="shard-id">
-                    <strong>{id.clone()}</strong>
+                    <a href=format!("/shards/{}", crate::format::query_value(&id))><strong>{id.clone()}</strong></a>
                     " "
                     <StatusBadge level=status.0 text=status.1/>
                 </span>
