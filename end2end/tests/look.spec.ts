@@ -55,6 +55,8 @@ const TELEMETRY: PageCase[] = [
   { path: '/pools', status: 200, heading: 'Connection pools', nav: true },
   { path: '/telemetry?group=route', status: 200, heading: 'Requests', nav: true },
   { path: '/telemetry/slow-queries', status: 200, heading: 'Slow queries', nav: true },
+  { path: '/shards', status: 200, heading: 'Shards', nav: true },
+  { path: '/shards/us-1?range=15m', status: 200, heading: 'Shard us-1', nav: true },
 ];
 
 // The tenant pages: support and superadmin (a viewer is refused, 403).
