@@ -17,11 +17,13 @@ use crate::error::{Error, Result};
 use crate::tenants::Sources;
 use known::KnownShard;
 
-/// Every shard the routing DB names, shared for the cache TTL and read once at a time.
+/// Every shard the routing DB names, shared for a minute (it scans the registry's home shards,
+/// which no index serves) and read once at a time.
 pub async fn known_cached(console: &impl Sources) -> Result<Arc<Vec<KnownShard>>> {
     let routing = console.routing().clone();
     console
-        .memo()
+        .fleet()
+        .slow_memo()
         .shared("known-shards".into(), move || async move {
             known::load(&routing).await.map_err(|e| match e {
                 Error::Database(db) => {

@@ -18,6 +18,10 @@ use crate::federation::shard_list::{ShardInfo, load_shards};
 /// shard appears without a restart.
 const SHARD_LIST_TTL: Duration = Duration::from_secs(15);
 
+/// How long answers that scan a large routing-DB table (the registry's home shards) are shared:
+/// a minute, so a page viewed constantly costs the routing DB one scan a minute.
+const SLOW_MEMO_TTL: Duration = Duration::from_secs(60);
+
 #[derive(Clone)]
 pub struct Fleet {
     inner: Arc<Inner>,
@@ -31,6 +35,7 @@ struct Inner {
     readers: Option<ShardPools>,
     shards: RwLock<Option<(Instant, Arc<Vec<ShardInfo>>)>>,
     memo: Memo,
+    slow_memo: Memo,
 }
 
 impl Fleet {
@@ -73,6 +78,12 @@ impl Fleet {
         Ok(Self {
             inner: Arc::new(Inner {
                 memo: Memo::new(config.engine.cache_ttl),
+                // No cache at all (tests) means none here either.
+                slow_memo: Memo::new(if config.engine.cache_ttl.is_zero() {
+                    Duration::ZERO
+                } else {
+                    SLOW_MEMO_TTL.max(config.engine.cache_ttl)
+                }),
                 config,
                 routing,
                 pools,
@@ -104,6 +115,11 @@ impl Fleet {
     /// Results shared for the cache TTL, one computation in flight per key.
     pub fn memo(&self) -> &Memo {
         &self.inner.memo
+    }
+
+    /// As [`Fleet::memo`], for answers that scan a large routing-DB table: kept a minute.
+    pub fn slow_memo(&self) -> &Memo {
+        &self.inner.slow_memo
     }
 
     /// The shard list, re-read from the routing DB at most every [`SHARD_LIST_TTL`]. If the routing
