@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { PASSWORD, Role, email, fillSignIn, signIn } from './auth';
 
-const FLEET_PAGES = ['Fleet overview', 'Pools', 'Requests', 'Slow queries'];
+const FLEET_PAGES = ['Fleet overview', 'Shards', 'Pools', 'Requests', 'Slow queries'];
 const TENANT_PAGES = ['Tenants', 'Routing', 'Compliance', 'Placement'];
 // The top bar lists the sections a role may open; the row under it the current section's pages.
 const SECTIONS: Record<Role, string[]> = {
@@ -154,7 +154,7 @@ test('the navigation fits at 1 280 px: one row of sections, one of pages, room f
     expect(b.top < brand.bottom && b.bottom > brand.top, `${b.text} is on the brand's row: ${JSON.stringify(first)}`).toBe(true);
   }
   const pages = await boxes('header.topbar nav.pages a');
-  expect(pages.map((b) => b.text)).toEqual(['Fleet overview', 'Pools', 'Requests', 'Slow queries']);
+  expect(pages.map((b) => b.text)).toEqual(FLEET_PAGES);
   expect(new Set(pages.map((b) => Math.round(b.top))).size, `the pages are one row: ${JSON.stringify(pages)}`).toBe(1);
   expect(pages[0].top, 'the pages row is under the sections').toBeGreaterThanOrEqual(brand.bottom);
   const used = Math.max(...pages.map((b) => b.right)) - Math.min(...pages.map((b) => b.left));
