@@ -10,15 +10,6 @@ pub struct ShardHeaderDto {
     pub region: Option<String>,
 }
 
-/// The shards the overview probes (those with an endpoint in `tenant_shards`), and the ids of
-/// shards the routing DB names elsewhere with no endpoint (provisioned, or only a home shard):
-/// the overview counts them and links to `/shards`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FleetShardsDto {
-    pub shards: Vec<ShardHeaderDto>,
-    pub without_endpoint: Vec<String>,
-}
-
 #[cfg(feature = "ssr")]
 impl From<&shardscope::federation::shard_list::ShardInfo> for ShardHeaderDto {
     fn from(s: &shardscope::federation::shard_list::ShardInfo) -> Self {

@@ -23,7 +23,7 @@ mod summary;
 pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
 
 use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageShell};
-use crate::dto::{FleetShardsDto, ShardHeaderDto};
+use crate::dto::ShardHeaderDto;
 use race::PageRace;
 use shardscope::overview::ShardRow;
 use summary::Summary;
@@ -75,7 +75,7 @@ pub fn OverviewPage() -> impl IntoView {
                 view! { <ErrorState message=format!("The shard list could not be read: {}", e.message)/> }
                     .into_any()
             }
-            body=move |fleet: FleetShardsDto| Suspend::new(overview_body(fleet, sort, made, owner))
+            body=move |headers| Suspend::new(overview_body(headers, sort, made, owner))
         />
     }
 }
@@ -83,13 +83,11 @@ pub fn OverviewPage() -> impl IntoView {
 /// The grid (one streamed row per shard, in the order they answer) and, once all have answered
 /// or failed, the answered count, the server's placement of the rows and the balance chart.
 async fn overview_body(
-    fleet: FleetShardsDto,
+    headers: Vec<ShardHeaderDto>,
     sort: SortKey,
     made: StoredValue<Option<Made>>,
     owner: StoredValue<Owner>,
 ) -> impl IntoView {
-    let headers: Vec<ShardHeaderDto> = fleet.shards;
-    let without_endpoint = fleet.without_endpoint;
     let ids: Vec<String> = headers.iter().map(|h| h.id.clone()).collect();
     let (summary, slots) = match made.get_value() {
         Some(m) => m,
@@ -99,22 +97,8 @@ async fn overview_body(
             m
         }
     };
-    let unprobed = (!without_endpoint.is_empty()).then(|| {
-        let n = without_endpoint.len();
-        view! {
-            <p class="note" data-without-endpoint=n.to_string()>
-                {format!(
-                    "{n} more shard{} named in the routing database with no endpoint known ({}), so not probed: ",
-                    if n == 1 { "" } else { "s" },
-                    without_endpoint.join(", ")
-                )}
-                <a href="/shards">"every shard"</a>
-            </p>
-        }
-    });
     view! {
         <div class="overview-body">
-            {unprobed}
             <div class="shard-grid" role="table" aria-label="Shards">
                 <ShardGridHeader sort/>
                 <GridOrder ids/>

@@ -309,14 +309,6 @@ async fn a_shard_only_in_shard_capacity_is_listed_as_provisioned() {
     );
     assert!(list.body.contains("provisioned, no endpoint known"));
     assert!(list.body.contains("1 provisioned with no endpoint known"));
-    // The overview probes what has an endpoint and says what it cannot probe, linking here.
-    let overview = app.get("/", Some(&cookie)).await;
-    assert!(
-        overview.body.contains("data-without-endpoint=\"1\""),
-        "{}",
-        overview.body
-    );
-    assert!(overview.body.contains("(eu-9), so not probed"));
     let page = app.get("/shards/eu-9", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
