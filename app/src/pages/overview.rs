@@ -26,7 +26,7 @@ use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageShell};
 use crate::dto::ShardHeaderDto;
 use race::PageRace;
 use shardscope::overview::ShardRow;
-use summary::Summary;
+use summary::{Summary, Unprobed};
 
 type Made = (
     Resource<Result<Summary, ApiError>>,
@@ -153,6 +153,7 @@ async fn overview_body(
                                         }
                                     })}
                                 <AnsweredBanner summary=s.answered/>
+                                <UnprobedNote unprobed=s.unprobed/>
                                 <section class="balance-panel">
                                     <h2>"Shard balance"</h2>
                                     <p class="balance" class:warn=imbalanced>
@@ -181,4 +182,36 @@ async fn overview_body(
             </Suspense>
         </div>
     }
+}
+
+/// The shards the routing DB names with no endpoint known, which the overview cannot probe: counted
+/// and named, with a link to `/shards` (nothing when there are none).
+#[component]
+fn UnprobedNote(unprobed: Unprobed) -> impl IntoView {
+    if let Some(why) = unprobed.unknown {
+        return view! {
+            <p class="note" data-without-endpoint="unknown">
+                {format!(
+                    "Shards named elsewhere in the routing database could not be counted ({why}): "
+                )}
+                <a href="/shards">"every shard"</a>
+            </p>
+        }
+        .into_any();
+    }
+    let n = unprobed.ids.len();
+    if n == 0 {
+        return ().into_any();
+    }
+    view! {
+        <p class="note" data-without-endpoint=n.to_string()>
+            {format!(
+                "{n} more shard{} named in the routing database with no endpoint known ({}), so not probed: ",
+                if n == 1 { "" } else { "s" },
+                unprobed.ids.join(", "),
+            )}
+            <a href="/shards">"every shard"</a>
+        </p>
+    }
+    .into_any()
 }

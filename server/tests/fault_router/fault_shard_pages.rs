@@ -309,6 +309,22 @@ async fn a_shard_only_in_shard_capacity_is_listed_as_provisioned() {
     );
     assert!(list.body.contains("provisioned, no endpoint known"));
     assert!(list.body.contains("1 provisioned with no endpoint known"));
+    // The overview probes what has an endpoint and, after the rows, counts what it cannot probe,
+    // linking here.
+    let overview = app.get("/", Some(&cookie)).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    assert!(
+        overview.body.contains("data-without-endpoint=\"1\""),
+        "the overview does not count eu-9: {}",
+        overview.body
+    );
+    assert!(
+        overview
+            .body
+            .contains("1 more shard named in the routing database with no endpoint known (eu-9)"),
+        "{}",
+        overview.body
+    );
     let page = app.get("/shards/eu-9", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(

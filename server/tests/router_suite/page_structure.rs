@@ -215,6 +215,16 @@ async fn the_overview_is_sorted_by_the_url_without_javascript() {
             !header(&page.body, "Patients").contains("aria-sort"),
             "{path}"
         );
+        // The test fleet routes an org to every shard it names: nothing is left unprobed (the
+        // fault tier adds a shard only in shard_capacity and finds it counted here).
+        assert!(
+            page.body.contains("shards answered"),
+            "{path}: the summary rendered"
+        );
+        assert!(
+            !page.body.contains("data-without-endpoint"),
+            "{path}: a shard counted as without endpoint on a clean fleet"
+        );
     }
 }
 

@@ -87,17 +87,8 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     };
     let stale_org = first_org_on(&routing, &t.first).await?;
     let twin_org = first_org_on(&routing, &t.second).await?;
-    // 1 + 2: a stale cache entry (sends an org of the first shard to the second) and an entry for
-    // an org the routing DB does not know.
-    let client = redis::Client::open(fleet.redis_url.as_str())?;
-    let mut con = client.get_multiplexed_async_connection().await?;
-    let _: () = redis::pipe()
-        .set_ex(format!("{prefix}{stale_org}"), &t.second, DEMO_TTL)
-        .ignore()
-        .set_ex(format!("{prefix}{UNKNOWN_CACHED_ORG}"), &t.first, DEMO_TTL)
-        .ignore()
-        .query_async(&mut con)
-        .await?;
+    // 1 + 2: the cache drifts.
+    write_cache_drifts(fleet, prefix, stale_org, &t, Overwrite::Yes).await?;
     let url: (String, Vec<String>) = sqlx::query_as(
         "SELECT database_primary_url, coalesce(database_replica_urls, '{}') FROM tenant_shards
           WHERE shard_id = $1 LIMIT 1",
@@ -155,23 +146,9 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     .bind(UNREACHABLE_SHARD)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO shard_capacity (shard_id, region, shard_type, current_orgs, max_orgs,
-                                     current_patients, max_patients)
-         VALUES ($1, 'us-east-1', 'shared', 1, 50, 0, 500000) ON CONFLICT DO NOTHING",
-    )
-    .bind(UNREACHABLE_SHARD)
-    .execute(&mut *tx)
-    .await?;
+    add_shared_capacity(&mut tx, UNREACHABLE_SHARD, "us-east-1", 1).await?;
     // 8: a shard provisioned in shard_capacity with no org routed to it yet.
-    sqlx::query(
-        "INSERT INTO shard_capacity (shard_id, region, shard_type, current_orgs, max_orgs,
-                                     current_patients, max_patients)
-         VALUES ($1, 'eu-west-1', 'shared', 0, 50, 0, 500000) ON CONFLICT DO NOTHING",
-    )
-    .bind(PROVISIONED_SHARD)
-    .execute(&mut *tx)
-    .await?;
+    add_shared_capacity(&mut tx, PROVISIONED_SHARD, "eu-west-1", 0).await?;
     // 6: shard_capacity's org count drifted on the first shard; the second counted the failed
     // onboarding (so only the first disagrees).
     sqlx::query(
@@ -222,6 +199,27 @@ pub async fn apply(fleet: &Fleet, prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// A shared shard's row in `shard_capacity` (50 orgs, 500 000 patients), left alone if present.
+#[tracing::instrument(skip(tx), err)]
+async fn add_shared_capacity(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    shard: &str,
+    region: &str,
+    orgs: i32,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO shard_capacity (shard_id, region, shard_type, current_orgs, max_orgs,
+                                     current_patients, max_patients)
+         VALUES ($1, $2, 'shared', $3, 50, 0, 500000) ON CONFLICT DO NOTHING",
+    )
+    .bind(shard)
+    .bind(region)
+    .bind(orgs)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Write the drifts' two cache entries again if the drifts are applied (their routing-DB rows are
 /// there) and the entries are missing — after a Redis restart, which loses them: the demo's
 /// routing drifts stay visible for as long as it runs. NX, as the platform's router writes on a
@@ -240,26 +238,43 @@ pub async fn reassert_cache_drifts(fleet: &Fleet, prefix: &str) -> Result<bool> 
         return Ok(false);
     }
     let stale_org = first_org_on(&routing, &t.first).await?;
+    write_cache_drifts(fleet, prefix, stale_org, &t, Overwrite::No).await?;
+    Ok(true)
+}
+
+/// Whether writing the cache drifts replaces an entry that is there (seeding) or only fills a
+/// missing one (`NX`, as the platform's router writes on a miss).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Overwrite {
+    Yes,
+    No,
+}
+
+/// 1 + 2: a stale cache entry (sends an org of the first shard to the second) and an entry for
+/// an org the routing DB does not know.
+#[tracing::instrument(skip(fleet, t), err)]
+async fn write_cache_drifts(
+    fleet: &Fleet,
+    prefix: &str,
+    stale_org: i64,
+    t: &Targets,
+    overwrite: Overwrite,
+) -> Result<()> {
     let client = redis::Client::open(fleet.redis_url.as_str())?;
     let mut con = client.get_multiplexed_async_connection().await?;
-    let _: () = redis::pipe()
-        .cmd("SET")
-        .arg(format!("{prefix}{stale_org}"))
-        .arg(&t.second)
-        .arg("EX")
-        .arg(DEMO_TTL)
-        .arg("NX")
-        .ignore()
-        .cmd("SET")
-        .arg(format!("{prefix}{UNKNOWN_CACHED_ORG}"))
-        .arg(&t.first)
-        .arg("EX")
-        .arg(DEMO_TTL)
-        .arg("NX")
-        .ignore()
-        .query_async(&mut con)
-        .await?;
-    Ok(true)
+    let mut pipe = redis::pipe();
+    for (key, shard) in [
+        (format!("{prefix}{stale_org}"), &t.second),
+        (format!("{prefix}{UNKNOWN_CACHED_ORG}"), &t.first),
+    ] {
+        pipe.cmd("SET").arg(key).arg(shard).arg("EX").arg(DEMO_TTL);
+        if overwrite == Overwrite::No {
+            pipe.arg("NX");
+        }
+        pipe.ignore();
+    }
+    let _: () = pipe.query_async(&mut con).await?;
+    Ok(())
 }
 
 /// Undo every drift [`apply`] wrote.

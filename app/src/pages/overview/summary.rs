@@ -14,11 +14,22 @@ pub struct Summary {
     pub imbalanced: bool,
     /// Shard ids in display order for each sort key.
     pub orders: Vec<(SortKey, Vec<String>)>,
+    pub unprobed: Unprobed,
+}
+
+/// Shards the routing DB names (in `shard_capacity` or as a registry home shard) with no endpoint in
+/// `tenant_shards`: the overview cannot probe them, so it counts them and links to `/shards`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Unprobed {
+    pub ids: Vec<String>,
+    /// Why they could not be counted (the routing DB's full list was not readable).
+    pub unknown: Option<String>,
 }
 
 impl Summary {
-    pub fn of(o: &FleetOverview) -> Self {
+    pub fn of(o: &FleetOverview, unprobed: Unprobed) -> Self {
         Self {
+            unprobed,
             answered: Answered::of_overview(o),
             balance_ratio: o.balance.ratio,
             imbalanced: o.balance.imbalanced,
