@@ -18,6 +18,26 @@ pub fn parse_lsn(text: &str) -> Option<u64> {
     Some((hi << 32) | lo)
 }
 
+/// PostgreSQL's default `wal_block_size`, and the sizes of a WAL page's header (short) and of the
+/// first page of a segment's header (long).
+const WAL_PAGE: u64 = 8192;
+const SHORT_PAGE_HEADER: u64 = 24;
+const LONG_PAGE_HEADER: u64 = 40;
+
+/// The end of the last WAL record a primary inserted, from `pg_current_wal_insert_lsn()`: where the
+/// next record starts. That is what a replica that replayed everything reports as its replay
+/// position (`pg_last_wal_replay_lsn()`, the end of its last record), except when the last record
+/// ended on a page boundary: then the insert position is past the next page's header, so the
+/// header is taken off. (`pg_current_wal_lsn()`, the write position, is no reference: it runs to
+/// the end of a written page, so an idle, caught-up replica would look a few bytes behind and its
+/// lag would grow with the age of its last commit.)
+pub fn last_record_end(insert_lsn: u64) -> u64 {
+    match insert_lsn % WAL_PAGE {
+        SHORT_PAGE_HEADER | LONG_PAGE_HEADER => insert_lsn - insert_lsn % WAL_PAGE,
+        _ => insert_lsn,
+    }
+}
+
 /// Bytes the replica still has to replay to reach the primary's current position (never negative:
 /// the two positions are read a moment apart).
 pub fn byte_lag(primary_current: u64, replica_replayed: u64) -> u64 {
@@ -69,6 +89,19 @@ mod tests {
         assert_eq!(parse_lsn("garbage"), None);
         assert_eq!(parse_lsn("1/"), None);
         assert_eq!(parse_lsn("100000000/0"), None);
+    }
+
+    #[test]
+    fn the_last_record_ends_where_the_next_starts_or_at_the_page_boundary() {
+        // Mid-page: the insert position is the end of the last record.
+        assert_eq!(last_record_end(0x8575FD0), 0x8575FD0);
+        // Just past a page's short header, or a segment's first page's long header: the last
+        // record ended on the boundary, where a caught-up replica's replay position is.
+        assert_eq!(last_record_end(0x8576018), 0x8576000);
+        assert_eq!(last_record_end(0x9000028), 0x9000000);
+        // A record starting right after a page header and already inserted moves it on.
+        assert_eq!(last_record_end(0x8576048), 0x8576048);
+        assert_eq!(byte_lag(last_record_end(0x8576018), 0x8576000), 0);
     }
 
     #[test]

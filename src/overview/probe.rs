@@ -12,7 +12,7 @@ use crate::federation::endpoint::Endpoint;
 use crate::federation::fanout::{Failure, FailureKind};
 use crate::federation::pools::{ShardPools, with_reconnect};
 use crate::federation::shard_list::ShardInfo;
-use crate::overview::lag::{SecondsLag, byte_lag, parse_lsn};
+use crate::overview::lag::{SecondsLag, byte_lag, last_record_end, parse_lsn};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardStats {
@@ -99,6 +99,7 @@ pub async fn probe_shard(pools: &ShardPools, shard: &ShardInfo) -> Result<ShardS
         ));
     }
     let primary_lsn = parse_lsn(&row.current_lsn)
+        .map(last_record_end)
         .ok_or_else(|| Failure::new(FailureKind::Query, "unreadable WAL position"))?;
     let budget = pools.engine().shard_deadline;
     let replicas = futures::future::join_all(
@@ -149,7 +150,7 @@ async fn primary_stats(pool: &PgPool, app: &str) -> Result<PrimaryRow, sqlx::Err
            pg_database_size(current_database()) AS db_bytes,
            pg_is_in_recovery() AS in_recovery,
            CASE WHEN pg_is_in_recovery() THEN '0/0'
-                ELSE pg_current_wal_lsn()::text END AS current_lsn,
+                ELSE pg_current_wal_insert_lsn()::text END AS current_lsn,
            (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming') AS streaming_replicas,
            c.orgs, c.patients
          FROM console_shard_counts() c",

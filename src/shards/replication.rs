@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::overview::lag::{SecondsLag, byte_lag, parse_lsn};
+use crate::overview::lag::{SecondsLag, byte_lag, last_record_end, parse_lsn};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Sender {
@@ -35,6 +35,8 @@ pub struct Slot {
 /// The primary's side.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrimarySide {
+    /// `pg_current_wal_insert_lsn()`: where the next WAL record starts (see
+    /// [`last_record_end`]).
     pub current_lsn: String,
     pub senders: Vec<Sender>,
     pub slots: Vec<Slot>,
@@ -59,7 +61,7 @@ pub struct ReplicaSide {
 
 #[tracing::instrument(skip_all)]
 pub async fn read_primary(pool: &PgPool) -> Result<PrimarySide, sqlx::Error> {
-    let current_lsn: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+    let current_lsn: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(pool)
         .await?;
     let senders = sqlx::query_as(
@@ -152,7 +154,10 @@ pub struct Lag {
 /// that never replayed is unknown, never 0; a paused one keeps counting.
 pub fn lag(replica: &ReplicaSide, primary_lsn: Option<&str>) -> Lag {
     let replayed = replica.replay_lsn.as_deref().and_then(parse_lsn);
-    let bytes = match (primary_lsn.and_then(parse_lsn), replayed) {
+    let bytes = match (
+        primary_lsn.and_then(parse_lsn).map(last_record_end),
+        replayed,
+    ) {
         (Some(p), Some(r)) => Some(byte_lag(p, r)),
         _ => None,
     };
