@@ -16,6 +16,13 @@ use crate::error::Result;
 const TICK: Duration = Duration::from_secs(2);
 const POOL_SAMPLE_EVERY: Duration = Duration::from_secs(15);
 const CACHE_REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// The simulator's own audit rows are deleted once this old, every [`CACHE_REFRESH_EVERY`]: its
+/// writes (about 2 MB a minute on a shared shard) would otherwise grow every shard past its
+/// allocation within the hour, and the demo's one shard above 80 % would stop being the only one.
+/// Autovacuum makes the space reusable, so sizes level off a few minutes in.
+const KEEP_SIMULATED_AUDIT: &str = "5 minutes";
+/// What marks an audit row as the simulator's (`user_agent`), so pruning leaves the seed's alone.
+const SIMULATOR_AGENT: &str = "shardscope-demo-simulator";
 
 struct ShardLoad {
     id: String,
@@ -94,6 +101,14 @@ pub async fn run(fleet: &Fleet, stop: impl std::future::Future<Output = ()>) -> 
             last_cache = Instant::now();
             if let Err(e) = refresh_routing_cache(fleet, &plan).await {
                 tracing::warn!(error = %e, "routing cache refresh failed");
+            }
+            for s in &shards {
+                let (admin, id) = (s.admin.clone(), s.id.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = prune_simulated_audit(&admin).await {
+                        tracing::debug!(shard = %id, error = %e, "audit prune skipped");
+                    }
+                });
             }
         }
         for s in &shards {
@@ -175,15 +190,30 @@ async fn hold_idle_transaction(url: String) {
     }
 }
 
+/// Delete the simulator's audit rows older than [`KEEP_SIMULATED_AUDIT`].
+#[tracing::instrument(skip_all, err)]
+async fn prune_simulated_audit(admin: &PgPool) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM audit_log WHERE user_agent = $1 AND created_at < now() - $2::interval",
+    )
+    .bind(SIMULATOR_AGENT)
+    .bind(KEEP_SIMULATED_AUDIT)
+    .execute(admin)
+    .await?;
+    Ok(())
+}
+
 /// Audit rows and appointment status changes, as the platform's writes would produce.
 async fn write_load(admin: &PgPool, rows: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO audit_log (organization_id, user_id, action, entity_type, entity_id, status_code, request_path)
+        "INSERT INTO audit_log (organization_id, user_id, action, entity_type, entity_id, status_code, request_path,
+                                user_agent)
          SELECT (SELECT id FROM organizations ORDER BY random() LIMIT 1), 1 + g % 40, 'view', 'patient', g, 200,
-                '/v1/patients/' || g
+                '/v1/patients/' || g, $2
            FROM generate_series(1, $1::int) g",
     )
     .bind(rows as i32)
+    .bind(SIMULATOR_AGENT)
     .execute(admin)
     .await?;
     sqlx::query(
