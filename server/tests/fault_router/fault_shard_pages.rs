@@ -333,4 +333,15 @@ async fn a_shard_only_in_shard_capacity_is_listed_as_provisioned() {
         page.body
     );
     assert!(page.body.contains("named in shard_capacity"));
+    // Nothing to answer: it says so once, not as a node that is down.
+    let primary = &page.body[page
+        .body
+        .find("data-node=\"primary\"")
+        .expect("primary panel")..];
+    assert!(
+        primary.contains("data-failure=\"shard_unknown\"") && primary.contains("no endpoint known"),
+        "{primary}"
+    );
+    assert!(!primary.contains("not answering"), "{primary}");
+    assert!(!primary.contains("shard unknown: provisioned"), "{primary}");
 }

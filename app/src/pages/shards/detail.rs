@@ -130,11 +130,7 @@ fn Primary(
         <section aria-labelledby="s-primary" class="panel" data-node="primary">
             <h2 id="s-primary">"Primary "<span class="mono">{endpoint}</span></h2>
             {match o.result {
-                Err(f) => view! {
-                    <p data-failure=f.kind.code()>
-                        <StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {f}", f.kind.code())}
-                    </p>
-                }.into_any(),
+                Err(f) => view! { <NodeFailure f/> }.into_any(),
                 Ok(r) => {
                     let size = match &allocation {
                         Ok(a) => match a.share(r.db_bytes) {
@@ -307,12 +303,7 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
         <div class="panel" data-node="replica" data-endpoint=r.endpoint.clone()>
             <h3>"Replica "<span class="mono">{r.endpoint.clone()}</span></h3>
             {match o.result {
-                Err(f) => view! {
-                    <p data-failure=f.kind.code()>
-                        <StatusBadge level=Level::Critical text="not answering"/>" "{format!("{}: {f}", f.kind.code())}
-                        " · lag unknown"
-                    </p>
-                }.into_any(),
+                Err(f) => view! { <NodeFailure f/><p>"Lag unknown."</p> }.into_any(),
                 Ok(a) => {
                     let flag = a.flag.clone().map(|fl| view! {
                         <p class="notice" role="alert" data-flag=fl.code()>
@@ -454,4 +445,21 @@ fn AuditPartitions(parts: Partitions) -> impl IntoView {
             </table></div>
         </section>
     }
+}
+
+/// Why a node was not read: "not answering" and the typed failure (its kind once, then what it
+/// said), or, for a shard no org is routed to, that no endpoint is known (nothing to answer).
+#[component]
+fn NodeFailure(f: shardscope::federation::fanout::Failure) -> impl IntoView {
+    let (badge, why) = match f.kind {
+        shardscope::federation::fanout::FailureKind::ShardUnknown => (
+            view! { <StatusBadge level=Level::Unknown text="no endpoint known"/> },
+            f.message.clone(),
+        ),
+        _ => (
+            view! { <StatusBadge level=Level::Critical text="not answering"/> },
+            f.to_string(),
+        ),
+    };
+    view! { <p data-failure=f.kind.code()>{badge}" "{why}</p> }
 }
