@@ -303,7 +303,7 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
         <div class="panel" data-node="replica" data-endpoint=r.endpoint.clone()>
             <h3>"Replica "<span class="mono">{r.endpoint.clone()}</span></h3>
             {match o.result {
-                Err(f) => view! { <NodeFailure f/><p>"Lag unknown."</p> }.into_any(),
+                Err(f) => view! { <NodeFailure f then=" · lag unknown"/> }.into_any(),
                 Ok(a) => {
                     let flag = a.flag.clone().map(|fl| view! {
                         <p class="notice" role="alert" data-flag=fl.code()>
@@ -450,7 +450,12 @@ fn AuditPartitions(parts: Partitions) -> impl IntoView {
 /// Why a node was not read: "not answering" and the typed failure (its kind once, then what it
 /// said), or, for a shard no org is routed to, that no endpoint is known (nothing to answer).
 #[component]
-fn NodeFailure(f: shardscope::federation::fanout::Failure) -> impl IntoView {
+fn NodeFailure(
+    f: shardscope::federation::fanout::Failure,
+    /// What follows on the same line (a replica's " · lag unknown").
+    #[prop(optional)]
+    then: &'static str,
+) -> impl IntoView {
     let (badge, why) = match f.kind {
         shardscope::federation::fanout::FailureKind::ShardUnknown => (
             view! { <StatusBadge level=Level::Unknown text="no endpoint known"/> },
@@ -461,5 +466,5 @@ fn NodeFailure(f: shardscope::federation::fanout::Failure) -> impl IntoView {
             f.to_string(),
         ),
     };
-    view! { <p data-failure=f.kind.code()>{badge}" "{why}</p> }
+    view! { <p data-failure=f.kind.code()>{badge}" "{why}{then}</p> }
 }
