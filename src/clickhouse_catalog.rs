@@ -24,7 +24,7 @@ pub struct Entry {
 fn row_columns(name: &str) -> &'static [&'static str] {
     use crate::telemetry::pools::{DemandRow, GaugeRow, SeriesRow, WaitRow};
     use crate::telemetry::requests::{RequestBucketRow, RequestRow};
-    use crate::telemetry::slow::SlowRow;
+    use crate::telemetry::slow::SlowGroup;
     match name.split('/').next().unwrap_or("") {
         "pool_gauges" => columns::<GaugeRow>(),
         "pool_waits" => columns::<WaitRow>(),
@@ -32,7 +32,7 @@ fn row_columns(name: &str) -> &'static [&'static str] {
         "pool_demand" => columns::<DemandRow>(),
         "request_top" | "request_totals" => columns::<RequestRow>(),
         "request_series" => columns::<RequestBucketRow>(),
-        "slow_top" => columns::<SlowRow>(),
+        "slow_top" => columns::<SlowGroup>(),
         "org_requests" | "org_slow_queries" => columns::<crate::telemetry::sql::OrgLoadRow>(),
         _ => &[],
     }

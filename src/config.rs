@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+pub mod cidr;
 mod sections;
 mod vars;
 
@@ -127,8 +128,11 @@ pub struct AuthConfig {
     /// https origin makes the session cookie `Secure`.
     pub public_origin: Option<String>,
     pub limits: LimitConfig,
-    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it)...
     pub trust_forwarded_for: bool,
+    /// ... and only when the connection comes from one of these (`SHARDSCOPE_TRUSTED_PROXIES`,
+    /// default loopback): anyone else's X-Forwarded-For is ignored.
+    pub trusted_proxies: Vec<cidr::Cidr>,
     /// CSP `frame-ancestors` for pages ('none': nothing may frame the console).
     pub frame_ancestors: String,
 }
@@ -149,6 +153,10 @@ impl Default for AuthConfig {
             public_origin: None,
             limits: Default::default(),
             trust_forwarded_for: false,
+            trusted_proxies: ["127.0.0.0/8", "::1"]
+                .iter()
+                .filter_map(|c| cidr::Cidr::parse(c))
+                .collect(),
             frame_ancestors: "'none'".into(),
         }
     }

@@ -22,7 +22,11 @@ for (const role of ROLES) {
     await expect(page).toHaveURL(new RegExp(`/shards/${first}$`));
     await expect(page.getByRole('heading', { level: 1, name: `Shard ${first}` })).toBeVisible();
     await expect(page.getByRole('heading', { name: /^Primary / })).toBeVisible();
-    await expect(page.locator('[data-node="primary"]')).toContainText('answering');
+    // "answering" alone would also match the "not answering" badge of a down primary.
+    const primary = page.locator('[data-node="primary"]');
+    await expect(primary).toContainText(/answering in \d+ ms/);
+    await expect(primary).not.toContainText('not answering');
+    await expect(primary.locator('[data-failure]')).toHaveCount(0);
     await expect(page.getByRole('table').filter({ hasText: 'Client connections' }).first()).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Replicas' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Audit-log partitions' })).toBeVisible();

@@ -117,8 +117,11 @@ pub async fn filters(req: Request) -> Response {
         .filter(|(k, v)| k != "_page" && !v.trim().is_empty())
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    // Every field is checked, not only the declared free-text ones (a phone typed into an id
+    // field, or a crafted form, must not reach the URL either); dates are what date fields hold.
     let contact = filled.iter().find(|(k, v)| {
-        free_text.contains(k) && shardscope::patients::identifier::looks_like_contact(v)
+        shardscope::patients::identifier::looks_like_contact(v)
+            && (free_text.contains(k) || !is_date_or_time(v))
     });
     match contact {
         None => {
@@ -156,6 +159,17 @@ pub async fn filters(req: Request) -> Response {
     }
 }
 
+/// `YYYY-MM-DD`, optionally followed by a time (`T` or a space, then `HH:MM` and more): what a
+/// date or datetime input sends.
+fn is_date_or_time(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    date && (b.len() == 10
+        || (matches!(b[10], b'T' | b' ')
+            && b[11..].iter().all(|c| c.is_ascii_digit() || b":.Z+-".contains(c))))
+}
+
 fn contact_refused(field: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
@@ -166,4 +180,19 @@ fn contact_refused(field: &str) -> Response {
         ),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_date_or_time;
+
+    #[test]
+    fn dates_and_datetimes_are_told_from_other_digits() {
+        for d in ["2026-12-07", "2026-12-07T10:00", "2026-12-07 10:00:05", "2026-12-07T10:00:00Z"] {
+            assert!(is_date_or_time(d), "{d}");
+        }
+        for x in ["5550100100", "2026-12-07x555-0100", "555-010-0100", "2026-1207", "2026-12-07T555 0100 Maria"] {
+            assert!(!is_date_or_time(x), "{x}");
+        }
+    }
 }

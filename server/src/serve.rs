@@ -1,8 +1,9 @@
 //! The HTTP server loop. `axum::serve` has neither a header-read timeout nor a connection limit
 //! (and a tower layer runs only once the headers are in), so a client that never finishes its
-//! request line holds a connection forever. Here every connection is served by hyper-util's
-//! builder with a header-read timeout, at most `max_connections` at once (further clients wait in
-//! the listen backlog until one ends), and graceful shutdown.
+//! request line holds a connection forever. Here every connection is served as HTTP/1 with a
+//! header-read timeout that runs from the moment it is accepted (a socket that sends nothing is
+//! closed when it expires), at most `max_connections` at once (further clients wait in the listen
+//! backlog until one ends), and graceful shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,15 +36,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1 only, served by `serve_connection` (in hyper-util 0.1.21 `..._with_upgrades` runs
+    // protocol detection even when `http1_only` is set). Detection waits for the first 24 bytes
+    // with no timer, before any header-read timeout can start, so 0-byte (or `PRI`-prefix)
+    // sockets held a connection slot forever; and an idle h2c connection has no timeout at all.
+    // Browsers speak HTTP/2 only over TLS, which a proxy in front terminates; h2c served no one,
+    // and nothing here upgrades a connection.
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(20)));
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -69,7 +72,7 @@ pub async fn serve(
                 .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer))),
         );
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .serve_connection(TokioIo::new(stream), service)
             .into_owned();
         let watched = graceful.watch(connection);
         tokio::spawn(async move {

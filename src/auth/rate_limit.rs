@@ -4,6 +4,14 @@
 //! parallel are limited too) and a successful one gives its count back, so a support team behind
 //! one office address can sign in any number of times while guesses from it stay limited.
 //! Account keys are a hash of the normalised email, so Redis never holds what was typed.
+//!
+//! The two limits are kept apart. The address is counted first, and an address over its limit
+//! is refused without touching the account's counter (a flood of made-up emails from one address
+//! creates no keys, and cannot lock anyone out). An account over its limit is refused from every
+//! address that has failed recently, but not from a *clean* one (no other attempt in the window):
+//! someone guessing a staff member's password from elsewhere cannot lock that person out, and
+//! gets at most one guess per fresh address per window. IPv4-mapped IPv6 peers count as their
+//! IPv4 address.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,24 +41,28 @@ pub struct LoginLimiter {
 
 /// The decision from the two counters *after* this attempt was counted, and their remaining
 /// lifetimes (pure, unit-tested). Counting first and deciding second is what makes the limit
-/// hold for attempts sent in parallel.
+/// hold for attempts sent in parallel. `account` is None when the address was already over its
+/// limit (its counter was not touched). An account over its limit is allowed from a clean
+/// address: one whose count is this attempt alone.
 pub fn decide(
     config: &LimitConfig,
-    account: (u32, Option<Duration>),
+    account: Option<(u32, Option<Duration>)>,
     address: (u32, Option<Duration>),
 ) -> Verdict {
-    let mut retry = None::<Duration>;
-    let mut first = false;
-    for ((count, ttl), max) in [(account, config.per_account), (address, config.per_address)] {
-        if count > max {
-            let wait = ttl.unwrap_or(config.window).max(Duration::from_secs(1));
-            retry = Some(retry.map_or(wait, |r| r.max(wait)));
-            first |= count == max + 1;
-        }
+    let wait = |ttl: Option<Duration>| ttl.unwrap_or(config.window).max(Duration::from_secs(1));
+    let (addr_n, addr_ttl) = address;
+    if addr_n > config.per_address {
+        return Verdict::Limited {
+            retry_after: wait(addr_ttl),
+            first: addr_n == config.per_address + 1,
+        };
     }
-    match retry {
-        Some(retry_after) => Verdict::Limited { retry_after, first },
-        None => Verdict::Allowed,
+    match account {
+        Some((n, ttl)) if n > config.per_account && addr_n > 1 => Verdict::Limited {
+            retry_after: wait(ttl),
+            first: n == config.per_account + 1,
+        },
+        _ => Verdict::Allowed,
     }
 }
 
@@ -62,14 +74,28 @@ pub fn account_key_part(email: &str) -> String {
 /// IPv4 addresses as they are; IPv6 by their /64 (one subscriber holds a whole /64, so counting
 /// single IPv6 addresses would give an attacker 2^64 fresh limits).
 pub fn address_key_part(addr: &str) -> String {
-    match addr.parse::<std::net::IpAddr>() {
+    match addr.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) {
         Ok(std::net::IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        _ => addr.to_string(),
+        Ok(v4) => v4.to_string(),
+        Err(_) => addr.to_string(),
     }
 }
+
+/// KEYS[1] account counter, KEYS[2] address counter; ARGV[1] window in ms, ARGV[2] the address
+/// limit. Counts the address; only if it is within its limit, the account too. Returns
+/// `{account count or -1, account pttl, address count, address pttl}`.
+const BEGIN: &str = r#"
+local addr_n = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1], 'NX')
+local addr_ttl = redis.call('PTTL', KEYS[2])
+if addr_n > tonumber(ARGV[2]) then return {-1, -1, addr_n, addr_ttl} end
+local acct_n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
+return {acct_n, redis.call('PTTL', KEYS[1]), addr_n, addr_ttl}
+"#;
 
 /// KEYS[1] account counter (deleted), KEYS[2] address counter (decremented if it exists and is
 /// positive).
@@ -104,29 +130,23 @@ impl LoginLimiter {
         let (acct, addr) = self.keys(email, address);
         let window = self.config.window.as_millis().max(1) as u64;
         let mut con = self.redis.connection().await?;
-        let (acct_n, _, acct_ttl, addr_n, _, addr_ttl): (u32, i64, i64, u32, i64, i64) =
-            redis::pipe()
-                .atomic()
-                .incr(&acct, 1)
-                .cmd("PEXPIRE")
-                .arg(&acct)
-                .arg(window)
-                .arg("NX")
-                .pttl(&acct)
-                .incr(&addr, 1)
-                .cmd("PEXPIRE")
-                .arg(&addr)
-                .arg(window)
-                .arg("NX")
-                .pttl(&addr)
-                .query_async(&mut con)
-                .await
-                .map_err(store_error)?;
+        let (acct_n, acct_ttl, addr_n, addr_ttl): (i64, i64, i64, i64) = redis::cmd("EVAL")
+            .arg(BEGIN)
+            .arg(2)
+            .arg(&acct)
+            .arg(&addr)
+            .arg(window)
+            .arg(self.config.per_address)
+            .query_async(&mut con)
+            .await
+            .map_err(store_error)?;
         let ttl = |ms: i64| (ms > 0).then(|| Duration::from_millis(ms as u64));
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let account = (acct_n >= 0).then(|| (count(acct_n), ttl(acct_ttl)));
         Ok(decide(
             &self.config,
-            (acct_n, ttl(acct_ttl)),
-            (addr_n, ttl(addr_ttl)),
+            account,
+            (count(addr_n), ttl(addr_ttl)),
         ))
     }
 
@@ -163,16 +183,12 @@ mod tests {
 
     #[test]
     fn up_to_the_limit_is_allowed() {
-        assert_eq!(decide(&cfg(), (5, None), (30, None)), Verdict::Allowed);
+        assert_eq!(decide(&cfg(), Some((5, None)), (30, None)), Verdict::Allowed);
     }
 
     #[test]
-    fn the_longer_wait_wins_and_the_crossing_attempt_is_marked() {
-        let v = decide(
-            &cfg(),
-            (6, Some(Duration::from_secs(100))),
-            (31, Some(Duration::from_secs(400))),
-        );
+    fn an_address_over_its_limit_is_refused_and_the_crossing_attempt_is_marked() {
+        let v = decide(&cfg(), None, (31, Some(Duration::from_secs(400))));
         assert_eq!(
             v,
             Verdict::Limited {
@@ -180,13 +196,42 @@ mod tests {
                 first: true
             }
         );
-        let v = decide(&cfg(), (8, Some(Duration::from_millis(10))), (1, None));
+        let v = decide(&cfg(), None, (32, Some(Duration::from_millis(10))));
         assert_eq!(
             v,
             Verdict::Limited {
                 retry_after: Duration::from_secs(1),
                 first: false
             }
+        );
+    }
+
+    #[test]
+    fn a_locked_account_is_refused_from_a_failing_address_but_not_from_a_clean_one() {
+        let locked = Some((6, Some(Duration::from_secs(100))));
+        assert_eq!(
+            decide(&cfg(), locked, (2, None)),
+            Verdict::Limited {
+                retry_after: Duration::from_secs(100),
+                first: true
+            }
+        );
+        assert_eq!(
+            decide(&cfg(), Some((9, None)), (5, None)),
+            Verdict::Limited {
+                retry_after: Duration::from_secs(900),
+                first: false
+            }
+        );
+        assert_eq!(decide(&cfg(), locked, (1, None)), Verdict::Allowed, "a clean address");
+    }
+
+    #[test]
+    fn ipv4_mapped_peers_count_as_their_ipv4_address() {
+        assert_eq!(address_key_part("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_ne!(
+            address_key_part("::ffff:203.0.113.9"),
+            address_key_part("::ffff:198.51.100.1")
         );
     }
 

@@ -94,6 +94,22 @@ impl AuthConfig {
                 window: v.secs("SHARDSCOPE_LOGIN_WINDOW_SECS", a.limits.window)?,
             },
             trust_forwarded_for: v.flag("SHARDSCOPE_TRUST_FORWARDED_FOR")?,
+            trusted_proxies: match v.text("SHARDSCOPE_TRUSTED_PROXIES") {
+                None => a.trusted_proxies,
+                Some(list) => list
+                    .split(',')
+                    .filter(|c| !c.trim().is_empty())
+                    .map(|c| {
+                        super::cidr::Cidr::parse(c).ok_or_else(|| {
+                            Error::Config(format!(
+                                "SHARDSCOPE_TRUSTED_PROXIES must be addresses or ranges such as \
+                                 10.0.0.0/8 or ::1, separated by commas; {:?} is neither",
+                                c.trim()
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            },
             frame_ancestors,
         })
     }

@@ -1,7 +1,11 @@
 //! A short-lived, shared cache of probe results in Redis, so any number of viewers (on any number
 //! of console instances) cause at most one probe per shard per TTL while the shard is being viewed.
 //!
-//! Probe results hold statistics only (counts, sizes, lag), never PHI. If Redis is down the cache
+//! Probe results hold statistics only (counts, sizes, lag), never PHI. Every entry is signed with
+//! the console's keyring (HMAC-SHA256 under a key derived for this purpose, over the entry's Redis
+//! key and its JSON), so a Redis writer without the key cannot pin a forged "healthy" (or "down")
+//! shard on every console: an unsigned, re-signed-elsewhere or moved entry is a miss, and the
+//! console probes for itself. If Redis is down the cache
 //! steps aside: lookups miss at once (a breaker skips Redis for a few seconds after a failure) and
 //! the console keeps working with coalescing alone.
 
@@ -15,6 +19,10 @@ use serde::de::DeserializeOwned;
 
 use crate::redis::KindStr;
 use crate::secret::Secret;
+use crate::secret::keyring::{Keyring, Purpose};
+
+/// The entry format: `v1.{key id}.{hex MAC}.{json}`.
+const FORMAT: &str = "v1";
 
 const BREAKER: Duration = Duration::from_secs(5);
 /// Measured: at 150 ms a saturated console (200 viewers on 2 cores) timed out on a healthy Redis,
@@ -27,11 +35,12 @@ pub struct ProbeCache {
     prefix: String,
     manager: tokio::sync::Mutex<Option<ConnectionManager>>,
     skip_until: Mutex<Option<Instant>>,
+    keys: Keyring,
 }
 
 impl ProbeCache {
     /// `url`: None disables the cache (coalescing still applies).
-    pub fn new(url: Option<&Secret>, ttl: Duration, namespace: &str) -> Self {
+    pub fn new(url: Option<&Secret>, ttl: Duration, namespace: &str, keys: Keyring) -> Self {
         let client = url.and_then(|u| match redis::Client::open(u.expose()) {
             Ok(c) => Some(c),
             Err(_) => {
@@ -47,6 +56,7 @@ impl ProbeCache {
             prefix: format!("{namespace}:probe:"),
             manager: tokio::sync::Mutex::new(None),
             skip_until: Mutex::new(None),
+            keys,
         }
     }
 
@@ -99,9 +109,16 @@ impl ProbeCache {
     #[tracing::instrument(skip(self))]
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let mut con = self.connection().await?;
-        let raw: Result<Option<String>, _> = con.get(format!("{}{key}", self.prefix)).await;
+        let full_key = format!("{}{key}", self.prefix);
+        let raw: Result<Option<String>, _> = con.get(&full_key).await;
         match raw {
-            Ok(Some(s)) => serde_json::from_str(&s).ok(),
+            Ok(Some(s)) => {
+                let json = open(&self.keys, &full_key, &s);
+                if json.is_none() {
+                    tracing::warn!("probe cache entry with no valid signature ignored");
+                }
+                serde_json::from_str(json?).ok()
+            }
             Ok(None) => None,
             Err(e) => {
                 tracing::warn!(error = %e.kind_str(), "redis read failed; bypassing cache");
@@ -151,10 +168,14 @@ impl ProbeCache {
         let Ok(json) = serde_json::to_string(value) else {
             return;
         };
+        let full_key = format!("{}{key}", self.prefix);
+        let Some(entry) = seal(&self.keys, &full_key, &json) else {
+            return;
+        };
         let ms = self.retention().as_millis() as u64;
         let r: Result<(), _> = redis::cmd("SET")
-            .arg(format!("{}{key}", self.prefix))
-            .arg(json)
+            .arg(&full_key)
+            .arg(entry)
             .arg("PX")
             .arg(ms)
             .query_async(&mut con)
@@ -163,5 +184,52 @@ impl ProbeCache {
             tracing::warn!(error = %e.kind_str(), "redis write failed; bypassing cache");
             self.trip();
         }
+    }
+}
+
+/// `json` as stored under `redis_key`: signed by the current key (what every instance writes).
+pub fn seal(keys: &Keyring, redis_key: &str, json: &str) -> Option<String> {
+    let kid = keys.current_id();
+    let mac = keys.mac(kid, Purpose::ProbeCache, &[redis_key.as_bytes(), json.as_bytes()])?;
+    Some(format!("{FORMAT}.{kid}.{}.{json}", hex::encode(mac)))
+}
+
+/// The JSON of an entry read from `redis_key`, if it carries a valid signature for that key under
+/// any configured key (rotation); None for anything else.
+fn open<'a>(keys: &Keyring, redis_key: &str, entry: &'a str) -> Option<&'a str> {
+    let mut parts = entry.splitn(4, '.');
+    let (format, kid, mac, json) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if format != FORMAT {
+        return None;
+    }
+    let tag = hex::decode(mac).ok()?;
+    keys.verify(kid, Purpose::ProbeCache, &[redis_key.as_bytes(), json.as_bytes()], &tag)
+        .then_some(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "a1:0123456789abcdef0123456789abcdef";
+    const B: &str = "b2:fedcba9876543210fedcba9876543210";
+
+    #[test]
+    fn only_an_entry_signed_for_its_own_key_opens() {
+        let keys = Keyring::parse(A).unwrap();
+        let json = r#"{"target":"us-1","measured_at_ms":1}"#;
+        let entry = seal(&keys, "ns:probe:overview:us-1", json).unwrap();
+        assert!(entry.starts_with("v1.a1."), "{entry}");
+        assert_eq!(open(&keys, "ns:probe:overview:us-1", &entry), Some(json));
+        // Copied to another shard's key, tampered with, unsigned, or signed by another secret.
+        assert_eq!(open(&keys, "ns:probe:overview:us-2", &entry), None);
+        let tampered = entry.replace(r#""measured_at_ms":1"#, r#""measured_at_ms":9"#);
+        assert_eq!(open(&keys, "ns:probe:overview:us-1", &tampered), None);
+        assert_eq!(open(&keys, "ns:probe:overview:us-1", json), None);
+        let other = Keyring::parse("a1:ffffffffffffffffffffffffffffffffffff").unwrap();
+        assert_eq!(open(&other, "ns:probe:overview:us-1", &entry), None);
+        // After a rotation the old key still verifies.
+        let rotated = Keyring::parse(&format!("{B},{A}")).unwrap();
+        assert_eq!(open(&rotated, "ns:probe:overview:us-1", &entry), Some(json));
     }
 }

@@ -50,6 +50,22 @@ enum Freshness {
     TooOld,
 }
 
+/// How far ahead of this instance's clock another instance's measurement time may be.
+pub const CLOCK_SKEW_MS: u64 = 5_000;
+
+/// `hit` if it may be used for `shard_id` at `now`.
+fn acceptable<T>(hit: Outcome<T>, shard_id: &str, now: u64) -> Option<Outcome<T>> {
+    if hit.target != shard_id {
+        tracing::warn!("probe cache entry for another shard ignored");
+        return None;
+    }
+    if hit.measured_at_ms > now + CLOCK_SKEW_MS {
+        tracing::warn!("probe cache entry measured in the future ignored");
+        return None;
+    }
+    Some(hit)
+}
+
 fn freshness<T>(o: &Outcome<T>, ttl_ms: u64, bound_ms: u64) -> Freshness {
     freshness_at(now_ms().saturating_sub(o.measured_at_ms), ttl_ms, bound_ms)
 }
@@ -102,7 +118,12 @@ impl OverviewCache {
         Self {
             inner: Arc::new(Inner {
                 pools: fleet.pools().clone(),
-                cache: ProbeCache::new(cache_url, e.cache_ttl, &e.cache_namespace),
+                cache: ProbeCache::new(
+                    cache_url,
+                    e.cache_ttl,
+                    &e.cache_namespace,
+                    config.keys.clone(),
+                ),
                 coalescer: Coalescer::default(),
                 last_good: Mutex::new(HashMap::new()),
                 latest: Mutex::new(HashMap::new()),
@@ -145,8 +166,7 @@ impl OverviewCache {
             return served;
         }
         // Nothing usable here: another instance may have a newer result.
-        let key = format!("overview:{}", shard.id);
-        if let Some(hit) = self.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+        if let Some(hit) = self.shared_entry(shard).await {
             self.remember(&hit);
             if let Some(served) = self.serve_cached(hit, shard, ttl, bound) {
                 return served;
@@ -192,7 +212,7 @@ impl OverviewCache {
         tokio::spawn(async move {
             let _guard = guard;
             let key = format!("overview:{}", info.id);
-            if let Some(shared) = this.inner.cache.get::<Outcome<ShardStats>>(&key).await {
+            if let Some(shared) = this.shared_entry(&info).await {
                 this.remember(&shared);
             }
             let refreshed = |this: &Self| this.latest(&info.id).is_some_and(|l| is_fresh(&l, ttl));
@@ -201,6 +221,15 @@ impl OverviewCache {
                 this.probe_now(&info).await;
             }
         });
+    }
+
+    /// The result another instance shared in Redis for `shard`, if it is signed (see
+    /// [`ProbeCache`]), about this shard, and not measured in the future (beyond
+    /// [`CLOCK_SKEW_MS`]): a future time would count as fresh forever and never be replaced.
+    async fn shared_entry(&self, shard: &ShardInfo) -> Option<Outcome<ShardStats>> {
+        let key = format!("overview:{}", shard.id);
+        let hit = self.inner.cache.get::<Outcome<ShardStats>>(&key).await?;
+        acceptable(hit, &shard.id, now_ms())
     }
 
     /// Probe a shard now (sharing a probe already in flight) and cache the result.
@@ -282,7 +311,27 @@ impl OverviewCache {
 
 #[cfg(test)]
 mod tests {
-    use super::{Freshness, freshness_at};
+    use super::{CLOCK_SKEW_MS, Freshness, acceptable, freshness_at};
+    use crate::federation::fanout::Outcome;
+
+    fn outcome(target: &str, measured_at_ms: u64) -> Outcome<()> {
+        Outcome {
+            target: target.into(),
+            latency_ms: 1,
+            measured_at_ms,
+            result: Ok(()),
+        }
+    }
+
+    #[test]
+    fn a_shared_entry_about_another_shard_or_from_the_future_is_refused() {
+        let now = 1_000_000;
+        assert!(acceptable(outcome("us-1", now), "us-1", now).is_some());
+        assert!(acceptable(outcome("us-1", now + CLOCK_SKEW_MS), "us-1", now).is_some());
+        assert!(acceptable(outcome("us-1", now + CLOCK_SKEW_MS + 1), "us-1", now).is_none());
+        assert!(acceptable(outcome("us-1", 4_102_444_800_000), "us-1", now).is_none());
+        assert!(acceptable(outcome("us-2", now), "us-1", now).is_none());
+    }
 
     #[test]
     fn a_value_past_the_bound_is_never_served_without_a_probe() {

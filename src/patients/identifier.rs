@@ -31,19 +31,26 @@ impl fmt::Debug for Identifier {
     }
 }
 
-/// Whether text typed into a search box for org ids and names looks like a patient's phone
-/// number or email instead (an `@`, or seven digits or more among phone punctuation): such text
-/// must never be put into a URL. Org ids are shorter; org names have letters.
+/// Whether text typed into a search box or a filter looks like (or holds) a patient's phone
+/// number or email: an `@` (ASCII or full-width), or a run of seven digits or more (any script's
+/// decimal digits, e.g. full-width) with only phone punctuation or spaces between them, wherever it
+/// sits in the text ("Maria 5550100100", "Phone: 555 010 0100"). Such text must never be put into
+/// a URL. Org ids are shorter.
 pub fn looks_like_contact(text: &str) -> bool {
     let t = text.trim();
-    if t.contains('@') {
+    if t.contains('@') || t.contains('\u{FF20}') {
         return true;
     }
-    let digits = t.chars().filter(char::is_ascii_digit).count();
-    let phone_chars = t.chars().all(|c| {
-        c.is_ascii_digit() || c.is_whitespace() || "+-().#/".contains(c) || "xXeEtT.".contains(c)
-    });
-    digits >= 7 && phone_chars
+    let (mut run, mut longest) = (0usize, 0usize);
+    for c in t.chars() {
+        if c.is_numeric() {
+            run += 1;
+            longest = longest.max(run);
+        } else if !(c.is_whitespace() || "+-().#/".contains(c)) {
+            run = 0;
+        }
+    }
+    longest >= 7
 }
 
 /// How to read what was typed.
@@ -527,6 +534,11 @@ mod tests {
             "00447700900123",
             "maria@example.org",
             " someone@ ",
+            "maria\u{FF20}example.org",
+            "Maria 5550100100",
+            "Phone: 555 010 0100",
+            "\u{FF15}\u{FF15}\u{FF15}\u{FF10}\u{FF11}\u{FF10}\u{FF10}",
+            "Clinic 5558675",
         ] {
             assert!(looks_like_contact(contact), "{contact}");
         }
@@ -534,7 +546,7 @@ mod tests {
             "101",
             "123456",
             "Northgate Clinic",
-            "Clinic 5558675",
+            "Clinic 555 x 8675",
             "org-101",
             "",
         ] {

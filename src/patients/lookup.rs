@@ -157,12 +157,13 @@ pub async fn open_profile(
             Err(e) => e,
         }
     };
-    // Refused before anything is read: the reason comes first.
+    // The attempt is counted first (refused attempts too: they would otherwise be an
+    // unlimited supply of audit rows), then refused before anything is read if its reason is.
+    limit(console, staff, client_addr).await?;
     let reason = match Reason::check(reason, &[]) {
         Ok(r) => r,
         Err(refusal) => return Err(refuse(refusal).await),
     };
-    limit(console, staff, client_addr).await?;
     let Some(row) = registry::by_person(console.routing(), person_id).await? else {
         return Err(Error::InvalidInput(format!(
             "no person {person_id} in the patient registry: look the patient up by phone or email first"

@@ -93,6 +93,25 @@ fn words(reason: &str) -> Vec<String> {
             out.push(fold(&piece));
         }
     }
+    // A name typed as spaced-out letters ("M a r i a", "L.o.p.e.z") is that name too: each run
+    // of single-character words, joined.
+    let mut spaced = String::new();
+    let singles = reason
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.chars().count() == 1).then_some(w))
+        .chain([None]);
+    for single in singles {
+        match single {
+            Some(c) => spaced.push_str(c),
+            None => {
+                if spaced.chars().count() >= 3 {
+                    out.push(fold(&spaced));
+                }
+                spaced.clear();
+            }
+        }
+    }
     out
 }
 
@@ -323,6 +342,9 @@ mod tests {
             "asked by MariaLopez",
             "asked by marialopez",
             "asked by LÓPEZ",
+            "asked by M a r i a",
+            "asked by L.o.p.e.z",
+            "asked by m-a-r-i-a l-o-p-e-z",
         ] {
             let e = Reason::parse(bad, &forbidden).unwrap_err().to_string();
             assert!(

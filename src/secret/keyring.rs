@@ -22,6 +22,8 @@ pub enum Purpose {
     Session,
     /// An audit record's subject (HMAC of a registry hash).
     AuditSubject,
+    /// A probe result shared in Redis, bound to its key.
+    ProbeCache,
 }
 
 impl Purpose {
@@ -29,6 +31,7 @@ impl Purpose {
         match self {
             Purpose::Session => b"shardscope session record v1",
             Purpose::AuditSubject => b"shardscope audit subject v1",
+            Purpose::ProbeCache => b"shardscope probe cache entry v1",
         }
     }
 }

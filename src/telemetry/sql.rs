@@ -293,16 +293,23 @@ pub fn request_totals(r: &TimeRange, f: &Filters) -> Statement {
     }
 }
 
-/// Slow queries grouped by their text with literals stripped (quoted strings and numbers become
-/// `?`, so one statement with different values is one row).
+/// How many groups `slow_top` reads before the console strips their literals and merges them
+/// (statements that differ only in a quoted value arrive as one group per value).
+pub const SLOW_GROUPS_READ: u32 = 2000;
+
+/// Slow queries grouped by their text with free-standing numbers replaced (so one statement with
+/// different ids is one group), the `n` groups with most calls. Quoted literals are **not**
+/// stripped here: ClickHouse's regular expressions cannot follow PostgreSQL's quoting (`E'…\'…'`,
+/// `$tag$…$tag$`), so the console strips every text with [`super::slow::strip_literals`] and merges
+/// the groups that then read the same (`slow::slow_top`). Org ids come as a list so merged groups
+/// count distinct orgs exactly.
 pub fn slow_top(r: &TimeRange, f: &Filters, n: u32) -> Statement {
     let mut args = vec![Arg::U32(r.from), Arg::U32(r.to)];
     let mut sql = String::from(
-        "SELECT replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(query, '\\'[^\\']*\\'', '??'), \
-         '\\'[^\\']*$', '??'), '\\\\b[0-9]+(\\\\.[0-9]+)??\\\\b', '??') AS normalized, \
+        "SELECT replaceRegexpAll(query, '\\\\b[0-9]+(\\\\.[0-9]+)??\\\\b', '??') AS normalized, \
          toUInt64(count()) AS calls, toFloat64(quantile(0.99)(duration_ms)) AS p99, \
          toFloat64(max(duration_ms)) AS max_ms, arraySort(groupUniqArray(shard_id)) AS shards, \
-         toUInt64(uniqExact(org_id)) AS orgs, toUInt32(max(ts)) AS last_seen \
+         arraySort(groupUniqArray(org_id)) AS org_ids, toUInt32(max(ts)) AS last_seen \
          FROM slow_queries WHERE ts >= toDateTime(?) AND ts < toDateTime(?)",
     );
     filter_sql(&mut sql, &mut args, f, &["shard_id", "org_id", "service"]);

@@ -75,7 +75,9 @@ pub struct TenantPage {
     pub telemetry: TenantTelemetry,
     /// Routing findings about this tenant, and why its shard's part is unknown (if it is).
     pub findings: std::result::Result<(Vec<Finding>, Option<String>), String>,
-    pub access: std::result::Result<Vec<AuditRecord>, String>,
+    /// Who opened this tenant before: only for a role that may read the access audit (staff
+    /// emails and client addresses are a superadmin's to see); None for any other role, unread.
+    pub access: Option<std::result::Result<Vec<AuditRecord>, String>>,
     pub generated_at_ms: u64,
 }
 
@@ -131,6 +133,7 @@ pub async fn tenant_page(
     tenant: Tenant,
     range: TimeRange,
     staff_id: i64,
+    with_access_audit: bool,
 ) -> Result<TenantPage> {
     let now = now_ms();
     let org_id = tenant.org_id;
@@ -208,15 +211,20 @@ pub async fn tenant_page(
             .map_err(|e| e.to_string())
     };
     let access = async {
-        console
-            .auth()
-            .audit
-            .list(&AuditFilter {
-                target: Some(format!("org:{org_id}")),
-                ..Default::default()
-            })
-            .await
-            .map_err(|_| "the access audit could not be read".to_string())
+        if !with_access_audit {
+            return None;
+        }
+        Some(
+            console
+                .auth()
+                .audit
+                .list(&AuditFilter {
+                    target: Some(format!("org:{org_id}")),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|_| "the access audit could not be read".to_string()),
+        )
     };
     let (health, counts, telemetry, findings, access) =
         tokio::join!(health, counts, telemetry, findings, access);

@@ -219,3 +219,88 @@ async fn without_redis_every_shard_still_answers_and_coalescing_holds() {
     }
     drop(dead);
 }
+
+/// The shared probe cache trusts only what a console signed, for this shard, measured no later
+/// than now (security review M3): a Redis writer cannot pin a forged shard state on a console.
+#[tokio::test]
+async fn a_forged_unsigned_or_future_probe_cache_entry_is_ignored_and_the_shard_probed() {
+    use redis::AsyncCommands;
+    use shardscope::federation::fanout::{Failure, Outcome};
+    use shardscope::federation::probe_cache::seal;
+    use shardscope::overview::probe::ShardStats;
+    let fleet = common::fleet();
+    let shard = fleet.shards[0].id.clone();
+    let ns = common::unique_namespace("forged");
+    let make = || {
+        let ns = ns.clone();
+        common::console_with(move |c| {
+            c.engine.cache_ttl = Duration::from_secs(30);
+            c.engine.stale_max = Duration::from_secs(60);
+            c.engine.shard_deadline = Duration::from_secs(8);
+            c.engine.cache_namespace = ns;
+        })
+    };
+    let config = shardscope::Config::from_env().unwrap();
+    let mut redis = redis::Client::open(config.redis_url.as_ref().unwrap().expose())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("{ns}:probe:overview:{shard}");
+    let entry = |target: &str, measured_at_ms: u64, message: &str| {
+        serde_json::to_string(&Outcome::<ShardStats> {
+            target: target.into(),
+            latency_ms: 3,
+            measured_at_ms,
+            result: Err(Failure::new(FailureKind::Other, message)),
+        })
+        .unwrap()
+    };
+    let now = shardscope::clock::now_ms();
+    // What a console with this console's keys sees for `shard` given this Redis value: the
+    // outcome's failure message (None: it answered), and whether it probed.
+    let seen_with = |value: String| {
+        let console = make();
+        let (mut redis, key, shard) = (redis.clone(), key.clone(), shard.clone());
+        async move {
+            let _: () = redis.set(&key, value).await.unwrap();
+            let page = fleet_overview(&console).await.unwrap();
+            let row = page.shards.iter().find(|r| r.id == shard).unwrap();
+            let message = row.outcome.result.as_ref().err().map(|f| f.message.clone());
+            (message, console.probe_count(&shard))
+        }
+    };
+    // The control: an entry another instance signed, measured now, is used as is (no probe).
+    let signed = seal(&config.keys, &key, &entry(&shard, now, "from another instance")).unwrap();
+    assert_eq!(
+        seen_with(signed).await,
+        (Some("from another instance".to_string()), 0),
+        "a signed, current entry is served from the cache"
+    );
+    for (what, value) in [
+        (
+            "unsigned, measured in 2100",
+            entry(&shard, 4_102_444_800_000, "forged by a Redis writer"),
+        ),
+        (
+            "unsigned, measured now",
+            entry(&shard, now, "forged by a Redis writer"),
+        ),
+        (
+            "signed but measured a minute in the future",
+            seal(&config.keys, &key, &entry(&shard, now + 60_000, "forged by a Redis writer")).unwrap(),
+        ),
+        (
+            "signed under this key but about another shard",
+            seal(&config.keys, &key, &entry("another-shard", now, "forged by a Redis writer")).unwrap(),
+        ),
+    ] {
+        let (message, probes) = seen_with(value).await;
+        assert_eq!(
+            (message.as_deref(), probes),
+            (None, 1),
+            "{what}: the entry is ignored and {shard} probed (it answers)"
+        );
+    }
+    let _: () = redis.del(&key).await.unwrap();
+}

@@ -26,7 +26,12 @@ async fn stopped_primary_fails_alone() {
         .map(|_| "eu-1")
         .unwrap_or_else(|| Box::leak(fleet.shards.last().unwrap().id.clone().into_boxed_str()));
     // No cache, so the failure is seen at once (and last-good comes from this console's memory).
-    let console = common::console_with(|c| c.engine.cache_ttl = std::time::Duration::ZERO);
+    // A deadline generous for a busy machine: "every other shard answered" must not depend on
+    // load (a stopped node on loopback is refused at once, far inside it).
+    let console = common::console_with(|c| {
+        c.engine.cache_ttl = std::time::Duration::ZERO;
+        c.engine.shard_deadline = std::time::Duration::from_secs(8);
+    });
     let before = fleet_overview(&console).await.unwrap();
     assert_eq!(before.answered, fleet.shards.len());
     let good_at = before
@@ -57,10 +62,8 @@ async fn stopped_primary_fails_alone() {
         .result
         .as_ref()
         .expect_err("stopped primary must fail");
-    assert!(
-        matches!(failure.kind, FailureKind::Refused | FailureKind::Timeout),
-        "typed failure, got {failure:?}"
-    );
+    // A stopped PostgreSQL on loopback refuses the connection: never a timeout.
+    assert_eq!(failure.kind, FailureKind::Refused, "typed failure, got {failure:?}");
     assert!(!failure.message.contains(&fleet.monitor_password));
     let last = row
         .last_good

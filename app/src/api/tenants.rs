@@ -68,7 +68,8 @@ pub async fn get_tenant(
                 .into(),
         )));
     }
-    shardscope::tenants::detail::tenant_page(&console, tenant, range, staff.id)
+    let with_access_audit = staff.role.allows(shardscope::auth::Capability::ViewAudit);
+    shardscope::tenants::detail::tenant_page(&console, tenant, range, staff.id, with_access_audit)
         .await
         .map_err(ApiError::from)
 }

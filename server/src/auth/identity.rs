@@ -96,7 +96,7 @@ pub async fn gate(
         req.headers(),
         req.extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
-        state.console.config().auth.trust_forwarded_for,
+        &state.console.config().auth,
     );
     req.extensions_mut()
         .insert(shardscope::auth::ClientAddr(addr));

@@ -240,7 +240,7 @@ fn request_addr(state: &AppState, req: &Request) -> String {
     client_addr(
         req.headers(),
         req.extensions().get::<ConnectInfo<SocketAddr>>(),
-        state.console.config().auth.trust_forwarded_for,
+        &state.console.config().auth,
     )
 }
 

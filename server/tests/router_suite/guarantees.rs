@@ -420,15 +420,39 @@ async fn connections_beyond_the_limit_wait_until_one_ends() {
         s.write_all(b"GET /lo").await.unwrap();
         holders.push(s);
     }
+    // The control: with one slot free... there is none; so first measure how long the page
+    // takes on a free server of the same app (the limit's own test must not pass by a slow render).
+    let (free_addr, _free_stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: Duration::from_secs(60),
+            max_connections: 2,
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let mut control = tokio::net::TcpStream::connect(free_addr).await.unwrap();
+    control
+        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let served = read_until_closed(&mut control, Duration::from_secs(30))
+        .await
+        .expect("a free server answers /login (waited 30 s)");
+    assert!(served.starts_with("HTTP/1.1 200"), "control: {}", &served[..served.len().min(200)]);
+    let render = started.elapsed();
     let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
     third
         .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
+    // Ten times the control's render (and at least 2 s): a page not served by then is held by
+    // the limit, not by a slow render.
+    let held_for = (render * 10).max(Duration::from_secs(2));
     assert_eq!(
-        read_until_closed(&mut third, Duration::from_secs(1)).await,
+        read_until_closed(&mut third, held_for).await,
         None,
-        "a third connection is not served while two hold the limit"
+        "a third connection is not served while two hold the limit (control rendered in {render:?}, waited {held_for:?})"
     );
     drop(holders.pop());
     let page = read_until_closed(&mut third, Duration::from_secs(30))
@@ -439,4 +463,81 @@ async fn connections_beyond_the_limit_wait_until_one_ends() {
         "{}",
         &page[..page.len().min(200)]
     );
+}
+
+/// Sockets that send nothing at all, or only the start of the HTTP/2 preface, are closed at the
+/// header timeout like any slow client; more of them than the connection limit do not stop a
+/// client who signs in meanwhile (security review M1: protocol detection had no timer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new();
+    let timeout = Duration::from_millis(1000);
+    let limit = 4;
+    let (addr, _stop) = listening(
+        &app,
+        shardscope_server::serve::Limits {
+            header_read_timeout: timeout,
+            max_connections: limit,
+        },
+    )
+    .await;
+    let mut silent = Vec::new();
+    for i in 0..limit * 3 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if i % 2 == 1 {
+            s.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+        }
+        silent.push(s);
+    }
+    // Meanwhile a user signs in: the page, then the POST, each on its own connection.
+    let started = Instant::now();
+    let mut page = tokio::net::TcpStream::connect(addr).await.unwrap();
+    page.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let got = read_until_closed(&mut page, Duration::from_secs(30))
+        .await
+        .expect("the sign-in page is served while silent sockets hold every slot (waited 30 s)");
+    assert!(got.starts_with("HTTP/1.1 200"), "sign-in page: {}", &got[..got.len().min(200)]);
+    let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
+        .iter()
+        .find(|(_, r)| *r == shardscope::auth::Role::Viewer)
+        .unwrap();
+    let form = format!(
+        "email={}&password={}&next=%2F",
+        common::enc(email),
+        common::enc(&shardscope::demo::seed::demo_password())
+    );
+    let mut post = tokio::net::TcpStream::connect(addr).await.unwrap();
+    post.write_all(
+        format!(
+            "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{form}",
+            form.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let signed_in = read_until_closed(&mut post, Duration::from_secs(30))
+        .await
+        .expect("the sign-in POST is answered while silent sockets hold every slot (waited 30 s)");
+    assert!(
+        signed_in.starts_with("HTTP/1.1 303") && signed_in.contains("shardscope_session"),
+        "signed in (303 with a session cookie) behind {} silent sockets: {}",
+        limit * 3,
+        &signed_in[..signed_in.len().min(400)]
+    );
+    eprintln!("signed in {:?} after {} silent sockets were opened", started.elapsed(), limit * 3);
+    // Every silent socket is closed by the server (read returns end of file), none held.
+    for (i, mut s) in silent.into_iter().enumerate() {
+        let closed = read_until_closed(&mut s, Duration::from_secs(30)).await;
+        assert!(
+            closed.as_deref().is_some_and(|a| a.is_empty() || a.starts_with("HTTP/1.1 4")),
+            "silent socket {i} ({}): closed with nothing or a 4xx, got {closed:?}",
+            if i % 2 == 1 { "HTTP/2 preface prefix" } else { "0 bytes" }
+        );
+    }
 }

@@ -325,11 +325,27 @@ async fn opening_a_tenant_writes_exactly_one_view_tenant_record() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(count().await, 2);
-    // The page lists the earlier opening in its own access audit.
+    // Support does not see the access audit (staff emails and addresses are a superadmin's):
+    // neither on the page nor from the server function.
     let again = app.get("/tenants/2", Some(&cookie)).await;
+    assert_eq!(again.status, StatusCode::OK);
     assert!(
-        again.body.contains(&email),
-        "the tenant's access audit lists the reader"
+        !again.body.contains(r#"id="t-access""#) && !again.body.contains("Who opened this tenant"),
+        "support is shown no access audit on the tenant page"
+    );
+    let api = app.post("/api/tenant", Some(&cookie), "org=2").await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert!(
+        api.body.contains(r#""access":null"#) && !api.body.contains(&email),
+        "support's /api/tenant carries no access audit: {}",
+        &api.body[api.body.len().saturating_sub(300)..]
+    );
+    // A superadmin's page lists the earlier openings in its own access audit.
+    let admin = app.session_as(Role::Superadmin).await;
+    let page = app.get("/tenants/2", Some(&admin)).await;
+    assert!(
+        page.body.contains(r#"id="t-access""#) && page.body.contains(&email),
+        "the superadmin's tenant page lists the support reader in its access audit"
     );
 }
 

@@ -117,9 +117,9 @@ fn TenantBody(t: Tenant) -> impl IntoView {
             view! { <Findings f unknown/> }
         }
         <Telemetry t=t.clone()/>
-        <section aria-labelledby="t-access">
+        {t.access.clone().map(|access| view! { <section aria-labelledby="t-access">
             <h2 id="t-access">"Who opened this tenant before (console access audit)"</h2>
-            {match t.access.clone() {
+            {match access {
                 Ok(rows) if rows.is_empty() => view! { <EmptyState>"No records yet."</EmptyState> }.into_any(),
                 Ok(rows) => view! {
                     <div class="table-wrap" role="region" aria-label="Access audit of this tenant" tabindex="0">
@@ -135,7 +135,7 @@ fn TenantBody(t: Tenant) -> impl IntoView {
                 }.into_any(),
                 Err(why) => view! { <ErrorState message=why/> }.into_any(),
             }}
-        </section>
+        </section> })}
     }
 }
 
