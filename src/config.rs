@@ -190,6 +190,42 @@ pub struct EngineConfig {
     pub request_timeout: Duration,
     /// Prefix of the console's Redis keys (several fleets or environments can share one Redis).
     pub cache_namespace: String,
+    /// TLS to every shard primary and replica (`SHARDSCOPE_SHARD_SSLMODE`,
+    /// `SHARDSCOPE_SHARD_SSLROOTCERT`).
+    pub shard_tls: ShardTls,
+}
+
+/// How the console's connections to shards use TLS: libpq's `sslmode` values and CA file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShardTls {
+    pub mode: SslMode,
+    /// PEM file of the CA(s) that sign the shards' certificates (`verify-ca`, `verify-full`).
+    pub root_cert: Option<std::path::PathBuf>,
+}
+
+/// libpq's `sslmode`: `prefer` (the default, as in libpq: TLS when the server offers it) up to
+/// `verify-full` (TLS required, the certificate signed by the configured CA and naming the host).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    #[default]
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "disable" => Self::Disable,
+            "prefer" => Self::Prefer,
+            "require" => Self::Require,
+            "verify-ca" => Self::VerifyCa,
+            "verify-full" => Self::VerifyFull,
+            _ => return None,
+        })
+    }
 }
 
 impl Default for EngineConfig {
@@ -205,6 +241,7 @@ impl Default for EngineConfig {
             stale_max: Duration::from_millis(15_000),
             request_timeout: Duration::from_secs(30),
             cache_namespace: "shardscope".to_string(),
+            shard_tls: ShardTls::default(),
         }
     }
 }

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! shardscope's UI: pages, components and server functions (thin adapters over the backend crate).
 //!
 //! Built twice. Natively with `ssr`, everything: the shell, the router, every page (rendered on the

@@ -8,6 +8,35 @@ use super::{
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+fn read_shard_tls(v: &Vars) -> Result<super::ShardTls> {
+    let mode = match v.text("SHARDSCOPE_SHARD_SSLMODE") {
+        None => super::SslMode::default(),
+        Some(m) => super::SslMode::parse(&m).ok_or_else(|| {
+            Error::Config(format!(
+                "SHARDSCOPE_SHARD_SSLMODE must be disable, prefer, require, verify-ca or \
+                 verify-full, got {m:?}"
+            ))
+        })?,
+    };
+    let root_cert = v.text("SHARDSCOPE_SHARD_SSLROOTCERT").map(std::path::PathBuf::from);
+    if let Some(path) = &root_cert
+        && !path.is_file()
+    {
+        return Err(Error::Config(format!(
+            "SHARDSCOPE_SHARD_SSLROOTCERT names {}, which is not a readable file",
+            path.display()
+        )));
+    }
+    if matches!(mode, super::SslMode::VerifyCa | super::SslMode::VerifyFull) && root_cert.is_none() {
+        return Err(Error::Config(
+            "SHARDSCOPE_SHARD_SSLMODE=verify-ca/verify-full needs SHARDSCOPE_SHARD_SSLROOTCERT: the \
+             CA file that signs the shards' certificates"
+                .into(),
+        ));
+    }
+    Ok(super::ShardTls { mode, root_cert })
+}
+
 impl EngineConfig {
     pub(super) fn read(v: &Vars) -> Result<Self> {
         let d = EngineConfig::default();
@@ -32,6 +61,7 @@ impl EngineConfig {
             cache_namespace: v
                 .text("SHARDSCOPE_CACHE_NAMESPACE")
                 .unwrap_or(d.cache_namespace),
+            shard_tls: read_shard_tls(v)?,
         };
         if engine.request_timeout <= engine.shard_deadline {
             return Err(Error::Config(format!(

@@ -84,6 +84,20 @@ impl Failure {
                         format!("connection lost ({})", io.kind()),
                     ),
                     K::TimedOut => Self::new(FailureKind::Timeout, "network timeout"),
+                    // TLS refusals arrive as invalid data carrying rustls's reason ("invalid
+                    // peer certificate: UnknownIssuer"): no secret in it, and what to fix.
+                    K::InvalidData if io.get_ref().is_some() => Self::new(
+                        FailureKind::Other,
+                        format!(
+                            "TLS: {}",
+                            io.get_ref()
+                                .map(|e| e.to_string())
+                                .unwrap_or_default()
+                                .chars()
+                                .take(200)
+                                .collect::<String>()
+                        ),
+                    ),
                     other => Self::new(FailureKind::Other, format!("network: {other}")),
                 }
             }

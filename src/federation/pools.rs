@@ -3,14 +3,16 @@
 //! The console must never be the noisy neighbour: each primary or replica gets at most
 //! `pool_max` connections (default 2), opened on first use and closed when idle; every connection
 //! carries the console's application_name, a statement_timeout, an
-//! idle_in_transaction_session_timeout and default_transaction_read_only.
+//! idle_in_transaction_session_timeout and default_transaction_read_only, and uses TLS as
+//! `SHARDSCOPE_SHARD_SSLMODE` says (rustls; `verify-full` checks the shard's certificate against
+//! `SHARDSCOPE_SHARD_SSLROOTCERT` and its host name).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, SslMode};
 use crate::federation::endpoint::Endpoint;
 use crate::federation::fanout::{Failure, FailureKind};
 use crate::secret::Secret;
@@ -122,12 +124,23 @@ impl ShardPools {
             .username(&self.inner.user)
             .password(self.inner.password.expose())
             .application_name(&e.application_name)
+            .ssl_mode(match e.shard_tls.mode {
+                SslMode::Disable => PgSslMode::Disable,
+                SslMode::Prefer => PgSslMode::Prefer,
+                SslMode::Require => PgSslMode::Require,
+                SslMode::VerifyCa => PgSslMode::VerifyCa,
+                SslMode::VerifyFull => PgSslMode::VerifyFull,
+            })
             .options([
                 ("statement_timeout", statement_ms.as_str()),
                 ("idle_in_transaction_session_timeout", idle_tx_ms.as_str()),
                 ("default_transaction_read_only", "on"),
                 ("lock_timeout", "500"),
             ]);
+        let options = match &e.shard_tls.root_cert {
+            Some(ca) => options.ssl_root_cert(ca),
+            None => options,
+        };
         PgPoolOptions::new()
             .max_connections(e.pool_max)
             .min_connections(0)

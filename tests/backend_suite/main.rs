@@ -12,3 +12,4 @@ mod migrations;
 mod redis_hang;
 mod session_store;
 mod telemetry;
+mod tls;
