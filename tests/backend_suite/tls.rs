@@ -114,3 +114,53 @@ fn a_verifying_mode_without_a_ca_file_or_an_unknown_mode_is_refused_at_start() {
     let ok = with(&[("SHARDSCOPE_SHARD_SSLMODE", "require"), ("SHARDSCOPE_SHARD_SSLROOTCERT", "")]).unwrap();
     assert_eq!(ok.engine.shard_tls.mode, SslMode::Require);
 }
+
+/// Redis over TLS (`rediss://`), trusting the CA in `SSL_CERT_FILE`: the console's shared probe
+/// cache writes through the fleet Redis's TLS-only port; the same port refuses plain Redis.
+#[tokio::test]
+async fn the_console_uses_redis_over_tls_with_the_configured_ca() {
+    use redis::AsyncCommands;
+    let tls_url = std::env::var("SHARDSCOPE_FLEET_REDIS_TLS_URL").expect("the fleet's env");
+    // SAFETY: set before any thread of this test reads the environment (the runtime of a
+    // `#[tokio::test]` is one thread, and nextest runs this test in its own process).
+    unsafe { std::env::set_var("SSL_CERT_FILE", ca_file()) };
+    let fleet = common::fleet();
+    let ns = common::unique_namespace("tls");
+    let console = {
+        let (ns, url) = (ns.clone(), tls_url.clone());
+        common::console_with(move |c| {
+            c.redis_url = Some(shardscope::secret::Secret::new(url));
+            c.engine.cache_ttl = Duration::from_secs(30);
+            c.engine.shard_deadline = Duration::from_secs(8);
+            c.engine.cache_namespace = ns;
+        })
+    };
+    let o = fleet_overview(&console).await.unwrap();
+    assert_eq!(o.answered, fleet.shards.len());
+    assert!(!console.probe_cache().bypassed(), "the TLS Redis answered");
+    let plain = shardscope::Config::from_env().unwrap().redis_url.unwrap();
+    let mut direct = redis::Client::open(plain.expose())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    for s in &fleet.shards {
+        let key = format!("{ns}:probe:overview:{}", s.id);
+        let exists: bool = direct.exists(&key).await.unwrap();
+        assert!(exists, "{key} written over TLS");
+    }
+    // The control: the TLS port does not speak plain Redis, so what was written went over TLS.
+    let plain_to_tls = tls_url.replacen("rediss://", "redis://", 1);
+    let answered = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut c = redis::Client::open(plain_to_tls.as_str())
+            .ok()?
+            .get_multiplexed_async_connection()
+            .await
+            .ok()?;
+        redis::cmd("PING").query_async::<String>(&mut c).await.ok()
+    })
+    .await
+    .ok()
+    .flatten();
+    assert_eq!(answered, None, "plain Redis on the TLS port gets no PONG");
+}
