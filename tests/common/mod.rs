@@ -7,13 +7,17 @@ mod fleet;
 #[allow(unused_imports)]
 pub use fleet::{admin_pool, fleet, fleet_cmd, fleet_file};
 
+/// A console on the fleet, with a shard deadline generous for a busy machine (8 s, as the router
+/// tests' TestApp): a test that asserts "every shard answered" must not depend on load (cold pools
+/// open TLS and SCRAM sessions). Tests about deadlines set their own.
 pub fn console() -> Console {
-    Console::new(Config::from_env().expect("SHARDSCOPE_* env from the fleet")).expect("console")
+    console_with(|_| {})
 }
 
 /// A console whose config is adjusted first (deadline, cache, namespace...).
 pub fn console_with(adjust: impl FnOnce(&mut Config)) -> Console {
     let mut config = Config::from_env().expect("SHARDSCOPE_* env from the fleet");
+    config.engine.shard_deadline = std::time::Duration::from_secs(8);
     adjust(&mut config);
     Console::new(config).expect("console")
 }

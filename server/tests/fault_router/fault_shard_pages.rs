@@ -82,6 +82,30 @@ async fn write_on(port: u16, rows: i32) {
     .expect("writes on the primary");
 }
 
+/// Waits (at most 60 s) until the primary on `primary_port` streams to its standby `node` (its
+/// cluster_name is its walreceiver's application_name): an earlier test may have restarted it.
+async fn wait_streaming(primary_port: u16, node: &str) {
+    let pool = admin_pool(primary_port, &fleet().shard_database).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM pg_stat_replication WHERE application_name = $1",
+        )
+        .bind(node)
+        .fetch_optional(&pool)
+        .await
+        .unwrap_or_else(|e| Some(format!("query failed: {e}")));
+        if last.as_deref() == Some("streaming") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{node} not streaming from :{primary_port} within 60 s; last state: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_paused_replica_says_so_and_its_lag_keeps_growing() {
     let s = shard();
@@ -125,8 +149,12 @@ async fn an_idle_primary_means_lag_zero() {
     let app = app();
     let cookie = app.session_as(Role::Viewer).await;
     let path = format!("/shards/{}", s.id);
-    // Nothing writes on the test fleet between tests: within a bound the replica has replayed
-    // everything, and the page says 0 (not a growing age since the last commit).
+    // Stands alone: the standby streams (another test may have restarted it), and it has
+    // replayed a commit of this test's (a restarted standby has no replay timestamp until it
+    // does: "unknown"). Then nothing writes: within a bound the replica has replayed everything,
+    // and the page says 0 (not a growing age since the last commit).
+    wait_streaming(s.primary_port, &format!("{}-r1", s.id)).await;
+    write_on(s.primary_port, 1).await;
     let deadline = Instant::now() + Duration::from_secs(45);
     let mut last = String::new();
     loop {
@@ -159,6 +187,13 @@ async fn a_stopped_replica_is_down_and_its_lag_unknown_never_zero() {
     let panel = replica_panel(&page.body, replica);
     assert!(panel.contains("data-failure=\"refused\""), "{panel}");
     assert!(panel.contains("lag unknown"), "{panel}");
+    // The failure's kind is said once ("refused: connection refused"), never "refused: refused".
+    assert_eq!(
+        panel.matches("refused:").count(),
+        1,
+        "the kind once, then why: {panel}"
+    );
+    assert!(!panel.contains("refused: refused"), "{panel}");
     assert_eq!(
         lag_of(panel),
         None,
@@ -200,6 +235,8 @@ async fn replica_urls_that_are_not_this_shards_standbys_are_flagged() {
         .find(|o| o.id != s.id && !o.replica_ports.is_empty())
         .expect("another shard with a replica")
         .clone();
+    // This shard's own standby must be streaming for its slot to show as unlisted below.
+    wait_streaming(s.primary_port, &format!("{}-r1", s.id)).await;
     let owner = owner_pool().await;
     let old: Vec<String> = sqlx::query_scalar(
         "SELECT coalesce(database_replica_urls, '{}') FROM tenant_shards WHERE shard_id = $1 LIMIT 1",
