@@ -136,12 +136,8 @@ async fn a_shard_page_reads_replication_from_both_sides_and_names_orgs_only_to_t
     // This month's and next month's audit partitions exist on a seeded shard.
     assert!(!body.contains("data-missing-partition="), "{body}");
     assert!(body.contains("data-partition=\"audit_log_"));
-    // Connections by state, the console's own apart; never a statement's text.
-    assert!(body.contains("the console&#x27;s own") || body.contains("the console's own"));
-    assert!(
-        !body.contains("pg_stat_activity"),
-        "no query text on the page"
-    );
+    // Connections by state: counted exactly in
+    // `connections_by_state_count_exactly_the_console_apart_and_never_show_a_statement`.
     assert!(
         body.contains("href=\"/tenants/"),
         "support sees the orgs: {body}"
@@ -160,32 +156,107 @@ async fn a_shard_page_reads_replication_from_both_sides_and_names_orgs_only_to_t
     assert!(!page.body.contains("href=\"/tenants/"), "{}", page.body);
 }
 
+/// The "console's own N" of the primary's connections caption.
+fn console_own(html: &str) -> i64 {
+    let section = &html[html.find("data-node=\"primary\"").expect("a primary section")..];
+    let at = section.find("the console&#x27;s own ").or_else(|| section.find("the console's own "));
+    let rest = &section[at.expect("the caption names the console's own") ..];
+    let rest = &rest[rest.find("own ").unwrap() + 4..];
+    rest[..rest.find(' ').unwrap()].parse().expect("a count")
+}
+
+/// What the primary's section shows for "Longest running statement".
+fn longest_statement(html: &str) -> String {
+    let section = &html[html.find("data-node=\"primary\"").expect("a primary section")..];
+    let rest = &section[section.find("Longest running statement").expect("the fact")..];
+    let rest = &rest[rest.find("<dd>").expect("its value") + 4..];
+    rest[..rest.find("</dd>").unwrap()].to_string()
+}
+
+async fn cancel_marked(opts: &sqlx::postgres::PgConnectOptions) {
+    let mut admin = sqlx::PgConnection::connect_with(opts).await.unwrap();
+    sqlx::query(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE application_name = 'marked-statement-test'",
+    )
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
+
+/// Connections by state count exactly what is there, the console's own apart: one session idle in
+/// its transaction (another application's) raises that state by exactly one; one more, under the
+/// console's application_name, raises only the console's own; a running statement's age is
+/// shown, never its text. Other tests share the primary, so a reading whose other sessions moved
+/// meanwhile is taken again (at most 5 times, saying what it saw).
 #[tokio::test]
-async fn a_session_idle_in_its_transaction_is_counted_in_that_state() {
+async fn connections_by_state_count_exactly_the_console_apart_and_never_show_a_statement() {
     let f = fleet();
     let shard = &f.shards[0];
-    let app = app();
+    let console_app = format!("shardscope-own-{}", std::process::id());
+    let app = {
+        let name = console_app.clone();
+        TestApp::with(move |c| {
+            c.engine.cache_ttl = Duration::ZERO;
+            c.engine.application_name = name;
+        })
+    };
     let cookie = app.session_as(Role::Viewer).await;
     let path = format!("/shards/{}", shard.id);
-    let before = app.get(&path, Some(&cookie)).await;
-    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
-    let idle_before = connections_in(&before.body, "data-node=\"primary\"", "idle-in-transaction");
     let opts: sqlx::postgres::PgConnectOptions = f
         .admin_url(shard.primary_port, &f.shard_database)
         .parse()
         .unwrap();
-    let mut conn = sqlx::PgConnection::connect_with(&opts.application_name("idle-in-tx-test"))
+    let marker = format!("shardscope_marker_{}", std::process::id());
+    // A statement that runs for up to 15 s (cancelled when the test is done).
+    let mut runner = sqlx::PgConnection::connect_with(&opts.clone().application_name("marked-statement-test"))
         .await
-        .expect("a session on the primary");
-    sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
-    sqlx::query("SELECT 1").execute(&mut conn).await.unwrap();
-    let during = app.get(&path, Some(&cookie)).await;
-    let idle_during = connections_in(&during.body, "data-node=\"primary\"", "idle-in-transaction");
-    assert!(
-        idle_during >= 1 && idle_during >= idle_before,
-        "idle in transaction before {idle_before}, with ours open {idle_during}"
-    );
-    conn.close().await.unwrap();
+        .unwrap();
+    let sleeping = format!("SELECT pg_sleep(15), '{marker}'");
+    let running = tokio::spawn(async move {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(sleeping)).execute(&mut runner).await;
+    });
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut seen = Vec::new();
+    for attempt in 1..=5 {
+        let before = app.get(&path, Some(&cookie)).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+        let mut other = sqlx::PgConnection::connect_with(&opts.clone().application_name("idle-in-tx-test"))
+            .await
+            .unwrap();
+        let mut own = sqlx::PgConnection::connect_with(&opts.clone().application_name(&console_app))
+            .await
+            .unwrap();
+        for c in [&mut other, &mut own] {
+            sqlx::query("BEGIN").execute(&mut *c).await.unwrap();
+            sqlx::query("SELECT 1").execute(&mut *c).await.unwrap();
+        }
+        let during = app.get(&path, Some(&cookie)).await;
+        other.close().await.unwrap();
+        own.close().await.unwrap();
+        let state = |html: &str| connections_in(html, "data-node=\"primary\"", "idle-in-transaction");
+        let (idle, own_count) = (
+            state(&during.body) - state(&before.body),
+            console_own(&during.body) - console_own(&before.body),
+        );
+        for page in [&before, &during] {
+            assert!(!page.body.contains(&marker), "a statement's text is on the page");
+            let age = longest_statement(&page.body);
+            assert!(
+                age != "none" && age.chars().next().is_some_and(|c| c.is_ascii_digit()),
+                "the running statement's age is shown: {age:?}"
+            );
+        }
+        if (idle, own_count) == (1, 1) {
+            cancel_marked(&opts).await;
+            running.await.unwrap();
+            return;
+        }
+        seen.push(format!("attempt {attempt}: idle in transaction +{idle}, console's own +{own_count}"));
+    }
+    cancel_marked(&opts).await;
+    running.await.unwrap();
+    panic!("never exactly +1 idle in transaction and +1 console's own: {seen:?}");
 }
 
 /// Puts the shard's allocation back as it was when dropped.
