@@ -10,40 +10,86 @@ use common::{TestApp, fleet};
 use http::StatusCode;
 use shardscope::auth::Role;
 
-/// Rows of `shard_samples` for a shard's primary measured at or after `since` (unix seconds).
-async fn samples_since(shard: &str, since: u32) -> u64 {
-    common::clickhouse()
-        .await
-        .expect("ClickHouse")
-        .query(
-            "SELECT count() FROM shard_samples WHERE shard_id = ? AND role = 'primary' \
-             AND reachable = 1 AND ts >= toDateTime(?)",
-        )
-        .bind(shard)
-        .bind(since)
-        .fetch_one::<u64>()
-        .await
-        .expect("count samples")
+/// The primary's row of one probe, as `shard_samples` holds it.
+#[derive(Debug, PartialEq, clickhouse::Row, serde::Deserialize)]
+struct PrimaryRow {
+    conns_total: u32,
+    conns_active: u32,
+    conns_idle: u32,
+    conns_idle_in_transaction: u32,
+    conns_waiting_on_lock: u32,
+    max_connections: u32,
+    db_bytes: u64,
+    wal_retained_bytes: Option<u64>,
 }
 
 #[tokio::test]
 async fn every_probe_lands_in_clickhouse_and_the_shard_page_charts_it() {
     let shard = fleet().shards[0].id.clone();
-    let since = (shardscope::clock::now_ms() / 1000) as u32;
     let app = TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO);
     let cookie = app.session_as(Role::Viewer).await;
-    // The overview probes every shard; the recorder inserts within a couple of seconds.
-    let overview = app.get("/", Some(&cookie)).await;
-    assert_eq!(overview.status, StatusCode::OK);
+    // One probe of this console's (what the overview page runs), with its values...
+    let overview = shardscope::overview::fleet_overview(&app.console).await.unwrap();
+    let probed = overview.shards.iter().find(|r| r.id == shard).unwrap();
+    let stats = probed.outcome.result.as_ref().expect("the shard answered");
+    let ts = (probed.outcome.measured_at_ms / 1000) as u32;
+    let n = |v: i64| v as u32;
+    let want = PrimaryRow {
+        conns_total: n(stats.conns_total),
+        conns_active: n(stats.conns_active),
+        conns_idle: n(stats.conns_idle),
+        conns_idle_in_transaction: n(stats.conns_idle_in_transaction),
+        conns_waiting_on_lock: n(stats.conns_waiting_on_lock),
+        max_connections: n(stats.max_connections),
+        db_bytes: stats.db_bytes as u64,
+        wal_retained_bytes: stats.wal_retained_bytes.map(|b| b as u64),
+    };
+    // ... is a row of exactly those values, at its measurement second, within a bound (the
+    // recorder inserts in batches every 2 s).
+    let ch = common::clickhouse().await.expect("ClickHouse");
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = 0;
-    while seen == 0 {
-        seen = samples_since(&shard, since).await;
+    loop {
+        let rows: Vec<PrimaryRow> = ch
+            .query(
+                "SELECT conns_total, conns_active, conns_idle, conns_idle_in_transaction, \
+                        conns_waiting_on_lock, max_connections, db_bytes, wal_retained_bytes \
+                   FROM shard_samples WHERE shard_id = ? AND role = 'primary' AND reachable = 1 \
+                    AND ts = toDateTime(?)",
+            )
+            .bind(shard.as_str())
+            .bind(ts)
+            .fetch_all()
+            .await
+            .expect("samples read");
+        if rows.contains(&want) {
+            break;
+        }
         assert!(
-            seen > 0 || Instant::now() < deadline,
-            "no shard_samples row for {shard} since {since} within 30 s of a probe"
+            Instant::now() < deadline,
+            "no shard_samples row equal to the probe of {shard} at {ts} within 30 s: want {want:?}, rows then {rows:?}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Each replica's lag in bytes too.
+    for r in &stats.replicas {
+        let Ok(lag) = &r.result else { continue };
+        let bytes: Vec<Option<u64>> = ch
+            .query(
+                "SELECT lag_bytes FROM shard_samples WHERE shard_id = ? AND role = 'replica' \
+                  AND endpoint = ? AND ts = toDateTime(?)",
+            )
+            .bind(shard.as_str())
+            .bind(r.endpoint.as_str())
+            .bind(ts)
+            .fetch_all()
+            .await
+            .expect("replica samples read");
+        assert!(
+            bytes.contains(&Some(lag.bytes)),
+            "{}: lag {} B probed, rows {bytes:?}",
+            r.endpoint,
+            lag.bytes
+        );
     }
     let page = app
         .get(&format!("/shards/{shard}?range=15m"), Some(&cookie))
@@ -68,7 +114,12 @@ async fn every_probe_lands_in_clickhouse_and_the_shard_page_charts_it() {
             .await;
         assert_eq!(svg.status, StatusCode::OK, "{metric}: {}", svg.body);
         assert_eq!(svg.headers["content-type"], "image/svg+xml");
-        assert!(svg.body.contains("<svg"), "{metric}");
+        // A chart with a drawn series, not an empty frame.
+        assert!(
+            svg.body.contains("<svg") && svg.body.contains("<polyline"),
+            "{metric}: a line is drawn: {}",
+            &svg.body[..svg.body.len().min(600)]
+        );
     }
     let csv = app
         .get(
@@ -129,12 +180,15 @@ async fn a_bad_range_metric_or_shard_is_refused_with_what_to_type() {
 }
 
 #[tokio::test]
-async fn day_partitions_older_than_two_weeks_are_dropped_and_newer_ones_kept() {
+async fn day_partitions_older_than_fourteen_days_are_dropped_and_the_fourteenth_kept() {
     let ch = common::clickhouse().await.expect("ClickHouse");
     let db = common::config().clickhouse_database;
+    // Pinned at the boundary: samples are kept for 14 whole days before today. The first
+    // second of the day 14 days ago stays; the last second of the day before it goes.
     let now = (shardscope::clock::now_ms() / 1000) as u32;
-    let old = now - 20 * 86_400;
-    let kept = now - 10 * 86_400;
+    let today = now - now % 86_400;
+    let kept = today - 14 * 86_400;
+    let old = kept - 1;
     let shard = format!("retention-test-{}", std::process::id());
     for ts in [old, kept] {
         ch.query(
@@ -179,6 +233,6 @@ async fn day_partitions_older_than_two_weeks_are_dropped_and_newer_ones_kept() {
     assert_eq!(
         left,
         vec![kept],
-        "the 20-day-old sample is gone, the 10-day-old one kept"
+        "the sample of the day 15 days ago is gone, the one of 14 days ago kept"
     );
 }
