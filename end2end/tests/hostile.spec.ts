@@ -61,6 +61,19 @@ test('a hostile org name stays text on every page that shows names', async ({ pa
       await expect(page.getByText(NAME, { exact: true }).first(), `${path} shows the name as text`).toBeVisible();
     }
   }
+  // Its shard's page lists it by name, as text, linking its tenant page.
+  const shards = (process.env.SHARDSCOPE_E2E_SHARDS || '').split(',').filter(Boolean);
+  const listedOn: string[] = [];
+  for (const shard of shards) {
+    await page.goto(`/shards/${shard}`);
+    expect(new URL(page.url()).pathname, 'no navigation away').toBe(`/shards/${shard}`);
+    const link = page.getByRole('region', { name: 'Orgs on this shard' }).getByRole('link', { name: NAME, exact: true });
+    if ((await link.count()) > 0) {
+      await expect(link).toHaveAttribute('href', `/tenants/${id}`);
+      listedOn.push(shard);
+    }
+  }
+  expect(listedOn, `the hostile org is listed by name on exactly one of ${shards}`).toHaveLength(1);
   // The tab shows the plain name, server-rendered and (JS on) after hydration: no &lt; in it.
   await page.goto(`/tenants/${id}`);
   await expect(page).toHaveTitle(`${NAME} · shardscope`);

@@ -537,12 +537,25 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
         format!("{escaped} · shardscope"),
         "the tenant page's <title> carries the name as escaped text"
     );
+    // Where the name is shown it must be shown as text (not only be free of markup): the tenant
+    // list and page, its shard's org list, and the placement page when it is the noisy neighbour.
+    // Routing, compliance and telemetry name orgs by id only; there the test is that no markup
+    // appears.
+    let plan = shardscope::demo::seed::plan(&fleet().shards, shardscope::demo::seed::SEED);
+    let org = plan
+        .orgs
+        .iter()
+        .find(|o| o.name == HOSTILE_NAME)
+        .expect("the plan names one org with the hostile name");
+    assert_eq!(org.id, id, "the search found the planned org");
+    let noisy = shardscope::demo::seed::noisy_org(&plan);
     for (path, shows_it) in [
         ("/tenants?q=northgate".to_string(), true),
         (format!("/tenants/{id}"), true),
         (format!("/tenants?q={id}"), true),
+        (format!("/shards/{}", org.shard_id), true),
         ("/tenants".to_string(), false),
-        ("/placement".to_string(), false),
+        ("/placement".to_string(), noisy == Some(id)),
         ("/routing".to_string(), false),
         ("/compliance".to_string(), false),
         (format!("/telemetry?org={id}"), false),
@@ -570,14 +583,15 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
                 "{path} shows the name as readable text"
             );
         }
+        // The shard page's org list links the org by its name's text.
+        if path.starts_with("/shards/") {
+            assert!(
+                r.body.contains(&format!("href=\"/tenants/{id}\"")),
+                "{path} lists org {id}"
+            );
+        }
     }
     // The patient lookup's clinics: a person of the hostile org, looked up by phone.
-    let plan = shardscope::demo::seed::plan(&fleet().shards, shardscope::demo::seed::SEED);
-    let org = plan
-        .orgs
-        .iter()
-        .find(|o| o.name == HOSTILE_NAME)
-        .expect("the plan names one org with the hostile name");
     let person = (org.person_base..org.person_base + org.patients)
         .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
         .unwrap();
