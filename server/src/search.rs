@@ -163,11 +163,19 @@ pub async fn filters(req: Request) -> Response {
 /// date or datetime input sends.
 fn is_date_or_time(v: &str) -> bool {
     let b = v.trim().as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let date = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
     date && (b.len() == 10
         || (matches!(b[10], b'T' | b' ')
-            && b[11..].iter().all(|c| c.is_ascii_digit() || b":.Z+-".contains(c))))
+            && b[11..]
+                .iter()
+                .all(|c| c.is_ascii_digit() || b":.Z+-".contains(c))))
 }
 
 fn contact_refused(field: &str) -> Response {
@@ -188,10 +196,21 @@ mod tests {
 
     #[test]
     fn dates_and_datetimes_are_told_from_other_digits() {
-        for d in ["2026-12-07", "2026-12-07T10:00", "2026-12-07 10:00:05", "2026-12-07T10:00:00Z"] {
+        for d in [
+            "2026-12-07",
+            "2026-12-07T10:00",
+            "2026-12-07 10:00:05",
+            "2026-12-07T10:00:00Z",
+        ] {
             assert!(is_date_or_time(d), "{d}");
         }
-        for x in ["5550100100", "2026-12-07x555-0100", "555-010-0100", "2026-1207", "2026-12-07T555 0100 Maria"] {
+        for x in [
+            "5550100100",
+            "2026-12-07x555-0100",
+            "555-010-0100",
+            "2026-1207",
+            "2026-12-07T555 0100 Maria",
+        ] {
             assert!(!is_date_or_time(x), "{x}");
         }
     }

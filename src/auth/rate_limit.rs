@@ -183,7 +183,10 @@ mod tests {
 
     #[test]
     fn up_to_the_limit_is_allowed() {
-        assert_eq!(decide(&cfg(), Some((5, None)), (30, None)), Verdict::Allowed);
+        assert_eq!(
+            decide(&cfg(), Some((5, None)), (30, None)),
+            Verdict::Allowed
+        );
     }
 
     #[test]
@@ -223,7 +226,11 @@ mod tests {
                 first: false
             }
         );
-        assert_eq!(decide(&cfg(), locked, (1, None)), Verdict::Allowed, "a clean address");
+        assert_eq!(
+            decide(&cfg(), locked, (1, None)),
+            Verdict::Allowed,
+            "a clean address"
+        );
     }
 
     #[test]

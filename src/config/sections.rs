@@ -18,7 +18,9 @@ fn read_shard_tls(v: &Vars) -> Result<super::ShardTls> {
             ))
         })?,
     };
-    let root_cert = v.text("SHARDSCOPE_SHARD_SSLROOTCERT").map(std::path::PathBuf::from);
+    let root_cert = v
+        .text("SHARDSCOPE_SHARD_SSLROOTCERT")
+        .map(std::path::PathBuf::from);
     if let Some(path) = &root_cert
         && !path.is_file()
     {
@@ -27,7 +29,8 @@ fn read_shard_tls(v: &Vars) -> Result<super::ShardTls> {
             path.display()
         )));
     }
-    if matches!(mode, super::SslMode::VerifyCa | super::SslMode::VerifyFull) && root_cert.is_none() {
+    if matches!(mode, super::SslMode::VerifyCa | super::SslMode::VerifyFull) && root_cert.is_none()
+    {
         return Err(Error::Config(
             "SHARDSCOPE_SHARD_SSLMODE=verify-ca/verify-full needs SHARDSCOPE_SHARD_SSLROOTCERT: the \
              CA file that signs the shards' certificates"

@@ -190,7 +190,11 @@ impl ProbeCache {
 /// `json` as stored under `redis_key`: signed by the current key (what every instance writes).
 pub fn seal(keys: &Keyring, redis_key: &str, json: &str) -> Option<String> {
     let kid = keys.current_id();
-    let mac = keys.mac(kid, Purpose::ProbeCache, &[redis_key.as_bytes(), json.as_bytes()])?;
+    let mac = keys.mac(
+        kid,
+        Purpose::ProbeCache,
+        &[redis_key.as_bytes(), json.as_bytes()],
+    )?;
     Some(format!("{FORMAT}.{kid}.{}.{json}", hex::encode(mac)))
 }
 
@@ -203,8 +207,13 @@ fn open<'a>(keys: &Keyring, redis_key: &str, entry: &'a str) -> Option<&'a str> 
         return None;
     }
     let tag = hex::decode(mac).ok()?;
-    keys.verify(kid, Purpose::ProbeCache, &[redis_key.as_bytes(), json.as_bytes()], &tag)
-        .then_some(json)
+    keys.verify(
+        kid,
+        Purpose::ProbeCache,
+        &[redis_key.as_bytes(), json.as_bytes()],
+        &tag,
+    )
+    .then_some(json)
 }
 
 #[cfg(test)]

@@ -98,7 +98,11 @@ pub fn merge_stripped(groups: &[SlowGroup], n: usize) -> Vec<SlowRow> {
             row
         })
         .collect();
-    rows.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.normalized.cmp(&b.normalized)));
+    rows.sort_by(|a, b| {
+        b.calls
+            .cmp(&a.calls)
+            .then_with(|| a.normalized.cmp(&b.normalized))
+    });
     rows.truncate(n);
     rows
 }
@@ -237,7 +241,11 @@ fn literal_mask(chars: &[char], backslash_in_plain: bool) -> Vec<bool> {
         let start = i;
         let end = if c == '-' && chars.get(i + 1) == Some(&'-') {
             // A line comment: hidden too (a service may write anything there).
-            Some((i..chars.len()).find(|&k| chars[k] == '\n').unwrap_or(chars.len()))
+            Some(
+                (i..chars.len())
+                    .find(|&k| chars[k] == '\n')
+                    .unwrap_or(chars.len()),
+            )
         } else if c == '/' && chars.get(i + 1) == Some(&'*') {
             Some(skip_block_comment(chars, i + 2))
         } else if c == '"' {
@@ -254,7 +262,11 @@ fn literal_mask(chars: &[char], backslash_in_plain: bool) -> Vec<bool> {
             continue;
         } else if c == '\'' || escape_string {
             let body = if escape_string { i + 2 } else { i + 1 };
-            Some(skip_quoted(chars, body, escape_string || backslash_in_plain))
+            Some(skip_quoted(
+                chars,
+                body,
+                escape_string || backslash_in_plain,
+            ))
         } else if c == '$' && !prev_word {
             dollar_tag_end(chars, i).map(|tag_end| {
                 let tag: Vec<char> = chars[i..=tag_end].to_vec();
@@ -268,8 +280,7 @@ fn literal_mask(chars: &[char], backslash_in_plain: bool) -> Vec<bool> {
             // next character that cannot continue one (a letter run after it is hidden too).
             let mut j = i + 1;
             while let Some(&d) = chars.get(j) {
-                let exponent_sign =
-                    matches!(d, '+' | '-') && matches!(chars[j - 1], 'e' | 'E');
+                let exponent_sign = matches!(d, '+' | '-') && matches!(chars[j - 1], 'e' | 'E');
                 if !(d.is_alphanumeric() || d == '_' || d == '.' || exponent_sign) {
                     break;
                 }
@@ -402,24 +413,48 @@ mod tests {
     #[test]
     fn every_quoting_form_postgresql_has_is_stripped() {
         for (sql, want) in [
-            ("UPDATE patients SET note = $$Maria Lopez 555-0100$$ WHERE id = $1", "UPDATE patients SET note = ? WHERE id = $1"),
-            ("SELECT 1 WHERE email = $a$maria@example.org$a$", "SELECT ? WHERE email = ?"),
+            (
+                "UPDATE patients SET note = $$Maria Lopez 555-0100$$ WHERE id = $1",
+                "UPDATE patients SET note = ? WHERE id = $1",
+            ),
+            (
+                "SELECT 1 WHERE email = $a$maria@example.org$a$",
+                "SELECT ? WHERE email = ?",
+            ),
             ("SELECT $q1$ Maria $$ Lopez $q1$", "SELECT ?"),
-            (r"SELECT * FROM p WHERE n = E'O\'Brien 555-0100'", "SELECT * FROM p WHERE n = ?"),
-            (r"SELECT * FROM p WHERE n = e'Maria\\' AND x = 'Lopez'", "SELECT * FROM p WHERE n = ? AND x = ?"),
+            (
+                r"SELECT * FROM p WHERE n = E'O\'Brien 555-0100'",
+                "SELECT * FROM p WHERE n = ?",
+            ),
+            (
+                r"SELECT * FROM p WHERE n = e'Maria\\' AND x = 'Lopez'",
+                "SELECT * FROM p WHERE n = ? AND x = ?",
+            ),
             // standard_conforming_strings = off: '\'' is a quote inside the string.
-            (r"SELECT * FROM p WHERE n = 'O\'Brien Maria'", "SELECT * FROM p WHERE n = ?"),
+            (
+                r"SELECT * FROM p WHERE n = 'O\'Brien Maria'",
+                "SELECT * FROM p WHERE n = ?",
+            ),
             // ... and on: 'C:\' ends at the second quote; either way no name survives.
             (r"SELECT 'C:\' , 'Maria'", "SELECT ?"),
             ("SELECT 'it''s Maria'", "SELECT ?"),
             ("SELECT 'Maria'\n 'Lopez'", "SELECT ?\n ?"),
             ("SELECT U&'M\\0061ria' UESCAPE '!'", "SELECT U&? UESCAPE ?"),
             ("SELECT B'1010', X'1F', N'Maria'", "SELECT B?, X?, N?"),
-            ("SELECT 42, 3.5, .001, 4e10, 4E-10, 1_000, 0x1F", "SELECT ?, ?, ?, ?, ?, ?, ?"),
+            (
+                "SELECT 42, 3.5, .001, 4e10, 4E-10, 1_000, 0x1F",
+                "SELECT ?, ?, ?, ?, ?, ?, ?",
+            ),
             ("SELECT t2.a FROM t2", "SELECT t2.a FROM t2"),
-            ("SELECT 1 -- Maria Lopez called\nFROM t", "SELECT ? ?\nFROM t"),
+            (
+                "SELECT 1 -- Maria Lopez called\nFROM t",
+                "SELECT ? ?\nFROM t",
+            ),
             ("SELECT /* Maria /* nested */ Lopez */ 1", "SELECT ? ?"),
-            (r#"SELECT "it's" FROM "Maria's table""#, r#"SELECT "it's" FROM "Maria's table""#),
+            (
+                r#"SELECT "it's" FROM "Maria's table""#,
+                r#"SELECT "it's" FROM "Maria's table""#,
+            ),
             ("SELECT 'unterminated Maria", "SELECT ?"),
             ("SELECT $$unterminated Maria", "SELECT ?"),
             ("SELECT E'unterminated \\' Maria", "SELECT ?"),
@@ -448,9 +483,21 @@ mod tests {
     fn groups_that_differ_only_in_a_literal_merge_into_one_row() {
         let rows = merge_stripped(
             &[
-                group("SELECT 1 FROM p WHERE n = $$Maria$$", 3, 600.0, "us-2", &[7, 8]),
+                group(
+                    "SELECT 1 FROM p WHERE n = $$Maria$$",
+                    3,
+                    600.0,
+                    "us-2",
+                    &[7, 8],
+                ),
                 group("SELECT * FROM t WHERE a = ?", 4, 900.0, "us-1", &[7]),
-                group("SELECT 1 FROM p WHERE n = E'Lopez'", 2, 800.0, "us-1", &[8, 9]),
+                group(
+                    "SELECT 1 FROM p WHERE n = E'Lopez'",
+                    2,
+                    800.0,
+                    "us-1",
+                    &[8, 9],
+                ),
             ],
             10,
         );
@@ -464,7 +511,10 @@ mod tests {
         assert_eq!(merged.orgs, 3, "orgs 7, 8, 9: 8 counted once");
         assert_eq!(merged.last_seen, 3);
         assert_eq!(rows[1].calls, 4);
-        assert_eq!(merge_stripped(&[group("SELECT 1", 1, 1.0, "a", &[])], 0), vec![]);
+        assert_eq!(
+            merge_stripped(&[group("SELECT 1", 1, 1.0, "a", &[])], 0),
+            vec![]
+        );
     }
 
     proptest::proptest! {

@@ -271,7 +271,12 @@ async fn a_forged_unsigned_or_future_probe_cache_entry_is_ignored_and_the_shard_
         }
     };
     // The control: an entry another instance signed, measured now, is used as is (no probe).
-    let signed = seal(&config.keys, &key, &entry(&shard, now, "from another instance")).unwrap();
+    let signed = seal(
+        &config.keys,
+        &key,
+        &entry(&shard, now, "from another instance"),
+    )
+    .unwrap();
     assert_eq!(
         seen_with(signed).await,
         (Some("from another instance".to_string()), 0),
@@ -288,11 +293,21 @@ async fn a_forged_unsigned_or_future_probe_cache_entry_is_ignored_and_the_shard_
         ),
         (
             "signed but measured a minute in the future",
-            seal(&config.keys, &key, &entry(&shard, now + 60_000, "forged by a Redis writer")).unwrap(),
+            seal(
+                &config.keys,
+                &key,
+                &entry(&shard, now + 60_000, "forged by a Redis writer"),
+            )
+            .unwrap(),
         ),
         (
             "signed under this key but about another shard",
-            seal(&config.keys, &key, &entry("another-shard", now, "forged by a Redis writer")).unwrap(),
+            seal(
+                &config.keys,
+                &key,
+                &entry("another-shard", now, "forged by a Redis writer"),
+            )
+            .unwrap(),
         ),
     ] {
         let (message, probes) = seen_with(value).await;

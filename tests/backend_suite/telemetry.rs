@@ -318,8 +318,14 @@ async fn every_statement_runs_on_this_server() {
 #[tokio::test]
 async fn unreachable_clickhouse_makes_the_panel_unavailable_within_the_deadline() {
     let mut config = Config::from_env().expect("fleet env");
-    // A port nothing listens on.
-    config.clickhouse_url = Some("http://127.0.0.1:9".into());
+    // A port nothing listens on: one the kernel just gave this test and took back (not a fixed
+    // port some machine may serve).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.clickhouse_url = Some(format!("http://127.0.0.1:{port}"));
     config.telemetry.deadline = std::time::Duration::from_millis(800);
     let console = Console::new(config).unwrap();
     let started = std::time::Instant::now();

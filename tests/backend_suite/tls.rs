@@ -57,9 +57,19 @@ async fn the_console_reads_every_shard_over_verified_tls_and_refuses_a_foreign_c
     let failed: Vec<String> = o
         .shards
         .iter()
-        .filter_map(|r| r.outcome.result.as_ref().err().map(|f| format!("{}: {f}", r.id)))
+        .filter_map(|r| {
+            r.outcome
+                .result
+                .as_ref()
+                .err()
+                .map(|f| format!("{}: {f}", r.id))
+        })
         .collect();
-    assert_eq!(o.answered, fleet.shards.len(), "every shard over verified TLS: {failed:?}");
+    assert_eq!(
+        o.answered,
+        fleet.shards.len(),
+        "every shard over verified TLS: {failed:?}"
+    );
     // The pools keep their connections (idle 120 s): each primary shows this console's
     // sessions, every one of them TLS 1.2 or later.
     for s in &fleet.shards {
@@ -67,7 +77,9 @@ async fn the_console_reads_every_shard_over_verified_tls_and_refuses_a_foreign_c
         assert!(!seen.is_empty(), "{}: no session of {name} found", s.id);
         for (ssl, version) in &seen {
             assert!(
-                *ssl && version.as_deref().is_some_and(|v| v == "TLSv1.2" || v == "TLSv1.3"),
+                *ssl && version
+                    .as_deref()
+                    .is_some_and(|v| v == "TLSv1.2" || v == "TLSv1.3"),
                 "{}: a console session without TLS: ssl={ssl} version={version:?}",
                 s.id
             );
@@ -80,7 +92,9 @@ async fn the_console_reads_every_shard_over_verified_tls_and_refuses_a_foreign_c
         c.engine.shard_deadline = Duration::from_secs(8);
         c.engine.shard_tls.root_cert = Some("/etc/ssl/certs/ca-certificates.crt".into());
     });
-    let o = fleet_overview(&foreign).await.expect("a TLS failure never fails the page");
+    let o = fleet_overview(&foreign)
+        .await
+        .expect("a TLS failure never fails the page");
     assert_eq!(o.answered, 0, "no shard is trusted under a foreign CA");
     for row in &o.shards {
         let failure = row.outcome.result.as_ref().expect_err("untrusted");
@@ -102,16 +116,35 @@ fn a_verifying_mode_without_a_ca_file_or_an_unknown_mode_is_refused_at_start() {
                 .find(|(key, _)| *key == k)
                 .map(|(_, v)| v.to_string())
                 .filter(|v| !v.is_empty())
-                .or_else(|| if over.iter().any(|(key, _)| *key == k) { None } else { base(k) })
+                .or_else(|| {
+                    if over.iter().any(|(key, _)| *key == k) {
+                        None
+                    } else {
+                        base(k)
+                    }
+                })
         })
     };
-    let e = with(&[("SHARDSCOPE_SHARD_SSLROOTCERT", "")]).unwrap_err().to_string();
+    let e = with(&[("SHARDSCOPE_SHARD_SSLROOTCERT", "")])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("needs SHARDSCOPE_SHARD_SSLROOTCERT"), "{e}");
-    let e = with(&[("SHARDSCOPE_SHARD_SSLMODE", "verify")]).unwrap_err().to_string();
-    assert!(e.contains("must be disable, prefer, require, verify-ca or verify-full"), "{e}");
-    let e = with(&[("SHARDSCOPE_SHARD_SSLROOTCERT", "/nonexistent/ca.pem")]).unwrap_err().to_string();
+    let e = with(&[("SHARDSCOPE_SHARD_SSLMODE", "verify")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("must be disable, prefer, require, verify-ca or verify-full"),
+        "{e}"
+    );
+    let e = with(&[("SHARDSCOPE_SHARD_SSLROOTCERT", "/nonexistent/ca.pem")])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("not a readable file"), "{e}");
-    let ok = with(&[("SHARDSCOPE_SHARD_SSLMODE", "require"), ("SHARDSCOPE_SHARD_SSLROOTCERT", "")]).unwrap();
+    let ok = with(&[
+        ("SHARDSCOPE_SHARD_SSLMODE", "require"),
+        ("SHARDSCOPE_SHARD_SSLROOTCERT", ""),
+    ])
+    .unwrap();
     assert_eq!(ok.engine.shard_tls.mode, SslMode::Require);
 }
 

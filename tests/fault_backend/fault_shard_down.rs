@@ -63,7 +63,11 @@ async fn stopped_primary_fails_alone() {
         .as_ref()
         .expect_err("stopped primary must fail");
     // A stopped PostgreSQL on loopback refuses the connection: never a timeout.
-    assert_eq!(failure.kind, FailureKind::Refused, "typed failure, got {failure:?}");
+    assert_eq!(
+        failure.kind,
+        FailureKind::Refused,
+        "typed failure, got {failure:?}"
+    );
     assert!(!failure.message.contains(&fleet.monitor_password));
     let last = row
         .last_good

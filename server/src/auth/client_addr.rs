@@ -15,11 +15,7 @@ pub fn client_addr(
     peer: Option<&ConnectInfo<SocketAddr>>,
     auth: &AuthConfig,
 ) -> String {
-    let from_proxy = peer.is_none_or(|p| {
-        auth.trusted_proxies
-            .iter()
-            .any(|c| c.contains(p.0.ip()))
-    });
+    let from_proxy = peer.is_none_or(|p| auth.trusted_proxies.iter().any(|c| c.contains(p.0.ip())));
     if auth.trust_forwarded_for && from_proxy {
         // The last hop over all the header's lines: a proxy may add its own line rather than
         // append to the client's, and the client writes the earlier lines. A last hop that is
@@ -56,12 +52,19 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
         let stranger = ConnectInfo("198.51.100.7:5000".parse::<SocketAddr>().unwrap());
-        assert_eq!(client_addr(&h, Some(&stranger), &auth(true)), "198.51.100.7");
+        assert_eq!(
+            client_addr(&h, Some(&stranger), &auth(true)),
+            "198.51.100.7"
+        );
         let mut listed = auth(true);
-        listed.trusted_proxies = vec![shardscope::config::cidr::Cidr::parse("198.51.100.0/24").unwrap()];
+        listed.trusted_proxies =
+            vec![shardscope::config::cidr::Cidr::parse("198.51.100.0/24").unwrap()];
         assert_eq!(client_addr(&h, Some(&stranger), &listed), "203.0.113.9");
         let mapped = ConnectInfo("[::ffff:198.51.100.7]:5000".parse::<SocketAddr>().unwrap());
-        assert_eq!(client_addr(&HeaderMap::new(), Some(&mapped), &auth(false)), "198.51.100.7");
+        assert_eq!(
+            client_addr(&HeaderMap::new(), Some(&mapped), &auth(false)),
+            "198.51.100.7"
+        );
     }
 
     #[test]
@@ -74,7 +77,10 @@ mod tests {
         assert_eq!(client_addr(&h, Some(&peer), &auth(true)), "203.0.113.9");
         h.insert("x-forwarded-for", "<script>".parse().unwrap());
         assert_eq!(client_addr(&h, Some(&peer), &auth(true)), "127.0.0.1");
-        assert_eq!(client_addr(&HeaderMap::new(), None, &auth(false)), "unknown");
+        assert_eq!(
+            client_addr(&HeaderMap::new(), None, &auth(false)),
+            "unknown"
+        );
         // A proxy that adds its own line: the client's line comes first and chooses nothing.
         let mut h = HeaderMap::new();
         h.append("x-forwarded-for", "6.6.6.6".parse().unwrap());

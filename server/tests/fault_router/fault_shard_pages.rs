@@ -88,13 +88,12 @@ async fn wait_streaming(primary_port: u16, node: &str) {
     let pool = admin_pool(primary_port, &fleet().shard_database).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let last: Option<String> = sqlx::query_scalar(
-            "SELECT state FROM pg_stat_replication WHERE application_name = $1",
-        )
-        .bind(node)
-        .fetch_optional(&pool)
-        .await
-        .unwrap_or_else(|e| Some(format!("query failed: {e}")));
+        let last: Option<String> =
+            sqlx::query_scalar("SELECT state FROM pg_stat_replication WHERE application_name = $1")
+                .bind(node)
+                .fetch_optional(&pool)
+                .await
+                .unwrap_or_else(|e| Some(format!("query failed: {e}")));
         if last.as_deref() == Some("streaming") {
             return;
         }

@@ -125,6 +125,8 @@ async fn a_sign_in_waits_at_most_five_seconds_for_a_hashing_slot_then_answers_50
     let app = TestApp::new();
     let (email, password) = new_account(Role::Viewer).await;
     let slots = app.console.auth().hashing.clone();
+    // At most two argon2 checks run at once: a fresh console has exactly two slots.
+    assert_eq!(slots.available_permits(), 2, "two hashing slots");
     let busy = slots.available_permits() as u32;
     let held = slots.clone().acquire_many_owned(busy).await.unwrap();
     let started = Instant::now();
@@ -439,7 +441,11 @@ async fn connections_beyond_the_limit_wait_until_one_ends() {
     let served = read_until_closed(&mut control, Duration::from_secs(30))
         .await
         .expect("a free server answers /login (waited 30 s)");
-    assert!(served.starts_with("HTTP/1.1 200"), "control: {}", &served[..served.len().min(200)]);
+    assert!(
+        served.starts_with("HTTP/1.1 200"),
+        "control: {}",
+        &served[..served.len().min(200)]
+    );
     let render = started.elapsed();
     let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
     third
@@ -499,7 +505,11 @@ async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
     let got = read_until_closed(&mut page, Duration::from_secs(30))
         .await
         .expect("the sign-in page is served while silent sockets hold every slot (waited 30 s)");
-    assert!(got.starts_with("HTTP/1.1 200"), "sign-in page: {}", &got[..got.len().min(200)]);
+    assert!(
+        got.starts_with("HTTP/1.1 200"),
+        "sign-in page: {}",
+        &got[..got.len().min(200)]
+    );
     let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
         .iter()
         .find(|(_, r)| *r == shardscope::auth::Role::Viewer)
@@ -530,14 +540,24 @@ async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
         limit * 3,
         &signed_in[..signed_in.len().min(400)]
     );
-    eprintln!("signed in {:?} after {} silent sockets were opened", started.elapsed(), limit * 3);
+    eprintln!(
+        "signed in {:?} after {} silent sockets were opened",
+        started.elapsed(),
+        limit * 3
+    );
     // Every silent socket is closed by the server (read returns end of file), none held.
     for (i, mut s) in silent.into_iter().enumerate() {
         let closed = read_until_closed(&mut s, Duration::from_secs(30)).await;
         assert!(
-            closed.as_deref().is_some_and(|a| a.is_empty() || a.starts_with("HTTP/1.1 4")),
+            closed
+                .as_deref()
+                .is_some_and(|a| a.is_empty() || a.starts_with("HTTP/1.1 4")),
             "silent socket {i} ({}): closed with nothing or a 4xx, got {closed:?}",
-            if i % 2 == 1 { "HTTP/2 preface prefix" } else { "0 bytes" }
+            if i % 2 == 1 {
+                "HTTP/2 preface prefix"
+            } else {
+                "0 bytes"
+            }
         );
     }
 }

@@ -647,23 +647,45 @@ async fn the_search_box_hands_a_phone_or_email_to_the_lookup_never_to_a_url() {
     let admin = app.session_as(Role::Superadmin).await;
     for (page, field, value) in [
         ("/telemetry", "org", "5550100100".to_string()),
-        ("/telemetry", "org", format!("Maria {}", e164.trim_start_matches('+'))),
+        (
+            "/telemetry",
+            "org",
+            format!("Maria {}", e164.trim_start_matches('+')),
+        ),
         ("/audit", "staff", email.clone()),
         ("/pools", "service", "Phone: 555 010 0100".to_string()),
-        ("/pools", "service", "\u{FF15}\u{FF15}\u{FF15}\u{FF10}\u{FF11}\u{FF10}\u{FF10}".to_string()),
+        (
+            "/pools",
+            "service",
+            "\u{FF15}\u{FF15}\u{FF15}\u{FF10}\u{FF11}\u{FF10}\u{FF10}".to_string(),
+        ),
     ] {
-        let body = format!("_page={}&from=2026-12-01T10%3A00&{field}={}", enc(page), enc(&value));
+        let body = format!(
+            "_page={}&from=2026-12-01T10%3A00&{field}={}",
+            enc(page),
+            enc(&value)
+        );
         let r = app.post("/filters", Some(&admin), &body).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{page} {field}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{page} {field}: {}",
+            r.body
+        );
         assert!(
-            r.body.contains(&format!("\"{field}\" looks like a phone number or an email"))
-                && !r.body.contains(&value),
+            r.body.contains(&format!(
+                "\"{field}\" looks like a phone number or an email"
+            )) && !r.body.contains(&value),
             "{page} {field}: {}",
             r.body
         );
     }
     let r = app
-        .post("/filters", Some(&admin), "_page=%2Ftelemetry&org=101&from=2026-12-01T10%3A00&to=2026-12-02")
+        .post(
+            "/filters",
+            Some(&admin),
+            "_page=%2Ftelemetry&org=101&from=2026-12-01T10%3A00&to=2026-12-02",
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app

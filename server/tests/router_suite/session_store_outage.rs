@@ -60,15 +60,21 @@ impl Redis {
         let dir =
             std::env::temp_dir().join(format!("shardscope-redis-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        // redis-server cannot choose its own port: a free one is picked, and if another process
-        // takes it before redis binds it, another is tried.
+        // redis-server cannot choose its own port: a free one is picked below the kernel's
+        // ephemeral range (so no client connection is ever given it, and the restart below gets
+        // it back), and if another process holds it, another is tried.
+        let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|r| r.split_whitespace().next().and_then(|p| p.parse().ok()))
+            .unwrap_or(32768);
         let mut tried = Vec::new();
-        for _ in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
+        for i in 0..5u32 {
+            let spread = (std::process::id().wrapping_mul(7919).wrapping_add(i * 131)) % 2000;
+            let port = low.saturating_sub(2100) + spread as u16;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                tried.push(format!("{port} is taken"));
+                continue;
+            }
             match Self::start(port, &dir) {
                 Ok(child) => {
                     return Self {
@@ -92,7 +98,25 @@ impl Redis {
 
     fn restart(&mut self) {
         self.stop();
-        self.child = Some(Self::start(self.port, &self.dir).expect("redis restarts on its port"));
+        // Its port is outside the ephemeral range, so only a listener could hold it: tried for
+        // 10 s, saying why it last failed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match Self::start(self.port, &self.dir) {
+                Ok(child) => {
+                    self.child = Some(child);
+                    return;
+                }
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("redis restart on {}: {e}; trying again", self.port);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => panic!(
+                    "redis did not restart on its port {} within 10 s: {e}",
+                    self.port
+                ),
+            }
+        }
     }
 }
 

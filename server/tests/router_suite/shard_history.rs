@@ -29,7 +29,9 @@ async fn every_probe_lands_in_clickhouse_and_the_shard_page_charts_it() {
     let app = TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO);
     let cookie = app.session_as(Role::Viewer).await;
     // One probe of this console's (what the overview page runs), with its values...
-    let overview = shardscope::overview::fleet_overview(&app.console).await.unwrap();
+    let overview = shardscope::overview::fleet_overview(&app.console)
+        .await
+        .unwrap();
     let probed = overview.shards.iter().find(|r| r.id == shard).unwrap();
     let stats = probed.outcome.result.as_ref().expect("the shard answered");
     let ts = (probed.outcome.measured_at_ms / 1000) as u32;

@@ -158,16 +158,22 @@ async fn a_shard_page_reads_replication_from_both_sides_and_names_orgs_only_to_t
 
 /// The "console's own N" of the primary's connections caption.
 fn console_own(html: &str) -> i64 {
-    let section = &html[html.find("data-node=\"primary\"").expect("a primary section")..];
-    let at = section.find("the console&#x27;s own ").or_else(|| section.find("the console's own "));
-    let rest = &section[at.expect("the caption names the console's own") ..];
+    let section = &html[html
+        .find("data-node=\"primary\"")
+        .expect("a primary section")..];
+    let at = section
+        .find("the console&#x27;s own ")
+        .or_else(|| section.find("the console's own "));
+    let rest = &section[at.expect("the caption names the console's own")..];
     let rest = &rest[rest.find("own ").unwrap() + 4..];
     rest[..rest.find(' ').unwrap()].parse().expect("a count")
 }
 
 /// What the primary's section shows for "Longest running statement".
 fn longest_statement(html: &str) -> String {
-    let section = &html[html.find("data-node=\"primary\"").expect("a primary section")..];
+    let section = &html[html
+        .find("data-node=\"primary\"")
+        .expect("a primary section")..];
     let rest = &section[section.find("Longest running statement").expect("the fact")..];
     let rest = &rest[rest.find("<dd>").expect("its value") + 4..];
     rest[..rest.find("</dd>").unwrap()].to_string()
@@ -209,24 +215,29 @@ async fn connections_by_state_count_exactly_the_console_apart_and_never_show_a_s
         .unwrap();
     let marker = format!("shardscope_marker_{}", std::process::id());
     // A statement that runs for up to 15 s (cancelled when the test is done).
-    let mut runner = sqlx::PgConnection::connect_with(&opts.clone().application_name("marked-statement-test"))
-        .await
-        .unwrap();
+    let mut runner =
+        sqlx::PgConnection::connect_with(&opts.clone().application_name("marked-statement-test"))
+            .await
+            .unwrap();
     let sleeping = format!("SELECT pg_sleep(15), '{marker}'");
     let running = tokio::spawn(async move {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(sleeping)).execute(&mut runner).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(sleeping))
+            .execute(&mut runner)
+            .await;
     });
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let mut seen = Vec::new();
     for attempt in 1..=5 {
         let before = app.get(&path, Some(&cookie)).await;
         assert_eq!(before.status, StatusCode::OK, "{}", before.body);
-        let mut other = sqlx::PgConnection::connect_with(&opts.clone().application_name("idle-in-tx-test"))
-            .await
-            .unwrap();
-        let mut own = sqlx::PgConnection::connect_with(&opts.clone().application_name(&console_app))
-            .await
-            .unwrap();
+        let mut other =
+            sqlx::PgConnection::connect_with(&opts.clone().application_name("idle-in-tx-test"))
+                .await
+                .unwrap();
+        let mut own =
+            sqlx::PgConnection::connect_with(&opts.clone().application_name(&console_app))
+                .await
+                .unwrap();
         for c in [&mut other, &mut own] {
             sqlx::query("BEGIN").execute(&mut *c).await.unwrap();
             sqlx::query("SELECT 1").execute(&mut *c).await.unwrap();
@@ -234,13 +245,17 @@ async fn connections_by_state_count_exactly_the_console_apart_and_never_show_a_s
         let during = app.get(&path, Some(&cookie)).await;
         other.close().await.unwrap();
         own.close().await.unwrap();
-        let state = |html: &str| connections_in(html, "data-node=\"primary\"", "idle-in-transaction");
+        let state =
+            |html: &str| connections_in(html, "data-node=\"primary\"", "idle-in-transaction");
         let (idle, own_count) = (
             state(&during.body) - state(&before.body),
             console_own(&during.body) - console_own(&before.body),
         );
         for page in [&before, &during] {
-            assert!(!page.body.contains(&marker), "a statement's text is on the page");
+            assert!(
+                !page.body.contains(&marker),
+                "a statement's text is on the page"
+            );
             let age = longest_statement(&page.body);
             assert!(
                 age != "none" && age.chars().next().is_some_and(|c| c.is_ascii_digit()),
@@ -252,7 +267,9 @@ async fn connections_by_state_count_exactly_the_console_apart_and_never_show_a_s
             running.await.unwrap();
             return;
         }
-        seen.push(format!("attempt {attempt}: idle in transaction +{idle}, console's own +{own_count}"));
+        seen.push(format!(
+            "attempt {attempt}: idle in transaction +{idle}, console's own +{own_count}"
+        ));
     }
     cancel_marked(&opts).await;
     running.await.unwrap();
