@@ -162,7 +162,7 @@ async fn a_viewer_sees_pools_waits_and_the_connection_math() {
             .unwrap_or_else(|| panic!("no row for {shard}"));
         html[start..].chars().take(600).collect()
     };
-    let row = row_of(&html, &shard);
+    let row = row_of(html, &shard);
     // 10 % headroom (90 of 100) is "tight" (under 20 %), not "fits".
     assert!(row.contains(r#"data-fits="tight""#), "{row}");
     assert!(row.contains(">90<"), "needed = 90: {row}");
