@@ -53,7 +53,9 @@ async fn every_shard_answers_with_its_replicas() {
 #[tokio::test]
 async fn console_connections_are_tagged_read_only_and_not_superuser() {
     let fleet = common::fleet();
-    let console = common::console();
+    // The default shard deadline (the test helpers' 8 s would make the timeout 16 s).
+    let console =
+        common::console_with(|c| c.engine.shard_deadline = std::time::Duration::from_millis(2000));
     fleet_overview(&console).await.expect("overview");
     let shard = &fleet.shards[0];
     let endpoint =
