@@ -253,3 +253,103 @@ async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exac
     let want: Vec<(u64, u64)> = ids.iter().map(|i| (*i as u64, 1)).collect();
     assert_eq!(counts, want, "each record exactly once in ClickHouse");
 }
+
+#[tokio::test]
+async fn a_lookup_an_opening_or_a_tenant_page_that_cannot_be_audited_is_not_shown() {
+    use shardscope::demo::seed::{SEED, phone_for, plan};
+    let app = TestApp::new();
+    let plan = plan(&common::fleet().shards, SEED);
+    let (person, home) = plan
+        .cross_links
+        .iter()
+        .map(|(_, p)| (*p, plan.home_of(*p).unwrap()))
+        .find(|(p, _)| p % 97 != 0 && (p + 1) % 97 != 0)
+        .expect("a linked person in the plan");
+    let e164 = phone_for(person, &home.region);
+    let region = if home.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let lookup = format!(
+        "op=lookup&kind=auto&region={region}&q={}",
+        common::enc(&e164)
+    );
+    let open = format!(
+        "op=open&person={person}&reason={}",
+        common::enc("SUP-9917 audit outage")
+    );
+    // Signed in (and the pages shown) while the audit can still be written.
+    let admin = app.session_as(Role::Superadmin).await;
+    let found = app.post("/patients", Some(&admin), &lookup).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(
+        found.body.contains(&format!("data-person=\"{person}\"")),
+        "found while the audit works: {}",
+        found.body
+    );
+    let tenant = format!("/tenants/{}", home.id);
+    assert_eq!(app.get(&tenant, Some(&admin)).await.status, StatusCode::OK);
+
+    sqlx::raw_sql("REVOKE INSERT ON console.audit_events FROM shardscope_console")
+        .execute(&owner_pool().await)
+        .await
+        .unwrap();
+    let restore = UndoRouting("GRANT INSERT ON console.audit_events TO shardscope_console");
+    for (what, r) in [
+        (
+            "a lookup",
+            app.post("/patients", Some(&admin), &lookup).await,
+        ),
+        (
+            "an opening",
+            app.post("/patients", Some(&admin), &open).await,
+        ),
+    ] {
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{what}: {}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains("the access audit could not be written, so the result is not shown"),
+            "{what}: {}",
+            r.body
+        );
+        assert!(
+            !r.body.contains(&format!("data-person=\"{person}\""))
+                && !r.body.contains("Portable profile"),
+            "{what}: nothing of the person is shown: {}",
+            r.body
+        );
+        assert_eq!(r.headers["cache-control"], "no-store", "{what}");
+    }
+    let page = app.get(&tenant, Some(&admin)).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("the access audit could not be written, so the tenant page is not shown"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("data-counts=\"rls\""),
+        "none of the tenant's data: {}",
+        page.body
+    );
+    drop(restore);
+    let again = app.post("/patients", Some(&admin), &lookup).await;
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "writable again: {}",
+        again.body
+    );
+}

@@ -247,3 +247,147 @@ async fn the_demo_cache_drifts_survive_a_redis_restart() {
     }
     drop(guard);
 }
+
+/// Runs SQL on a shard's primary as the fleet's administrator when dropped (a test's change is
+/// undone however it ends).
+struct UndoOnShard {
+    port: u16,
+    sql: String,
+}
+
+impl Drop for UndoOnShard {
+    fn drop(&mut self) {
+        let (port, sql) = (self.port, self.sql.clone());
+        block_on_own_runtime(async move {
+            let pool = common::admin_pool(port, &fleet().shard_database).await;
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&pool)
+                .await
+            {
+                eprintln!("UNDOING A SHARD CHANGE FAILED ({sql}): {e}");
+            }
+        });
+    }
+}
+
+/// The primary port of the shard `org` is assigned to, and the shard's id.
+async fn home_of(org: i64) -> (String, u16) {
+    let shard: String =
+        sqlx::query_scalar("SELECT shard_id FROM tenant_shards WHERE organization_id = $1")
+            .bind(org)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap();
+    let port = fleet().shard(&shard).unwrap().primary_port;
+    (shard, port)
+}
+
+#[tokio::test]
+async fn rls_disabled_on_a_shard_withholds_a_tenants_counts_and_compliance_names_the_table() {
+    let org = 2;
+    let (shard, port) = home_of(org).await;
+    let app = app();
+    let cookie = app.session_as(Role::Support).await;
+    let before = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert!(
+        before.body.contains("data-counts=\"rls\""),
+        "counted while RLS holds: {}",
+        before.body
+    );
+
+    sqlx::raw_sql("ALTER TABLE patients DISABLE ROW LEVEL SECURITY")
+        .execute(&common::admin_pool(port, &fleet().shard_database).await)
+        .await
+        .unwrap();
+    let undo = UndoOnShard {
+        port,
+        sql: "ALTER TABLE patients ENABLE ROW LEVEL SECURITY".into(),
+    };
+    let page = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        !page.body.contains("data-counts=\"rls\""),
+        "no counts shown with RLS off on {shard}: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Counts unavailable: query error: row-level security does not isolate this tenant on its shard")
+            && page.body.contains("counts withheld, see /compliance"),
+        "the page says why: {}",
+        page.body
+    );
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK);
+    assert!(
+        compliance.body.contains(
+            "row-level security is disabled on patients: every role with SELECT sees every org"
+        ),
+        "{}",
+        compliance.body
+    );
+
+    drop(undo);
+    let after = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert!(
+        after.body.contains("data-counts=\"rls\""),
+        "counted again once RLS is back: {}",
+        after.body
+    );
+}
+
+#[tokio::test]
+async fn role_attributes_ownership_and_definer_grants_beyond_the_documented_are_critical() {
+    let f = fleet();
+    let shard = f.shards[0].clone();
+    let reader = std::env::var("SHARDSCOPE_TENANT_READER_USER")
+        .unwrap_or_else(|_| "shardscope_tenant_reader".into());
+    let monitor = "shardscope_monitor";
+    let admin = common::admin_pool(shard.primary_port, &f.shard_database).await;
+    let undo = UndoOnShard {
+        port: shard.primary_port,
+        sql: format!(
+            "ALTER ROLE {reader} NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION;
+             DROP TABLE IF EXISTS public.console_drift_owned;
+             DROP FUNCTION IF EXISTS public.console_drift_definer();"
+        ),
+    };
+    // Role names from the fleet's own env, never from outside.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER ROLE {reader} SUPERUSER CREATEROLE CREATEDB REPLICATION;
+         CREATE TABLE public.console_drift_owned (id int);
+         ALTER TABLE public.console_drift_owned OWNER TO {monitor};
+         CREATE FUNCTION public.console_drift_definer() RETURNS int
+             LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+         REVOKE EXECUTE ON FUNCTION public.console_drift_definer() FROM PUBLIC;
+         GRANT EXECUTE ON FUNCTION public.console_drift_definer() TO {monitor};"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+    let app = app();
+    let cookie = app.session_as(Role::Support).await;
+    let compliance = app.get("/compliance", Some(&cookie)).await;
+    assert_eq!(compliance.status, StatusCode::OK, "{}", compliance.body);
+    for detail in [
+        format!("{reader} has SUPERUSER"),
+        format!("{reader} has CREATEROLE"),
+        format!("{reader} has CREATEDB"),
+        format!("{reader} has REPLICATION"),
+        format!("{monitor} owns console_drift_owned"),
+        format!("{monitor} has EXECUTE on function console_drift_definer()"),
+    ] {
+        assert!(
+            compliance.body.contains(&detail),
+            "{detail:?} on {}: {}",
+            shard.id,
+            compliance.body
+        );
+    }
+    drop(undo);
+    let clean = app.get("/compliance", Some(&cookie)).await;
+    assert!(
+        clean.body.contains("data-issues=\"0\""),
+        "nothing left once undone: {}",
+        clean.body
+    );
+}

@@ -12,6 +12,7 @@ mod page_structure;
 mod patients_canary;
 mod patients_pages;
 mod render_race;
+mod response_headers;
 mod role_matrix;
 mod router;
 mod session_store_outage;

@@ -482,6 +482,38 @@ async fn audit_filters_work_and_bad_ones_say_what_to_type() {
         r.body.contains("unknown action"),
         "the page shows the reason"
     );
+    // A plain hash of a phone is the phone (anyone can hash every number): a subject is only what
+    // a record shows, the keyed HMAC with its key id.
+    let plain = shardscope::patients::identifier::sha256_hex("+14155550123");
+    for subject in [
+        format!("phone:{plain}"),
+        plain.clone(),
+        format!("phone:k1:{}", &plain[..63]),
+        format!("email:{plain}"),
+    ] {
+        let r = app
+            .get(&format!("/audit?subject={}", enc(&subject)), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{subject}: {}", r.body);
+        assert!(
+            r.body
+                .contains("\"subject\" must be what a lookup record shows")
+                || r.body
+                    .contains("&quot;subject&quot; must be what a lookup record shows"),
+            "{subject}: {}",
+            r.body
+        );
+    }
+    let keyed = format!("phone:k1:{plain}");
+    let r = app
+        .get(&format!("/audit?subject={}", enc(&keyed)), Some(&admin))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a recorded subject's form: {}",
+        r.body
+    );
 }
 
 #[tokio::test]
