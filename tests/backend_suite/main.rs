@@ -12,4 +12,5 @@ mod migrations;
 mod redis_hang;
 mod session_store;
 mod telemetry;
+mod telemetry_client;
 mod tls;
