@@ -716,3 +716,88 @@ async fn the_search_box_hands_a_phone_or_email_to_the_lookup_never_to_a_url() {
         "the viewer may not search tenants"
     );
 }
+
+/// Deletes this test's registry rows when dropped.
+struct DeleteRegistryRows(std::ops::Range<i64>);
+
+impl Drop for DeleteRegistryRows {
+    fn drop(&mut self) {
+        let (lo, hi) = (self.0.start, self.0.end);
+        common::block_on_own_runtime(async move {
+            sqlx::query("DELETE FROM patient_person_registry WHERE patient_person_id >= $1 AND patient_person_id < $2")
+                .bind(lo)
+                .bind(hi)
+                .execute(&owner_pool().await)
+                .await
+                .unwrap();
+        });
+    }
+}
+
+#[tokio::test]
+async fn an_identifier_shared_by_more_than_twenty_people_lists_twenty_and_says_so() {
+    use shardscope::patients::{Identifier, Kind};
+    // A number of this test's own (no seeded person has it), registered for 25 people.
+    let pid = std::process::id() as i64;
+    let phone = format!("+1415555{:04}", 7000 + pid % 1000);
+    let hash = Identifier::parse(&phone, Kind::PhoneOrEmail, "US")
+        .unwrap()
+        .hash()
+        .unwrap();
+    let first = 8_000_000_000 + pid * 100;
+    let ids = first..first + 25;
+    let guard = DeleteRegistryRows(ids.clone());
+    let home = fleet().shards[0].id.clone();
+    for id in ids.clone() {
+        sqlx::query(
+            "INSERT INTO patient_person_registry (patient_person_id, phone_hash, home_shard_id)
+             VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(&hash)
+        .bind(&home)
+        .execute(&owner_pool().await)
+        .await
+        .unwrap();
+    }
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Support).await;
+    let r = app
+        .post("/patients", Some(&cookie), &lookup_form(&phone, "US"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let want: Vec<i64> = ids.clone().take(20).collect();
+    assert_eq!(people(&r.body), want, "the first twenty by person id");
+    assert!(
+        r.body.contains(
+            "More people share this identifier than are listed: only the first 20 are shown."
+        ),
+        "{}",
+        r.body
+    );
+    let json = app
+        .post(
+            "/api/patient-lookup",
+            Some(&cookie),
+            &format!("q={}", enc(&phone)),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(v["truncated"], true, "{}", json.body);
+    assert_eq!(v["people"].as_array().unwrap().len(), 20);
+    // Twenty exactly is not "more".
+    sqlx::query(
+        "DELETE FROM patient_person_registry WHERE patient_person_id >= $1 AND patient_person_id < $2",
+    )
+    .bind(first + 20)
+    .bind(first + 25)
+        .execute(&owner_pool().await)
+        .await
+        .unwrap();
+    let twenty = app
+        .post("/patients", Some(&cookie), &lookup_form(&phone, "US"))
+        .await;
+    assert_eq!(people(&twenty.body), want);
+    assert!(!twenty.body.contains("More people share this identifier"));
+    drop(guard);
+}

@@ -249,6 +249,20 @@ async fn tenant_counts_come_from_its_rls_context_only() {
         .await
         .unwrap();
     assert_eq!(scoped, mine);
+    // The context the platform's policies read: an ordinary role (never `superadmin`, which the
+    // policies let see every org) and the staff member reading.
+    let (org, role, user): (String, String, String) = sqlx::query_as(
+        "SELECT current_setting('app.current_org_id'), current_setting('app.current_role'),
+                current_setting('app.current_user_id')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        (org.as_str(), role.as_str(), user.as_str()),
+        ("2", "console_reader", "1"),
+        "the RLS context of a scoped read"
+    );
     let write = sqlx::query("DELETE FROM appointments")
         .execute(&mut *tx)
         .await;
@@ -282,15 +296,21 @@ async fn tenant_counts_come_from_its_rls_context_only() {
             .await
             .unwrap();
     assert!(!bypass && !superuser);
-    let ctx: Option<String> =
-        sqlx::query_scalar("SELECT current_setting('app.current_org_id', true)")
+    for setting in [
+        "app.current_org_id",
+        "app.current_role",
+        "app.current_user_id",
+    ] {
+        let ctx: Option<String> = sqlx::query_scalar("SELECT current_setting($1, true)")
+            .bind(setting)
             .fetch_one(&reader)
             .await
             .unwrap();
-    assert!(
-        ctx.unwrap_or_default().is_empty(),
-        "SET LOCAL: nothing outlives the transaction"
-    );
+        assert!(
+            ctx.unwrap_or_default().is_empty(),
+            "SET LOCAL: {setting} does not outlive the transaction"
+        );
+    }
 }
 
 #[tokio::test]
