@@ -33,6 +33,7 @@ struct Inner {
     telemetry: Telemetry,
     routing_cache: RoutingCache,
     auth: AuthServices,
+    recorder: Option<crate::history::Recorder>,
 }
 
 impl Console {
@@ -47,7 +48,7 @@ impl Console {
         let auth = AuthServices::new(config, fleet.routing().clone())?;
         let telemetry = Telemetry::new(config);
         let recorder = crate::history::Recorder::start(config);
-        let observer: Option<ProbeObserver> = recorder.map(|r| {
+        let observer: Option<ProbeObserver> = recorder.clone().map(|r| {
             Arc::new(move |shard: &ShardInfo, outcome: &Outcome<ShardStats>| {
                 r.record(shard, outcome)
             }) as ProbeObserver
@@ -60,6 +61,7 @@ impl Console {
                 telemetry,
                 routing_cache,
                 auth,
+                recorder,
             }),
         })
     }
@@ -98,6 +100,11 @@ impl Console {
     /// Accounts, sessions, sign-in limits and the access audit.
     pub fn auth(&self) -> &AuthServices {
         &self.inner.auth
+    }
+
+    /// The shard-history writer (None without ClickHouse or outside a runtime).
+    pub fn history_recorder(&self) -> Option<&crate::history::Recorder> {
+        self.inner.recorder.as_ref()
     }
 
     /// ClickHouse telemetry (pools, requests, slow queries).

@@ -3,6 +3,8 @@
 //! or slow: the batch is dropped with a warning (samples taken meanwhile need not be kept) and the
 //! queue never grows past its bound. The same task drops partitions past the retention hourly.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -14,8 +16,8 @@ use crate::federation::fanout::Outcome;
 use crate::federation::shard_list::ShardInfo;
 use crate::overview::probe::ShardStats;
 
-/// Rows waiting for the next insert; past this, new rows are dropped (and counted in the log).
-const QUEUE: usize = 10_000;
+/// Rows waiting for the next insert; past this, new rows are dropped (counted, and logged).
+pub const QUEUE: usize = 10_000;
 const FLUSH_EVERY: Duration = Duration::from_secs(2);
 const INSERT_DEADLINE: Duration = Duration::from_secs(10);
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -23,6 +25,8 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<SampleRow>,
+    /// Rows refused because the queue was full, since start.
+    dropped: Arc<AtomicU64>,
 }
 
 impl Recorder {
@@ -39,19 +43,38 @@ impl Recorder {
         runtime.spawn(async move {
             write_loop(rx, url, user, password, database).await;
         });
-        Some(Self { tx })
+        Some(Self {
+            tx,
+            dropped: Arc::default(),
+        })
     }
 
     /// Queue the rows of one probe (never waits).
     pub fn record(&self, shard: &ShardInfo, outcome: &Outcome<ShardStats>) {
-        for row in rows_of(shard, outcome) {
+        self.record_rows(rows_of(shard, outcome));
+    }
+
+    /// Queue rows (never waits): what does not fit is dropped, counted and logged once per call.
+    pub fn record_rows(&self, rows: impl IntoIterator<Item = SampleRow>) {
+        let mut refused = 0u64;
+        for row in rows {
             if self.tx.try_send(row).is_err() {
-                tracing::warn!(
-                    "shard_samples queue full (ClickHouse slow or down): a sample dropped"
-                );
-                return;
+                refused += 1;
             }
         }
+        if refused > 0 {
+            let total = self.dropped.fetch_add(refused, Ordering::Relaxed) + refused;
+            tracing::warn!(
+                dropped = refused,
+                dropped_since_start = total,
+                "shard_samples queue full (ClickHouse slow or down): samples dropped"
+            );
+        }
+    }
+
+    /// Samples dropped because the queue was full, since the console started.
+    pub fn dropped_samples(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 

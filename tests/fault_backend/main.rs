@@ -6,5 +6,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod fault_history;
 mod fault_replica_lag;
 mod fault_shard_down;
