@@ -10,6 +10,7 @@ mod engine;
 mod fanout;
 mod migrations;
 mod redis_hang;
+mod routing_cache;
 mod session_store;
 mod telemetry;
 mod telemetry_client;

@@ -653,3 +653,120 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
         csv.body
     );
 }
+
+/// Every command Redis executes while `work` runs, as MONITOR reports them: (command upper-cased,
+/// its arguments joined by spaces).
+async fn monitored<F: std::future::Future<Output = ()>>(work: F) -> Vec<(String, String)> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let url = common::config().redis_url.unwrap();
+    let addr = url
+        .expose()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    sock.write_all(b"MONITOR\r\n").await.unwrap();
+    let mut lines = BufReader::new(sock).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("+OK"));
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("\"ECHO\" \"monitor-done\"") {
+                break;
+            }
+            // +1700000000.123456 [0 127.0.0.1:54321] "GET" "shard:2"
+            let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+            if let Some(cmd) = quoted.first() {
+                seen.push((cmd.to_ascii_uppercase(), quoted[1..].join(" ")));
+            }
+        }
+        seen
+    });
+    work.await;
+    let client = redis::Client::open(url.expose()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: String = redis::cmd("ECHO")
+        .arg("monitor-done")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(20), reader)
+        .await
+        .expect("MONITOR saw the closing ECHO within 20 s")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_routing_cache_is_read_with_get_ttl_and_scan_only_and_a_missing_entry_is_flagged() {
+    // A prefix of this test's own, so every command naming it is the console's routing-cache
+    // reader (sessions, sign-in limits and the probe cache use other keys).
+    let prefix = format!("rc-test-{}:", std::process::id());
+    let org = 2;
+    let routed: String =
+        sqlx::query_scalar("SELECT shard_id FROM tenant_shards WHERE organization_id = $1")
+            .bind(org)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap();
+    let app = TestApp::with(|c| {
+        c.tenants.routing_cache_prefix = prefix.clone();
+        c.engine.cache_ttl = std::time::Duration::ZERO;
+    });
+    let cookie = support(&app).await;
+    let redis = redis::Client::open(common::config().redis_url.unwrap().expose()).unwrap();
+    let mut conn = redis.get_multiplexed_async_connection().await.unwrap();
+
+    let missing = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert!(
+        missing.body.contains("data-cache=\"missing\""),
+        "no entry under {prefix}: {}",
+        missing.body
+    );
+    let _: () = redis::cmd("SET")
+        .arg(format!("{prefix}{org}"))
+        .arg(&routed)
+        .arg("EX")
+        .arg(300)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let commands = monitored(async {
+        let page = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+        assert!(page.body.contains("data-cache=\"agrees\""), "{}", page.body);
+        let routing = app.get("/routing", Some(&cookie)).await;
+        assert_eq!(routing.status, StatusCode::OK, "{}", routing.body);
+    })
+    .await;
+    let _: () = redis::cmd("DEL")
+        .arg(format!("{prefix}{org}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mine: Vec<&(String, String)> = commands
+        .iter()
+        .filter(|(_, args)| args.contains(&prefix))
+        .collect();
+    assert!(
+        !commands.iter().any(|(c, _)| c == "KEYS"),
+        "KEYS was sent: {commands:?}"
+    );
+    for (cmd, args) in &mine {
+        assert!(
+            ["GET", "TTL", "SCAN"].contains(&cmd.as_str()),
+            "{cmd} {args}: the console only reads the cache"
+        );
+    }
+    for want in ["GET", "TTL", "SCAN"] {
+        assert!(
+            mine.iter().any(|(c, _)| c == want),
+            "{want} among the cache reads: {mine:?}"
+        );
+    }
+    let pattern = format!("MATCH {prefix}*");
+    assert!(
+        mine.iter()
+            .filter(|(c, _)| c == "SCAN")
+            .all(|(_, args)| args.contains(&pattern)),
+        "every SCAN matches the prefix only: {mine:?}"
+    );
+}
