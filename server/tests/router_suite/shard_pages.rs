@@ -358,3 +358,114 @@ async fn a_size_above_80_percent_of_the_allocation_is_flagged() {
     );
     assert!(!within.body.contains("over 80 % of its allocation"));
 }
+
+/// The text of the `<dd>` after `<dt>{label}</dt>` in `section` (the first one), without the
+/// renderer's `<!>` markers.
+fn fact(section: &str, label: &str) -> String {
+    let after = section
+        .split(&format!("<dt>{label}</dt>"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label:?} fact in {section}"));
+    let dd = after.split("</dd>").next().unwrap();
+    dd[dd.find('>').unwrap() + 1..].replace("<!>", "")
+}
+
+#[tokio::test]
+async fn each_node_shows_recovery_version_and_uptime_as_the_server_reports_them() {
+    let f = fleet();
+    let shard = f
+        .shards
+        .iter()
+        .find(|s| !s.replica_ports.is_empty())
+        .expect("a shard with a replica")
+        .clone();
+    let app = app();
+    let cookie = app.session_as(Role::Viewer).await;
+    let primary_admin = common::admin_pool(shard.primary_port, &f.shard_database).await;
+    let uptime = || async {
+        sqlx::query_as::<_, (String, f64)>(
+            "SELECT current_setting('server_version'),
+                    extract(epoch FROM now() - pg_postmaster_start_time())::float8",
+        )
+        .fetch_one(&primary_admin)
+        .await
+        .unwrap()
+    };
+    let (version, up_before) = uptime().await;
+    let page = app
+        .get(&format!("/shards/{}", shard.id), Some(&cookie))
+        .await;
+    let (_, up_after) = uptime().await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let primary = page
+        .body
+        .split("data-node=\"primary\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(fact(primary, "In recovery"), "no");
+    assert_eq!(fact(primary, "PostgreSQL"), version);
+    // In words, one unit ("42 s", "12 min", "5 h", "3 days"), as the server's own uptime read
+    // just before and just after the page (a unit may tick over in between).
+    let words = |s: f64| {
+        let s = s as u64;
+        match s {
+            0..=119 => format!("{s} s"),
+            120..=7199 => format!("{} min", s / 60),
+            7200..=172_799 => format!("{} h", s / 3600),
+            _ => format!("{} days", s / 86_400),
+        }
+    };
+    let shown = fact(primary, "Up for");
+    assert!(
+        shown == words(up_before) || shown == words(up_after),
+        "uptime {up_before}..{up_after} s shown as {shown:?}"
+    );
+    let replica = page
+        .body
+        .split("data-node=\"replica\"")
+        .nth(1)
+        .expect("a replica section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(fact(replica, "In recovery"), "yes");
+    assert_eq!(fact(replica, "PostgreSQL"), version);
+}
+
+#[tokio::test]
+async fn a_viewer_sees_how_many_orgs_and_the_page_links_to_its_pools_and_requests() {
+    let app = app();
+    let viewer = app.session_as(Role::Viewer).await;
+    let shard = fleet().shards[0].id.clone();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_shards WHERE shard_id = $1")
+        .bind(&shard)
+        .fetch_one(&owner_pool().await)
+        .await
+        .unwrap();
+    assert!(n > 0, "{shard} holds orgs");
+    let page = app.get(&format!("/shards/{shard}"), Some(&viewer)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!(
+            "{n} orgs are routed here; their names need the support or superadmin role"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("href=\"/tenants/"),
+        "no tenant link for a viewer"
+    );
+    for link in [
+        format!("href=\"/pools?shard={shard}\""),
+        format!("href=\"/telemetry?shard={shard}\""),
+    ] {
+        assert!(page.body.contains(&link), "{link}: {}", page.body);
+        let target = link.trim_start_matches("href=\"").trim_end_matches('"');
+        let r = app.get(target, Some(&viewer)).await;
+        assert_eq!(r.status, StatusCode::OK, "{target}");
+    }
+}

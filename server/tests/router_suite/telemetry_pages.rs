@@ -452,3 +452,79 @@ async fn slow_query_literals_of_every_quoting_form_are_stripped_on_the_page_and_
         "the page shows the stripped text"
     );
 }
+
+/// The text of each cell (`<th>` and `<td>`) of the row `data-key="{key}"` of the group table.
+fn group_row(html: &str, key: &str) -> Vec<String> {
+    let row = html
+        .split(&format!("<tr data-key=\"{key}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row {key}"))
+        .split("</tr>")
+        .next()
+        .unwrap();
+    row.replace("<!>", "")
+        .split("</t")
+        .filter_map(|c| c.rsplit_once('>').map(|(_, text)| text.to_string()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_numbers_table_shows_p95_the_top_is_by_volume_or_p99_and_the_5xx_chart_has_its_line() {
+    let (app, w, now, _db) = app_on_fresh_telemetry("topby").await;
+    let shard = shard_ids()[0].clone();
+    let request = |i: u32, org: u64, duration_ms: f64, status: u16| HttpRequest {
+        ts: now - 1200 + i,
+        org_id: org,
+        shard_id: shard.clone(),
+        service: "core-api".into(),
+        instance: "core-api-1".into(),
+        method: "GET".into(),
+        route: "/v1/forms".into(),
+        status,
+        duration_ms,
+        request_id: format!("{org}-{i}"),
+    };
+    // Org 21: the most requests, 90 fast and 10 slow (p50 10 ms, p95 = p99 = 500 ms).
+    // Org 22: five requests, all slow (p99 2000 ms). Org 23: in between on both.
+    let mut rows: Vec<HttpRequest> = (0..100)
+        .map(|i| request(i, 21, if i < 90 { 10.0 } else { 500.0 }, 200))
+        .collect();
+    rows.extend((0..5).map(|i| request(i, 22, 2000.0, 500)));
+    rows.extend((0..40).map(|i| request(i, 23, 100.0, 200)));
+    insert_rows(&w, "http_requests", &rows).await.unwrap();
+    let cookie = app.session_as(Role::Viewer).await;
+
+    let by_volume = app.get("/telemetry?group=org&top=1", Some(&cookie)).await;
+    assert_eq!(by_volume.status, StatusCode::OK, "{}", by_volume.body);
+    assert_eq!(
+        group_row(&by_volume.body, "21"),
+        ["21", "100", "0.03", "10.0 ms", "500 ms", "500 ms", "0.00 %"],
+        "org, requests, per second (100 in the default hour), p50, p95, p99, 5xx"
+    );
+    assert!(
+        !by_volume.body.contains("<tr data-key=\"22\""),
+        "top 1 by volume"
+    );
+    let by_p99 = app
+        .get("/telemetry?group=org&top=1&by=p99", Some(&cookie))
+        .await;
+    assert_eq!(by_p99.status, StatusCode::OK, "{}", by_p99.body);
+    assert_eq!(group_row(&by_p99.body, "22")[5], "2000 ms");
+    assert!(!by_p99.body.contains("<tr data-key=\"21\""), "top 1 by p99");
+
+    let errors = app
+        .get(
+            "/charts/requests.svg?group=org&metric=errors",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(errors.status, StatusCode::OK);
+    assert!(
+        svg_texts(&errors.body)
+            .iter()
+            .any(|t| t == "alert: 5xx &gt; 1 %"),
+        "the 1 % line is labelled: {:?}",
+        svg_texts(&errors.body)
+    );
+}
