@@ -528,3 +528,117 @@ async fn the_numbers_table_shows_p95_the_top_is_by_volume_or_p99_and_the_5xx_cha
         svg_texts(&errors.body)
     );
 }
+
+#[tokio::test]
+async fn a_tenant_page_shows_its_own_requests_p99_5xx_routes_pools_and_slow_queries() {
+    let (app, w, now, _db) = app_on_fresh_telemetry("tenant").await;
+    let org: i64 = 2;
+    let shard: String =
+        sqlx::query_scalar("SELECT shard_id FROM tenant_shards WHERE organization_id = $1")
+            .bind(org)
+            .fetch_one(&common::owner_pool().await)
+            .await
+            .unwrap();
+    let request = |i: u32, org: u64, route: &str, duration_ms: f64, status: u16| HttpRequest {
+        ts: now - 1200 + i,
+        org_id: org,
+        shard_id: shard.clone(),
+        service: "core-api".into(),
+        instance: "core-api-1".into(),
+        method: "GET".into(),
+        route: route.into(),
+        status,
+        duration_ms,
+        request_id: format!("{org}-{route}-{i}"),
+    };
+    // Org 2: 100 form requests at 300 ms (10 of them 503s) and 20 patient reads at 40 ms.
+    // Org 7 on the same shard: its own route, never shown here.
+    let mut rows: Vec<HttpRequest> = (0..100)
+        .map(|i| {
+            request(
+                i,
+                2,
+                "/v1/forms",
+                300.0,
+                if i % 10 == 0 { 503 } else { 200 },
+            )
+        })
+        .collect();
+    rows.extend((0..20).map(|i| request(i, 2, "/v1/patients/{id}", 40.0, 200)));
+    rows.extend((0..30).map(|i| request(i, 7, "/v1/other-orgs-route", 5000.0, 500)));
+    insert_rows(&w, "http_requests", &rows).await.unwrap();
+    let pools: Vec<PoolStat> = (0..8u32)
+        .map(|i| PoolStat {
+            ts: now - 600 + i * 15,
+            service: "core-api".into(),
+            instance: "core-api-9".into(),
+            shard_id: shard.clone(),
+            total_conns: 20,
+            acquired_conns: 20,
+            idle_conns: 0,
+            max_conns: 20,
+            wait_count: i as u64,
+            wait_duration_ms: 0,
+        })
+        .collect();
+    insert_rows(&w, "pool_stats", &pools).await.unwrap();
+    let slow: Vec<SlowQuery> = [
+        (2u64, "SELECT * FROM forms WHERE id = 41"),
+        (7, "SELECT * FROM invoices WHERE id = 9"),
+    ]
+    .iter()
+    .map(|(org, q)| SlowQuery {
+        ts: now - 100,
+        shard_id: shard.clone(),
+        org_id: *org,
+        service: "core-api".into(),
+        request_id: format!("slow-{org}"),
+        duration_ms: 900.0,
+        query: q.to_string(),
+    })
+    .collect();
+    insert_rows(&w, "slow_queries", &slow).await.unwrap();
+
+    let cookie = app.session_as(Role::Support).await;
+    let page = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = page.body.replace("<!>", "");
+    let totals = body
+        .split("data-telemetry=\"totals\"")
+        .nth(1)
+        .expect("its totals")
+        .split("</dl>")
+        .next()
+        .unwrap();
+    for want in ["<dd>120 (", "<dd>300 ms</dd>", "<dd>8.33 %</dd>"] {
+        assert!(totals.contains(want), "{want} in {totals}");
+    }
+    assert!(
+        body.contains(
+            "<tr><th scope=\"row\" class=\"mono\">GET /v1/forms</th><td class=\"num\">100</td><td class=\"num\">300 ms</td><td class=\"num\">10.00 %</td></tr>"
+        ),
+        "the forms route's row: {body}"
+    );
+    assert!(body.contains(
+        ">GET /v1/patients/{id}</th><td class=\"num\">20</td><td class=\"num\">40 ms</td>"
+    ));
+    assert!(
+        !body.contains("/v1/other-orgs-route"),
+        "another org's route is not this tenant's"
+    );
+    assert!(
+        body.contains(&format!("Pool waits on {shard}"))
+            && body.contains(
+                "<th scope=\"row\">core-api / core-api-9</th><td class=\"num\">20 / 20</td>"
+            ),
+        "its shard's pools: {body}"
+    );
+    assert!(
+        body.contains("<code class=\"sql\">SELECT * FROM forms WHERE id = ?</code>"),
+        "its slow query, stripped: {body}"
+    );
+    assert!(
+        !body.contains("FROM invoices"),
+        "another org's slow query is not shown"
+    );
+}

@@ -206,13 +206,39 @@ async fn tenant_counts_come_from_its_rls_context_only() {
         .nth(1)
         .expect("counts shown");
     let shown = shardscope_app::format::count(mine);
+    let dl = counts.split("</dl>").next().unwrap();
     assert!(
-        counts
-            .split("</dl>")
-            .next()
-            .unwrap()
-            .contains(&format!("<dd>{shown}<!></dd>")),
+        dl.contains(&format!("<dd>{shown}<!></dd>")),
         "patients = org 2's own ({shown}), not the shard's ({all})"
+    );
+    // Every figure, in order, as the shard's administrator counts org 2's rows (the page reads
+    // them under RLS with no WHERE organization_id).
+    let (upcoming, last_30d, audit_24h): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM appointments WHERE organization_id = 2 AND starts_at >= now()),
+                (SELECT count(*) FROM appointments WHERE organization_id = 2
+                    AND starts_at >= now() - interval '30 days' AND starts_at < now()),
+                (SELECT count(*) FROM audit_log WHERE organization_id = 2
+                    AND created_at >= now() - interval '24 hours')",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let figures: Vec<String> = dl
+        .split("<dd>")
+        .skip(1)
+        .map(|d| d.split("</dd>").next().unwrap().replace("<!>", ""))
+        .collect();
+    let want: Vec<String> = [mine, upcoming, last_30d, audit_24h]
+        .into_iter()
+        .map(shardscope_app::format::count)
+        .collect();
+    assert_eq!(
+        figures, want,
+        "patients, appointments upcoming, last 30 days, audit rows 24 h"
+    );
+    assert!(
+        upcoming + last_30d > 0,
+        "the seed gives org 2 appointments around its seeding ({upcoming} upcoming, {last_30d} past)"
     );
 
     // The reader role itself: outside a scoped transaction it sees no tenant row at all; inside
