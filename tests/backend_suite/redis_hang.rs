@@ -71,3 +71,37 @@ async fn a_hanging_redis_opens_the_breaker_and_the_cache_comes_back_when_it_answ
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+#[tokio::test]
+async fn without_redis_no_patient_lookup_may_run() {
+    use shardscope::auth::lookup_limit::LookupLimiter;
+    use shardscope::redis::RedisHandle;
+    use std::sync::Arc;
+    // A port nothing listens on (the kernel's, given back) and a Redis that never answers.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let real = url::Url::parse(&common::fleet().redis_url).unwrap();
+    let proxy = DelayProxy::hanging(real.port().expect("redis port"));
+    for (what, url) in [
+        ("refused", format!("redis://127.0.0.1:{dead}")),
+        ("hanging", format!("redis://127.0.0.1:{}", proxy.port)),
+    ] {
+        let handle = RedisHandle::new(Some(&Secret::new(url)), "no-redis").unwrap();
+        let limiter = LookupLimiter::new(Arc::new(handle), 30, Duration::from_secs(600));
+        let started = Instant::now();
+        let verdict = tokio::time::timeout(Duration::from_secs(30), limiter.check(1))
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the limit check hung for 30 s"));
+        let e = verdict.expect_err(what);
+        assert_eq!(
+            e.to_string(),
+            "routing database unavailable: the lookup limit (Redis) is not answering, so no \
+             patient lookup can run right now; try again in a minute",
+            "{what} after {:?}",
+            started.elapsed()
+        );
+    }
+}

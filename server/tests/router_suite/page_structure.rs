@@ -199,6 +199,38 @@ async fn the_overview_is_sorted_by_the_url_without_javascript() {
     );
     assert!(!header(&by_patients.body, "Shard").contains("aria-sort"));
 
+    // By size and by connections likewise, biggest first, each by its own row attribute.
+    for (sort, attr, label) in [
+        ("size", "data-size", "DB size"),
+        ("connections", "data-connections", "Connections"),
+    ] {
+        let page = app.get(&format!("/?sort={sort}"), Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{sort}");
+        let values: Vec<i64> = placed_rows(&page.body)
+            .into_iter()
+            .map(|(id, _)| {
+                let row = page
+                    .body
+                    .split(&format!(r#"role="row" data-shard="{id}""#))
+                    .nth(1)
+                    .expect("the row");
+                row.split(&format!("{attr}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| panic!("{id}: {attr}"))
+            })
+            .collect();
+        let mut want = values.clone();
+        want.sort_by(|a, b| b.cmp(a));
+        assert!(values.len() >= 2, "{sort}: {values:?}");
+        assert_eq!(values, want, "rows placed by {sort}, biggest first");
+        assert!(
+            header(&page.body, label).contains(r#"aria-sort="descending""#),
+            "{sort}: the sorted column says so"
+        );
+    }
+
     // The default (and anything unknown) is by shard id, A to Z.
     for path in ["/", "/?sort=shard", "/?sort=nonsense"] {
         let page = app.get(path, Some(&cookie)).await;

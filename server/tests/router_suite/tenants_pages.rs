@@ -796,3 +796,36 @@ async fn the_routing_cache_is_read_with_get_ttl_and_scan_only_and_a_missing_entr
         "every SCAN matches the prefix only: {mine:?}"
     );
 }
+
+#[tokio::test]
+async fn without_the_tenant_readers_password_counts_say_not_configured_and_the_rest_works() {
+    let app = TestApp::with(|c| c.tenants.reader_password = None);
+    let cookie = support(&app).await;
+    let page = app.get("/tenants/2", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        !page.body.contains("data-counts=\"rls\""),
+        "no counts without the reader"
+    );
+    assert!(
+        page.body.contains("SHARDSCOPE_TENANT_READER_PASSWORD"),
+        "the page names what to set: {}",
+        page.body
+    );
+    assert!(page.body.contains("not configured"), "{}", page.body);
+    for path in [
+        "/",
+        "/shards",
+        "/tenants",
+        "/routing",
+        "/compliance",
+        "/placement",
+    ] {
+        let r = app.get(path, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert!(
+            !r.body.contains("not configured"),
+            "{path} does not need the reader"
+        );
+    }
+}
