@@ -642,3 +642,54 @@ async fn a_tenant_page_shows_its_own_requests_p99_5xx_routes_pools_and_slow_quer
         "another org's slow query is not shown"
     );
 }
+
+#[tokio::test]
+async fn a_hostile_route_or_service_name_is_text_in_the_chart_svg() {
+    let (app, w, now, _db) = app_on_fresh_telemetry("hostile_chart").await;
+    let shard = shard_ids()[0].clone();
+    let hostile = r#"/x"/></text><script>alert(1)</script><text a='&amp;"#;
+    let rows: Vec<HttpRequest> = (0..20u32)
+        .map(|i| HttpRequest {
+            ts: now - 600 + i,
+            org_id: 7,
+            shard_id: shard.clone(),
+            service: "svc<b onmouseover=alert(2)>".into(),
+            instance: "i-1".into(),
+            method: "GET".into(),
+            route: hostile.into(),
+            status: 200,
+            duration_ms: 20.0,
+            request_id: i.to_string(),
+        })
+        .collect();
+    insert_rows(&w, "http_requests", &rows).await.unwrap();
+    let cookie = app.session_as(Role::Viewer).await;
+    for metric in ["rate", "p99", "errors"] {
+        let svg = app
+            .get(
+                &format!("/charts/requests.svg?group=route&metric={metric}"),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(svg.status, StatusCode::OK, "{metric}");
+        assert_eq!(
+            svg.headers["content-type"].to_str().unwrap(),
+            "image/svg+xml",
+            "{metric}"
+        );
+        assert!(!svg.body.contains("<script"), "{metric}: {}", svg.body);
+        assert!(!svg.body.contains("onmouseover=alert"), "{metric}");
+        let legend = svg_texts(&svg.body);
+        assert!(
+            legend
+                .iter()
+                .any(|t| t.contains("&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;")),
+            "{metric}: the route is in the legend as text: {legend:?}"
+        );
+        assert_eq!(
+            svg.body.matches("<text").count(),
+            svg.body.matches("</text>").count(),
+            "{metric}: no text element was closed or opened by the name"
+        );
+    }
+}

@@ -166,3 +166,75 @@ fn the_command_line_explains_itself() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("3 is not in 10.."), "{out}");
 }
+
+/// `user add` with the password on standard input (one line), as an operator types it.
+fn add_with_stdin(email: &str, role: &str, stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shardscope-server"))
+        .args(["user", "add", "--email", email, "--role", role])
+        .env("SHARDSCOPE_MIGRATE_URL", owner_url())
+        .env_remove("SHARDSCOPE_NEW_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn add_reads_one_line_of_standard_input_and_re_enables_a_disabled_account() {
+    let email = format!("cli-stdin-{}@tests.shardscope.test", std::process::id());
+    // Only the first line is the password; what follows is not read into it.
+    let (ok, out) = add_with_stdin(&email, "viewer", "stdin-password-1\nnot-the-password\n");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("account_added {email} (viewer, active)")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("stdin-password-1"),
+        "the password is not echoed: {out}"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let verify = |password: &'static str| {
+        let email = email.clone();
+        rt.block_on(async move {
+            let pool = shardscope::migrate::connect(&owner_url()).await.unwrap();
+            let hash: String =
+                sqlx::query_scalar("SELECT password_hash FROM console.staff WHERE email = $1")
+                    .bind(&email)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            shardscope::auth::password::verify(password, &hash)
+        })
+    };
+    assert!(verify("stdin-password-1"), "the first line is the password");
+    assert!(!verify("not-the-password"));
+
+    let (ok, out) = user(&["disable", "--email", &email], None);
+    assert!(ok && out.contains("(viewer, disabled)"), "{out}");
+    // `add` on the disabled account: reset, and active again.
+    let (ok, out) = add_with_stdin(&email, "support", "stdin-password-2\n");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("password_reset") && out.contains(&format!("{email} (support, active)")),
+        "{out}"
+    );
+    assert!(verify("stdin-password-2"));
+}
