@@ -45,6 +45,14 @@ pub fn balance(loads: &[(String, u64)]) -> Balance {
 mod tests {
     use super::*;
 
+    #[test]
+    fn exactly_the_threshold_is_still_balanced() {
+        let at = balance(&[("a".into(), 200), ("b".into(), 100)]);
+        assert_eq!(at.ratio, Some(IMBALANCE_THRESHOLD));
+        assert!(!at.imbalanced, "2.0× is the line, not over it");
+        assert!(balance(&[("a".into(), 201), ("b".into(), 100)]).imbalanced);
+    }
+
     fn l(v: &[(&str, u64)]) -> Vec<(String, u64)> {
         v.iter().map(|(s, n)| (s.to_string(), *n)).collect()
     }

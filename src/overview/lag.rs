@@ -82,6 +82,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lsn_halves_are_32_bits_each() {
+        assert_eq!(parse_lsn("FFFFFFFF/FFFFFFFF"), Some(u64::MAX));
+        assert_eq!(parse_lsn("FFFFFFFF/0"), Some(0xFFFF_FFFF_0000_0000));
+        assert_eq!(parse_lsn("0/FFFFFFFF"), Some(0xFFFF_FFFF));
+        assert_eq!(parse_lsn("100000000/0"), None);
+        assert_eq!(parse_lsn("0/100000000"), None);
+    }
+
+    #[test]
+    fn a_replay_age_that_is_not_a_number_is_unknown() {
+        for age in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(
+                SecondsLag::evaluate(10, Some(age)),
+                SecondsLag::Unknown,
+                "{age}"
+            );
+        }
+        assert_eq!(
+            SecondsLag::evaluate(10, Some(-1.0)),
+            SecondsLag::Behind(0.0)
+        );
+    }
+
+    #[test]
     fn parses_lsns() {
         assert_eq!(parse_lsn("0/0"), Some(0));
         assert_eq!(parse_lsn("0/3000148"), Some(0x3000148));

@@ -379,6 +379,58 @@ fn possible_length(parsed: &phonenumber::PhoneNumber, e164: &str) -> Result<()> 
 mod tests {
     use super::*;
 
+    #[test]
+    fn debug_shows_the_kind_never_the_value() {
+        let phone = Identifier::parse("+1 415 555 0123", Kind::PhoneOrEmail, "US").unwrap();
+        let email = Identifier::parse("Ann@Example.org", Kind::PhoneOrEmail, "US").unwrap();
+        let user = Identifier::parse("48213", Kind::UserId, "US").unwrap();
+        assert_eq!(format!("{phone:?}"), "phone(***)");
+        assert_eq!(format!("{email:?}"), "email(***)");
+        assert_eq!(format!("{user:?}"), "user(48213)");
+        assert_eq!(
+            (phone.kind(), email.kind(), user.kind()),
+            ("phone", "email", "user")
+        );
+    }
+
+    #[test]
+    fn input_up_to_the_limit_is_read_and_one_character_more_is_refused() {
+        let at_limit = format!("{}@example.org", "a".repeat(MAX_INPUT - 12));
+        assert_eq!(at_limit.chars().count(), MAX_INPUT);
+        assert!(Identifier::parse(&at_limit, Kind::PhoneOrEmail, "US").is_ok());
+        let over = format!("a{at_limit}");
+        let e = Identifier::parse(&over, Kind::PhoneOrEmail, "US").unwrap_err();
+        assert!(e.to_string().contains("254 characters at most"), "{e}");
+    }
+
+    #[test]
+    fn user_id_one_is_the_smallest() {
+        assert_eq!(
+            Identifier::parse("1", Kind::UserId, "US").unwrap(),
+            Identifier::UserId(1)
+        );
+        assert!(Identifier::parse("0", Kind::UserId, "US").is_err());
+        assert!(Identifier::parse("-4", Kind::UserId, "US").is_err());
+    }
+
+    #[test]
+    fn an_email_domain_needs_a_dot_inside_it() {
+        for bad in [
+            "ann@example",
+            "ann@.example.org",
+            "ann@example.org.",
+            "ann@",
+        ] {
+            let e = Identifier::parse(bad, Kind::PhoneOrEmail, "US").unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("the part after the @ must be a domain"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(Identifier::parse("ann@example.org", Kind::PhoneOrEmail, "US").is_ok());
+    }
+
     fn phone(raw: &str, region: &str) -> String {
         match Identifier::parse(raw, Kind::PhoneOrEmail, region) {
             Ok(Identifier::Phone(p)) => p,
