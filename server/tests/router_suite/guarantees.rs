@@ -561,3 +561,70 @@ async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stored_session_holds_the_staff_id_and_its_times_and_nothing_else() {
+    use redis::AsyncCommands;
+    let ns = format!("test-session-fields-{}", std::process::id());
+    let app = TestApp::with(|c| c.engine.cache_namespace = ns.clone());
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    let redis = redis::Client::open(common::config().redis_url.unwrap().expose()).unwrap();
+    let mut con = redis.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = con.keys(format!("{ns}:session:*")).await.unwrap();
+    assert_eq!(keys.len(), 1, "this console's one session: {keys:?}");
+    let raw: String = con.get(&keys[0]).await.unwrap();
+    let _: () = con.del(&keys[0]).await.unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let mut outer: Vec<&str> = stored
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    outer.sort();
+    assert_eq!(outer, ["body", "kid", "mac"], "the signed envelope");
+    let body: serde_json::Value = serde_json::from_str(stored["body"].as_str().unwrap()).unwrap();
+    let mut fields: Vec<String> = Vec::new();
+    for (k, v) in body.as_object().unwrap() {
+        match v.as_object() {
+            Some(data) => {
+                for (name, inner) in data {
+                    for (f, _) in inner.as_object().unwrap_or(&serde_json::Map::new()) {
+                        fields.push(format!("{k}.{name}.{f}"));
+                    }
+                    if !inner.is_object() {
+                        fields.push(format!("{k}.{name}"));
+                    }
+                }
+            }
+            None => fields.push(k.clone()),
+        }
+    }
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "data.auth.seen_at",
+            "data.auth.signed_in_at",
+            "data.auth.signed_in_db_ms",
+            "data.auth.staff_id",
+            "expires_unix"
+        ],
+        "only the staff id and times: {raw}"
+    );
+    let local = email.split('@').next().unwrap();
+    for secret in [
+        email.as_str(),
+        local,
+        "support",
+        password.as_str(),
+        app.addr.as_str(),
+    ] {
+        assert!(
+            !raw.contains(secret),
+            "{secret:?} in the stored session: {raw}"
+        );
+    }
+}
