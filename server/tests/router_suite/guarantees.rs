@@ -628,3 +628,54 @@ async fn a_stored_session_holds_the_staff_id_and_its_times_and_nothing_else() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rotated_key_re_signs_sessions_on_their_next_touch_so_the_old_key_can_go() {
+    use redis::AsyncCommands;
+    let ns = format!("test-rekey-{}", std::process::id());
+    let old = std::env::var("SHARDSCOPE_SECRET_KEYS").unwrap();
+    let new_key = "rot2:a-rotated-key-for-the-session-test-000000";
+    let keys = |spec: String| shardscope::secret::keyring::Keyring::parse(&spec).unwrap();
+    // An 8 s idle timeout: a session is touched (and saved) after 2 s.
+    let console = |spec: String| {
+        let ns = ns.clone();
+        TestApp::with(move |c| {
+            c.engine.cache_namespace = ns;
+            c.auth.session_idle = Duration::from_secs(8);
+            c.keys = keys(spec);
+        })
+    };
+    let before = console(old.clone());
+    let (email, password) = new_account(Role::Viewer).await;
+    let cookie = before.session(&email, &password).await;
+    let redis = redis::Client::open(common::config().redis_url.unwrap().expose()).unwrap();
+    let mut con = redis.get_multiplexed_async_connection().await.unwrap();
+    let stored_kid = |raw: String| -> String {
+        serde_json::from_str::<serde_json::Value>(&raw).unwrap()["kid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let key: Vec<String> = con.keys(format!("{ns}:session:*")).await.unwrap();
+    assert_eq!(key.len(), 1, "{key:?}");
+    let old_kid = old.split(':').next().unwrap().to_string();
+    assert_eq!(stored_kid(con.get(&key[0]).await.unwrap()), old_kid);
+
+    // The new key in front, the old one still verifying; the next touch re-signs.
+    let rotated = console(format!("{new_key},{old}"));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(rotated.get("/", Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        stored_kid(con.get(&key[0]).await.unwrap()),
+        "rot2",
+        "re-signed with the new key on its touch"
+    );
+    // So a console that no longer has the old key still knows the session.
+    let retired = console(new_key.to_string());
+    assert_eq!(
+        retired.get("/", Some(&cookie)).await.status,
+        StatusCode::OK,
+        "the old key removed, the session lives on"
+    );
+    let _: () = con.del(&key[0]).await.unwrap();
+}

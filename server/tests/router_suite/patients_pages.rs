@@ -801,3 +801,80 @@ async fn an_identifier_shared_by_more_than_twenty_people_lists_twenty_and_says_s
     assert!(!twenty.body.contains("More people share this identifier"));
     drop(guard);
 }
+
+#[tokio::test]
+async fn a_lookups_subject_links_to_every_record_of_it_and_no_other() {
+    let plan = the_plan();
+    // The last cross-shard person (other tests look up the first).
+    let (home, person) = plan
+        .cross_links
+        .iter()
+        .rev()
+        .map(|(_, p)| (plan.home_of(*p).unwrap().id, *p))
+        .find(|(_, p)| p % 97 != 0 && (p + 1) % 97 != 0)
+        .unwrap();
+    let home_org = plan.orgs.iter().find(|o| o.id == home).unwrap();
+    let region = if home_org.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let e164 = phone_for(person, &home_org.region);
+    // Two staff members look the same person up (typed differently), one looks up someone else.
+    let app = TestApp::new();
+    let (a, pa) = common::new_account(Role::Support).await;
+    let (b, pb) = common::new_account(Role::Support).await;
+    let ca = app.session(&a, &pa).await;
+    let cb = app.session(&b, &pb).await;
+    assert_eq!(
+        app.post("/patients", Some(&ca), &lookup_form(&e164, region))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(
+            "/patients",
+            Some(&cb),
+            &lookup_form(&spoken_phone(&e164), region)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post("/patients", Some(&ca), &lookup_form("(555) 000-0002", "US"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let recs = records(&app).await;
+    assert_eq!(recs.len(), 3, "{recs:?}");
+    let subject = recs[0].3.clone();
+    assert_eq!(recs[1].3, subject, "one subject however it was typed");
+    assert_ne!(recs[2].3, subject);
+
+    let admin = app.session_as(Role::Superadmin).await;
+    let list = app
+        .get(&format!("/audit?staff={}", enc(&a)), Some(&admin))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let href = format!(
+        "/audit?subject={}",
+        shardscope_app::format::query_value(&subject)
+    );
+    assert!(
+        list.body.contains(&format!("href=\"{href}\"")),
+        "the record links its subject: {}",
+        list.body
+    );
+    let followed = app.get(&href, Some(&admin)).await;
+    assert_eq!(followed.status, StatusCode::OK, "{}", followed.body);
+    let rows = followed
+        .body
+        .matches("<tr data-action=\"lookup_patient\"")
+        .count();
+    assert_eq!(rows, 2, "both lookups of the subject and nothing else");
+    assert!(followed.body.contains(&a) && followed.body.contains(&b));
+    assert!(!followed.body.contains(&recs[2].3), "not the other subject");
+}
