@@ -105,8 +105,11 @@ pub async fn read_shard(
             .bind(&request.persons)
             .fetch_all(&mut *tx)
             .await?;
-            // Only what this org's context should show (if RLS were off, every org's rows would
-            // come back under each context; they are counted once, under their own org).
+            // Only what this org's context should show. Another org's row here means RLS does
+            // not isolate orgs on this shard: the shard's links are withheld (below), never mixed.
+            if rows.iter().any(|(o, _, _)| o != org) {
+                answer.isolation_broken = true;
+            }
             answer
                 .links
                 .extend(rows.into_iter().filter(|(o, _, _)| o == org).map(

@@ -326,6 +326,48 @@ async fn rls_disabled_on_a_shard_withholds_a_tenants_counts_and_compliance_names
         compliance.body
     );
 
+    // A patient lookup reaching that shard withholds the shard's links and says why (never
+    // another org's rows as this person's links).
+    let plan = shardscope::demo::seed::plan(&fleet().shards, shardscope::demo::seed::SEED);
+    let home = plan
+        .orgs
+        .iter()
+        .find(|o| o.shard_id == shard && o.patients > 10)
+        .expect("an org with patients on the shard");
+    let person = (home.person_base + 1..)
+        .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
+        .unwrap();
+    let phone = shardscope::demo::seed::phone_for(person, &home.region);
+    let region = if home.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let looked = app
+        .post(
+            "/api/patient-lookup",
+            Some(&cookie),
+            &format!("q={}&region={region}", common::enc(&phone)),
+        )
+        .await;
+    assert_eq!(looked.status, StatusCode::OK, "{}", looked.body);
+    assert!(
+        looked
+            .body
+            .contains("its links are withheld, see /compliance"),
+        "the lookup names the broken shard: {}",
+        looked.body
+    );
+    let v: serde_json::Value = serde_json::from_str(&looked.body).unwrap();
+    let links_here = v["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["links"].as_array().unwrap().iter())
+        .filter(|l| l["shard_id"] == shard.as_str())
+        .count();
+    assert_eq!(links_here, 0, "no link read from {shard} while RLS is off");
+
     drop(undo);
     let after = app.get(&format!("/tenants/{org}"), Some(&cookie)).await;
     assert!(
