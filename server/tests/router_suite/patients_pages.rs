@@ -878,3 +878,106 @@ async fn a_lookups_subject_links_to_every_record_of_it_and_no_other() {
     assert!(followed.body.contains(&a) && followed.body.contains(&b));
     assert!(!followed.body.contains(&recs[2].3), "not the other subject");
 }
+
+/// Deletes a `patients` row on a shard when dropped.
+struct DeleteLink {
+    port: u16,
+    org: i64,
+    person: i64,
+}
+
+impl Drop for DeleteLink {
+    fn drop(&mut self) {
+        let (port, org, person) = (self.port, self.org, self.person);
+        common::block_on_own_runtime(async move {
+            let f = fleet();
+            sqlx::query(
+                "DELETE FROM patients WHERE organization_id = $1 AND patient_person_id = $2",
+            )
+            .bind(org)
+            .bind(person)
+            .execute(&admin_pool(port, &f.shard_database).await)
+            .await
+            .unwrap();
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_lookup_is_never_cached_or_shared_each_reads_the_shards_now() {
+    let plan = the_plan();
+    // A person of the third org's, looked up by no other test.
+    let org = &plan.orgs[2];
+    let person = (org.person_base + 5..)
+        .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
+        .unwrap();
+    let region = if org.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let phone = phone_for(person, &org.region);
+    // A long cache TTL: were lookups cached like pages, the second would miss the new link.
+    let app = TestApp::with(|c| c.engine.cache_ttl = std::time::Duration::from_secs(300));
+    let cookie = app.session_as(Role::Support).await;
+    let orgs_of = |body: &str| -> Vec<i64> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        let mut orgs: Vec<i64> = v["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["person_id"] == person)
+            .flat_map(|p| p["links"].as_array().unwrap().clone())
+            .map(|l| l["org_id"].as_i64().unwrap())
+            .collect();
+        orgs.sort();
+        orgs
+    };
+    let form = format!("q={}&region={region}", enc(&phone));
+    let lookup = || app.post("/api/patient-lookup", Some(&cookie), &form);
+    let before = orgs_of(&lookup().await.body);
+    assert!(
+        before.contains(&org.id),
+        "linked at its home org: {before:?}"
+    );
+    // A clinic on another shard registers the person (as the platform would, on its shard).
+    let other = plan
+        .orgs
+        .iter()
+        .find(|o| o.shard_id != org.shard_id && !before.contains(&o.id))
+        .expect("an org on another shard");
+    let f = fleet();
+    let port = f.shard(&other.shard_id).unwrap().primary_port;
+    sqlx::query("INSERT INTO patients (organization_id, patient_person_id) VALUES ($1, $2)")
+        .bind(other.id)
+        .bind(person)
+        .execute(&admin_pool(port, &f.shard_database).await)
+        .await
+        .unwrap();
+    let undo = DeleteLink {
+        port,
+        org: other.id,
+        person,
+    };
+    let after = orgs_of(&lookup().await.body);
+    assert!(after.contains(&other.id), "the new link at once: {after:?}");
+    drop(undo);
+    assert_eq!(orgs_of(&lookup().await.body), before, "and gone at once");
+
+    // Identical lookups at the same moment are each their own: each read, each audited.
+    let audited_before = records(&app).await.len();
+    let answers = futures::future::join_all((0..4).map(|_| lookup())).await;
+    let mut ids: Vec<i64> = answers
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["audit_id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "four lookups, four audit records: {ids:?}");
+    assert_eq!(records(&app).await.len(), audited_before + 4);
+}
