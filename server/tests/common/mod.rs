@@ -288,3 +288,36 @@ impl Drop for Restart {
         }
     }
 }
+
+/// Sends SIGCONT to a process when dropped (a SIGSTOPped server resumes however the test ends).
+pub struct Resume(pub String);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0])
+            .status();
+    }
+}
+
+/// SIGSTOP the process whose pid is the first line of `pid_file` (a PostgreSQL `postmaster.pid`
+/// or a server's pid file); it resumes when the guard drops.
+pub fn sigstop(pid_file: &std::path::Path) -> Resume {
+    let pid = std::fs::read_to_string(pid_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()))
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap();
+    assert!(
+        stopped.success(),
+        "SIGSTOP to {pid} ({})",
+        pid_file.display()
+    );
+    Resume(pid)
+}

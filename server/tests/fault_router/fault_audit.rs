@@ -115,16 +115,7 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
     );
 }
 
-/// Sends SIGCONT to a process when dropped (a SIGSTOPped server resumes however the test ends).
-struct Resume(String);
-
-impl Drop for Resume {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0])
-            .status();
-    }
-}
+use common::Resume;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exactly_once() {

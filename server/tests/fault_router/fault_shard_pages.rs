@@ -381,3 +381,106 @@ async fn a_shard_only_in_shard_capacity_is_listed_as_provisioned() {
     assert!(!primary.contains("not answering"), "{primary}");
     assert!(!primary.contains("shard unknown: provisioned"), "{primary}");
 }
+
+/// Calls of the shard page's node-facts statement on a node, as its `pg_stat_statements` counts.
+async fn node_fact_reads(port: u16) -> i64 {
+    let f = common::fleet();
+    sqlx::query_scalar(
+        "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements
+          WHERE query LIKE '%pg_is_in_recovery() AS in_recovery%pg_control_system()%'",
+    )
+    .fetch_one(&common::admin_pool(port, &f.shard_database).await)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_number_of_viewers_cost_a_shard_one_read_per_ttl() {
+    let f = common::fleet();
+    // The shard whose primary has pg_stat_statements (the seed installs it on the first).
+    let shard = f.shards[0].clone();
+    let app = TestApp::with(|c| c.engine.cache_ttl = Duration::from_secs(6));
+    let cookie = app.session_as(Role::Viewer).await;
+    let path = format!("/shards/{}", shard.id);
+    let wave = || futures::future::join_all((0..10).map(|_| app.get(&path, Some(&cookie))));
+    let before = node_fact_reads(shard.primary_port).await;
+    for r in wave().await {
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("data-node=\"primary\""));
+    }
+    let first = node_fact_reads(shard.primary_port).await;
+    assert_eq!(
+        first - before,
+        1,
+        "ten viewers at once: one read of the primary"
+    );
+    for r in wave().await {
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    assert_eq!(
+        node_fact_reads(shard.primary_port).await,
+        first,
+        "ten more within the TTL: no read"
+    );
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    assert_eq!(app.get(&path, Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        node_fact_reads(shard.primary_port).await,
+        first + 1,
+        "after the TTL: read again, once"
+    );
+}
+
+#[tokio::test]
+async fn a_replica_that_accepts_and_never_answers_is_a_timeout_at_the_deadline_and_the_page_answers()
+ {
+    let f = fleet();
+    let shard = f
+        .shards
+        .iter()
+        .find(|s| !s.replica_ports.is_empty())
+        .unwrap()
+        .clone();
+    let replica = format!("{}-r1", shard.id);
+    let deadline = Duration::from_secs(2);
+    // A fresh console (no pooled connection to the replica): its connect meets a postmaster
+    // that the kernel lets accept but that never answers.
+    let app = TestApp::with(|c| {
+        c.engine.cache_ttl = Duration::ZERO;
+        c.engine.shard_deadline = deadline;
+    });
+    let cookie = app.session_as(Role::Viewer).await;
+    let pid_file = std::path::PathBuf::from(std::env::var("SHARDSCOPE_FLEET_DIR").unwrap())
+        .join("pg")
+        .join(&replica)
+        .join("postmaster.pid");
+    let resume = common::sigstop(&pid_file);
+    let started = Instant::now();
+    let page = app
+        .get(&format!("/shards/{}", shard.id), Some(&cookie))
+        .await;
+    let took = started.elapsed();
+    drop(resume);
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        took < deadline + Duration::from_secs(4),
+        "the page waited {took:?} for a silent replica (deadline {deadline:?})"
+    );
+    let primary = page
+        .body
+        .split("data-node=\"primary\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(
+        primary.contains("answering") && !primary.contains("data-failure"),
+        "the primary still answers: {primary}"
+    );
+    let replica_part = page.body.split("data-node=\"replica\"").nth(1).unwrap();
+    assert!(
+        replica_part.contains("data-failure=\"timeout\""),
+        "the silent replica is a timeout: {replica_part}"
+    );
+}

@@ -419,3 +419,47 @@ async fn shards_added_to_and_removed_from_the_routing_db_come_and_go_without_a_r
     .await;
     assert_eq!(json["answered"].as_u64(), Some(n as u64));
 }
+
+#[tokio::test]
+async fn overview_connections_leave_out_the_consoles_own_and_count_everyone_elses() {
+    use sqlx::ConnectOptions;
+    let f = fleet();
+    let shard = f.shards[0].clone();
+    let app = TestApp::with(|c| c.engine.cache_ttl = Duration::ZERO);
+    let viewer = app.session_as(Role::Viewer).await;
+    let console_name = common::config().engine.application_name;
+    let conns = || async {
+        let json = overview_json(&app.post("/api/overview", Some(&viewer), "").await);
+        shard_json(&json, &shard.id)["outcome"]["result"]["Ok"]["conns_total"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{shard:?} answered: {json}"))
+    };
+    let base: sqlx::postgres::PgConnectOptions = f
+        .admin_url(shard.primary_port, &f.shard_database)
+        .parse()
+        .unwrap();
+    let open = |name: String| {
+        let opts = base.clone().application_name(&name);
+        async move {
+            let mut held = Vec::new();
+            for _ in 0..3 {
+                held.push(opts.connect().await.unwrap());
+            }
+            held
+        }
+    };
+    let before = conns().await;
+    let as_console = open(console_name.clone()).await;
+    assert_eq!(
+        conns().await,
+        before,
+        "three connections named {console_name:?} are the console's: not counted"
+    );
+    let as_platform = open("core-api".into()).await;
+    assert_eq!(
+        conns().await,
+        before + 3,
+        "three of the platform's are counted"
+    );
+    drop((as_console, as_platform));
+}
