@@ -143,6 +143,25 @@ impl AuthConfig {
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
     }
+
+    /// Refuse to serve beyond this machine without `SHARDSCOPE_PUBLIC_ORIGIN`: without it the
+    /// cookie is neither `Secure` nor `__Host-` and there is no HSTS, which is only right on
+    /// loopback (a console behind a TLS proxy that forgot the origin would send it over http).
+    pub fn check_exposure(&self, listen: std::net::SocketAddr) -> Result<()> {
+        if self.public_origin.is_some() {
+            return Ok(());
+        }
+        let why = if !listen.ip().is_loopback() {
+            format!("it listens on {listen}, beyond this machine")
+        } else if self.trust_forwarded_for {
+            "SHARDSCOPE_TRUST_FORWARDED_FOR says a proxy serves it".to_string()
+        } else {
+            return Ok(());
+        };
+        Err(Error::Config(format!(
+            "SHARDSCOPE_PUBLIC_ORIGIN is unset but {why}: set it to the URL people use (e.g.              https://console.example.org) so the session cookie is Secure and HSTS is sent, or              listen on 127.0.0.1"
+        )))
+    }
 }
 
 impl Default for AuthConfig {
@@ -328,6 +347,25 @@ impl Default for LimitConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serving_beyond_loopback_or_behind_a_proxy_needs_the_public_origin() {
+        let mut a = AuthConfig::default();
+        let local: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let v6_local: std::net::SocketAddr = "[::1]:3000".parse().unwrap();
+        let wide: std::net::SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        assert!(a.check_exposure(local).is_ok() && a.check_exposure(v6_local).is_ok());
+        let e = a.check_exposure(wide).unwrap_err().to_string();
+        assert!(
+            e.contains("it listens on 0.0.0.0:3000, beyond this machine"),
+            "{e}"
+        );
+        a.trust_forwarded_for = true;
+        let e = a.check_exposure(local).unwrap_err().to_string();
+        assert!(e.contains("SHARDSCOPE_TRUST_FORWARDED_FOR"), "{e}");
+        a.public_origin = Some("https://console.example.org".into());
+        assert!(a.check_exposure(wide).is_ok() && a.check_exposure(local).is_ok());
+    }
     use std::collections::HashMap;
 
     /// The pairs given, and a valid key set unless they name one.

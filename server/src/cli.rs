@@ -236,6 +236,10 @@ async fn serve() -> CliResult {
     start_audit_export(&console);
     let conf = get_configuration(None)?;
     let leptos_options = conf.leptos_options;
+    console
+        .config()
+        .auth
+        .check_exposure(leptos_options.site_addr)?;
     // Pages name the build's (hashed) asset files; refuse to start rather than serve pages whose
     // stylesheet and scripts do not exist.
     shardscope_app::pages::plain::set_stylesheet_href(crate::static_files::stylesheet_href(

@@ -238,3 +238,83 @@ fn add_reads_one_line_of_standard_input_and_re_enables_a_disabled_account() {
     );
     assert!(verify("stdin-password-2"));
 }
+
+/// `serve` as an operator starts it (the fleet's env), with `env` on top: its exit status and
+/// output. Every case here must be refused before the console binds (so it ends by itself).
+fn serve_with(env: &[(&str, &str)], remove: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shardscope-server"));
+    cmd.arg("serve").stdin(std::process::Stdio::null());
+    for k in remove {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("serve with {env:?} did not refuse within 30 s (it started?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn serve_refuses_to_start_exposed_without_a_public_origin_or_without_its_hash_file() {
+    let (code, out) = serve_with(
+        &[("LEPTOS_SITE_ADDR", "0.0.0.0:0")],
+        &["SHARDSCOPE_PUBLIC_ORIGIN", "SHARDSCOPE_TRUST_FORWARDED_FOR"],
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            "SHARDSCOPE_PUBLIC_ORIGIN is unset but it listens on 0.0.0.0:0, beyond this machine"
+        ),
+        "{out}"
+    );
+    let (code, out) = serve_with(
+        &[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+            ("SHARDSCOPE_TRUST_FORWARDED_FOR", "1"),
+        ],
+        &["SHARDSCOPE_PUBLIC_ORIGIN"],
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains("SHARDSCOPE_TRUST_FORWARDED_FOR says a proxy serves it"),
+        "{out}"
+    );
+    let missing = std::env::temp_dir().join(format!("no-hash-{}.txt", std::process::id()));
+    let (code, out) = serve_with(
+        &[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+            ("LEPTOS_HASH_FILES", "true"),
+            ("LEPTOS_HASH_FILE_NAME", missing.to_str().unwrap()),
+        ],
+        &["SHARDSCOPE_TRUST_FORWARDED_FOR"],
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains("LEPTOS_HASH_FILES is true but the build's hash file")
+            && out.contains("cannot be read"),
+        "{out}"
+    );
+}
