@@ -45,3 +45,17 @@ pub fn client_addr() -> String {
         .and_then(|p| p.extensions.get::<shardscope::auth::ClientAddr>().cloned())
         .map_or_else(|| "unknown".to_string(), |c| c.0)
 }
+
+/// Whether the browser says this request was started by another site (`Sec-Fetch-Site` other
+/// than `same-origin` or `none`): a link or `window.open` from elsewhere. Requests without the
+/// header (tools, old browsers) are not cross-site.
+pub fn cross_site() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get("sec-fetch-site")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| !matches!(v.trim(), "same-origin" | "none"))
+        })
+        .unwrap_or(false)
+}

@@ -54,6 +54,17 @@ pub async fn get_tenant(
         get("to").as_deref(),
         now,
     )?;
+    // Opening a tenant is recorded in the staff member's name: another site's link must not do
+    // that for them. They confirm by opening it from the console (409, a link to the same page).
+    if super::guard::cross_site() {
+        return Err(ApiError::new(
+            http::StatusCode::CONFLICT,
+            format!(
+                "This link to tenant {org_id} came from another site, so the tenant was not opened \
+                 (opening one is recorded in your name). Open it from here if you meant to."
+            ),
+        ));
+    }
     let event = shardscope::auth::AuditEvent {
         detail: Default::default(),
         staff: Some(staff.clone()),

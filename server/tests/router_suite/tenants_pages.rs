@@ -829,3 +829,61 @@ async fn without_the_tenant_readers_password_counts_say_not_configured_and_the_r
         );
     }
 }
+
+#[tokio::test]
+async fn a_tenant_link_from_another_site_is_not_opened_until_confirmed_here() {
+    let app = TestApp::new();
+    let (email, password) = new_account(Role::Support).await;
+    let cookie = app.session(&email, &password).await;
+    let owner = owner_pool().await;
+    let records = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM console.audit_events
+              WHERE staff_email = $1 AND action = 'view_tenant' AND target = 'org:2'",
+        )
+        .bind(&email)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+    };
+    let open = |site: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            app.send(
+                http::Request::get("/tenants/2")
+                    .header("cookie", cookie)
+                    .header("sec-fetch-site", site)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    for site in ["cross-site", "same-site"] {
+        let r = open(site).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{site}: {}", r.body);
+        assert!(
+            r.body
+                .contains("This link to tenant 2 came from another site"),
+            "{site}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("href=\"/tenants/2\"") && r.body.contains("Open tenant 2"),
+            "{site}: the confirmation link: {}",
+            r.body
+        );
+        assert!(
+            !r.body.contains("data-counts="),
+            "{site}: nothing of the tenant read"
+        );
+        assert_eq!(records().await, 0, "{site}: nothing recorded in her name");
+    }
+    // From the console itself (the confirmation link), or typed into the address bar: opened.
+    for (site, n) in [("same-origin", 1), ("none", 2)] {
+        let r = open(site).await;
+        assert_eq!(r.status, StatusCode::OK, "{site}: {}", r.body);
+        assert_eq!(records().await, n, "{site}");
+    }
+}

@@ -40,9 +40,19 @@ pub fn TenantPage() -> impl IntoView {
             data=page
             heading=|t: Tenant| heading(&t.tenant)
             body=|t| view! { <TenantBody t/> }
-            on_error=|e: ApiError| {
+            on_error=move |e: ApiError| {
+                // 409: opened from another site's link; the same page, opened from here, confirms.
+                let confirm = (e.status == 409).then(|| {
+                    let org = params.read_untracked().get("org").unwrap_or_default();
+                    view! {
+                        <p><a class="btn primary" href=format!("/tenants/{}", crate::format::query_value(&org))>
+                            {format!("Open tenant {org}")}
+                        </a></p>
+                    }
+                });
                 view! {
                     <ErrorState message=e.message/>
+                    {confirm}
                     <p><a href="/tenants">"Back to the tenant search"</a></p>
                 }
                     .into_any()
