@@ -157,16 +157,24 @@ def inside_proptest(code, offset):
     return False
 
 
-def rust_test_exists(root, path, name, cache):
-    """None if the test exists, else why not."""
+def read_cached(root, path, cache, derive=None):
+    """The file's text (and `derive(text)`, when given), read once per run; None if no file."""
     full = os.path.join(root, path)
-    if not os.path.isfile(full):
-        return f"no file {path}"
     if full not in cache:
+        if not os.path.isfile(full):
+            return None
         with open(full, encoding="utf-8") as f:
             text = f.read()
-        cache[full] = (text, strip_strings_and_comments(text))
-    text, code = cache[full]
+        cache[full] = (text, derive(text) if derive else None)
+    return cache[full]
+
+
+def rust_test_exists(root, path, name, cache):
+    """None if the test exists, else why not."""
+    read = read_cached(root, path, cache, strip_strings_and_comments)
+    if read is None:
+        return f"no file {path}"
+    text, code = read
     lines = text.split("\n")
     fn = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+" + re.escape(name) + r"\s*[(<]")
     found_fn = False
@@ -193,13 +201,10 @@ def rust_test_exists(root, path, name, cache):
 
 def playwright_test_exists(root, path, title, cache):
     """None if a test with this exact title exists, else why not."""
-    full = os.path.join(root, path)
-    if not os.path.isfile(full):
+    read = read_cached(root, path, cache)
+    if read is None:
         return f"no file {path}"
-    if full not in cache:
-        with open(full, encoding="utf-8") as f:
-            cache[full] = f.read()
-    text = cache[full]
+    text = read[0]
     call = r"\btest(?:\.(?:only|skip|fixme))?\(\s*"
     for quote in ("'", '"', "`"):
         if re.search(call + re.escape(quote + title + quote), text):
