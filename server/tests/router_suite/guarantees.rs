@@ -389,10 +389,7 @@ async fn a_client_that_never_finishes_its_request_line_is_cut_off_at_the_header_
         "nothing but a 408 is sent: {answer:?}"
     );
     // A client that sends its request in time is served.
-    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
-    ok.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut ok = ask_for_login(addr).await;
     let page = read_until_closed(&mut ok, Duration::from_secs(30))
         .await
         .expect("a complete request is answered");
@@ -433,11 +430,7 @@ async fn connections_beyond_the_limit_wait_until_one_ends() {
     )
     .await;
     let started = Instant::now();
-    let mut control = tokio::net::TcpStream::connect(free_addr).await.unwrap();
-    control
-        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut control = ask_for_login(free_addr).await;
     let served = read_until_closed(&mut control, Duration::from_secs(30))
         .await
         .expect("a free server answers /login (waited 30 s)");
@@ -447,11 +440,7 @@ async fn connections_beyond_the_limit_wait_until_one_ends() {
         &served[..served.len().min(200)]
     );
     let render = started.elapsed();
-    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
-    third
-        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut third = ask_for_login(addr).await;
     // Ten times the control's render (and at least 2 s): a page not served by then is held by
     // the limit, not by a slow render.
     let held_for = (render * 10).max(Duration::from_secs(2));
@@ -498,10 +487,7 @@ async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
     }
     // Meanwhile a user signs in: the page, then the POST, each on its own connection.
     let started = Instant::now();
-    let mut page = tokio::net::TcpStream::connect(addr).await.unwrap();
-    page.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut page = ask_for_login(addr).await;
     let got = read_until_closed(&mut page, Duration::from_secs(30))
         .await
         .expect("the sign-in page is served while silent sockets hold every slot (waited 30 s)");
@@ -678,4 +664,14 @@ async fn a_rotated_key_re_signs_sessions_on_their_next_touch_so_the_old_key_can_
         "the old key removed, the session lives on"
     );
     let _: () = con.del(&key[0]).await.unwrap();
+}
+
+/// A connection to `addr` that has sent a whole `GET /login` (and asked to close after it).
+async fn ask_for_login(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    s
 }
