@@ -114,7 +114,6 @@ async fn a_wedged_clickhouse_never_slows_a_probe_and_the_queue_drops_past_ten_th
     .with_validation(false);
     let table = format!("{}.shard_samples", console.config().clickhouse_database);
     let started = Instant::now();
-    let mut last = None;
     loop {
         let got: Result<u64, _> = ch
             .query(&format!(
@@ -123,13 +122,13 @@ async fn a_wedged_clickhouse_never_slows_a_probe_and_the_queue_drops_past_ten_th
             .bind(marker.as_str())
             .fetch_one()
             .await;
-        match got {
+        let last = match got {
             Ok(c) if c == QUEUE as u64 => break,
-            other => last = Some(format!("{other:?}")),
-        }
+            other => format!("{other:?}"),
+        };
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "the {QUEUE} queued rows did not arrive within 60 s of ClickHouse resuming; last: {last:?}"
+            "the {QUEUE} queued rows did not arrive within 60 s of ClickHouse resuming; last: {last}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
