@@ -32,6 +32,25 @@ async fn deleted_sessions_stay_deleted_and_redis_never_holds_the_id() {
     let keys: Vec<String> = con.keys(format!("{ns}:session:*")).await.unwrap();
     assert_eq!(keys.len(), 1);
     let stored: String = con.get(&keys[0]).await.unwrap();
+    // Redis expires it with the session: the record's 5 minutes, not more.
+    let ttl: i64 = con.ttl(&keys[0]).await.unwrap();
+    assert!(
+        (295..=300).contains(&ttl),
+        "Redis TTL {ttl} s for a 300 s session"
+    );
+    // An already expired record is not written at all (nothing to expire later).
+    let mut expired = Record {
+        id: Id::default(),
+        data: record.data.clone(),
+        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(1),
+    };
+    store.create(&mut expired).await.unwrap();
+    let after: Vec<String> = con.keys(format!("{ns}:session:*")).await.unwrap();
+    assert_eq!(
+        after.len(),
+        1,
+        "the expired record was not stored: {after:?}"
+    );
     let id = record.id.to_string();
     assert!(
         !keys[0].contains(&id) && !stored.contains(&id),
@@ -74,6 +93,21 @@ async fn deleted_sessions_stay_deleted_and_redis_never_holds_the_id() {
         rotated.load(&record.id).await.unwrap().unwrap().data,
         record.data
     );
+
+    // A save writes what changed (the identity gate's touch pushes the expiry forward).
+    record.data.insert(
+        "auth".to_string(),
+        serde_json::json!({"staff_id": 7, "seen_at": 99}),
+    );
+    record.expiry_date = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
+    store.save(&record).await.unwrap();
+    assert_eq!(
+        store.load(&record.id).await.unwrap().unwrap().data,
+        record.data,
+        "the saved data"
+    );
+    let ttl: i64 = con.ttl(&keys[0]).await.unwrap();
+    assert!((595..=600).contains(&ttl), "the saved expiry: TTL {ttl} s");
 
     // Sign-out deletes it while another request still holds it; that request's save must not
     // bring it back.
