@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod engine;
 mod fanout;
+mod history_writer;
 mod migrations;
 mod redis_hang;
 mod routing_cache;

@@ -74,3 +74,43 @@ async fn unknown_page_is_404() {
     assert_eq!(resp.status, StatusCode::NOT_FOUND);
     assert!(resp.body.contains("No page lives at this address"));
 }
+
+/// The value of attribute `name` in the tag `tag` (its text between `<` and `>`).
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    tag.split(&format!(" {name}=\"")).nth(1)?.split('"').next()
+}
+
+#[tokio::test]
+async fn every_chart_paints_its_own_white_background_first() {
+    let app = TestApp::new();
+    let viewer = app.session_as(Role::Viewer).await;
+    let shard = &shard_ids()[0];
+    for path in [
+        "/charts/balance.svg".to_string(),
+        "/charts/pools.svg".to_string(),
+        "/charts/requests.svg?metric=p99".to_string(),
+        format!("/shards/{shard}/chart.svg?metric=lag&range=1h"),
+    ] {
+        let r = app.get(&path, Some(&viewer)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let mut tags = r
+            .body
+            .split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap());
+        let svg = tags.next().unwrap();
+        assert!(svg.starts_with("svg"), "{path}: {svg}");
+        let first = tags.next().unwrap();
+        assert!(first.starts_with("rect"), "{path}: first drawn is {first}");
+        assert_eq!(
+            (attr(first, "x"), attr(first, "y"), attr(first, "fill")),
+            (Some("0"), Some("0"), Some("#FFFFFF")),
+            "{path}: {first}"
+        );
+        assert_eq!(
+            (attr(first, "width"), attr(first, "height")),
+            (attr(svg, "width"), attr(svg, "height")),
+            "{path}: the whole chart, not a part of it"
+        );
+    }
+}
