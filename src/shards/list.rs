@@ -1,5 +1,5 @@
 //! `/shards`: every shard the routing DB knows, filterable by region and type (in the URL), each
-//! with its health summary from the overview's cache (no extra probe) and its allocation.
+//! with its health summary from the overview's probe cache (no extra probe within its TTL) and its allocation.
 
 use std::collections::BTreeSet;
 

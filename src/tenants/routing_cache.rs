@@ -77,7 +77,8 @@ impl RoutingCache {
     pub async fn scan(&self) -> Result<CacheScan> {
         let mut conn = self.handle()?.connection().await?;
         let pattern = format!("{}*", glob_escape(&self.prefix));
-        let mut keys: Vec<String> = Vec::new();
+        // Distinct keys (SCAN may return one twice), never more than the bound plus one batch.
+        let mut keys = std::collections::BTreeSet::new();
         let mut cursor: u64 = 0;
         let mut truncated = false;
         loop {
@@ -92,17 +93,16 @@ impl RoutingCache {
                 .map_err(crate::redis::store_error)?;
             keys.extend(batch);
             cursor = next;
-            if keys.len() >= MAX_KEYS {
-                keys.truncate(MAX_KEYS);
-                truncated = cursor != 0;
+            // Past the bound: stop, and say so (even when this batch was the scan's last).
+            if keys.len() > MAX_KEYS {
+                truncated = true;
                 break;
             }
             if cursor == 0 {
                 break;
             }
         }
-        keys.sort();
-        keys.dedup();
+        let keys: Vec<String> = keys.into_iter().take(MAX_KEYS).collect();
         let mut scan = CacheScan {
             truncated,
             ..Default::default()

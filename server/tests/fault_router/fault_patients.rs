@@ -119,3 +119,68 @@ async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
     .unwrap();
     assert_eq!(n, 3, "every lookup is recorded, whatever answered");
 }
+
+#[tokio::test]
+async fn a_shard_that_never_answers_costs_a_lookup_one_deadline_and_the_rest_is_listed() {
+    let f = fleet();
+    let p = plan(&f.shards, SEED);
+    let (at, person) = p
+        .cross_links
+        .iter()
+        .copied()
+        .find(|(at, person)| {
+            let home = p.home_of(*person).unwrap();
+            let other = p.orgs.iter().find(|o| o.id == *at).unwrap();
+            person % 97 != 0 && (person + 1) % 97 != 0 && other.shard_id != home.shard_id
+        })
+        .expect("a cross-shard person");
+    let home = p.home_of(person).unwrap().clone();
+    let other = p.orgs.iter().find(|o| o.id == at).unwrap().clone();
+    let region = if home.region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
+    };
+    let form = format!(
+        "op=lookup&region={region}&q={}",
+        enc(&phone_for(person, &home.region))
+    );
+    let deadline = std::time::Duration::from_secs(2);
+    // A fresh console: no pooled connection to the silent shard, so its connect meets a
+    // postmaster the kernel lets accept but that never answers.
+    let app = TestApp::with(|c| c.engine.shard_deadline = deadline);
+    let cookie = app.session_as(Role::Support).await;
+    let pid_file = std::path::PathBuf::from(std::env::var("SHARDSCOPE_FLEET_DIR").unwrap())
+        .join("pg")
+        .join(&other.shard_id)
+        .join("postmaster.pid");
+    let resume = common::sigstop(&pid_file);
+    let started = std::time::Instant::now();
+    let r = app.post("/patients", Some(&cookie), &form).await;
+    let took = started.elapsed();
+    drop(resume);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Every shard is asked at once: one deadline for the silent one, not one per shard.
+    assert!(
+        took < deadline + std::time::Duration::from_secs(4),
+        "the lookup took {took:?} with one silent shard (deadline {deadline:?})"
+    );
+    assert!(
+        r.body
+            .contains(&format!("data-unknown-shard=\"{}\"", other.shard_id)),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!("data-org=\"{}\"", home.id)),
+        "the home shard's link is listed: {}",
+        r.body
+    );
+    let total = f.shards.len();
+    assert!(
+        r.body
+            .contains(&format!("{} of {total} shards answered", total - 1)),
+        "{}",
+        r.body
+    );
+}

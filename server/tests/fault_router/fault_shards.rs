@@ -463,3 +463,44 @@ async fn overview_connections_leave_out_the_consoles_own_and_count_everyone_else
     );
     drop((as_console, as_platform));
 }
+
+/// Calls of the overview's probe statement on a node, as its `pg_stat_statements` counts.
+async fn probe_reads(port: u16) -> i64 {
+    let f = fleet();
+    sqlx::query_scalar(
+        "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements
+          WHERE query LIKE '%application_name <> $1) AS conns_total%'",
+    )
+    .fetch_one(&common::admin_pool(port, &f.shard_database).await)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_shard_list_reuses_the_overviews_measurement_and_probes_nothing_more() {
+    let f = fleet();
+    // The shard whose primary has pg_stat_statements (the seed installs it on the first).
+    let shard = f.shards[0].clone();
+    // Its own probe-cache namespace (no other console's shared result).
+    let ns = format!("test-shards-list-{}", std::process::id());
+    let app = TestApp::with(|c| {
+        c.engine.cache_ttl = Duration::from_secs(60);
+        c.engine.cache_namespace = ns.clone();
+    });
+    let viewer = app.session_as(Role::Viewer).await;
+    let before = probe_reads(shard.primary_port).await;
+    assert_eq!(app.get("/", Some(&viewer)).await.status, StatusCode::OK);
+    let probed = probe_reads(shard.primary_port).await;
+    assert_eq!(probed - before, 1, "the overview probed the primary once");
+    // Within the TTL the list shows that measurement and asks the shard nothing.
+    for _ in 0..3 {
+        let list = app.get("/shards", Some(&viewer)).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(list.body.contains(&format!("data-shard=\"{}\"", shard.id)));
+    }
+    assert_eq!(
+        probe_reads(shard.primary_port).await,
+        probed,
+        "/shards probed nothing"
+    );
+}

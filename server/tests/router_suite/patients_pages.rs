@@ -868,13 +868,25 @@ async fn a_lookups_subject_links_to_every_record_of_it_and_no_other() {
         "the record links its subject: {}",
         list.body
     );
+    // Every record of the subject: this test's two, and any another test (or an earlier run on
+    // this fleet) writes meanwhile, counted just before and just after the page.
+    let of_subject = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM console.audit_events WHERE subject = $1")
+            .bind(&subject)
+            .fetch_one(&owner_pool().await)
+            .await
+            .unwrap()
+    };
+    let before = of_subject().await;
     let followed = app.get(&href, Some(&admin)).await;
+    let after = of_subject().await;
     assert_eq!(followed.status, StatusCode::OK, "{}", followed.body);
-    let rows = followed
-        .body
-        .matches("<tr data-action=\"lookup_patient\"")
-        .count();
-    assert_eq!(rows, 2, "both lookups of the subject and nothing else");
+    assert!(before >= 2, "{before}");
+    let rows = followed.body.matches("<tr data-action=").count() as i64;
+    assert!(
+        (before.min(100)..=after.min(100)).contains(&rows),
+        "every record of the subject and nothing else: {rows} rows, {before}..{after} records"
+    );
     assert!(followed.body.contains(&a) && followed.body.contains(&b));
     assert!(!followed.body.contains(&recs[2].3), "not the other subject");
 }
@@ -941,10 +953,12 @@ async fn a_lookup_is_never_cached_or_shared_each_reads_the_shards_now() {
         "linked at its home org: {before:?}"
     );
     // A clinic on another shard registers the person (as the platform would, on its shard).
+    // Not an org other tests count (2, 7 and the first ones): the last on another shard.
     let other = plan
         .orgs
         .iter()
-        .find(|o| o.shard_id != org.shard_id && !before.contains(&o.id))
+        .rev()
+        .find(|o| o.shard_id != org.shard_id && !before.contains(&o.id) && o.id > 10)
         .expect("an org on another shard");
     let f = fleet();
     let port = f.shard(&other.shard_id).unwrap().primary_port;

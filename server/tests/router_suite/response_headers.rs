@@ -214,3 +214,58 @@ async fn no_page_carries_a_style_attribute() {
         assert!(styled.is_empty(), "{path}: style attributes {styled:?}");
     }
 }
+
+/// `&quot;` and friends back to text (what a browser does to an attribute value).
+fn unescape_attribute(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn pages_send_no_hydration_data_and_island_props_are_json_in_an_escaped_attribute() {
+    let app = TestApp::new();
+    let admin = app.session_as(Role::Superadmin).await;
+    let mut islands = 0;
+    for path in [
+        "/",
+        "/shards",
+        "/shards/us-1",
+        "/pools",
+        "/telemetry",
+        "/telemetry/slow-queries",
+        "/tenants",
+        "/tenants/2",
+        "/routing",
+        "/compliance",
+        "/placement",
+        "/patients",
+        "/audit",
+    ] {
+        let r = app.get(path, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        // Resources resolve on the server: the page carries none of their data for the browser.
+        assert_eq!(
+            r.body.matches("__RESOLVED_RESOURCES").count(),
+            1,
+            "{path}: only the empty declaration"
+        );
+        assert!(r.body.contains("__RESOLVED_RESOURCES=[];"), "{path}");
+        assert!(r.body.contains("__SERIALIZED_ERRORS=[];"), "{path}");
+        for tag in r.body.split("<leptos-island").skip(1) {
+            islands += 1;
+            let tag = tag.split('>').next().unwrap();
+            if let Some(props) = tag.split(" data-props=\"").nth(1) {
+                let raw = props.split('"').next().unwrap();
+                assert!(!raw.contains('<'), "{path}: props escaped: {raw}");
+                let json: serde_json::Value = serde_json::from_str(&unescape_attribute(raw))
+                    .unwrap_or_else(|e| panic!("{path}: props are JSON ({e}): {raw}"));
+                assert!(json.is_object(), "{path}: {json}");
+            }
+        }
+    }
+    assert!(islands > 0, "the walk met islands");
+}
