@@ -121,18 +121,10 @@ pub async fn read_shard(
                 ));
         }
         for person in &request.homed_here {
-            // The context of an org that links the person here, preferring one they consented
-            // to share their profile with.
-            let mut linking: Vec<&Link> = answer
-                .links
-                .iter()
-                .filter(|l| l.person_id == *person)
-                .collect();
-            linking.sort_by_key(|l| (!l.profile_shared, l.org_id));
-            let Some(link) = linking.first() else {
+            let Some(org) = profile_context(&answer.links, *person) else {
                 continue;
             };
-            set_org(&mut tx, link.org_id).await?;
+            set_org(&mut tx, org).await?;
             let sql = if request.full_profile {
                 FULL
             } else {
@@ -161,4 +153,41 @@ pub async fn read_shard(
             Ok(answer)
         }
     })
+}
+
+/// The org whose context reads `person`'s profile: one that links the person here, preferring
+/// one they consented to share their profile with (then the lowest id, so it is stable).
+fn profile_context(links: &[Link], person: i64) -> Option<i64> {
+    links
+        .iter()
+        .filter(|l| l.person_id == person)
+        .min_by_key(|l| (!l.profile_shared, l.org_id))
+        .map(|l| l.org_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(org_id: i64, person_id: i64, profile_shared: bool) -> Link {
+        Link {
+            org_id,
+            person_id,
+            profile_shared,
+        }
+    }
+
+    #[test]
+    fn a_profile_is_read_under_an_org_the_person_consented_to_share_with() {
+        let links = [
+            link(3, 7, false),
+            link(9, 7, true),
+            link(5, 7, true),
+            link(1, 8, true),
+        ];
+        assert_eq!(profile_context(&links, 7), Some(5), "consented, lowest id");
+        let unshared = [link(4, 7, false), link(2, 7, false)];
+        assert_eq!(profile_context(&unshared, 7), Some(2), "no consent: any link");
+        assert_eq!(profile_context(&links, 6), None, "not linked here");
+    }
 }

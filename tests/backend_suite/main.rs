@@ -6,6 +6,7 @@
 mod common;
 
 mod accounts;
+mod audit_rekey;
 mod engine;
 mod fanout;
 mod history_writer;
