@@ -105,7 +105,7 @@ async fn write_loop(
             }
         }
         flush(&mut writer, &url, &user, &password, &database, &mut batch).await;
-        if writer.is_some() && last_retention.is_none_or(|t| t.elapsed() >= RETENTION_EVERY) {
+        if writer.is_some() && retention_due(last_retention, Instant::now()) {
             last_retention = Some(Instant::now());
             if let Some(w) = &writer {
                 match retention::run(w, &database).await {
@@ -118,6 +118,11 @@ async fn write_loop(
             }
         }
     }
+}
+
+/// Retention runs at the writer's first round with ClickHouse, then hourly.
+fn retention_due(last: Option<Instant>, now: Instant) -> bool {
+    last.is_none_or(|t| now.duration_since(t) >= RETENTION_EVERY)
 }
 
 async fn flush(
@@ -160,5 +165,24 @@ async fn flush(
         // A new connection next time (ClickHouse may have restarted, or another version).
         *writer = None;
         tracing::warn!(error = %e, rows = rows.len(), "shard_samples insert failed; samples dropped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_runs_at_the_first_round_then_hourly() {
+        let t = Instant::now();
+        assert!(retention_due(None, t), "at start");
+        assert!(!retention_due(
+            Some(t),
+            t + Duration::from_secs(59 * 60 + 59)
+        ));
+        assert!(
+            retention_due(Some(t), t + Duration::from_secs(3600)),
+            "an hour on"
+        );
     }
 }

@@ -187,7 +187,11 @@ mod tests {
         ];
         assert_eq!(profile_context(&links, 7), Some(5), "consented, lowest id");
         let unshared = [link(4, 7, false), link(2, 7, false)];
-        assert_eq!(profile_context(&unshared, 7), Some(2), "no consent: any link");
+        assert_eq!(
+            profile_context(&unshared, 7),
+            Some(2),
+            "no consent: any link"
+        );
         assert_eq!(profile_context(&links, 6), None, "not linked here");
     }
 }

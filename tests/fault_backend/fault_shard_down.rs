@@ -87,3 +87,63 @@ async fn stopped_primary_fails_alone() {
         );
     }
 }
+
+/// Calls of the overview's replica statement on a node, as its `pg_stat_statements` counts.
+async fn replica_reads(port: u16) -> i64 {
+    let f = common::fleet();
+    sqlx::query_scalar(
+        "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements
+          WHERE query LIKE '%pg_last_wal_replay_lsn()::text AS replay_lsn%'",
+    )
+    .fetch_one(&common::admin_pool(port, &f.shard_database).await)
+    .await
+    .expect("pg_stat_statements on the replica")
+}
+
+#[tokio::test]
+async fn the_replicas_of_a_stopped_primary_are_not_probed() {
+    let fleet = common::fleet();
+    // A shard with a replica and pg_stat_statements (the seed leaves it off one shared shard),
+    // not the first one (which other tests and the benchmark lean on).
+    let shard = fleet
+        .shards
+        .iter()
+        .skip(1)
+        .find(|s| s.id != "eu-1" && !s.replica_ports.is_empty())
+        .expect("a second shard with a replica")
+        .clone();
+    let replica = shard.replica_ports[0];
+    let console = common::console_with(|c| {
+        c.engine.cache_ttl = std::time::Duration::ZERO;
+        c.engine.shard_deadline = std::time::Duration::from_secs(8);
+    });
+    let before = replica_reads(replica).await;
+    let o = fleet_overview(&console).await.unwrap();
+    assert!(
+        o.shards
+            .iter()
+            .any(|r| r.id == shard.id && r.outcome.result.is_ok())
+    );
+    let probed = replica_reads(replica).await;
+    assert_eq!(
+        probed - before,
+        1,
+        "with its primary up, {}'s replica is probed once per overview",
+        shard.id
+    );
+
+    common::fleet_cmd(&["stop-node", &shard.id]);
+    let _restart = Restart(Box::leak(shard.id.clone().into_boxed_str()));
+    let o = fleet_overview(&console).await.unwrap();
+    let row = o.shards.iter().find(|r| r.id == shard.id).unwrap();
+    assert!(
+        row.outcome.result.is_err(),
+        "the stopped primary fails its shard: {:?}",
+        row.outcome.result
+    );
+    assert_eq!(
+        replica_reads(replica).await,
+        probed,
+        "the replica of a failed primary is not probed"
+    );
+}

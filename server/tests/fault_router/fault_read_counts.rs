@@ -104,7 +104,10 @@ async fn routing_and_compliance_reports_are_read_once_per_ttl_however_many_viewe
         )
     };
     let (first, second) = two_waves(&app, &cookie, "/routing", routing).await;
-    assert_eq!(first, 1, "ten viewers of /routing: one read of the registry's homes");
+    assert_eq!(
+        first, 1,
+        "ten viewers of /routing: one read of the registry's homes"
+    );
     assert_eq!(second, 0, "ten more within the TTL: none");
 
     // Compliance reads each primary's catalogs; count them on the first shard's.
@@ -116,7 +119,11 @@ async fn routing_and_compliance_reports_are_read_once_per_ttl_however_many_viewe
         )
     };
     let (first, second) = two_waves(&app, &cookie, "/compliance", catalogs).await;
-    assert_eq!(first, 1, "ten viewers of /compliance: one catalog read on {}", shard.id);
+    assert_eq!(
+        first, 1,
+        "ten viewers of /compliance: one catalog read on {}",
+        shard.id
+    );
     assert_eq!(second, 0, "ten more within the TTL: none");
 }
 
@@ -142,11 +149,12 @@ async fn a_lookup_is_one_read_only_transaction_per_shard_scoped_by_set_config_ne
         "op=lookup&region={region}&q={}",
         enc(&phone_for(person, &home.region))
     );
-    let orgs_here: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant_shards WHERE shard_id = $1")
-        .bind(&shard.id)
-        .fetch_one(&common::owner_pool().await)
-        .await
-        .unwrap();
+    let orgs_here: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tenant_shards WHERE shard_id = $1")
+            .bind(&shard.id)
+            .fetch_one(&common::owner_pool().await)
+            .await
+            .unwrap();
     let app = own_console("lookup");
     let cookie = app.session_as(Role::Support).await;
     let reader = common::config().tenants.reader_user.clone();
@@ -168,10 +176,26 @@ async fn a_lookup_is_one_read_only_transaction_per_shard_scoped_by_set_config_ne
     let expected = [
         (vec!["BEGIN"], 1, "one transaction"),
         (vec!["SET TRANSACTION READ ONLY"], 1, "read-only"),
-        (vec!["set_config($4, $1, $5)", "set_config($8, $3, $9)"], 1, "its first context"),
-        (vec!["SELECT set_config($2, $1, $3)"], orgs_here + 1, "each org, then the profile's"),
-        (vec!["FROM patients", "patient_person_id = ANY"], orgs_here, "each org's links"),
-        (vec!["FROM patient_persons WHERE id = $1"], 1, "the name, by key"),
+        (
+            vec!["set_config($4, $1, $5)", "set_config($8, $3, $9)"],
+            1,
+            "its first context",
+        ),
+        (
+            vec!["SELECT set_config($2, $1, $3)"],
+            orgs_here + 1,
+            "each org, then the profile's",
+        ),
+        (
+            vec!["FROM patients", "patient_person_id = ANY"],
+            orgs_here,
+            "each org's links",
+        ),
+        (
+            vec!["FROM patient_persons WHERE id = $1"],
+            1,
+            "the name, by key",
+        ),
         (vec!["ROLLBACK"], 1, "nothing kept"),
     ];
     for (needles, n, what) in &expected {

@@ -9,6 +9,7 @@ mod common;
 mod fault_audit;
 mod fault_patients;
 mod fault_read_counts;
+mod fault_shard_list;
 mod fault_shard_pages;
 mod fault_shards;
 mod fault_telemetry;
