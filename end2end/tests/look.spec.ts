@@ -189,13 +189,36 @@ async function pageForAxe(page: Page, info: TestInfo): Promise<{ page: Page; clo
 async function checkThemes(page: Page, info: TestInfo, who: Who, c: PageCase) {
   const axe = await pageForAxe(page, info);
   try {
+    const seen: Record<string, { bg: string; bgLum: number; fgLum: number }> = {};
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
+      seen[colorScheme] = await page.evaluate(() => {
+        // Relative luminance (WCAG) of a computed rgb()/rgba() colour.
+        const lum = (css: string) => {
+          const [r, g, b] = (css.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+            const c = Number(v) / 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        // The page's background: the body's, or (transparent body) the root's, as the canvas shows.
+        const body = getComputedStyle(document.body);
+        const opaque = (css: string) => !/^rgba\(.*,\s*0\)$|^transparent$/.test(css);
+        const bg = opaque(body.backgroundColor)
+          ? body.backgroundColor
+          : getComputedStyle(document.documentElement).backgroundColor;
+        return { bg, bgLum: lum(bg), fgLum: lum(body.color) };
+      });
       const file = `${info.project.name}-${who}-${slug(c.path, c.lookup)}-${colorScheme}.png`;
       await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: true });
       if (axe.page !== page) await axe.page.emulateMedia({ colorScheme });
       await checkAxe(axe.page, `${c.path} as ${who}, ${colorScheme} theme, ${info.project.name}`);
     }
+    // The theme follows the system: dark text on a light page, light text on a dark one.
+    const themes = JSON.stringify(seen);
+    expect.soft(seen.light.bgLum, `light theme: a light background under darker text; ${themes}`).toBeGreaterThan(seen.light.fgLum);
+    expect.soft(seen.dark.bgLum, `dark theme: a dark background under lighter text; ${themes}`).toBeLessThan(seen.dark.fgLum);
+    expect.soft(seen.dark.bg, `the background changes with the system's theme; ${themes}`).not.toBe(seen.light.bg);
   } finally {
     await axe.close();
   }
@@ -326,3 +349,57 @@ test('the skip link moves the keyboard into the page content', async ({ page }) 
     return !!el && !!el.closest('main') && !el.closest('header');
   })).toBe(true);
 });
+
+// Every page works from the keyboard alone: Tab from the top reaches every control a pointer
+// could use (links, buttons, form fields, disclosure summaries, in document order), and each
+// shows where focus is. The overview's walk above also checks what comes first.
+for (const c of SIGNED_IN.superadmin.filter((c) => c.path !== '/')) {
+  test(`${c.path}${c.lookup ? " (a lookup's answer)" : ''}: every control is reached by Tab and shows its focus`, async ({ page }) => {
+    await signIn(page, 'superadmin');
+    await open(page, c);
+    // Number the controls a person could use, in document order.
+    const controls: string[] = await page.evaluate(() => {
+      const all = Array.from(document.querySelectorAll<HTMLElement>(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]'));
+      return all
+        .filter((el) => el.tabIndex >= 0 && !(el as HTMLButtonElement).disabled
+          && el.checkVisibility({ visibilityProperty: true })
+          && !el.closest('details:not([open]) > :not(summary)'))
+        .map((el, i) => {
+          el.dataset.kbd = String(i);
+          const label = (el.getAttribute('aria-label') || el.textContent || (el as HTMLInputElement).name || '')
+            .replace(/\s+/g, ' ').trim().slice(0, 40);
+          return `${el.tagName.toLowerCase()} "${label}"`;
+        });
+    });
+    expect(controls.length, `${c.path} has controls to reach`).toBeGreaterThan(0);
+    const unfocused: Record<string, string> = await page.evaluate(() => Object.fromEntries(
+      Array.from(document.querySelectorAll<HTMLElement>('[data-kbd]')).map((el) => [
+        el.dataset.kbd, `${getComputedStyle(el).outlineStyle}|${getComputedStyle(el).boxShadow}`])));
+    const reached = new Set<string>();
+    const noIndicator: string[] = [];
+    for (let i = 0; i < controls.length + 5; i++) {
+      await page.keyboard.press('Tab');
+      const stop = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const style = getComputedStyle(el);
+        return {
+          kbd: el.dataset.kbd ?? null,
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+          boxShadow: style.boxShadow,
+        };
+      });
+      if (!stop || stop.kbd === null) break;
+      if (reached.has(stop.kbd)) break;
+      reached.add(stop.kbd);
+      const before = unfocused[stop.kbd] ?? '';
+      if (!stop.outline && (stop.boxShadow === 'none' || before.endsWith(`|${stop.boxShadow}`))) {
+        noIndicator.push(controls[Number(stop.kbd)]);
+      }
+    }
+    const missed = controls.filter((_, i) => !reached.has(String(i)));
+    expect(missed, `controls on ${c.path} that Tab never reaches (reached ${reached.size} of ${controls.length})`).toEqual([]);
+    expect(noIndicator, `controls on ${c.path} that take focus without showing it`).toEqual([]);
+  });
+}

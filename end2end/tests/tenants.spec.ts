@@ -84,3 +84,31 @@ test('support: a phone typed into a tenant search never reaches an address', asy
     expect(u, 'no address carries the phone').not.toMatch(/867|5309/);
   }
 });
+
+// Opening a tenant is recorded in the staff member's name, so a link from another site (an email,
+// a ticket tool) does not open it by itself: the console answers 409 with the reason and a link to
+// the same page, and following that link (now from the console) opens it.
+test('support: a tenant link from another site asks to confirm, and the confirm link opens it', async ({ page }) => {
+  await signIn(page, 'support', '/pools');
+  const consoleUrl = new URL(page.url());
+  const target = `${consoleUrl.origin}/tenants/2`;
+  // Another site, served by the browser itself: its page links to the tenant.
+  const other = 'http://ticket-tool.example/';
+  await page.route(other, (route) => route.fulfill({
+    status: 200,
+    contentType: 'text/html; charset=utf-8',
+    body: `<!DOCTYPE html><title>Ticket</title><a href="${target}">the clinic's tenant page</a>`,
+  }));
+  await page.goto(other);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === target),
+    page.getByRole('link', { name: "the clinic's tenant page" }).click(),
+  ]);
+  expect(response.status(), 'a cross-site link is not followed into the tenant').toBe(409);
+  await expect(page.getByRole('alert')).toContainText('came from another site, so the tenant was not opened');
+  await expect(page.locator('[data-counts="rls"]'), 'none of the tenant is shown').toHaveCount(0);
+  await page.getByRole('link', { name: 'Open tenant 2' }).click();
+  await expect(page).toHaveURL(/\/tenants\/2$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Clínica São José' })).toBeVisible();
+  await expect(page.locator('[data-counts="rls"]')).toBeVisible();
+});

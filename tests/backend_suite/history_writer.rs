@@ -3,29 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use shardscope::history::sample::SampleRow;
+use crate::common;
+
 use shardscope::{Config, Console};
 
-fn row(ts: u32) -> SampleRow {
-    SampleRow {
-        ts,
-        shard_id: "retention-test".into(),
-        endpoint: "e".into(),
-        role: "primary".into(),
-        reachable: 1,
-        failure: String::new(),
-        conns_total: 1,
-        conns_active: 0,
-        conns_idle: 1,
-        conns_idle_in_transaction: 0,
-        conns_waiting_on_lock: 0,
-        max_connections: 100,
-        db_bytes: 1,
-        lag_seconds: None,
-        lag_bytes: None,
-        replay_paused: 0,
-        wal_retained_bytes: None,
-    }
+fn row(ts: u32) -> shardscope::history::sample::SampleRow {
+    common::sample_row("retention-test", "e", ts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

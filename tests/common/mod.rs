@@ -6,6 +6,9 @@ use shardscope::{Config, Console};
 mod fleet;
 #[allow(unused_imports)]
 pub use fleet::{admin_pool, fleet, fleet_cmd, fleet_file};
+mod signal;
+#[allow(unused_imports)]
+pub use signal::{Resume, clickhouse_pid_file, postgres_pid_file, sigstop};
 
 /// A console on the fleet, with a shard deadline generous for a busy machine (8 s, as the router
 /// tests' TestApp): a test that asserts "every shard answered" must not depend on load (cold pools
@@ -36,3 +39,26 @@ pub fn unique_namespace(tag: &str) -> String {
 pub mod proxy;
 #[allow(unused_imports)]
 pub use proxy::DelayProxy;
+
+/// One `shard_samples` row of a healthy primary, for tests that write history themselves.
+pub fn sample_row(shard: &str, endpoint: &str, ts: u32) -> shardscope::history::sample::SampleRow {
+    shardscope::history::sample::SampleRow {
+        ts,
+        shard_id: shard.to_string(),
+        endpoint: endpoint.to_string(),
+        role: "primary".into(),
+        reachable: 1,
+        failure: String::new(),
+        conns_total: 1,
+        conns_active: 0,
+        conns_idle: 1,
+        conns_idle_in_transaction: 0,
+        conns_waiting_on_lock: 0,
+        max_connections: 100,
+        db_bytes: 1,
+        lag_seconds: None,
+        lag_bytes: None,
+        replay_paused: 0,
+        wal_retained_bytes: None,
+    }
+}

@@ -7,41 +7,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use shardscope::history::recorder::QUEUE;
-use shardscope::history::sample::SampleRow;
 use shardscope::overview::fleet_overview;
-
-/// Sends SIGCONT when dropped (the stopped server resumes however the test ends).
-struct Resume(String);
-
-impl Drop for Resume {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0])
-            .status();
-    }
-}
-
-fn row(shard: &str, endpoint: &str, ts: u32) -> SampleRow {
-    SampleRow {
-        ts,
-        shard_id: shard.to_string(),
-        endpoint: endpoint.to_string(),
-        role: "primary".into(),
-        reachable: 1,
-        failure: String::new(),
-        conns_total: 1,
-        conns_active: 0,
-        conns_idle: 1,
-        conns_idle_in_transaction: 0,
-        conns_waiting_on_lock: 0,
-        max_connections: 100,
-        db_bytes: 1,
-        lag_seconds: None,
-        lag_bytes: None,
-        replay_paused: 0,
-        wal_retained_bytes: None,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wedged_clickhouse_never_slows_a_probe_and_the_queue_drops_past_ten_thousand() {
@@ -58,31 +24,17 @@ async fn a_wedged_clickhouse_never_slows_a_probe_and_the_queue_drops_past_ten_th
     assert_eq!(fleet_overview(&console).await.unwrap().answered, n);
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    let pid_file = format!(
-        "{}/clickhouse/server.pid",
-        std::env::var("SHARDSCOPE_FLEET_DIR").unwrap()
-    );
-    let pid = std::fs::read_to_string(&pid_file)
-        .unwrap_or_else(|e| panic!("{pid_file}: {e}"))
-        .trim()
-        .to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success(),
-        "SIGSTOP to ClickHouse {pid}"
-    );
-    let resume = Resume(pid);
+    let resume = common::sigstop(&common::clickhouse_pid_file());
     let marker = format!("queue-test-{}", std::process::id());
     let now = (shardscope::clock::now_ms() / 1000) as u32;
     // One row, then two flush periods: the writer is now inside an insert ClickHouse never
     // answers (cut at its 10 s deadline), and the queue behind it is empty.
-    recorder.record_rows([row(&marker, "first", now)]);
+    recorder.record_rows([common::sample_row(&marker, "first", now)]);
     tokio::time::sleep(Duration::from_secs(4)).await;
     let before = recorder.dropped_samples();
-    recorder.record_rows((0..QUEUE as u32 + 50).map(|i| row(&marker, "queued", now + i % 60)));
+    recorder.record_rows(
+        (0..QUEUE as u32 + 50).map(|i| common::sample_row(&marker, "queued", now + i % 60)),
+    );
     assert_eq!(
         recorder.dropped_samples() - before,
         50,

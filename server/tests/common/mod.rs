@@ -8,8 +8,12 @@ pub mod proxy;
 
 #[path = "../../../tests/common/fleet.rs"]
 mod fleet;
+#[path = "../../../tests/common/signal.rs"]
+mod signal;
 #[allow(unused_imports)]
 pub use fleet::{admin_pool, fleet, fleet_cmd};
+#[allow(unused_imports)]
+pub use signal::{Resume, clickhouse_pid_file, postgres_pid_file, sigstop};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -289,35 +293,30 @@ impl Drop for Restart {
     }
 }
 
-/// Sends SIGCONT to a process when dropped (a SIGSTOPped server resumes however the test ends).
-pub struct Resume(pub String);
-
-impl Drop for Resume {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-CONT", &self.0])
-            .status();
+/// The lookup form's region for a demo person homed in `home_region` ("GB" for an EU shard's
+/// numbers, "US" otherwise).
+pub fn phone_region(home_region: &str) -> &'static str {
+    if home_region.starts_with("eu") {
+        "GB"
+    } else {
+        "US"
     }
 }
 
-/// SIGSTOP the process whose pid is the first line of `pid_file` (a PostgreSQL `postmaster.pid`
-/// or a server's pid file); it resumes when the guard drops.
-pub fn sigstop(pid_file: &std::path::Path) -> Resume {
-    let pid = std::fs::read_to_string(pid_file)
-        .unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()))
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let stopped = std::process::Command::new("kill")
-        .args(["-STOP", &pid])
-        .status()
-        .unwrap();
-    assert!(
-        stopped.success(),
-        "SIGSTOP to {pid} ({})",
-        pid_file.display()
-    );
-    Resume(pid)
+/// The `/patients` form that looks up a demo person by their phone, as the seed wrote it.
+pub fn phone_lookup_form(person: i64, home_region: &str) -> String {
+    format!(
+        "op=lookup&kind=auto&region={}&q={}",
+        phone_region(home_region),
+        enc(&shardscope::demo::seed::phone_for(person, home_region))
+    )
+}
+
+/// The shard page's primary section: from its `data-node="primary"` to the section's end.
+pub fn primary_section(html: &str) -> &str {
+    let start = html
+        .find("data-node=\"primary\"")
+        .unwrap_or_else(|| panic!("no primary section in {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }

@@ -115,8 +115,6 @@ async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exa
     );
 }
 
-use common::Resume;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exactly_once() {
     use shardscope::auth::audit_export::{ExportTiming, ship_batch};
@@ -144,20 +142,7 @@ async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exac
     let ch = common::clickhouse()
         .await
         .expect("ClickHouse before the fault");
-    let pid_file = format!(
-        "{}/clickhouse/server.pid",
-        std::env::var("SHARDSCOPE_FLEET_DIR").unwrap()
-    );
-    let pid = std::fs::read_to_string(&pid_file)
-        .unwrap_or_else(|e| panic!("{pid_file}: {e}"))
-        .trim()
-        .to_string();
-    let stopped = std::process::Command::new("kill")
-        .args(["-STOP", &pid])
-        .status()
-        .unwrap();
-    assert!(stopped.success(), "SIGSTOP to ClickHouse {pid}");
-    let resume = Resume(pid);
+    let resume = common::sigstop(&common::clickhouse_pid_file());
 
     // The insert is cut at its deadline; meanwhile no routing connection waits in a transaction.
     let wedged = ExportTiming {
@@ -247,7 +232,7 @@ async fn a_wedged_clickhouse_holds_no_routing_connection_and_records_arrive_exac
 
 #[tokio::test]
 async fn a_lookup_an_opening_or_a_tenant_page_that_cannot_be_audited_is_not_shown() {
-    use shardscope::demo::seed::{SEED, phone_for, plan};
+    use shardscope::demo::seed::{SEED, plan};
     let app = TestApp::new();
     let plan = plan(&common::fleet().shards, SEED);
     let (person, home) = plan
@@ -256,16 +241,7 @@ async fn a_lookup_an_opening_or_a_tenant_page_that_cannot_be_audited_is_not_show
         .map(|(_, p)| (*p, plan.home_of(*p).unwrap()))
         .find(|(p, _)| p % 97 != 0 && (p + 1) % 97 != 0)
         .expect("a linked person in the plan");
-    let e164 = phone_for(person, &home.region);
-    let region = if home.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
-    let lookup = format!(
-        "op=lookup&kind=auto&region={region}&q={}",
-        common::enc(&e164)
-    );
+    let lookup = common::phone_lookup_form(person, &home.region);
     let open = format!(
         "op=open&person={person}&reason={}",
         common::enc("SUP-9917 audit outage")

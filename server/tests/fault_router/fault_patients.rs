@@ -6,10 +6,10 @@
 
 use crate::common;
 
-use common::{Restart, TestApp, enc, fleet, fleet_cmd, owner_pool};
+use common::{Restart, TestApp, fleet, fleet_cmd, owner_pool};
 use http::StatusCode;
 use shardscope::auth::Role;
-use shardscope::demo::seed::{SEED, phone_for, plan};
+use shardscope::demo::seed::{SEED, plan};
 
 #[tokio::test]
 async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
@@ -32,15 +32,7 @@ async fn a_silent_shard_makes_its_links_unknown_and_the_page_answers() {
         .expect("a cross-shard person");
     let home = p.home_of(person).unwrap().clone();
     let other = p.orgs.iter().find(|o| o.id == at).unwrap().clone();
-    let region = if home.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
-    let form = format!(
-        "op=lookup&region={region}&q={}",
-        enc(&phone_for(person, &home.region))
-    );
+    let form = common::phone_lookup_form(person, &home.region);
     let app = TestApp::new();
     let cookie = app.session_as(Role::Support).await;
     let before = app.post("/patients", Some(&cookie), &form).await;
@@ -136,25 +128,13 @@ async fn a_shard_that_never_answers_costs_a_lookup_one_deadline_and_the_rest_is_
         .expect("a cross-shard person");
     let home = p.home_of(person).unwrap().clone();
     let other = p.orgs.iter().find(|o| o.id == at).unwrap().clone();
-    let region = if home.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
-    let form = format!(
-        "op=lookup&region={region}&q={}",
-        enc(&phone_for(person, &home.region))
-    );
+    let form = common::phone_lookup_form(person, &home.region);
     let deadline = std::time::Duration::from_secs(2);
     // A fresh console: no pooled connection to the silent shard, so its connect meets a
     // postmaster the kernel lets accept but that never answers.
     let app = TestApp::with(|c| c.engine.shard_deadline = deadline);
     let cookie = app.session_as(Role::Support).await;
-    let pid_file = std::path::PathBuf::from(std::env::var("SHARDSCOPE_FLEET_DIR").unwrap())
-        .join("pg")
-        .join(&other.shard_id)
-        .join("postmaster.pid");
-    let resume = common::sigstop(&pid_file);
+    let resume = common::sigstop(&common::postgres_pid_file(&other.shard_id));
     let started = std::time::Instant::now();
     let r = app.post("/patients", Some(&cookie), &form).await;
     let took = started.elapsed();

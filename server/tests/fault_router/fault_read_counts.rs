@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use crate::common;
 
-use common::{TestApp, enc, fleet};
+use common::{TestApp, fleet};
 use http::StatusCode;
 use shardscope::auth::Role;
-use shardscope::demo::seed::{SEED, phone_for, plan};
+use shardscope::demo::seed::{SEED, plan};
 
 /// Calls per statement text on one database, as `pg_stat_statements` counts them (optionally
 /// only those run by `role`).
@@ -140,15 +140,7 @@ async fn a_lookup_is_one_read_only_transaction_per_shard_scoped_by_set_config_ne
         .expect("an org on the first shard")
         .clone();
     let person = home.person_base + 1;
-    let region = if home.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
-    let form = format!(
-        "op=lookup&region={region}&q={}",
-        enc(&phone_for(person, &home.region))
-    );
+    let form = common::phone_lookup_form(person, &home.region);
     let orgs_here: i64 =
         sqlx::query_scalar("SELECT count(*) FROM tenant_shards WHERE shard_id = $1")
             .bind(&shard.id)

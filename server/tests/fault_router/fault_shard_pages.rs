@@ -370,10 +370,7 @@ async fn a_shard_only_in_shard_capacity_is_listed_as_provisioned() {
     );
     assert!(page.body.contains("named in shard_capacity"));
     // Nothing to answer: it says so once, not as a node that is down.
-    let primary = &page.body[page
-        .body
-        .find("data-node=\"primary\"")
-        .expect("primary panel")..];
+    let primary = common::primary_section(&page.body);
     assert!(
         primary.contains("data-failure=\"shard_unknown\"") && primary.contains("no endpoint known"),
         "{primary}"
@@ -450,11 +447,7 @@ async fn a_replica_that_accepts_and_never_answers_is_a_timeout_at_the_deadline_a
         c.engine.shard_deadline = deadline;
     });
     let cookie = app.session_as(Role::Viewer).await;
-    let pid_file = std::path::PathBuf::from(std::env::var("SHARDSCOPE_FLEET_DIR").unwrap())
-        .join("pg")
-        .join(&replica)
-        .join("postmaster.pid");
-    let resume = common::sigstop(&pid_file);
+    let resume = common::sigstop(&common::postgres_pid_file(&replica));
     let started = Instant::now();
     let page = app
         .get(&format!("/shards/{}", shard.id), Some(&cookie))
@@ -466,14 +459,7 @@ async fn a_replica_that_accepts_and_never_answers_is_a_timeout_at_the_deadline_a
         took < deadline + Duration::from_secs(4),
         "the page waited {took:?} for a silent replica (deadline {deadline:?})"
     );
-    let primary = page
-        .body
-        .split("data-node=\"primary\"")
-        .nth(1)
-        .unwrap()
-        .split("</section>")
-        .next()
-        .unwrap();
+    let primary = common::primary_section(&page.body);
     assert!(
         primary.contains("answering") && !primary.contains("data-failure"),
         "the primary still answers: {primary}"

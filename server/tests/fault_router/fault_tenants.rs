@@ -338,11 +338,7 @@ async fn rls_disabled_on_a_shard_withholds_a_tenants_counts_and_compliance_names
         .find(|p| p % 97 != 0 && (p + 1) % 97 != 0)
         .unwrap();
     let phone = shardscope::demo::seed::phone_for(person, &home.region);
-    let region = if home.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
+    let region = common::phone_region(&home.region);
     let looked = app
         .post(
             "/api/patient-lookup",

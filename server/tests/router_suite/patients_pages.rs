@@ -107,11 +107,7 @@ async fn support_finds_a_cross_shard_person_from_a_phone_in_any_format() {
     let (person, home, other) = cross_shard_person(&plan);
     let home_org = plan.orgs.iter().find(|o| o.id == home).unwrap();
     let e164 = phone_for(person, &home_org.region);
-    let region = if home_org.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
+    let region = common::phone_region(&home_org.region);
     let name = stored_name(&plan, person).await;
     let app = TestApp::new();
     let cookie = app.session_as(Role::Support).await;
@@ -268,11 +264,7 @@ async fn a_superadmin_opens_the_full_profile_only_with_a_reason() {
     let admin = app.session_as(Role::Superadmin).await;
     let home_org = plan.orgs.iter().find(|o| o.id == home).unwrap();
     let e164 = phone_for(person, &home_org.region);
-    let region = if home_org.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
+    let region = common::phone_region(&home_org.region);
     let r = app
         .post("/patients", Some(&admin), &lookup_form(&e164, region))
         .await;
@@ -814,11 +806,7 @@ async fn a_lookups_subject_links_to_every_record_of_it_and_no_other() {
         .find(|(_, p)| p % 97 != 0 && (p + 1) % 97 != 0)
         .unwrap();
     let home_org = plan.orgs.iter().find(|o| o.id == home).unwrap();
-    let region = if home_org.region.starts_with("eu") {
-        "GB"
-    } else {
-        "US"
-    };
+    let region = common::phone_region(&home_org.region);
     let e164 = phone_for(person, &home_org.region);
     // Two staff members look the same person up (typed differently), one looks up someone else.
     let app = TestApp::new();

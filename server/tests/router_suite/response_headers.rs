@@ -23,6 +23,23 @@ fn a_known_phone() -> (String, &'static str) {
     (phone_for(person, &home.region), region)
 }
 
+/// Every page a superadmin can open (one of each kind), as a browser asks for it.
+const PAGES: [&str; 13] = [
+    "/",
+    "/shards",
+    "/shards/us-1",
+    "/pools",
+    "/telemetry",
+    "/telemetry/slow-queries",
+    "/tenants",
+    "/tenants/2",
+    "/routing",
+    "/compliance",
+    "/placement",
+    "/patients",
+    "/audit",
+];
+
 #[tokio::test]
 async fn every_response_that_is_not_a_static_asset_is_no_store() {
     let app = TestApp::new();
@@ -175,22 +192,7 @@ async fn no_page_carries_a_style_attribute() {
     let admin = app.session_as(Role::Superadmin).await;
     let (phone, region) = a_known_phone();
     let mut pages = Vec::new();
-    for path in [
-        "/",
-        "/shards",
-        "/shards/us-1",
-        "/pools",
-        "/telemetry",
-        "/telemetry/slow-queries",
-        "/tenants",
-        "/tenants/2",
-        "/routing",
-        "/compliance",
-        "/placement",
-        "/patients",
-        "/audit",
-        "/no-such-page",
-    ] {
+    for path in PAGES.iter().copied().chain(["/no-such-page"]) {
         pages.push((path.to_string(), app.get(path, Some(&admin)).await));
     }
     pages.push(("/login".into(), app.get("/login", None).await));
@@ -230,21 +232,7 @@ async fn pages_send_no_hydration_data_and_island_props_are_json_in_an_escaped_at
     let app = TestApp::new();
     let admin = app.session_as(Role::Superadmin).await;
     let mut islands = 0;
-    for path in [
-        "/",
-        "/shards",
-        "/shards/us-1",
-        "/pools",
-        "/telemetry",
-        "/telemetry/slow-queries",
-        "/tenants",
-        "/tenants/2",
-        "/routing",
-        "/compliance",
-        "/placement",
-        "/patients",
-        "/audit",
-    ] {
+    for path in PAGES {
         let r = app.get(path, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         // Resources resolve on the server: the page carries none of their data for the browser.

@@ -158,9 +158,7 @@ async fn a_shard_page_reads_replication_from_both_sides_and_names_orgs_only_to_t
 
 /// The "console's own N" of the primary's connections caption.
 fn console_own(html: &str) -> i64 {
-    let section = &html[html
-        .find("data-node=\"primary\"")
-        .expect("a primary section")..];
+    let section = common::primary_section(html);
     let at = section
         .find("the console&#x27;s own ")
         .or_else(|| section.find("the console's own "));
@@ -171,9 +169,7 @@ fn console_own(html: &str) -> i64 {
 
 /// What the primary's section shows for "Longest running statement".
 fn longest_statement(html: &str) -> String {
-    let section = &html[html
-        .find("data-node=\"primary\"")
-        .expect("a primary section")..];
+    let section = common::primary_section(html);
     let rest = &section[section.find("Longest running statement").expect("the fact")..];
     let rest = &rest[rest.find("<dd>").expect("its value") + 4..];
     rest[..rest.find("</dd>").unwrap()].to_string()
@@ -397,14 +393,7 @@ async fn each_node_shows_recovery_version_and_uptime_as_the_server_reports_them(
         .await;
     let (_, up_after) = uptime().await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let primary = page
-        .body
-        .split("data-node=\"primary\"")
-        .nth(1)
-        .unwrap()
-        .split("</section>")
-        .next()
-        .unwrap();
+    let primary = common::primary_section(&page.body);
     assert_eq!(fact(primary, "In recovery"), "no");
     assert_eq!(fact(primary, "PostgreSQL"), version);
     // In words, one unit ("42 s", "12 min", "5 h", "3 days"), as the server's own uptime read

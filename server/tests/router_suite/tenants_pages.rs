@@ -339,22 +339,25 @@ async fn tenant_counts_come_from_its_rls_context_only() {
     }
 }
 
+/// The `view_tenant` audit records one account has for one org.
+async fn view_tenant_records(email: &str, org: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM console.audit_events
+          WHERE staff_email = $1 AND action = 'view_tenant' AND target = $2",
+    )
+    .bind(email)
+    .bind(format!("org:{org}"))
+    .fetch_one(&owner_pool().await)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn opening_a_tenant_writes_exactly_one_view_tenant_record() {
     let app = TestApp::new();
     let (email, password) = new_account(Role::Support).await;
     let cookie = app.session(&email, &password).await;
-    let owner = owner_pool().await;
-    let count = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM console.audit_events
-              WHERE staff_email = $1 AND action = 'view_tenant' AND target = 'org:2'",
-        )
-        .bind(&email)
-        .fetch_one(&owner)
-        .await
-        .unwrap()
-    };
+    let count = || view_tenant_records(&email, 2);
     assert_eq!(count().await, 0);
     assert_eq!(
         app.get("/tenants/2", Some(&cookie)).await.status,
@@ -835,17 +838,7 @@ async fn a_tenant_link_from_another_site_is_not_opened_until_confirmed_here() {
     let app = TestApp::new();
     let (email, password) = new_account(Role::Support).await;
     let cookie = app.session(&email, &password).await;
-    let owner = owner_pool().await;
-    let records = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM console.audit_events
-              WHERE staff_email = $1 AND action = 'view_tenant' AND target = 'org:2'",
-        )
-        .bind(&email)
-        .fetch_one(&owner)
-        .await
-        .unwrap()
-    };
+    let records = || view_tenant_records(&email, 2);
     let open = |site: &'static str| {
         let cookie = cookie.clone();
         let app = &app;
