@@ -34,6 +34,8 @@ struct Inner {
     routing_cache: RoutingCache,
     auth: AuthServices,
     recorder: Option<crate::history::Recorder>,
+    /// The recorder's background half, until `tasks::start` takes it.
+    history_writer: std::sync::Mutex<Option<crate::history::recorder::Writer>>,
 }
 
 impl Console {
@@ -47,7 +49,7 @@ impl Console {
         )?;
         let auth = AuthServices::new(config, fleet.routing().clone())?;
         let telemetry = Telemetry::new(config);
-        let recorder = crate::history::Recorder::start(config);
+        let (recorder, writer) = crate::history::Recorder::new(config).unzip();
         let observer: Option<ProbeObserver> = recorder.clone().map(|r| {
             Arc::new(move |shard: &ShardInfo, outcome: &Outcome<ShardStats>| {
                 r.record(shard, outcome)
@@ -62,6 +64,7 @@ impl Console {
                 routing_cache,
                 auth,
                 recorder,
+                history_writer: std::sync::Mutex::new(writer),
             }),
         })
     }
@@ -102,7 +105,17 @@ impl Console {
         &self.inner.auth
     }
 
-    /// The shard-history writer (None without ClickHouse or outside a runtime).
+    /// The shard-history writer's task, for `tasks::start` (None once taken, or without
+    /// ClickHouse). Until it runs, probes queue their samples (up to the queue's bound).
+    pub fn take_history_writer(&self) -> Option<crate::history::recorder::Writer> {
+        self.inner
+            .history_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    /// The shard-history recorder (None without ClickHouse).
     pub fn history_recorder(&self) -> Option<&crate::history::Recorder> {
         self.inner.recorder.as_ref()
     }

@@ -26,6 +26,8 @@ pub mod patients;
 pub mod redis;
 pub mod secret;
 pub mod shards;
+pub mod stop;
+pub mod tasks;
 pub mod telemetry;
 pub mod tenants;
 

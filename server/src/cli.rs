@@ -233,7 +233,6 @@ async fn serve() -> CliResult {
         max_connections: config.http.max_connections,
     };
     let console = shardscope::Console::new(config)?;
-    start_audit_export(&console);
     let conf = get_configuration(None)?;
     let leptos_options = conf.leptos_options;
     console
@@ -248,15 +247,52 @@ async fn serve() -> CliResult {
     let addr = leptos_options.site_addr;
     let app = build_router(AppState {
         leptos_options,
-        console,
+        console: console.clone(),
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // The bound address (port 0 in the site address: the kernel chose it; tests read this line).
     let bound = listener.local_addr()?;
+    // Every background task (history writer, audit export), started here and nowhere else.
+    let tasks = shardscope::tasks::start(&console);
     tracing::info!("shardscope listening on http://{bound}");
-    crate::serve::serve(listener, app, limits, shutdown_signal()).await?;
+    // SIGTERM or Ctrl-C: stop accepting, let open requests and the tasks' last batches finish
+    // side by side, and exit within the grace (10 s in all).
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = std::sync::Arc::new(stop);
+    let asked = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing open requests and background tasks");
+        let _ = on_signal.send(true);
+    });
+    let server = async {
+        let served = crate::serve::serve(
+            listener,
+            app,
+            limits,
+            asked(stopped.clone()),
+            SHUTDOWN_GRACE,
+        )
+        .await;
+        // The server ended by itself (an error): the tasks stop too.
+        let _ = stop.send(true);
+        served
+    };
+    let stopping = async {
+        asked(stopped.clone()).await;
+        tasks.shutdown(SHUTDOWN_GRACE).await
+    };
+    let (served, _) = tokio::join!(server, stopping);
+    served?;
+    tracing::info!("stopped");
     Ok(())
 }
+
+/// How long open requests and background tasks get to finish once stop is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
 
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -271,34 +307,4 @@ async fn shutdown_signal() {
         }
     };
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
-
-/// Ship the access audit to ClickHouse in the background (when ClickHouse is configured).
-pub fn start_audit_export(console: &shardscope::Console) {
-    let config = console.config().clone();
-    let Some(url) = config.clickhouse_url.clone() else {
-        tracing::warn!("SHARDSCOPE_CLICKHOUSE_URL not set: the audit stays in the routing DB only");
-        return;
-    };
-    let log = console.auth().audit.clone();
-    tokio::spawn(async move {
-        // ClickHouse may be down at start-up: keep trying to learn its version.
-        let client = loop {
-            match shardscope::clickhouse_db::connect(
-                &url,
-                &config.clickhouse_user,
-                config.clickhouse_password.expose(),
-                &config.clickhouse_database,
-            )
-            .await
-            {
-                Ok(c) => break c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "ClickHouse unavailable; audit export waits");
-                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                }
-            }
-        };
-        shardscope::auth::audit_export::run(log, client, std::future::pending()).await;
-    });
 }

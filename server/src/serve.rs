@@ -28,12 +28,13 @@ pub struct Limits {
 }
 
 /// Serve `app` on `listener` until `shutdown` resolves, then let open requests finish (at most
-/// 10 s).
+/// `grace`).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
+    grace: Duration,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // HTTP/1 only, served by `serve_connection` (in hyper-util 0.1.21 `..._with_upgrades` runs
@@ -85,8 +86,8 @@ pub async fn serve(
     drop(listener);
     tokio::select! {
         _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(Duration::from_secs(10)) => {
-            tracing::warn!("connections still open after 10 s; stopping anyway");
+        _ = tokio::time::sleep(grace) => {
+            tracing::warn!(grace_ms = grace.as_millis() as u64, "connections still open; stopping anyway");
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::audit::AuditLog;
 use crate::error::{Error, Result};
+use crate::stop::Stop;
 
 const BATCH: i64 = 500;
 const IDLE_POLL: Duration = Duration::from_secs(2);
@@ -200,18 +201,64 @@ pub async fn ship_batch(
     Ok(ids.len())
 }
 
-/// Run until `stop` resolves: ship whenever a record is written, and every few seconds.
-pub async fn run(log: AuditLog, clickhouse: clickhouse::Client, stop: impl Future<Output = ()>) {
+/// The audit export as a background task (`tasks::start` runs it).
+pub struct Exporter {
+    log: AuditLog,
+    url: String,
+    user: String,
+    password: crate::secret::Secret,
+    database: String,
+}
+
+impl Exporter {
+    /// None when ClickHouse is not configured (the audit then stays in the routing DB).
+    pub fn new(log: AuditLog, config: &crate::config::Config) -> Option<Self> {
+        Some(Self {
+            log,
+            url: config.clickhouse_url.clone()?,
+            user: config.clickhouse_user.clone(),
+            password: config.clickhouse_password.clone(),
+            database: config.clickhouse_database.clone(),
+        })
+    }
+
+    /// Connect (ClickHouse may be down at start-up: retried every 5 s), then ship whenever a
+    /// record is written and every few seconds, until stop. A batch in flight at stop finishes
+    /// (or its claim expires and it is shipped again later, never twice).
+    pub async fn run(&self, mut stop: Stop) {
+        let client = loop {
+            let connect = crate::clickhouse_db::connect(
+                &self.url,
+                &self.user,
+                self.password.expose(),
+                &self.database,
+            );
+            match connect.await {
+                Ok(c) => break c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "ClickHouse unavailable; audit export waits");
+                    tokio::select! {
+                        _ = stop.stopped() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    }
+                }
+            }
+        };
+        run(&self.log, &client, stop).await
+    }
+}
+
+/// Ship until stop: whenever a record is written, and every few seconds.
+async fn run(log: &AuditLog, clickhouse: &clickhouse::Client, mut stop: Stop) {
     let notify = log.notifier();
-    let mut stop = std::pin::pin!(stop);
     loop {
-        match ship_batch(&log, &clickhouse, ExportTiming::default()).await {
-            Ok(n) if n as i64 == BATCH => continue,
+        match ship_batch(log, clickhouse, ExportTiming::default()).await {
+            Ok(n) if n as i64 == BATCH && !stop.is_stopped() => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "audit export to ClickHouse failed; will retry"),
         }
         tokio::select! {
-            _ = &mut stop => return,
+            _ = stop.stopped() => return,
             _ = notify.notified() => {}
             _ = tokio::time::sleep(IDLE_POLL) => {}
         }

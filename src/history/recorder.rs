@@ -1,7 +1,8 @@
 //! Appends probe results to `shard_samples` without ever slowing a probe: rows go into a bounded
-//! queue and a background task inserts them in batches every couple of seconds. ClickHouse down
-//! or slow: the batch is dropped with a warning (samples taken meanwhile need not be kept) and the
-//! queue never grows past its bound. The same task drops partitions past the retention hourly.
+//! queue and a background task ([`Writer::run`], started by `tasks::start`) inserts them in
+//! batches every couple of seconds. ClickHouse down or slow: the batch is dropped with a warning
+//! (samples taken meanwhile need not be kept) and the queue never grows past its bound. The same
+//! task drops partitions past the retention hourly, and at stop inserts what is queued.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,12 +16,15 @@ use crate::config::Config;
 use crate::federation::fanout::Outcome;
 use crate::federation::shard_list::ShardInfo;
 use crate::overview::probe::ShardStats;
+use crate::stop::Stop;
 
 /// Rows waiting for the next insert; past this, new rows are dropped (counted, and logged).
 pub const QUEUE: usize = 10_000;
 const FLUSH_EVERY: Duration = Duration::from_secs(2);
 const INSERT_DEADLINE: Duration = Duration::from_secs(10);
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// The last insert, at stop: short enough for the console to exit within its shutdown grace.
+const FINAL_FLUSH: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Recorder {
@@ -30,23 +34,25 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the writer when ClickHouse is configured and a runtime is running; None otherwise.
-    pub fn start(config: &Config) -> Option<Self> {
+    /// The recorder and its writer when ClickHouse is configured (None otherwise). The writer
+    /// is a background task: `tasks::start` runs it (nothing is spawned here).
+    pub fn new(config: &Config) -> Option<(Self, Writer)> {
         let url = config.clickhouse_url.clone()?;
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        let (user, password, database) = (
-            config.clickhouse_user.clone(),
-            config.clickhouse_password.clone(),
-            config.clickhouse_database.clone(),
-        );
-        runtime.spawn(async move {
-            write_loop(rx, url, user, password, database).await;
-        });
-        Some(Self {
-            tx,
-            dropped: Arc::default(),
-        })
+        let writer = Writer {
+            rx: tokio::sync::Mutex::new(rx),
+            url,
+            user: config.clickhouse_user.clone(),
+            password: config.clickhouse_password.clone(),
+            database: config.clickhouse_database.clone(),
+        };
+        Some((
+            Self {
+                tx,
+                dropped: Arc::default(),
+            },
+            writer,
+        ))
     }
 
     /// Queue the rows of one probe (never waits).
@@ -78,45 +84,82 @@ impl Recorder {
     }
 }
 
-async fn write_loop(
-    mut rx: mpsc::Receiver<SampleRow>,
+/// The background half: takes queued rows and inserts them in batches.
+pub struct Writer {
+    // Behind a lock so a restarted run (after a panic) takes over the same queue.
+    rx: tokio::sync::Mutex<mpsc::Receiver<SampleRow>>,
     url: String,
     user: String,
     password: crate::secret::Secret,
     database: String,
-) {
-    let mut writer: Option<clickhouse::Client> = None;
-    let mut last_retention: Option<Instant> = None;
-    let mut batch = Vec::new();
-    loop {
-        let deadline = tokio::time::sleep(FLUSH_EVERY);
-        tokio::pin!(deadline);
+}
+
+impl Writer {
+    /// Insert every couple of seconds until stop (or until every recorder is gone): then what is
+    /// queued is inserted, within [`FINAL_FLUSH`], and the run ends.
+    pub async fn run(&self, mut stop: Stop) {
+        let mut rx = self.rx.lock().await;
+        let mut writer: Option<clickhouse::Client> = None;
+        let mut last_retention: Option<Instant> = None;
+        let mut batch = Vec::new();
         loop {
-            tokio::select! {
-                row = rx.recv() => match row {
-                    Some(r) => batch.push(r),
-                    // Every sender is gone (the console was dropped): flush and end.
-                    None => {
-                        flush(&mut writer, &url, &user, &password, &database, &mut batch).await;
-                        return;
+            let deadline = tokio::time::sleep(FLUSH_EVERY);
+            tokio::pin!(deadline);
+            let last = loop {
+                tokio::select! {
+                    row = rx.recv() => match row {
+                        Some(r) => batch.push(r),
+                        // Every sender is gone (the console was dropped).
+                        None => break true,
+                    },
+                    _ = stop.stopped() => {
+                        while let Ok(r) = rx.try_recv() {
+                            batch.push(r);
+                        }
+                        break true;
                     }
-                },
-                _ = &mut deadline => break,
+                    _ = &mut deadline => break false,
+                }
+            };
+            let limit = if last { FINAL_FLUSH } else { INSERT_DEADLINE };
+            self.flush(&mut writer, &mut batch, limit).await;
+            if last {
+                return;
             }
-        }
-        flush(&mut writer, &url, &user, &password, &database, &mut batch).await;
-        if writer.is_some() && retention_due(last_retention, Instant::now()) {
-            last_retention = Some(Instant::now());
-            if let Some(w) = &writer {
-                match retention::run(w, &database).await {
-                    Ok(dropped) if !dropped.is_empty() => {
-                        tracing::info!(?dropped, "shard_samples: expired day partitions dropped")
+            if writer.is_some() && retention_due(last_retention, Instant::now()) {
+                last_retention = Some(Instant::now());
+                if let Some(w) = &writer {
+                    match retention::run(w, &self.database).await {
+                        Ok(dropped) if !dropped.is_empty() => {
+                            tracing::info!(
+                                ?dropped,
+                                "shard_samples: expired day partitions dropped"
+                            )
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "shard_samples retention failed"),
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "shard_samples retention failed"),
                 }
             }
         }
+    }
+
+    async fn flush(
+        &self,
+        writer: &mut Option<clickhouse::Client>,
+        batch: &mut Vec<SampleRow>,
+        limit: Duration,
+    ) {
+        flush(
+            writer,
+            &self.url,
+            &self.user,
+            &self.password,
+            &self.database,
+            batch,
+            limit,
+        )
+        .await
     }
 }
 
@@ -132,12 +175,13 @@ async fn flush(
     password: &crate::secret::Secret,
     database: &str,
     batch: &mut Vec<SampleRow>,
+    limit: Duration,
 ) {
     if batch.is_empty() {
         return;
     }
     let rows = std::mem::take(batch);
-    let result = tokio::time::timeout(INSERT_DEADLINE, async {
+    let result = tokio::time::timeout(limit, async {
         if writer.is_none() {
             *writer = Some(
                 crate::clickhouse_db::connect(url, user, password.expose(), database)
@@ -159,7 +203,7 @@ async fn flush(
     let failed = match result {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e),
-        Err(_) => Some(format!("no answer within {} s", INSERT_DEADLINE.as_secs())),
+        Err(_) => Some(format!("no answer within {} ms", limit.as_millis())),
     };
     if let Some(e) = failed {
         // A new connection next time (ClickHouse may have restarted, or another version).

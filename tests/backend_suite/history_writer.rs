@@ -52,6 +52,7 @@ async fn a_starting_console_drops_history_past_fourteen_days_and_keeps_the_rest(
 
     config.clickhouse_database = db.clone();
     let console = Console::new(config).unwrap();
+    let _tasks = shardscope::tasks::start_history(&console);
     // Its writer's first round (a sample to insert, then retention) — no test calls retention.
     console
         .history_recorder()

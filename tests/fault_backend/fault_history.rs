@@ -15,6 +15,7 @@ async fn a_wedged_clickhouse_never_slows_a_probe_and_the_queue_drops_past_ten_th
         c.engine.cache_ttl = Duration::ZERO;
         c.engine.shard_deadline = Duration::from_secs(8);
     });
+    let _tasks = shardscope::tasks::start_history(&console);
     let recorder = console
         .history_recorder()
         .expect("ClickHouse is configured")

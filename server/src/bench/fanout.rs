@@ -44,6 +44,8 @@ pub async fn fanout(iterations: usize) -> CliResult {
     let monitor_user = config.monitor_user.clone();
     let monitor_password = config.monitor_password.clone();
     let console = shardscope::Console::new(config)?;
+    // Its history writer, as a serving console runs it.
+    let _tasks = shardscope::tasks::start_history(&console);
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let router = build_router(AppState {
         leptos_options: LeptosOptions::builder()

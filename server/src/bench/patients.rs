@@ -132,6 +132,8 @@ async fn bench(fleet: &Fleet, rows: i64, lookups: usize) -> CliResult {
     config.engine.cache_namespace = format!("bench-patients-{}", std::process::id());
     config.patients.lookups_max = 100_000;
     let console = shardscope::Console::new(config.clone())?;
+    // Its history writer, as a serving console runs it.
+    let _tasks = shardscope::tasks::start_history(&console);
 
     let mut registry = Vec::new();
     for (_, typed, region) in &people {

@@ -128,6 +128,8 @@ async fn bench(
     config.engine.cache_ttl = Duration::ZERO;
     config.telemetry.deadline = Duration::from_secs(30);
     let console = shardscope::Console::new(config)?;
+    // Its history writer, as a serving console runs it.
+    let _tasks = shardscope::tasks::start_history(&console);
     let t = console.telemetry();
     let f = Filters::default();
 

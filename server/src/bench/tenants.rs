@@ -104,6 +104,8 @@ async fn bench(fleet: &Fleet, orgs: i64) -> CliResult {
 
     // The directory read (a cache miss).
     let console = shardscope::Console::new(config.clone())?;
+    // Its history writer, as a serving console runs it.
+    let _tasks = shardscope::tasks::start_history(&console);
     directory::load(console.routing()).await?;
     let mut loads = Vec::new();
     for _ in 0..20 {

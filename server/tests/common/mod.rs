@@ -54,6 +54,8 @@ pub struct TestApp {
     pub console: Console,
     /// This app's client address (sent as X-Forwarded-For, which its config trusts).
     pub addr: String,
+    /// Its shard-history writer (the audit export is started by the tests that watch it).
+    pub tasks: shardscope::tasks::Tasks,
 }
 
 pub struct Resp {
@@ -100,6 +102,7 @@ impl TestApp {
         config.engine.shard_deadline = std::time::Duration::from_secs(8);
         adjust(&mut config);
         let console = Console::new(config).expect("console");
+        let tasks = shardscope::tasks::start_history(&console);
         let router = build_router(AppState {
             leptos_options: site,
             console: console.clone(),
@@ -109,6 +112,7 @@ impl TestApp {
             router,
             console,
             addr: format!("10.{}.{}.{}", pid % 250, (pid / 250) % 250, n % 250 + 1),
+            tasks,
         }
     }
 

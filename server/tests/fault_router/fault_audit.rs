@@ -58,7 +58,7 @@ async fn a_sign_in_that_cannot_be_audited_is_refused() {
 #[tokio::test]
 async fn records_written_while_clickhouse_is_stopped_arrive_after_it_returns_exactly_once() {
     let app = TestApp::new();
-    shardscope_server::cli::start_audit_export(&app.console);
+    let _export_app = shardscope::tasks::start_audit_export(&app.console);
     fleet_cmd(&["stop-clickhouse"]);
     struct Start;
     impl Drop for Start {

@@ -211,8 +211,8 @@ async fn two_consoles_shipping_at_once_send_every_record_exactly_once() {
     let a = TestApp::new();
     let ns = a.console.config().engine.cache_namespace.clone();
     let b = TestApp::with(move |c| c.engine.cache_namespace = ns);
-    shardscope_server::cli::start_audit_export(&a.console);
-    shardscope_server::cli::start_audit_export(&b.console);
+    let _export_a = shardscope::tasks::start_audit_export(&a.console);
+    let _export_b = shardscope::tasks::start_audit_export(&b.console);
     let addr = format!("audit-once-{}", std::process::id());
     let log = &a.console.auth().audit;
     let n = 120;
@@ -257,6 +257,12 @@ async fn the_audit_page_orders_pages_and_filters_through_the_router() {
     let app = TestApp::new();
     let admin = app.session_as(Role::Superadmin).await;
     let addr = format!("10.250.{}.{}", std::process::id() % 250, 7);
+    // An earlier run whose pid gave the same address left its records: this run starts clean.
+    sqlx::query("DELETE FROM console.audit_events WHERE client_addr = $1")
+        .bind(&addr)
+        .execute(&common::owner_pool().await)
+        .await
+        .unwrap();
     let log = &app.console.auth().audit;
     // 130 records from one address: two pages of 100 and 30, newest first.
     for i in 0..130 {
@@ -339,6 +345,7 @@ async fn listening(
         async move {
             let _ = stopped.await;
         },
+        std::time::Duration::from_secs(8),
     ));
     (addr, stop)
 }

@@ -18,6 +18,7 @@ mod router;
 mod session_store_outage;
 mod shard_history;
 mod shard_pages;
+mod shutdown;
 mod sign_in;
 mod static_assets;
 mod telemetry_pages;

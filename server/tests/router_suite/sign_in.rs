@@ -519,7 +519,7 @@ async fn audit_filters_work_and_bad_ones_say_what_to_type() {
 #[tokio::test]
 async fn audit_records_reach_clickhouse() {
     let app = TestApp::new();
-    shardscope_server::cli::start_audit_export(&app.console);
+    let _export_app = shardscope::tasks::start_audit_export(&app.console);
     let (email, password) = new_account(Role::Support).await;
     let _ = app.session(&email, &password).await;
     let staff_id: (i64,) = sqlx::query_as("SELECT id FROM console.staff WHERE email = $1")
