@@ -8,15 +8,6 @@ use shardscope::secret::keyring::Keyring;
 
 use crate::common;
 
-/// Run one ClickHouse statement that returns nothing; a failure fails the test.
-async fn exec(client: &clickhouse::Client, sql: &str) {
-    client
-        .query(sql)
-        .execute()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 #[tokio::test]
 async fn rekey_rewrites_plain_subjects_marks_them_for_export_and_deletes_clickhouses_copies() {
     let fleet = common::fleet();
@@ -83,10 +74,10 @@ async fn rekey_rewrites_plain_subjects_marks_them_for_export_and_deletes_clickho
     // ClickHouse: a database of this test's own holding the plain copy and a keyed one.
     let server = shardscope::clickhouse_db::client(&fleet.clickhouse_url, "default", "");
     let db = format!("rekey_audit_{}", std::process::id());
-    exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
+    common::clickhouse_exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
     shardscope::migrate::clickhouse(&server, &db).await.unwrap();
     let client = server.clone().with_database(&db).with_validation(false);
-    exec(
+    common::clickhouse_exec(
         &client,
         &format!(
             "INSERT INTO audit_events VALUES ('2026-11-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',
@@ -115,5 +106,5 @@ async fn rekey_rewrites_plain_subjects_marks_them_for_export_and_deletes_clickho
         [keyed],
         "within 30 s the plain copy is deleted and the keyed one kept (last seen: {left:?})"
     );
-    exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
+    common::clickhouse_exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
 }

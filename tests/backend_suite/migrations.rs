@@ -163,15 +163,6 @@ struct Kept {
     shards: Vec<String>,
 }
 
-/// Run one ClickHouse statement that returns nothing; a failure fails the test.
-async fn exec(client: &clickhouse::Client, sql: &str) {
-    client
-        .query(sql)
-        .execute()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 #[tokio::test]
 async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
     let fleet = common::fleet();
@@ -180,15 +171,15 @@ async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
     let fresh = format!("mig_new_audit_{}", std::process::id());
     let drop_both = async || {
         for db in [&old, &fresh] {
-            exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
+            common::clickhouse_exec(&server, &format!("DROP DATABASE IF EXISTS {db}")).await;
         }
     };
     drop_both().await;
     // An older deployment: the first release's table holding a record.
-    exec(&server, &format!("CREATE DATABASE {old}")).await;
+    common::clickhouse_exec(&server, &format!("CREATE DATABASE {old}")).await;
     let old_db = server.clone().with_database(&old);
-    exec(&old_db, FIRST_RELEASE_AUDIT_EVENTS).await;
-    exec(
+    common::clickhouse_exec(&old_db, FIRST_RELEASE_AUDIT_EVENTS).await;
+    common::clickhouse_exec(
         &old_db,
         "INSERT INTO audit_events VALUES
           ('2026-11-01 10:00:00', '7', 'support', 'view_tenant', '/tenants/101', 101, 'us-1',
@@ -243,7 +234,7 @@ async fn clickhouse_migration_upgrades_a_first_release_audit_table_in_place() {
         }]
     );
     // And a record with the new columns can be written and read back.
-    exec(
+    common::clickhouse_exec(
         &old_db,
         "INSERT INTO audit_events VALUES
           ('2026-12-01 10:00:00', '7', 'support', 'lookup_patient', '/patients', 0, '',

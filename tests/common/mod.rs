@@ -62,3 +62,12 @@ pub fn sample_row(shard: &str, endpoint: &str, ts: u32) -> shardscope::history::
         wal_retained_bytes: None,
     }
 }
+
+/// Run one ClickHouse statement that returns nothing; a failure fails the test.
+pub async fn clickhouse_exec(client: &clickhouse::Client, sql: &str) {
+    client
+        .query(sql)
+        .execute()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}

@@ -324,3 +324,16 @@ pub fn primary_section(html: &str) -> &str {
     let rest = &html[start..];
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
+
+/// The sign-in form of the demo account with this role (for tests that speak raw HTTP).
+pub fn demo_sign_in_form(role: Role) -> String {
+    let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
+        .iter()
+        .find(|(_, r)| *r == role)
+        .expect("a demo account per role");
+    format!(
+        "email={}&password={}&next=%2F",
+        enc(email),
+        enc(&shardscope::demo::seed::demo_password())
+    )
+}

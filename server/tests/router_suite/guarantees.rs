@@ -503,15 +503,7 @@ async fn silent_sockets_beyond_the_limit_are_dropped_and_sign_in_still_works() {
         "sign-in page: {}",
         &got[..got.len().min(200)]
     );
-    let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
-        .iter()
-        .find(|(_, r)| *r == shardscope::auth::Role::Viewer)
-        .unwrap();
-    let form = format!(
-        "email={}&password={}&next=%2F",
-        common::enc(email),
-        common::enc(&shardscope::demo::seed::demo_password())
-    );
+    let form = common::demo_sign_in_form(shardscope::auth::Role::Viewer);
     let mut post = tokio::net::TcpStream::connect(addr).await.unwrap();
     post.write_all(
         format!(

@@ -97,15 +97,7 @@ async fn sigterm_stops_serving_and_the_last_history_batch_reaches_clickhouse_wit
     };
 
     // Sign in as a viewer and open the overview: every endpoint is probed, one sample each.
-    let (email, _) = shardscope::demo::seed::DEMO_ACCOUNTS
-        .iter()
-        .find(|(_, r)| *r == shardscope::auth::Role::Viewer)
-        .unwrap();
-    let form = format!(
-        "email={}&password={}&next=%2F",
-        common::enc(email),
-        common::enc(&shardscope::demo::seed::demo_password())
-    );
+    let form = common::demo_sign_in_form(shardscope::auth::Role::Viewer);
     let (status, head, body) = exchange(
         &addr,
         format!(
