@@ -30,6 +30,9 @@ pub enum Error {
     SessionStore(String),
     #[error("telemetry unavailable: {0}")]
     TelemetryUnavailable(String),
+    /// A node a panel reads did not answer (the message names it and says why).
+    #[error("{0}")]
+    NodeUnavailable(String),
     #[error("json error: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -44,7 +47,8 @@ impl Error {
             Error::TooManyRequests(_) => 429,
             Error::RoutingUnavailable(_)
             | Error::SessionStore(_)
-            | Error::TelemetryUnavailable(_) => 503,
+            | Error::TelemetryUnavailable(_)
+            | Error::NodeUnavailable(_) => 503,
             // The database is unreachable or saturated: try again, not a bug.
             Error::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),

@@ -27,6 +27,7 @@ pub mod redis;
 pub mod secret;
 pub mod shards;
 pub mod stop;
+pub mod table;
 pub mod tasks;
 pub mod telemetry;
 pub mod tenants;

@@ -10,6 +10,7 @@ pub mod list;
 pub mod node;
 pub mod partitions;
 pub mod replication;
+pub mod tables;
 
 use std::sync::Arc;
 

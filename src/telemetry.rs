@@ -7,8 +7,7 @@
 //! query each. ClickHouse down or slow makes a panel [`Unavailable`], never the page: the next
 //! request tries again (no restart needed).
 
-pub mod csv;
-pub mod export;
+pub mod charts;
 pub mod filters;
 pub mod pages;
 pub mod pools;
@@ -18,6 +17,7 @@ pub mod requests;
 pub mod rows;
 pub mod slow;
 pub mod sql;
+pub mod tables;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod placement;
 pub mod reader;
 pub mod routing_cache;
+pub mod tables;
 pub mod truth;
 
 use std::sync::Arc;

@@ -5,6 +5,8 @@
 //! - [`FilterBar`], [`TextField`], [`SelectField`]: filters as a form posted to `/filters`, answered with the page's URL.
 //! - [`SortHeader`], [`EmptyState`], [`ErrorState`]: data tables (class `data-table` inside
 //!   `table-wrap`; numbers in `num` cells).
+//! - [`table_head`], [`ExportLinks`]: a table's header and "CSV · JSON" links, from its one
+//!   definition (`shardscope::table`).
 //! - [`StatusBadge`]: ok / warn / critical / unknown.
 //! - [`AnsweredBanner`]: "N of M shards answered", and which did not and why.
 //! - [`Pager`]: first / older pages.
@@ -30,6 +32,8 @@ mod pagination;
 mod relative_time;
 #[cfg(feature = "ssr")]
 mod status_badge;
+#[cfg(feature = "ssr")]
+mod table_head;
 
 #[cfg(feature = "ssr")]
 pub use answered_banner::{Answered, AnsweredBanner};
@@ -48,3 +52,5 @@ pub use pagination::Pager;
 pub use relative_time::RelativeTime;
 #[cfg(feature = "ssr")]
 pub use status_badge::{Level, StatusBadge};
+#[cfg(feature = "ssr")]
+pub use table_head::{ExportLinks, export_href, table_head};

@@ -1,6 +1,9 @@
 //! Number formatting for people: bytes, lag, counts with thousands separators, durations, ages,
 //! UTC times. Pure, shared by server and browser (so hydration sees the same text).
 
+/// The one mark for "no value" in a cell (an export writes `null` or an empty cell instead).
+pub const NO_VALUE: &str = "–";
+
 pub fn bytes(n: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n.max(0) as f64;

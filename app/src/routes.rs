@@ -56,6 +56,9 @@ pub struct PageRoute {
     /// `Some` when the page has a filter form (posted to `/filters`), with the fields where staff
     /// type free text: a phone or email typed there never reaches a URL (`server/src/search.rs`).
     pub filters: Option<&'static [&'static str]>,
+    /// The ids of the page's tables, in export order: each answers at the page's own URL with
+    /// `?format=csv|json&table=ID` (the first when `table` is left out). Empty: nothing exports.
+    pub tables: &'static [&'static str],
 }
 
 impl PageRoute {
@@ -84,6 +87,13 @@ const fn page(
         capability,
         render,
         filters,
+        tables: &[],
+    }
+}
+
+impl PageRoute {
+    const fn exports(self, tables: &'static [&'static str]) -> PageRoute {
+        PageRoute { tables, ..self }
     }
 }
 
@@ -108,7 +118,8 @@ pub const POOLS: PageRoute = page(
     ViewFleet,
     Whole,
     Some(&["service", "instance"]),
-);
+)
+.exports(&shardscope::telemetry::tables::POOLS);
 pub const REQUESTS: PageRoute = page(
     "/telemetry",
     "Requests",
@@ -117,7 +128,8 @@ pub const REQUESTS: PageRoute = page(
     ViewFleet,
     Whole,
     Some(&["route"]),
-);
+)
+.exports(&shardscope::telemetry::tables::REQUESTS);
 pub const SLOW_QUERIES: PageRoute = page(
     "/telemetry/slow-queries",
     "Slow queries",
@@ -126,7 +138,8 @@ pub const SLOW_QUERIES: PageRoute = page(
     ViewFleet,
     Whole,
     Some(&[]),
-);
+)
+.exports(&shardscope::telemetry::tables::SLOW);
 pub const SHARDS: PageRoute = page(
     "/shards",
     "Shards",
@@ -146,7 +159,8 @@ pub const SHARD: PageRoute = page(
     ViewFleet,
     Whole,
     None,
-);
+)
+.exports(&shardscope::shards::tables::SHARD);
 pub const TENANTS: PageRoute = page(
     "/tenants",
     "Tenants",
@@ -155,7 +169,8 @@ pub const TENANTS: PageRoute = page(
     ViewTenants,
     Whole,
     Some(&["q"]),
-);
+)
+.exports(&shardscope::tenants::tables::TENANTS);
 pub const TENANT: PageRoute = page(
     "/tenants/{org}",
     "Tenant",

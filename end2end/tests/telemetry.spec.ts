@@ -61,7 +61,7 @@ test('/telemetry: grouped by route over 24 h, three charts with alert lines, CSV
   await expect(table.locator('tbody tr').first()).toContainText(/^(GET|POST|PATCH) \/v1\//);
   await expect(page.locator('.chart-frame img')).toHaveCount(3);
   await imagesLoaded(page);
-  const csvLink = page.getByRole('link', { name: 'Download as CSV' }).last();
+  const csvLink = page.locator('[data-export="groups"]').getByRole('link', { name: 'CSV', exact: true });
   const href = await csvLink.getAttribute('href');
   expect(href).toContain('range=24h');
   expect(href).toContain('group=route');
@@ -69,6 +69,10 @@ test('/telemetry: grouped by route over 24 h, three charts with alert lines, CSV
   expect(csv.status()).toBe(200);
   expect(csv.headers()['content-type']).toContain('text/csv');
   expect((await csv.text()).split('\r\n')[0]).toBe('route,requests,per_second,p50_ms,p95_ms,p99_ms,errors_5xx,error_percent');
+  // The JSON of the same table has the page's header as its columns and one row per table row.
+  const json = await (await page.request.get(href!.replace('format=csv', 'format=json'))).json();
+  expect(json.columns.map((c: { label: string }) => c.label)).toEqual(await table.locator('thead th').allTextContents());
+  expect(json.rows).toHaveLength(3);
   const p99 = await page.request.get('/charts/requests.svg?range=24h&metric=p99');
   expect(await p99.text()).toContain('alert: p99 &gt; 1 s');
 });

@@ -25,9 +25,9 @@ use crate::state::AppState;
 /// route listed; a route added to the router must be listed here too, or nothing checks it.
 pub const AXUM_ROUTES: &[(&str, &[&str])] = &[
     (BALANCE_SVG, &["GET"]),
-    (crate::exports::POOLS_SVG, &["GET"]),
-    (crate::exports::REQUESTS_SVG, &["GET"]),
-    (crate::exports::SHARD_SVG, &["GET"]),
+    (crate::charts::POOLS_SVG, &["GET"]),
+    (crate::charts::REQUESTS_SVG, &["GET"]),
+    (crate::charts::SHARD_SVG, &["GET"]),
     (LOGIN, &["GET", "POST"]),
     (LOGOUT, &["POST"]),
     // GET is the Leptos page; a POST carries the lookup in its body and is answered with the page.
@@ -60,11 +60,11 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
         .route(BALANCE_SVG, get(crate::balance_svg::balance))
-        .route(crate::exports::POOLS_SVG, get(crate::exports::pools_svg))
-        .route(crate::exports::SHARD_SVG, get(crate::exports::shard_svg))
+        .route(crate::charts::POOLS_SVG, get(crate::charts::pools_svg))
+        .route(crate::charts::SHARD_SVG, get(crate::charts::shard_svg))
         .route(
-            crate::exports::REQUESTS_SVG,
-            get(crate::exports::requests_svg),
+            crate::charts::REQUESTS_SVG,
+            get(crate::charts::requests_svg),
         )
         .route(LOGIN, get(login::form).post(login::sign_in))
         .route(LOGOUT, post(login::sign_out))
@@ -86,7 +86,7 @@ pub fn build_router(state: AppState) -> Router {
         // Innermost: runs after the identity gate, so an export needs the page's role.
         .route_layer(from_fn_with_state(
             state.clone(),
-            crate::exports::csv_or_page,
+            crate::exports::export_or_page,
         ))
         .route_layer(axum::middleware::from_fn(
             crate::server_fn_errors::argument_errors_are_400,

@@ -117,38 +117,6 @@ pub fn chart(h: &History, metric: &str) -> Option<LineChart> {
     })
 }
 
-/// The numbers behind the charts, as CSV.
-pub fn csv(h: &History) -> Result<String, Unavailable> {
-    let points = h.points.as_ref().map_err(Clone::clone)?;
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    Ok(crate::telemetry::csv::write(
-        &[
-            "bucket_unix",
-            "endpoint",
-            "role",
-            "reachable",
-            "conns_total",
-            "max_connections",
-            "conns_idle_in_transaction",
-            "lag_seconds",
-            "lag_bytes",
-        ],
-        points.iter().map(|p| {
-            vec![
-                p.bucket.to_string(),
-                p.endpoint.clone(),
-                p.role.clone(),
-                p.reachable.to_string(),
-                p.conns_total.to_string(),
-                p.max_connections.to_string(),
-                p.conns_idle_in_transaction.to_string(),
-                opt(p.lag_seconds.map(|s| format!("{s:.3}"))),
-                opt(p.lag_bytes.map(|b| b.to_string())),
-            ]
-        }),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,43 @@ impl PoolRow {
     pub fn alerting(&self) -> bool {
         self.streak_minutes >= 1
     }
+
+    /// The "Waiting now" judgement: how long it has waited in a row, "not now" (waits in the
+    /// range, none in its last minutes) or "no waits".
+    pub fn waiting_now(&self) -> String {
+        if self.alerting() {
+            format!("{} min in a row", self.streak_minutes)
+        } else if self.waits > 0 {
+            "not now".into()
+        } else {
+            "no waits".into()
+        }
+    }
+}
+
+/// Whether a shard's `max_connections` fits every pool that may connect to it, plus the reserve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// `max_connections` could not be read.
+    Unknown,
+    DoesNotFit,
+    /// Fits with less headroom than [`TIGHT_HEADROOM_PERCENT`].
+    Tight,
+    Fits,
+}
+
+/// Headroom under this share of `max_connections` is "tight".
+pub const TIGHT_HEADROOM_PERCENT: f64 = 20.0;
+
+impl Fit {
+    pub fn label(self) -> &'static str {
+        match self {
+            Fit::Unknown => "unknown",
+            Fit::DoesNotFit => "does not fit",
+            Fit::Tight => "tight",
+            Fit::Fits => "fits",
+        }
+    }
 }
 
 /// A pool that has not reported for this long is not "waiting now", whatever its last minutes were.
@@ -181,6 +218,15 @@ impl ConnectionMath {
         match self.max_connections {
             Ok(m) if m > 0 => self.headroom().map(|h| h as f64 * 100.0 / m as f64),
             _ => None,
+        }
+    }
+
+    pub fn fit(&self) -> Fit {
+        match self.headroom_percent() {
+            None => Fit::Unknown,
+            Some(h) if h < 0.0 => Fit::DoesNotFit,
+            Some(h) if h < TIGHT_HEADROOM_PERCENT => Fit::Tight,
+            Some(_) => Fit::Fits,
         }
     }
 

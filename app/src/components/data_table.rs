@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// current column carries `aria-sort`.
 #[component]
 pub fn SortHeader(
-    label: &'static str,
+    #[prop(into)] label: String,
     href: String,
     /// `Some("ascending" | "descending")` when the table is sorted by this column.
     #[prop(into)]

@@ -163,10 +163,10 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                             view! {
                                 <tr data-action=action>
                                     <td class="num"><RelativeTime at_ms=r.at_ms now_ms=now/></td>
-                                    <td>{if r.staff_email.is_empty() { "—".to_string() } else { r.staff_email }}</td>
+                                    <td>{if r.staff_email.is_empty() { crate::format::NO_VALUE.to_string() } else { r.staff_email }}</td>
                                     <td>{r.role}</td>
                                     <td><code>{r.action}</code></td>
-                                    <td>{if r.target.is_empty() { "—".to_string() } else { r.target }}</td>
+                                    <td>{if r.target.is_empty() { crate::format::NO_VALUE.to_string() } else { r.target }}</td>
                                     <td class="mono">{r.client_addr}</td>
                                     <td class="lookup-detail"><LookupDetail r=detail/></td>
                                 </tr>
@@ -186,7 +186,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
 fn LookupDetail(r: AuditRecord) -> impl IntoView {
     let r = r.detail;
     if r.subject.is_empty() && r.reason.is_empty() {
-        return view! { "—" }.into_any();
+        return view! { {crate::format::NO_VALUE} }.into_any();
     }
     // "phone:k1:1a2b3c4d5e6f…": the kind, the key and the HMAC's first characters (the title
     // has it all).

@@ -249,7 +249,7 @@ fn LinkTable(p: Person, shared: bool) -> impl IntoView {
 fn ProfileFacts(profile: Profile) -> impl IntoView {
     let or_dash = |s: Option<String>| {
         s.filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "–".to_string())
+            .unwrap_or_else(|| crate::format::NO_VALUE.to_string())
     };
     let list = |v: Option<Vec<String>>| {
         let v = v.unwrap_or_default();

@@ -3,7 +3,7 @@
 //! Every filter, the range and the view live in the URL (a GET form), so a view can be shared and
 //! works without JavaScript; with it, the router changes the query and the page re-reads in place.
 //! Each chart is an SVG at its own URL with the page's query, and the numbers behind it are a table
-//! on the page; every table is also CSV at the page's URL plus `format=csv&table=…`.
+//! on the page; every table is also CSV and JSON at the page's URL plus `format=csv|json&table=…`.
 
 mod pools;
 mod requests;
@@ -117,13 +117,6 @@ fn query_string(q: &TelemetryQuery) -> String {
         .join("&")
 }
 
-/// A link to one of the page's tables as CSV (same range, filters and view).
-fn csv_href(path: &str, q: &TelemetryQuery, table: &str) -> String {
-    let qs = query_string(q);
-    let sep = if qs.is_empty() { "" } else { "&" };
-    format!("{path}?{qs}{sep}format=csv&table={table}")
-}
-
 /// A chart's URL: the chart endpoint with the page's query.
 fn chart_src(endpoint: &str, q: &TelemetryQuery, extra: &str) -> String {
     let qs = query_string(q);
@@ -137,14 +130,14 @@ fn chart_src(endpoint: &str, q: &TelemetryQuery, extra: &str) -> String {
 
 fn ms(v: Option<f64>) -> String {
     match v {
-        None => "—".into(),
+        None => crate::format::NO_VALUE.into(),
         Some(v) if v >= 100.0 => format!("{v:.0} ms"),
         Some(v) => format!("{v:.1} ms"),
     }
 }
 
 fn percent(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.2} %"))
+    v.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.2} %"))
 }
 
 /// What a telemetry page says about itself.
@@ -212,18 +205,6 @@ mod tests {
             shard: Some("us-1".into()),
             ..Default::default()
         };
-        assert_eq!(
-            csv_href(crate::routes::POOLS.path, &q, "series"),
-            "/pools?range=24h&shard=us-1&format=csv&table=series"
-        );
-        assert_eq!(
-            csv_href(
-                crate::routes::POOLS.path,
-                &TelemetryQuery::default(),
-                "pools"
-            ),
-            "/pools?format=csv&table=pools"
-        );
         assert_eq!(
             chart_src("/charts/requests.svg", &q, "metric=p99"),
             "/charts/requests.svg?range=24h&shard=us-1&metric=p99"

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod exports_walk;
 mod guarantees;
 mod hanging_peers;
 mod no_secrets_in_logs;

@@ -132,11 +132,11 @@ async fn every_probe_lands_in_clickhouse_and_the_shard_page_charts_it() {
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
     assert!(
         csv.body
-            .starts_with("bucket_unix,endpoint,role,reachable,conns_total,"),
+            .starts_with("bucket,endpoint,role,reachable,conns_total,"),
         "{}",
         csv.body
     );
-    assert!(csv.body.contains(",primary,1,"), "{}", csv.body);
+    assert!(csv.body.contains(",primary,true,"), "{}", csv.body);
 }
 
 #[tokio::test]

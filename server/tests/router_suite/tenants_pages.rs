@@ -103,7 +103,7 @@ async fn filters_sort_pages_and_exports_agree_with_the_routing_db() {
         .get("/tenants?sort=patients&dir=desc&format=json", Some(&cookie))
         .await;
     assert_eq!(json.status, StatusCode::OK);
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).unwrap();
+    let rows = json_rows(&json.body);
     assert_eq!(rows.len() as i64, total);
     let patients: Vec<i64> = rows
         .iter()
@@ -123,12 +123,11 @@ async fn filters_sort_pages_and_exports_agree_with_the_routing_db() {
     );
     assert!(page.body.contains("aria-sort=\"descending\""));
 
-    let us1: Vec<serde_json::Value> = serde_json::from_str(
+    let us1 = json_rows(
         &app.get("/tenants?shard=us-1&format=json", Some(&cookie))
             .await
             .body,
-    )
-    .unwrap();
+    );
     assert!(!us1.is_empty() && us1.iter().all(|r| r["shard_id"] == "us-1"));
     let csv = app
         .get("/tenants?shard=us-1&format=csv", Some(&cookie))
@@ -669,7 +668,7 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
     let json = app
         .get("/tenants?q=northgate&format=json", Some(&cookie))
         .await;
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.body).expect("JSON rows");
+    let rows = json_rows(&json.body);
     assert_eq!(rows[0]["name"], HOSTILE_NAME, "{}", json.body);
     // CSV is text for a spreadsheet: the leading formula is guarded.
     let csv = app
@@ -681,6 +680,13 @@ async fn a_hostile_org_name_is_text_on_every_page_that_shows_names() {
         "the formula is prefixed with ': {}",
         csv.body
     );
+}
+
+/// The rows of a table's JSON export (`{table, columns, rows}`).
+fn json_rows(body: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(body).expect("a JSON export");
+    assert_eq!(v["table"], "tenants", "{body}");
+    v["rows"].as_array().expect("rows").clone()
 }
 
 /// Every command Redis executes while `work` runs, as MONITOR reports them: (command upper-cased,

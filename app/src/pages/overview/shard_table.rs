@@ -164,7 +164,7 @@ pub fn ShardRowView(row: ShardRow) -> impl IntoView {
                 {stale_note}
             </span>
             <span role="cell">{row.shard_type.clone()}</span>
-            <span role="cell">{row.region.clone().unwrap_or_else(|| "—".into())}</span>
+            <span role="cell">{row.region.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</span>
             {cells}
             <span class="num probe" role="cell" title=measured>{probe}</span>
         </div>

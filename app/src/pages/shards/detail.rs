@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ApiError, get_shard};
-use crate::components::{EmptyState, ErrorState, Heading, Level, PageShell, StatusBadge};
-use crate::format::{age, bytes, count, lag_seconds, query_value, utc};
+use crate::components::{
+    EmptyState, ErrorState, ExportLinks, Heading, Level, PageShell, StatusBadge, table_head,
+};
+use crate::format::{NO_VALUE, age, bytes, count, lag_seconds, query_value, utc};
 use shardscope::federation::fanout::Outcome;
 use shardscope::history::series::History;
 use shardscope::shards::detail::{
@@ -16,6 +18,7 @@ use shardscope::shards::detail::{
 use shardscope::shards::node::NodeFacts;
 use shardscope::shards::partitions::Partitions;
 use shardscope::shards::replication::{Sender, Slot};
+use shardscope::shards::tables;
 
 #[component]
 pub fn ShardPage() -> impl IntoView {
@@ -126,6 +129,7 @@ fn Primary(
     allocation: Result<shardscope::shards::detail::Allocation, String>,
 ) -> impl IntoView {
     let endpoint = endpoint.unwrap_or_else(|| "no endpoint known".into());
+    let node = endpoint.clone();
     view! {
         <section aria-labelledby="s-primary" class="panel" data-node="primary">
             <h2 id="s-primary">"Primary "<span class="mono">{endpoint}</span></h2>
@@ -154,7 +158,7 @@ fn Primary(
                                 <Facts f=r.facts.clone()/>
                                 <dl class="facts"><dt>"Database size"</dt><dd>{size}</dd></dl>
                             </div>
-                            <Connections f=r.facts.clone()/>
+                            <Connections node=node.clone() f=r.facts.clone()/>
                         </div>
                         <Senders list=r.replication.senders.clone()/>
                         <Slots list=r.replication.slots.clone()/>
@@ -179,34 +183,19 @@ fn Facts(f: NodeFacts) -> impl IntoView {
 }
 
 #[component]
-fn Connections(f: NodeFacts) -> impl IntoView {
-    let c = f.connections.clone();
-    let rows = [
-        ("active", "Active", c.active),
-        ("waiting-on-lock", "Waiting on a lock", c.waiting_on_lock),
-        ("idle", "Idle", c.idle),
-        (
-            "idle-in-transaction",
-            "Idle in transaction",
-            c.idle_in_transaction,
-        ),
-        (
-            "idle-in-transaction-30s",
-            "… of which for more than 30 s",
-            c.idle_in_transaction_30s,
-        ),
-        ("other", "Other states", c.other),
-    ];
+fn Connections(node: String, f: NodeFacts) -> impl IntoView {
+    let c = &f.connections;
+    let rows = tables::state_counts(&node, &f);
     view! {
-        <div class="table-wrap"><table class="data-table connections">
+        <div class="table-wrap"><table class="data-table connections" data-table="connections">
             <caption>{format!(
                 "Client connections: {} of max_connections {} (the console's own {} not counted)",
                 count(c.total()), count(f.max_connections), f.console_connections
             )}</caption>
-            <thead><tr><th scope="col">"State"</th><th scope="col" class="num">"Connections"</th></tr></thead>
+            {table_head(&tables::connections())}
             <tbody>
-                {rows.into_iter().map(|(code, label, n)| view! {
-                    <tr data-state=code><th scope="row">{label}</th><td class="num">{count(n)}</td></tr>
+                {rows.into_iter().map(|r| view! {
+                    <tr data-state=r.state><th scope="row">{r.label}</th><td class="num">{count(r.connections)}</td></tr>
                 }).collect_view()}
             </tbody>
         </table></div>
@@ -218,24 +207,23 @@ fn Senders(list: Vec<Sender>) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="note">"No replica streams from this primary (pg_stat_replication is empty)."</p> }.into_any();
     }
-    let lag = |s: Option<f64>| s.map_or("–".to_string(), |v| lag_seconds(Some(v)));
+    let lag = |s: Option<f64>| s.map_or(NO_VALUE.to_string(), |v| lag_seconds(Some(v)));
     view! {
-        <div class="table-wrap"><table class="data-table senders">
+        <div class="table-wrap"><table class="data-table senders" data-table="senders">
             <caption>"WAL senders (pg_stat_replication)"</caption>
-            <thead><tr>
-                <th scope="col">"Standby"</th><th scope="col">"Slot"</th><th scope="col">"State"</th>
-                <th scope="col">"Sent / write / flush / replay LSN"</th>
-                <th scope="col" class="num">"Write lag"</th><th scope="col" class="num">"Flush lag"</th><th scope="col" class="num">"Replay lag"</th>
-            </tr></thead>
+            {table_head(&tables::senders())}
             <tbody>
                 {list.into_iter().map(|s| {
-                    let lsn = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+                    let lsn = |v: &Option<String>| v.clone().unwrap_or_else(|| NO_VALUE.into());
                     view! {
                         <tr data-sender=s.slot_name.clone().unwrap_or_default()>
                             <td>{s.application_name.clone()}</td>
-                            <td class="mono">{s.slot_name.clone().unwrap_or_else(|| "–".into())}</td>
+                            <td class="mono">{s.slot_name.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</td>
                             <td>{s.state.clone().unwrap_or_default()}</td>
-                            <td class="mono">{format!("{} / {} / {} / {}", lsn(&s.sent_lsn), lsn(&s.write_lsn), lsn(&s.flush_lsn), lsn(&s.replay_lsn))}</td>
+                            <td class="mono">{lsn(&s.sent_lsn)}</td>
+                            <td class="mono">{lsn(&s.write_lsn)}</td>
+                            <td class="mono">{lsn(&s.flush_lsn)}</td>
+                            <td class="mono">{lsn(&s.replay_lsn)}</td>
                             <td class="num">{lag(s.write_lag_s)}</td>
                             <td class="num">{lag(s.flush_lag_s)}</td>
                             <td class="num">{lag(s.replay_lag_s)}</td>
@@ -253,16 +241,16 @@ fn Slots(list: Vec<Slot>) -> impl IntoView {
         return view! { <p class="note">"No replication slots."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap"><table class="data-table slots">
+        <div class="table-wrap"><table class="data-table slots" data-table="slots">
             <caption>"Replication slots (pg_replication_slots)"</caption>
-            <thead><tr><th scope="col">"Slot"</th><th scope="col">"Type"</th><th scope="col">"Active"</th><th scope="col" class="num">"WAL retained"</th></tr></thead>
+            {table_head(&tables::slots())}
             <tbody>
                 {list.into_iter().map(|s| view! {
                     <tr data-slot=s.slot_name.clone() data-active=s.active.to_string()>
                         <td class="mono">{s.slot_name.clone()}</td>
                         <td>{s.slot_type.clone()}</td>
                         <td>{if s.active { "yes" } else { "no" }}</td>
-                        <td class="num">{s.retained_bytes.map_or("–".into(), bytes)}</td>
+                        <td class="num">{s.retained_bytes.map_or(crate::format::NO_VALUE.into(), bytes)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -331,7 +319,7 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
                         <dl class="facts">
                             {lag}
                             <dt>"Received / replayed"</dt>
-                            <dd class="mono">{format!("{} / {}", side.receive_lsn.clone().unwrap_or_else(|| "–".into()), side.replay_lsn.clone().unwrap_or_else(|| "–".into()))}</dd>
+                            <dd class="mono">{format!("{} / {}", side.receive_lsn.clone().unwrap_or_else(|| crate::format::NO_VALUE.into()), side.replay_lsn.clone().unwrap_or_else(|| crate::format::NO_VALUE.into()))}</dd>
                             <dt>"Last replayed commit"</dt>
                             <dd>{side.replay_ts_ms.map_or("never".to_string(), utc)}</dd>
                             <dt>"Receiver"</dt>
@@ -339,7 +327,7 @@ fn Replica(r: ReplicaReport, primary_ok: bool, now: u64) -> impl IntoView {
                         </dl>
                         <Facts f=a.facts.clone()/>
                         </div>
-                        <Connections f=a.facts.clone()/>
+                        <Connections node=r.endpoint.clone() f=a.facts.clone()/>
                         </div>
                     }.into_any()
                 }
@@ -380,14 +368,9 @@ fn HistoryPanel(h: History, id: String) -> impl IntoView {
                     </div>
                     <details class="numbers">
                         <summary>"The numbers behind the charts"</summary>
-                        <p><a href=format!("/shards/{q}?format=csv&{range_q}") download="">"Download CSV"</a></p>
                         <div class="table-wrap" role="region" aria-label="Samples by endpoint and time" tabindex="0">
-                            <table class="data-table history">
-                                <thead><tr>
-                                    <th scope="col">"Time (UTC)"</th><th scope="col">"Endpoint"</th><th scope="col">"Role"</th>
-                                    <th scope="col">"Answered"</th><th scope="col" class="num">"Connections"</th>
-                                    <th scope="col" class="num">"Idle in transaction"</th><th scope="col" class="num">"Lag"</th><th scope="col" class="num">"Lag bytes"</th>
-                                </tr></thead>
+                            <table class="data-table history" data-table="history">
+                                {table_head(&tables::history())}
                                 <tbody>
                                     {points.into_iter().map(|p| view! {
                                         <tr data-sample=p.endpoint.clone()>
@@ -395,15 +378,17 @@ fn HistoryPanel(h: History, id: String) -> impl IntoView {
                                             <td class="mono">{p.endpoint.clone()}</td>
                                             <td>{p.role.clone()}</td>
                                             <td>{if p.reachable == 1 { "yes" } else { "no" }}</td>
-                                            <td class="num">{if p.role == "primary" { format!("{} of {}", p.conns_total, p.max_connections) } else { "–".into() }}</td>
-                                            <td class="num">{if p.role == "primary" { p.conns_idle_in_transaction.to_string() } else { "–".into() }}</td>
-                                            <td class="num">{if p.role == "replica" { lag_seconds(p.lag_seconds) } else { "–".into() }}</td>
-                                            <td class="num">{p.lag_bytes.map_or("–".into(), |b| bytes(b as i64))}</td>
+                                            <td class="num">{if p.role == "primary" { p.conns_total.to_string() } else { NO_VALUE.into() }}</td>
+                                            <td class="num">{if p.role == "primary" { p.max_connections.to_string() } else { NO_VALUE.into() }}</td>
+                                            <td class="num">{if p.role == "primary" { p.conns_idle_in_transaction.to_string() } else { crate::format::NO_VALUE.into() }}</td>
+                                            <td class="num">{if p.role == "replica" { lag_seconds(p.lag_seconds) } else { crate::format::NO_VALUE.into() }}</td>
+                                            <td class="num">{p.lag_bytes.map_or(crate::format::NO_VALUE.into(), |b| bytes(b as i64))}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
+                        <ExportLinks table="history"/>
                     </details>
                 }.into_any(),
             }}
@@ -430,8 +415,8 @@ fn AuditPartitions(parts: Partitions) -> impl IntoView {
                     {format!("About {} rows are in a default partition: they belong in a month's partition.", count(parts.default_rows))}
                 </p>
             })}
-            <div class="table-wrap"><table class="data-table partitions">
-                <thead><tr><th scope="col">"Partition"</th><th scope="col">"Bounds"</th><th scope="col" class="num">"Size"</th><th scope="col" class="num">"Rows (estimate)"</th></tr></thead>
+            <div class="table-wrap"><table class="data-table partitions" data-table="partitions">
+                {table_head(&tables::partitions())}
                 <tbody>
                     {parts.partitions.into_iter().map(|p| view! {
                         <tr data-partition=p.name.clone()>

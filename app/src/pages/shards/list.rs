@@ -92,9 +92,11 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
         None => (
             view! { <StatusBadge level=Level::Unknown text="provisioned, no endpoint known"/> }
                 .into_any(),
-            "–".to_string(),
+            crate::format::NO_VALUE.to_string(),
             r.allocated_bytes
-                .map_or("–".into(), |a| format!("– of {}", bytes(a))),
+                .map_or(crate::format::NO_VALUE.into(), |a| {
+                    format!("– of {}", bytes(a))
+                }),
         ),
         Some(o) => match &o.result {
             Ok(st) => {
@@ -129,16 +131,16 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
                     " "<span class="note">{format!("{}: {f}", f.kind.code())}</span>
                 }
                 .into_any(),
-                "–".to_string(),
-                "–".to_string(),
+                crate::format::NO_VALUE.to_string(),
+                crate::format::NO_VALUE.to_string(),
             ),
         },
     };
     view! {
         <tr data-shard=s.id.clone() data-endpoint=if r.health.is_some() { "known" } else { "unknown" }>
             <th scope="row"><a href=href>{s.id.clone()}</a></th>
-            <td>{s.shard_type.clone().unwrap_or_else(|| "–".into())}</td>
-            <td>{s.region.clone().unwrap_or_else(|| "–".into())}</td>
+            <td>{s.shard_type.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</td>
+            <td>{s.region.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</td>
             <td class="note">{s.named_in().join(", ")}</td>
             <td class="num">{count(s.routed_orgs)}</td>
             <td>{health}</td>

@@ -3,14 +3,17 @@
 
 use leptos::prelude::*;
 
-use super::{PageText, RangeFields, ScopeLine, Unavailable, chart_src, csv_href, telemetry_page};
+use super::{PageText, RangeFields, ScopeLine, Unavailable, chart_src, telemetry_page};
 use crate::api::get_pools;
-use crate::components::{ChartFrame, EmptyState, FilterBar, Level, StatusBadge, TextField};
+use crate::components::{
+    ChartFrame, EmptyState, ExportLinks, FilterBar, Level, StatusBadge, TextField, table_head,
+};
 use crate::dto::TelemetryQuery;
-use crate::format::{count, utc};
+use crate::format::{NO_VALUE, count, utc};
 use shardscope::telemetry::pages::PoolsPage;
 use shardscope::telemetry::pools::PoolRow;
-use shardscope::telemetry::pools::{ConnectionMath, SeriesRow};
+use shardscope::telemetry::pools::{ConnectionMath, Fit, SeriesRow};
+use shardscope::telemetry::tables;
 
 const PATH: &str = crate::routes::POOLS.path;
 
@@ -69,7 +72,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
                 Ok(rows) => view! { <ConnectionTable rows/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="Connection math" reason=reason.0/> }.into_any(),
             }}
-            <p class="export"><a href=csv_href(PATH, &q, "connections")>"Download as CSV"</a></p>
+            <ExportLinks table="connections"/>
         </section>
         <section aria-labelledby="waits-chart">
             <h2 id="waits-chart">"Waits per minute"</h2>
@@ -88,36 +91,28 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
                 Ok(rows) => view! { <PoolTable rows/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="Pool statistics" reason=reason.0/> }.into_any(),
             }}
-            <p class="export"><a href=csv_href(PATH, &q, "pools")>"Download as CSV"</a></p>
+            <ExportLinks table="pools"/>
         </section>
     }
 }
 
 fn fit_badge(m: &ConnectionMath) -> (Level, &'static str) {
-    match m.headroom_percent() {
-        None => (Level::Unknown, "unknown"),
-        Some(h) if h < 0.0 => (Level::Critical, "does not fit"),
-        Some(h) if h < 20.0 => (Level::Warn, "tight"),
-        Some(_) => (Level::Ok, "fits"),
-    }
+    let fit = m.fit();
+    let level = match fit {
+        Fit::Unknown => Level::Unknown,
+        Fit::DoesNotFit => Level::Critical,
+        Fit::Tight => Level::Warn,
+        Fit::Fits => Level::Ok,
+    };
+    (level, fit.label())
 }
 
 #[component]
 fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Connection math per shard" tabindex="0">
-            <table class="data-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Shard"</th>
-                        <th scope="col">"Services (instances seen, Σ their pool max)"</th>
-                        <th scope="col" class="num">"Reserve"</th>
-                        <th scope="col" class="num">"Needed"</th>
-                        <th scope="col" class="num">"max_connections"</th>
-                        <th scope="col" class="num">"Headroom"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
+            <table class="data-table" data-table="connections">
+                {table_head(&tables::connections())}
                 <tbody>
                     {rows
                         .into_iter()
@@ -142,10 +137,10 @@ fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
                                 Ok(v) => count(*v),
                                 Err(why) => format!("unknown ({why})"),
                             };
-                            let headroom = match (m.headroom(), m.headroom_percent()) {
-                                (Some(h), Some(p)) => format!("{} ({p:.0} %)", count(h)),
-                                _ => "—".into(),
-                            };
+                            let headroom = m.headroom().map_or(NO_VALUE.into(), count);
+                            let share = m
+                                .headroom_percent()
+                                .map_or(NO_VALUE.into(), |p| format!("{p:.0} %"));
                             let shard = m.shard_id.clone();
                             view! {
                                 <tr data-shard=shard data-fits=word>
@@ -155,6 +150,7 @@ fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
                                     <td class="num">{count(m.needed as i64)}</td>
                                     <td class="num">{max}</td>
                                     <td class="num">{headroom}</td>
+                                    <td class="num">{share}</td>
                                     <td><StatusBadge level text=word/></td>
                                 </tr>
                             }
@@ -183,14 +179,8 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
         <details class="numbers">
             <summary>"The numbers behind the chart"</summary>
             <div class="table-wrap" role="region" aria-label="Waits per minute by shard and time" tabindex="0">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Shard"</th>
-                            <th scope="col" class="num">"Bucket start (UTC)"</th>
-                            <th scope="col" class="num">"Waits per minute"</th>
-                        </tr>
-                    </thead>
+                <table class="data-table" data-table="series">
+                    {table_head(&tables::pool_series())}
                     <tbody>
                         {points
                             .into_iter()
@@ -207,7 +197,7 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <p class="export"><a href=csv_href(PATH, &q, "series")>"Download as CSV"</a></p>
+            <ExportLinks table="series"/>
         </details>
     }
     .into_any()
@@ -217,31 +207,20 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
 fn PoolTable(rows: Vec<PoolRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Pools, busiest first" tabindex="0">
-            <table class="data-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Shard"</th>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Instance"</th>
-                        <th scope="col" class="num">"Acquired / total / max"</th>
-                        <th scope="col" class="num">"Idle"</th>
-                        <th scope="col" class="num">"Waits"</th>
-                        <th scope="col" class="num">"Waits / min"</th>
-                        <th scope="col" class="num">"Mean wait"</th>
-                        <th scope="col">"Waiting now"</th>
-                    </tr>
-                </thead>
+            <table class="data-table" data-table="pools">
+                {table_head(&tables::pools())}
                 <tbody>
                     {rows
                         .into_iter()
                         .map(|r| {
-                            let (level, word) = if r.streak_minutes >= 1 {
-                                (Level::Critical, format!("{} min in a row", r.streak_minutes))
+                            let level = if r.alerting() {
+                                Level::Critical
                             } else if r.waits > 0 {
-                                (Level::Warn, "not now".to_string())
+                                Level::Warn
                             } else {
-                                (Level::Ok, "no waits".to_string())
+                                Level::Ok
                             };
+                            let word = r.waiting_now();
                             let full = r.acquired >= r.max_conns && r.max_conns > 0;
                             let instance = r.instance.clone();
                             view! {
@@ -249,10 +228,10 @@ fn PoolTable(rows: Vec<PoolRow>) -> impl IntoView {
                                     <td>{r.shard_id}</td>
                                     <td>{r.service}</td>
                                     <th scope="row">{r.instance}</th>
-                                    <td class="num" class:full=full>
-                                        {format!("{} / {} / {}", r.acquired, r.total, r.max_conns)}
-                                    </td>
+                                    <td class="num" class:full=full>{r.acquired}</td>
                                     <td class="num">{r.idle}</td>
+                                    <td class="num">{r.total}</td>
+                                    <td class="num">{r.max_conns}</td>
                                     <td class="num">{count(r.waits as i64)}</td>
                                     <td class="num">{format!("{:.2}", r.waits_per_minute)}</td>
                                     <td class="num">{super::ms(r.mean_wait_ms)}</td>

@@ -4,17 +4,19 @@
 use leptos::prelude::*;
 
 use super::{
-    PageText, RangeFields, ScopeLine, Unavailable, chart_src, csv_href, ms, percent, telemetry_page,
+    PageText, RangeFields, ScopeLine, Unavailable, chart_src, ms, percent, telemetry_page,
 };
 use crate::api::get_requests;
 use crate::components::{
-    ChartFrame, EmptyState, FilterBar, Level, SelectField, StatusBadge, TextField,
+    ChartFrame, EmptyState, ExportLinks, FilterBar, Level, SelectField, StatusBadge, TextField,
+    table_head,
 };
 use crate::dto::{RequestStats, TelemetryQuery};
 use crate::format::{count, utc};
 use shardscope::telemetry::pages::RequestsPage;
 use shardscope::telemetry::requests::{BucketStats, GroupStats};
 use shardscope::telemetry::sql::{GroupBy, TopBy};
+use shardscope::telemetry::tables;
 
 const PATH: &str = crate::routes::REQUESTS.path;
 
@@ -63,11 +65,8 @@ fn RequestFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 #[component]
 fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
-    let group_name = match page.view.group {
-        GroupBy::Org => "Organisation",
-        GroupBy::Route => "Route",
-        GroupBy::Shard => "Shard",
-    };
+    let group = page.view.group;
+    let group_name = tables::group_label(group);
     view! {
         <RequestFilters q=q.clone() shards/>
         <ScopeLine scope=page.scope.clone()/>
@@ -84,7 +83,7 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
                     view! { <EmptyState>"No requests in this range for these filters: no data to draw."</EmptyState> }
                         .into_any()
                 }
-                Ok(points) => view! { <Charts points q=q.clone() group_name/> }.into_any(),
+                Ok(points) => view! { <Charts points q=q.clone() group/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="The request charts" reason=reason.0/> }.into_any(),
             }}
         </section>
@@ -95,10 +94,10 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
                     view! { <EmptyState>"No requests in this range for these filters."</EmptyState> }
                         .into_any()
                 }
-                Ok(rows) => view! { <GroupTable rows group_name/> }.into_any(),
+                Ok(rows) => view! { <GroupTable rows group/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="The group table" reason=reason.0/> }.into_any(),
             }}
-            <p class="export"><a href=csv_href(PATH, &q, "groups")>"Download as CSV"</a></p>
+            <ExportLinks table="groups"/>
         </section>
     }
 }
@@ -138,7 +137,7 @@ fn Totals(t: RequestStats) -> impl IntoView {
 }
 
 #[component]
-fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group_name: &'static str) -> impl IntoView {
+fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl IntoView {
     view! {
         <div class="chart-grid">
             <ChartFrame
@@ -163,18 +162,8 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group_name: &'static str)
         <details class="numbers">
             <summary>"The numbers behind the charts"</summary>
             <div class="table-wrap" role="region" aria-label="Requests by group and time" tabindex="0">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">{group_name}</th>
-                            <th scope="col" class="num">"Bucket start (UTC)"</th>
-                            <th scope="col" class="num">"Requests / s"</th>
-                            <th scope="col" class="num">"p50"</th>
-                            <th scope="col" class="num">"p95"</th>
-                            <th scope="col" class="num">"p99"</th>
-                            <th scope="col" class="num">"5xx"</th>
-                        </tr>
-                    </thead>
+                <table class="data-table" data-table="series">
+                    {table_head(&tables::request_series(group))}
                     <tbody>
                         {points
                             .into_iter()
@@ -183,10 +172,12 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group_name: &'static str)
                                     <tr>
                                         <td>{b.key}</td>
                                         <td class="num">{utc(b.bucket as i64 * 1000)}</td>
+                                        <td class="num">{count(b.stats.requests as i64)}</td>
                                         <td class="num">{format!("{:.2}", b.stats.per_second)}</td>
                                         <td class="num">{ms(b.stats.p50_ms)}</td>
                                         <td class="num">{ms(b.stats.p95_ms)}</td>
                                         <td class="num">{ms(b.stats.p99_ms)}</td>
+                                        <td class="num">{count(b.stats.errors as i64)}</td>
                                         <td class="num">{percent(b.stats.error_percent)}</td>
                                     </tr>
                                 }
@@ -195,27 +186,17 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group_name: &'static str)
                     </tbody>
                 </table>
             </div>
-            <p class="export"><a href=csv_href(PATH, &q, "series")>"Download as CSV"</a></p>
+            <ExportLinks table="series"/>
         </details>
     }
 }
 
 #[component]
-fn GroupTable(rows: Vec<GroupStats>, group_name: &'static str) -> impl IntoView {
+fn GroupTable(rows: Vec<GroupStats>, group: GroupBy) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Request statistics by group" tabindex="0">
-            <table class="data-table">
-                <thead>
-                    <tr>
-                        <th scope="col">{group_name}</th>
-                        <th scope="col" class="num">"Requests"</th>
-                        <th scope="col" class="num">"Per second"</th>
-                        <th scope="col" class="num">"p50"</th>
-                        <th scope="col" class="num">"p95"</th>
-                        <th scope="col" class="num">"p99"</th>
-                        <th scope="col" class="num">"5xx"</th>
-                    </tr>
-                </thead>
+            <table class="data-table" data-table="groups">
+                {table_head(&tables::groups(group))}
                 <tbody>
                     {rows
                         .into_iter()
@@ -232,6 +213,7 @@ fn GroupTable(rows: Vec<GroupStats>, group_name: &'static str) -> impl IntoView 
                                     <td class="num">{ms(s.p50_ms)}</td>
                                     <td class="num">{ms(s.p95_ms)}</td>
                                     <td class="num" class:alert=slow>{ms(s.p99_ms)}</td>
+                                    <td class="num">{count(s.errors as i64)}</td>
                                     <td class="num" class:alert=failing>{percent(s.error_percent)}</td>
                                 </tr>
                             }

@@ -3,15 +3,16 @@
 
 use leptos::prelude::*;
 
-use super::{PageText, RangeFields, ScopeLine, Unavailable, csv_href, ms, telemetry_page};
+use super::{PageText, RangeFields, ScopeLine, Unavailable, ms, telemetry_page};
 use crate::api::get_slow_queries;
-use crate::components::{EmptyState, FilterBar, TextField};
+use crate::components::{EmptyState, ExportLinks, FilterBar, TextField, table_head};
 use crate::dto::TelemetryQuery;
-use crate::format::count;
+use crate::format::{count, utc};
 use shardscope::federation::fanout::Outcome;
 use shardscope::telemetry::pages::SlowPage;
 use shardscope::telemetry::slow::ShardStatements as Statements;
 use shardscope::telemetry::slow::SlowRow;
+use shardscope::telemetry::tables;
 
 const PATH: &str = crate::routes::SLOW_QUERIES.path;
 
@@ -59,7 +60,7 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
                 Ok(rows) => view! { <SlowTable rows/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="The slow-query log" reason=reason.0/> }.into_any(),
             }}
-            <p class="export"><a href=csv_href(PATH, &q, "queries")>"Download as CSV"</a></p>
+            <ExportLinks table="queries"/>
         </section>
         <section aria-labelledby="pgss">
             <h2 id="pgss">"pg_stat_statements, per shard (top 10 by total time, since its last reset)"</h2>
@@ -68,7 +69,7 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
                 .into_iter()
                 .map(|s| view! { <ShardStatements s/> })
                 .collect_view()}
-            <p class="export"><a href=csv_href(PATH, &q, "statements")>"Download as CSV"</a></p>
+            <ExportLinks table="statements"/>
         </section>
     }
 }
@@ -77,17 +78,8 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
 fn SlowTable(rows: Vec<SlowRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Slow queries by statement" tabindex="0">
-            <table class="data-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Statement (values stripped)"</th>
-                        <th scope="col" class="num">"Count"</th>
-                        <th scope="col" class="num">"p99"</th>
-                        <th scope="col" class="num">"Max"</th>
-                        <th scope="col">"Shards"</th>
-                        <th scope="col" class="num">"Orgs"</th>
-                    </tr>
-                </thead>
+            <table class="data-table" data-table="queries">
+                {table_head(&tables::slow_queries())}
                 <tbody>
                     {rows
                         .into_iter()
@@ -100,6 +92,7 @@ fn SlowTable(rows: Vec<SlowRow>) -> impl IntoView {
                                     <td class="num">{ms(Some(r.max_ms))}</td>
                                     <td>{r.shards.join(", ")}</td>
                                     <td class="num">{count(r.orgs as i64)}</td>
+                                    <td class="num">{utc(i64::from(r.last_seen) * 1000)}</td>
                                 </tr>
                             }
                         })
@@ -115,14 +108,14 @@ fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
     let shard = s.target;
     let body = match s.result {
         Ok(Statements::Missing) => view! {
-            <p class="notice" data-pgss="missing">
+            <p class="notice" data-pgss="missing" data-table-row="statements">
                 "pg_stat_statements is not installed on this shard: its statements cannot be shown. "
                 "To add it: shared_preload_libraries = 'pg_stat_statements' (a restart), then CREATE EXTENSION pg_stat_statements in its database."
             </p>
         }
         .into_any(),
         Err(why) => {
-            view! { <p class="error-state" role="alert" data-pgss="failed">{format!("No answer from this shard: {why}")}</p> }
+            view! { <p class="error-state" role="alert" data-pgss="failed" data-table-row="statements">{format!("No answer from this shard: {why}")}</p> }
                 .into_any()
         }
         Ok(Statements::Installed(rows)) if rows.is_empty() => {
@@ -131,16 +124,8 @@ fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
         }
         Ok(Statements::Installed(rows)) => view! {
             <div class="table-wrap" role="region" aria-label=format!("pg_stat_statements on {shard}") tabindex="0" data-pgss="installed">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Statement"</th>
-                            <th scope="col" class="num">"Calls"</th>
-                            <th scope="col" class="num">"Total"</th>
-                            <th scope="col" class="num">"Mean"</th>
-                            <th scope="col" class="num">"Rows"</th>
-                        </tr>
-                    </thead>
+                <table class="data-table" data-table="statements">
+                    {table_head(&tables::statements())}
                     <tbody>
                         {rows
                             .into_iter()

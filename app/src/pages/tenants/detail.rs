@@ -94,9 +94,9 @@ fn TenantBody(t: Tenant) -> impl IntoView {
                     <dt>"Replicas"</dt>
                     <dd class="mono">{if t.routing.replicas.is_empty() { "none".to_string() } else { t.routing.replicas.iter().map(|r| r.clone().unwrap_or_else(|e| e)).collect::<Vec<_>>().join(", ") }}</dd>
                     <dt>"SLA / billing"</dt><dd>{r.sla_tier.clone()}" / "{r.billing_tier.clone()}</dd>
-                    <dt>"Max patients"</dt><dd>{t.routing.max_patients.map_or("–".into(), |m| count(m as i64))}</dd>
-                    <dt>"Load score"</dt><dd>{t.routing.shard_load_score.map_or("–".into(), |m| m.to_string())}</dd>
-                    <dt>"Row updated"</dt><dd>{t.routing.updated_at_ms.map_or("–".into(), utc)}</dd>
+                    <dt>"Max patients"</dt><dd>{t.routing.max_patients.map_or(crate::format::NO_VALUE.into(), |m| count(m as i64))}</dd>
+                    <dt>"Load score"</dt><dd>{t.routing.shard_load_score.map_or(crate::format::NO_VALUE.into(), |m| m.to_string())}</dd>
+                    <dt>"Row updated"</dt><dd>{t.routing.updated_at_ms.map_or(crate::format::NO_VALUE.into(), utc)}</dd>
                 </dl>
                 <Cache c=t.cache.clone() routed=r.shard_id.clone()/>
             </section>
@@ -262,8 +262,8 @@ fn Telemetry(t: Tenant) -> impl IntoView {
                 Ok(s) => view! {
                     <dl class="facts" data-telemetry="totals">
                         <dt>"Requests"</dt><dd>{format!("{} ({:.2}/s)", count(s.requests as i64), s.per_second)}</dd>
-                        <dt>"p99"</dt><dd>{s.p99_ms.map_or("–".into(), |v| format!("{v:.0} ms"))}</dd>
-                        <dt>"5xx rate"</dt><dd>{s.error_percent.map_or("–".into(), |v| format!("{v:.2} %"))}</dd>
+                        <dt>"p99"</dt><dd>{s.p99_ms.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.0} ms"))}</dd>
+                        <dt>"5xx rate"</dt><dd>{s.error_percent.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.2} %"))}</dd>
                     </dl>
                 }.into_any(),
                 Err(why) => unavailable("Telemetry", why),
@@ -276,7 +276,7 @@ fn Telemetry(t: Tenant) -> impl IntoView {
                         <table class="data-table">
                             <thead><tr><th scope="col">"Route"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"p99"</th><th scope="col" class="num">"5xx"</th></tr></thead>
                             <tbody>{r.into_iter().map(|g| (g.key, g.stats)).map(|(route, s)| view! {
-                                <tr><th scope="row" class="mono">{route}</th><td class="num">{count(s.requests as i64)}</td><td class="num">{s.p99_ms.map_or("–".into(), |v| format!("{v:.0} ms"))}</td><td class="num">{s.error_percent.map_or("–".into(), |v| format!("{v:.2} %"))}</td></tr>
+                                <tr><th scope="row" class="mono">{route}</th><td class="num">{count(s.requests as i64)}</td><td class="num">{s.p99_ms.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.0} ms"))}</td><td class="num">{s.error_percent.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.2} %"))}</td></tr>
                             }).collect_view()}</tbody>
                         </table>
                     </div>

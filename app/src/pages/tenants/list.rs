@@ -8,26 +8,21 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{get_tenant_choices, get_tenants};
 use crate::components::{
-    EmptyState, ErrorState, FilterBar, PageShell, Pager, SelectField, SortHeader, TextField,
+    EmptyState, ErrorState, ExportLinks, FilterBar, PageShell, Pager, SelectField, SortHeader,
+    TextField,
 };
 use crate::dto::TenantsQuery;
 use crate::format::{count, utc};
 use shardscope::tenants::DirectoryPage;
 use shardscope::tenants::directory::Choices;
 use shardscope::tenants::directory::Tenant;
+use shardscope::tenants::tables;
 
 const PATH: &str = crate::routes::TENANTS.path;
 
-const COLUMNS: [(&str, &str, bool); 9] = [
-    ("id", "Org id", true),
-    ("name", "Name", false),
-    ("shard", "Shard", false),
-    ("type", "Type", false),
-    ("region", "Region", false),
-    ("sla", "SLA tier", false),
-    ("billing", "Billing tier", false),
-    ("patients", "Patients", true),
-    ("created", "Created", false),
+/// The `sort=` key of each column of `shardscope::tenants::tables::tenants()`, in its order.
+const SORT_KEYS: [&str; 9] = [
+    "id", "name", "shard", "type", "region", "sla", "billing", "patients", "created",
 ];
 
 #[component]
@@ -139,12 +134,7 @@ fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
         (page.page > 1).then(|| q.href_with(PATH, &[("page", Some((page.page - 1).to_string()))]));
     let next = (page.page < page.pages)
         .then(|| q.href_with(PATH, &[("page", Some((page.page + 1).to_string()))]));
-    let csv = q.href_with(PATH, &[("page", None), ("format", None)]);
-    let csv = format!(
-        "{csv}{}format=csv",
-        if csv.contains('?') { "&" } else { "?" }
-    );
-    let json = csv.replace("format=csv", "format=json");
+    let table = tables::tenants();
     let rows = page.rows.clone();
     let (sort, desc) = (query.sort.as_str(), query.descending);
     view! {
@@ -157,17 +147,19 @@ fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
         } else {
             view! {
                 <div class="table-wrap" role="region" aria-label="Tenants" tabindex="0">
-                    <table class="data-table" id="tenants-table">
+                    <table class="data-table" id="tenants-table" data-table="tenants">
                         <thead>
                             <tr>
-                                {COLUMNS
+                                {SORT_KEYS
                                     .iter()
-                                    .map(|(key, label, numeric)| {
+                                    .zip(&table.columns)
+                                    .map(|(key, column)| {
+                                        let (label, numeric) = (column.label.clone(), column.kind.numeric());
                                         let current = sort == *key;
                                         let dir = if current && !desc { "desc" } else { "asc" };
                                         let href = q.href_with(PATH, &[("sort", Some(key.to_string())), ("dir", Some(dir.into())), ("page", None)]);
                                         let sorted = current.then_some(if desc { "descending" } else { "ascending" });
-                                        view! { <SortHeader label=*label href sorted=Signal::stored(sorted) numeric=*numeric direction="ascending"/> }
+                                        view! { <SortHeader label href sorted=Signal::stored(sorted) numeric direction="ascending"/> }
                                     })
                                     .collect_view()}
                             </tr>
@@ -179,11 +171,7 @@ fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
             .into_any()
         }}
         <Pager here first next first_label="← Previous" next_label="Next →"/>
-        <p class="export">
-            <a href=csv>"Download this view as CSV"</a>
-            " · "
-            <a href=json>"as JSON"</a>
-        </p>
+        <ExportLinks table="tenants"/>
     }
 }
 
@@ -204,8 +192,8 @@ fn TenantRow(t: Tenant) -> impl IntoView {
             <td>{t.region}</td>
             <td>{t.sla_tier}</td>
             <td>{t.billing_tier}</td>
-            <td class="num">{t.patients.map_or("–".to_string(), count)}</td>
-            <td>{t.created_at_ms.map_or("–".to_string(), utc)}</td>
+            <td class="num">{t.patients.map_or(crate::format::NO_VALUE.to_string(), count)}</td>
+            <td>{t.created_at_ms.map_or(crate::format::NO_VALUE.to_string(), utc)}</td>
         </tr>
     }
 }

@@ -1,6 +1,6 @@
-//! CSV of a page's table (`format=csv`): RFC 4180 quoting, and cells that a spreadsheet would run
-//! as a formula (`=`, `+`, `-`, `@` first) prefixed with `'` so an exported route or query text
-//! cannot execute in the reader's spreadsheet.
+//! CSV (RFC 4180): quoting, and cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
+//! `@` first) prefixed with `'` so an exported route or query text cannot execute in the reader's
+//! spreadsheet.
 
 /// One CSV document: a header line and rows, CRLF-terminated.
 pub fn write(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {

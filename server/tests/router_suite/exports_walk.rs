@@ -1,0 +1,269 @@
+//! Every page × each of its tables × every role, through the router on the demo-like test fleet:
+//! an export tells the same truth as the page, to the same role. The JSON's columns are the HTML
+//! header (less the columns the page shows as headings), its row count is the HTML table's (every
+//! page of a paged table; a shard's "no answer" notice counts as its row), the CSV's header is the
+//! JSON's keys, and the status is the page's.
+
+use axum::http::StatusCode;
+use shardscope::auth::Role;
+use shardscope_app::routes;
+
+use crate::common::{self, TestApp};
+
+/// The text of an HTML fragment as a reader hears it: tags, Leptos' `<!>` markers and
+/// `aria-hidden` spans (a sort arrow) dropped, entities decoded.
+fn text(html: &str) -> String {
+    let mut html = html.to_string();
+    while let Some(at) = html.find(r#"aria-hidden="true""#) {
+        let open = html[..at].rfind("<span").expect("aria-hidden on a span");
+        let close = at + html[at..].find("</span>").expect("a closed span") + "</span>".len();
+        html.replace_range(open..close, "");
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
+/// Each `<table … data-table="ID">` of the page: its `<th scope="col">` texts and its body's rows.
+fn html_tables(html: &str, id: &str) -> Vec<(Vec<String>, usize)> {
+    let marker = format!(r#"data-table="{id}""#);
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&marker) {
+        let table = &rest[at..];
+        let end = table.find("</table>").expect("a closed table");
+        let table = &table[..end];
+        let (head, body) = table.split_once("</thead>").expect("a thead");
+        let labels = head
+            .split(r#"<th scope="col""#)
+            .skip(1)
+            .map(|th| {
+                let th = &th[th.find('>').expect("th closes") + 1..];
+                text(&th[..th.find("</th>").expect("a closed th")])
+            })
+            .collect();
+        let rows = body.matches("<tr").count();
+        out.push((labels, rows));
+        rest = &rest[at + end..];
+    }
+    out
+}
+
+/// The HTML's rows of table `id` and its header (the same for every instance of the table).
+fn html_rows(html: &str, id: &str, expected_header: &[String], url: &str) -> usize {
+    let tables = html_tables(html, id);
+    for (labels, _) in &tables {
+        assert_eq!(
+            labels, expected_header,
+            "{url}: table {id}'s header is not its export's columns"
+        );
+    }
+    let notes = html.matches(&format!(r#"data-table-row="{id}""#)).count();
+    tables.iter().map(|(_, rows)| rows).sum::<usize>() + notes
+}
+
+/// A page's URL on the test fleet: path parameters get real values; the shard page's history is
+/// over a closed window in the past (`window`), so no sample lands between the page and its export.
+fn concrete(pattern: &str, window: &str) -> String {
+    let shard = common::fleet().shards[0].id.clone();
+    let url = pattern.replace("{shard}", &shard).replace("{org}", "2");
+    if pattern == routes::SHARD.path {
+        format!("{url}?{window}")
+    } else {
+        url
+    }
+}
+
+fn with(url: &str, query: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{query}")
+}
+
+/// `2026-12-07T09:30`: a minute as `from=`/`to=` take it.
+fn minute(secs: u32) -> String {
+    shardscope::table::cell::iso_utc(i64::from(secs) * 1000)[..16].to_string()
+}
+
+/// Samples of the first shard's primary over the past hour, in the test's own ClickHouse database.
+async fn write_history(w: &shardscope::clickhouse_db::Client, now: u32) -> String {
+    let shard = common::fleet().shards[0].id.clone();
+    for i in 0..5u32 {
+        w.query(
+            "INSERT INTO shard_samples (ts, shard_id, endpoint, role, reachable, failure, \
+             conns_total, max_connections) VALUES (toDateTime(?), ?, 'h:1/d', 'primary', 1, '', 7, 100)",
+        )
+        .bind(now - 3000 + i * 300)
+        .bind(shard.as_str())
+        .execute()
+        .await
+        .expect("sample inserted");
+    }
+    format!("from={}&to={}", minute(now - 3600), minute(now - 600))
+}
+
+/// The page's own rows of table `id`, over every page when the page is paged (`rel="next"`).
+async fn page_rows(app: &TestApp, url: &str, cookie: &str, id: &str, header: &[String]) -> usize {
+    let mut total = 0;
+    for n in 1..=100 {
+        let paged = if n == 1 {
+            url.to_string()
+        } else {
+            with(url, &format!("page={n}"))
+        };
+        let page = app.get(&paged, Some(cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{paged}: {}", page.body);
+        total += html_rows(&page.body, id, header, &paged);
+        if !page.body.contains(r#"rel="next""#) {
+            return total;
+        }
+    }
+    panic!("{url}: more than 100 pages");
+}
+
+#[tokio::test]
+async fn every_table_exports_what_its_page_shows_to_every_role() {
+    // Telemetry of the test's own (pools, requests, slow queries), so those tables have rows.
+    let (app, writer, now, _db) = crate::telemetry_pages::app_on_fresh_telemetry("walk").await;
+    crate::telemetry_pages::fill(&writer, now).await;
+    let window = write_history(&writer, now).await;
+    let mut checked = 0;
+    let mut nonempty = std::collections::BTreeSet::new();
+    let sessions = [
+        (None, "signed out"),
+        (Some(app.session_as(Role::Viewer).await), "viewer"),
+        (Some(app.session_as(Role::Support).await), "support"),
+        (Some(app.session_as(Role::Superadmin).await), "superadmin"),
+    ];
+    for route in routes::PAGES.iter().filter(|r| !r.tables.is_empty()) {
+        let url = concrete(route.path, &window);
+        for (cookie, who) in &sessions {
+            let page = app.get(&url, cookie.as_deref()).await;
+            for table in route.tables {
+                let export_url = with(&url, &format!("format=json&table={table}"));
+                let json = app.get(&export_url, cookie.as_deref()).await;
+                assert_eq!(
+                    json.status, page.status,
+                    "{who}: {export_url} answers as its page does: {}",
+                    json.body
+                );
+                let Some(cookie) = cookie else { continue };
+                if page.status != StatusCode::OK {
+                    continue;
+                }
+                let v: serde_json::Value = serde_json::from_str(&json.body)
+                    .unwrap_or_else(|e| panic!("{who}: {export_url}: {e}: {}", json.body));
+                assert_eq!(v["table"], *table, "{export_url}");
+                let grouped: Vec<&str> = v["grouped_by"]
+                    .as_array()
+                    .expect("grouped_by")
+                    .iter()
+                    .map(|g| g.as_str().unwrap())
+                    .collect();
+                let columns = v["columns"].as_array().expect("columns");
+                let header: Vec<String> = columns
+                    .iter()
+                    .filter(|c| !grouped.contains(&c["key"].as_str().unwrap()))
+                    .map(|c| c["label"].as_str().unwrap().to_string())
+                    .collect();
+                let rows = v["rows"].as_array().expect("rows").len();
+                let shown = page_rows(&app, &url, cookie, table, &header).await;
+                assert_eq!(
+                    rows, shown,
+                    "{who}: {export_url} has {rows} rows, its page shows {shown}"
+                );
+                let csv = app
+                    .get(
+                        &with(&url, &format!("format=csv&table={table}")),
+                        Some(cookie),
+                    )
+                    .await;
+                assert_eq!(csv.status, StatusCode::OK, "{who}: {}", csv.body);
+                let keys: Vec<&str> = columns.iter().map(|c| c["key"].as_str().unwrap()).collect();
+                assert_eq!(
+                    csv.body.split("\r\n").next().unwrap(),
+                    keys.join(","),
+                    "{who}: {url} table {table}: the CSV header is the JSON's keys"
+                );
+                checked += 1;
+                if rows > 0 {
+                    nonempty.insert(format!("{} {table}", route.path));
+                }
+            }
+        }
+        // An unknown table id is a 400 that names the page's tables.
+        let cookie = sessions[3].0.as_deref();
+        let bad = app.get(&with(&url, "format=csv&table=nope"), cookie).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{url}: {}", bad.body);
+        assert_eq!(
+            bad.body,
+            format!(
+                "unknown table \"nope\": this page's tables are {}",
+                route.tables.join(", ")
+            ),
+            "{url}"
+        );
+    }
+    // Every listed table was compared for each role that may open its page.
+    let expected: usize = routes::PAGES
+        .iter()
+        .map(|r| {
+            let roles = Role::ALL
+                .iter()
+                .filter(|role| role.allows(r.capability))
+                .count();
+            r.tables.len() * roles
+        })
+        .sum();
+    assert_eq!(checked, expected, "tables × roles compared");
+    // The comparison is not empty-equals-empty: the test fleet fills these tables.
+    eprintln!("tables with rows: {nonempty:?}");
+    for filled in [
+        "/pools pools",
+        "/pools series",
+        "/telemetry groups",
+        "/telemetry series",
+        "/telemetry/slow-queries queries",
+        "/shards/{shard} history",
+        "/shards/{shard} senders",
+        "/tenants tenants",
+    ] {
+        assert!(
+            nonempty.contains(filled),
+            "{filled} had no rows to compare: {nonempty:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_without_tables_refuses_an_export_with_what_to_do() {
+    let app = TestApp::new();
+    let cookie = app.session_as(Role::Superadmin).await;
+    let r = app.get("/patients?format=csv", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(
+        r.body,
+        "Patient lookup has no table to export: leave format out for the page"
+    );
+    let r = app.get("/pools?format=xml", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("use format=csv or format=json"),
+        "{}",
+        r.body
+    );
+}
