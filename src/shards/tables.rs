@@ -207,3 +207,34 @@ pub fn partitions() -> Table<Partition> {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(bucket: u32, role: &str, lag: Option<f64>) -> SeriesRow {
+        SeriesRow {
+            bucket,
+            endpoint: "h:2/d".into(),
+            role: role.into(),
+            reachable: 1,
+            conns_total: 5,
+            max_connections: 100,
+            conns_idle_in_transaction: 0,
+            lag_seconds: lag,
+            lag_bytes: None,
+        }
+    }
+
+    #[test]
+    fn history_rows_hold_only_what_the_role_measures() {
+        let rows = [sample(15, "replica", Some(1.5)), sample(30, "primary", None)];
+        let csv = history().export(&rows).csv();
+        assert_eq!(
+            csv,
+            "bucket,endpoint,role,reachable,conns_total,max_connections,conns_idle_in_transaction,lag_seconds,lag_bytes\r\n\
+             1970-01-01T00:00:15Z,h:2/d,replica,true,,,,1.500,\r\n\
+             1970-01-01T00:00:30Z,h:2/d,primary,true,5,100,0,,\r\n"
+        );
+    }
+}
