@@ -228,7 +228,10 @@ mod tests {
 
     #[test]
     fn history_rows_hold_only_what_the_role_measures() {
-        let rows = [sample(15, "replica", Some(1.5)), sample(30, "primary", None)];
+        let rows = [
+            sample(15, "replica", Some(1.5)),
+            sample(30, "primary", None),
+        ];
         let csv = history().export(&rows).csv();
         assert_eq!(
             csv,
