@@ -8,12 +8,16 @@ pub mod cell;
 pub mod csv;
 pub mod json;
 
+use std::borrow::Cow;
+
 pub use cell::{Cell, Kind};
 
 /// One column: its key (the CSV header and the JSON key), its label (the page's `<th>`), its kind
 /// and how to read its cell from a row.
 pub struct Column<R> {
-    pub key: &'static str,
+    /// Usually a literal; a table whose columns are fleet data (one per shard) names them at run
+    /// time.
+    pub key: Cow<'static, str>,
     pub label: String,
     pub kind: Kind,
     read: Box<dyn Fn(&R) -> Cell + Send + Sync>,
@@ -21,13 +25,13 @@ pub struct Column<R> {
 
 impl<R> Column<R> {
     pub fn new(
-        key: &'static str,
+        key: impl Into<Cow<'static, str>>,
         label: impl Into<String>,
         kind: Kind,
         read: impl Fn(&R) -> Cell + Send + Sync + 'static,
     ) -> Self {
         Column {
-            key,
+            key: key.into(),
             label: label.into(),
             kind,
             read: Box::new(read),
@@ -87,7 +91,7 @@ impl<R> Table<R> {
                 .columns
                 .iter()
                 .map(|c| ColumnInfo {
-                    key: c.key,
+                    key: c.key.clone(),
                     label: c.label.clone(),
                     kind: c.kind,
                 })
@@ -100,7 +104,7 @@ impl<R> Table<R> {
 /// A column as an export describes it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ColumnInfo {
-    pub key: &'static str,
+    pub key: Cow<'static, str>,
     pub label: String,
     pub kind: Kind,
 }
@@ -117,7 +121,7 @@ pub struct Export {
 impl Export {
     /// RFC 4180 CSV: a header of column keys, then one line per row, CRLF-terminated.
     pub fn csv(&self) -> String {
-        let header: Vec<&str> = self.columns.iter().map(|c| c.key).collect();
+        let header: Vec<&str> = self.columns.iter().map(|c| c.key.as_ref()).collect();
         csv::write(
             &header,
             self.rows

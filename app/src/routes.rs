@@ -148,7 +148,8 @@ pub const SHARDS: PageRoute = page(
     ViewFleet,
     Whole,
     Some(&[]),
-);
+)
+.exports(&shardscope::shards::tables::SHARDS);
 // Titled "Shard detail", not "Shard": the bundle check finds pages in the wasm by their title,
 // and the overview's sort island has a "Shard" column.
 pub const SHARD: PageRoute = page(
@@ -188,7 +189,8 @@ pub const ROUTING: PageRoute = page(
     ViewTenants,
     Whole,
     None,
-);
+)
+.exports(&shardscope::tenants::tables::ROUTING);
 pub const COMPLIANCE: PageRoute = page(
     "/compliance",
     "RLS compliance",
@@ -197,7 +199,8 @@ pub const COMPLIANCE: PageRoute = page(
     ViewTenants,
     Whole,
     None,
-);
+)
+.exports(&shardscope::tenants::tables::COMPLIANCE);
 pub const PLACEMENT: PageRoute = page(
     "/placement",
     "Placement",
@@ -206,7 +209,8 @@ pub const PLACEMENT: PageRoute = page(
     ViewTenants,
     Whole,
     Some(&[]),
-);
+)
+.exports(&shardscope::tenants::tables::PLACEMENT);
 pub const PATIENTS: PageRoute = page(
     "/patients",
     "Patient lookup",
@@ -224,7 +228,8 @@ pub const AUDIT: PageRoute = page(
     ViewAudit,
     Streamed,
     Some(&["addr", "subject"]),
-);
+)
+.exports(&shardscope::auth::audit::table::AUDIT);
 
 /// Every page, in navigation order.
 pub const PAGES: [PageRoute; 13] = [

@@ -138,11 +138,20 @@ async fn read(
         p if p == routes::POOLS.path => telemetry::pools(console, table, q).await,
         p if p == routes::REQUESTS.path => telemetry::requests(console, table, q).await,
         p if p == routes::SLOW_QUERIES.path => telemetry::slow(console, table, q).await,
+        p if p == routes::SHARDS.path => shards::list(console, q).await,
         p if p == routes::SHARD.path => {
             let shard = path.rsplit('/').next().unwrap_or_default();
             shards::shard(console, shard, table, q).await
         }
         p if p == routes::TENANTS.path => tenants::directory(console, q).await,
+        p if p == routes::AUDIT.path => {
+            let filter = shardscope::auth::audit::parse_filter(|k| q.get(k))?;
+            let records = console.auth().audit.export(&filter).await?;
+            Ok(shardscope::auth::audit::table::records().export(&records))
+        }
+        p if p == routes::ROUTING.path => tenants::routing(console).await,
+        p if p == routes::COMPLIANCE.path => tenants::compliance(console).await,
+        p if p == routes::PLACEMENT.path => tenants::placement(console, table, q).await,
         _ => Err(shardscope::Error::InvalidInput(format!(
             "{} lists table {table:?} but has no export for it",
             route.title

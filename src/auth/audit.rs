@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 
 mod filter;
 mod store;
+pub mod table;
 
 pub use filter::parse_filter;
 pub use store::{AuditLog, PAGE_SIZE, insert};

@@ -1,6 +1,7 @@
 //! The shard page's tables, one definition each (the page's header and cells, and its exports).
 
 use super::detail::ShardPage;
+use super::list::ShardListRow;
 use super::node::NodeFacts;
 use super::partitions::Partition;
 use super::replication::{Sender, Slot};
@@ -10,6 +11,100 @@ use crate::table::{Cell, Column, Kind, Table};
 /// `/shards/{shard}`'s tables, in export order (the history first: `format=csv` alone answers it,
 /// as it always has).
 pub const SHARD: [&str; 5] = ["history", "connections", "senders", "slots", "partitions"];
+
+/// `/shards`' tables.
+pub const SHARDS: [&str; 1] = ["shards"];
+
+/// What the last probe of a listed shard says: "answering", "not answering" (the failure in its
+/// own column), or that no endpoint is known to probe.
+pub fn list_health(r: &ShardListRow) -> &'static str {
+    match &r.health {
+        None => "provisioned, no endpoint known",
+        Some(o) if o.result.is_ok() => "answering",
+        Some(_) => "not answering",
+    }
+}
+
+/// The share of its allocation a listed shard uses, in percent (None: not measured, or no
+/// allocation set).
+pub fn allocation_percent(r: &ShardListRow) -> Option<f64> {
+    let stats = r.health.as_ref()?.result.as_ref().ok()?;
+    let a = r.allocated_bytes.filter(|a| *a > 0)?;
+    Some(stats.db_bytes as f64 / a as f64 * 100.0)
+}
+
+/// `/shards`: every shard the routing DB names; one that did not answer is a row that says so.
+pub fn shards_list() -> Table<ShardListRow> {
+    use Kind::{Integer, Number, Text, Time};
+    let stats = |r: &ShardListRow| {
+        r.health
+            .as_ref()
+            .and_then(|o| o.result.as_ref().ok())
+            .cloned()
+    };
+    Table::new(
+        "shards",
+        vec![
+            Column::new("shard_id", "Shard", Text, |r: &ShardListRow| {
+                (&r.shard.id).into()
+            }),
+            Column::new("shard_type", "Type", Text, |r: &ShardListRow| {
+                (&r.shard.shard_type).into()
+            }),
+            Column::new("region", "Region", Text, |r: &ShardListRow| {
+                (&r.shard.region).into()
+            }),
+            Column::new("named_in", "Named in", Text, |r: &ShardListRow| {
+                r.shard.named_in().join(", ").into()
+            }),
+            Column::new("orgs_routed", "Orgs routed", Integer, |r: &ShardListRow| {
+                r.shard.routed_orgs.into()
+            }),
+            Column::new("health", "Health", Text, |r: &ShardListRow| {
+                list_health(r).into()
+            }),
+            Column::new("measured_at", "Measured", Time, |r: &ShardListRow| {
+                r.health
+                    .as_ref()
+                    .map_or(Cell::Missing, |o| Cell::Time(o.measured_at_ms as i64))
+            }),
+            Column::new("failure", "Why not", Text, |r: &ShardListRow| {
+                r.health
+                    .as_ref()
+                    .and_then(|o| o.result.as_ref().err())
+                    .map(|f| format!("{}: {f}", f.kind.code()))
+                    .into()
+            }),
+            Column::new(
+                "connections",
+                "Connections",
+                Integer,
+                move |r: &ShardListRow| stats(r).map(|s| s.conns_total).into(),
+            ),
+            Column::new(
+                "max_connections",
+                "max_connections",
+                Integer,
+                move |r: &ShardListRow| stats(r).map(|s| s.max_connections).into(),
+            ),
+            Column::new("db_bytes", "Size", Integer, move |r: &ShardListRow| {
+                stats(r).map(|s| s.db_bytes).into()
+            }),
+            Column::new(
+                "allocated_bytes",
+                "Allocation",
+                Integer,
+                |r: &ShardListRow| r.allocated_bytes.into(),
+            ),
+            Column::new(
+                "allocation_pct",
+                "% of allocation",
+                Number,
+                |r: &ShardListRow| allocation_percent(r).into(),
+            ),
+        ],
+    )
+}
 
 pub fn history() -> Table<SeriesRow> {
     use Kind::{Flag, Integer, Number, Text, Time};

@@ -1,6 +1,10 @@
 //! The tenant pages' tables, one definition each (the page's header and cells, and its exports).
 
+use super::compliance::{ComplianceReport, ShardCatalog};
 use super::directory::Tenant;
+use super::placement::{Candidate, Neighbour};
+use super::truth::Finding;
+use crate::federation::fanout::Outcome;
 use crate::table::{Cell, Column, Kind, Table};
 
 /// `/tenants`' tables.
@@ -30,6 +34,159 @@ pub fn tenants() -> Table<Tenant> {
             }),
             Column::new("created_at", "Created", Time, |t: &Tenant| {
                 t.created_at_ms.map_or(Cell::Missing, Cell::Time)
+            }),
+        ],
+    )
+}
+
+/// `/routing`'s tables.
+pub const ROUTING: [&str; 1] = ["findings"];
+/// `/compliance`'s tables.
+pub const COMPLIANCE: [&str; 1] = ["rls"];
+/// `/placement`'s tables.
+pub const PLACEMENT: [&str; 2] = ["candidates", "noisy"];
+
+/// Routing truth: one row per finding.
+pub fn findings() -> Table<Finding> {
+    use Kind::{Integer, Text};
+    Table::new(
+        "findings",
+        vec![
+            Column::new("severity", "Severity", Text, |f: &Finding| {
+                f.severity.as_str().into()
+            }),
+            Column::new("finding", "Finding", Text, |f: &Finding| {
+                f.kind.label().into()
+            }),
+            Column::new("org_id", "Org", Integer, |f: &Finding| f.org_id.into()),
+            Column::new("shard_id", "Shard", Text, |f: &Finding| {
+                (&f.shard_id).into()
+            }),
+            Column::new("detail", "What", Text, |f: &Finding| (&f.detail).into()),
+            Column::new("action", "Suggested action", Text, |f: &Finding| {
+                (&f.action).into()
+            }),
+        ],
+    )
+}
+
+/// One row of the RLS matrix: a table and its state on each shard, in the report's shard order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RlsRow {
+    pub table: String,
+    pub states: Vec<String>,
+}
+
+/// What one shard's catalog says of one table, as the matrix shows it.
+fn rls_state(shard: &Outcome<ShardCatalog>, table: &str) -> String {
+    match &shard.result {
+        Err(why) => format!("unknown ({why})"),
+        Ok(c) => match c.tables.iter().find(|t| t.table == table) {
+            None => "missing".to_string(),
+            Some(t) if !t.rls_enabled => "RLS off".to_string(),
+            Some(t) if !t.rls_forced => "enabled, not forced".to_string(),
+            Some(t) => format!(
+                "forced · {} {}",
+                t.policies.len(),
+                if t.policies.len() == 1 {
+                    "policy"
+                } else {
+                    "policies"
+                }
+            ),
+        },
+    }
+}
+
+/// The RLS matrix (tables × shards): its definition, one column per shard of the report, and its
+/// rows, one per table any answering shard has.
+pub fn rls(report: &ComplianceReport) -> (Table<RlsRow>, Vec<RlsRow>) {
+    let mut names: Vec<&str> = report
+        .shards
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|c| &c.tables)
+        .map(|t| t.table.as_str())
+        .collect();
+    names.sort();
+    names.dedup();
+    let rows = names
+        .into_iter()
+        .map(|table| RlsRow {
+            table: table.to_string(),
+            states: report.shards.iter().map(|s| rls_state(s, table)).collect(),
+        })
+        .collect();
+    let mut columns = vec![Column::new("table", "Table", Kind::Text, |r: &RlsRow| {
+        (&r.table).into()
+    })];
+    for (i, shard) in report.shards.iter().enumerate() {
+        columns.push(Column::new(
+            shard.target.clone(),
+            shard.target.clone(),
+            Kind::Text,
+            move |r: &RlsRow| r.states.get(i).into(),
+        ));
+    }
+    (Table::new("rls", columns), rows)
+}
+
+/// The placement preview: the region's shared shards and whether each could take the org.
+pub fn candidates() -> Table<Candidate> {
+    use Kind::{Flag, Integer, Text};
+    Table::new(
+        "candidates",
+        vec![
+            Column::new("shard_id", "Shard", Text, |c: &Candidate| {
+                (&c.shard.shard_id).into()
+            }),
+            Column::new("orgs", "Orgs", Integer, |c: &Candidate| {
+                i64::from(c.shard.current_orgs).into()
+            }),
+            Column::new("max_orgs", "Max orgs", Integer, |c: &Candidate| {
+                i64::from(c.shard.max_orgs).into()
+            }),
+            Column::new("patients", "Patients", Integer, |c: &Candidate| {
+                c.shard.current_patients.into()
+            }),
+            Column::new("max_patients", "Max patients", Integer, |c: &Candidate| {
+                c.shard.max_patients.into()
+            }),
+            Column::new("fits", "Could take it?", Flag, |c: &Candidate| {
+                c.fits.is_ok().into()
+            }),
+            Column::new("why_not", "Why not", Text, |c: &Candidate| {
+                c.fits.as_ref().err().into()
+            }),
+        ],
+    )
+}
+
+/// Noisy neighbours: shares as percentages of the shard's patients, requests and slow queries.
+pub fn noisy() -> Table<Neighbour> {
+    use Kind::{Integer, Number, Text};
+    Table::new(
+        "noisy",
+        vec![
+            Column::new("org_id", "Org id", Integer, |n: &Neighbour| n.org_id.into()),
+            Column::new("name", "Name", Text, |n: &Neighbour| (&n.name).into()),
+            Column::new("shard_id", "Shard", Text, |n: &Neighbour| {
+                (&n.shard_id).into()
+            }),
+            Column::new("patients_pct", "Patients %", Number, |n: &Neighbour| {
+                (n.patients_share * 100.0).into()
+            }),
+            Column::new("requests_pct", "Requests %", Number, |n: &Neighbour| {
+                (n.requests_share * 100.0).into()
+            }),
+            Column::new("slow_pct", "Slow queries %", Number, |n: &Neighbour| {
+                (n.slow_share * 100.0).into()
+            }),
+            Column::new("why", "Out of proportion", Text, |n: &Neighbour| {
+                (&n.why).into()
+            }),
+            Column::new("suggestion", "Suggested", Text, |n: &Neighbour| {
+                (&n.suggestion).into()
             }),
         ],
     )

@@ -10,7 +10,7 @@ pub fn table_head<R>(table: &Table<R>) -> impl IntoView + use<R> {
     let cells = table
         .columns
         .iter()
-        .filter(|c| !table.grouped_by.contains(&c.key))
+        .filter(|c| !table.grouped_by.contains(&c.key.as_ref()))
         .map(|c| {
             let numeric = c.kind.numeric();
             let label = c.label.clone();
@@ -24,7 +24,8 @@ pub fn table_head<R>(table: &Table<R>) -> impl IntoView + use<R> {
     }
 }
 
-/// The page's own URL with `format` and `table` set (and no `page=`: an export is the whole view).
+/// The page's own URL with `format` and `table` set (and no `page=` or `before=`: an export is the
+/// whole view).
 pub fn export_href(path: &str, search: &str, format: &str, table: &str) -> String {
     let mut parts: Vec<&str> = search
         .trim_start_matches('?')
@@ -32,7 +33,7 @@ pub fn export_href(path: &str, search: &str, format: &str, table: &str) -> Strin
         .filter(|p| !p.is_empty())
         .filter(|p| {
             let key = p.split('=').next().unwrap_or_default();
-            !matches!(key, "format" | "table" | "page")
+            !matches!(key, "format" | "table" | "page" | "before")
         })
         .collect();
     let tail = format!(

@@ -6,7 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::list_audit;
 use crate::components::{
-    EmptyState, FilterBar, PageShell, Pager, RelativeTime, SelectField, TextField,
+    EmptyState, ExportLinks, FilterBar, PageShell, Pager, RelativeTime, SelectField, TextField,
+    table_head,
 };
 use crate::dto::{AuditPageDto, AuditQuery};
 use crate::format::{count, query_value};
@@ -139,20 +140,11 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     view! {
         {backlog}
         // Focusable so a keyboard can scroll it sideways on a narrow screen.
+        <ExportLinks table="records"/>
         <div class="table-wrap" role="region" aria-label="Audit records" tabindex="0">
-            <table class="data-table audit-table">
+            <table class="data-table audit-table" data-table="records">
                 <caption class="visually-hidden">"Access audit records, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col" class="num">"Time"</th>
-                        <th scope="col">"Staff"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Target"</th>
-                        <th scope="col">"Client address"</th>
-                        <th scope="col">"Lookup"</th>
-                    </tr>
-                </thead>
+                {table_head(&shardscope::auth::audit::table::records())}
                 <tbody>
                     {page
                         .rows
@@ -168,7 +160,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                                     <td><code>{r.action}</code></td>
                                     <td>{if r.target.is_empty() { crate::format::NO_VALUE.to_string() } else { r.target }}</td>
                                     <td class="mono">{r.client_addr}</td>
-                                    <td class="lookup-detail"><LookupDetail r=detail/></td>
+                                    <LookupCells r=detail/>
                                 </tr>
                             }
                         })
@@ -181,13 +173,12 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     .into_any()
 }
 
-/// A patient lookup's part of a record: reason, subject (links to every record of it), found, shards.
+/// A patient lookup's part of a record, one cell each: the subject (links to every record of it),
+/// how many were found, the shards asked and the reason.
 #[component]
-fn LookupDetail(r: AuditRecord) -> impl IntoView {
+fn LookupCells(r: AuditRecord) -> impl IntoView {
     let r = r.detail;
-    if r.subject.is_empty() && r.reason.is_empty() {
-        return view! { {crate::format::NO_VALUE} }.into_any();
-    }
+    let dash = || crate::format::NO_VALUE.to_string();
     // "phone:k1:1a2b3c4d5e6f…": the kind, the key and the HMAC's first characters (the title
     // has it all).
     let short = if r.subject.chars().count() > 24 {
@@ -197,13 +188,20 @@ fn LookupDetail(r: AuditRecord) -> impl IntoView {
         r.subject.clone()
     };
     let href = format!("/audit?subject={}", query_value(&r.subject));
+    let subject = if r.subject.is_empty() {
+        view! { {dash()} }.into_any()
+    } else {
+        view! { <a class="subject" href=href title=r.subject.clone()>{short}</a> }.into_any()
+    };
+    let shards = if r.shards.is_empty() {
+        dash()
+    } else {
+        r.shards.join(", ")
+    };
     view! {
-        <span class="subject">
-            <a href=href title=r.subject.clone()>{short}</a>
-        </span>
-        {r.result_count.map(|n| view! { <span class="found">{format!(" · {n} found")}</span> })}
-        {(!r.shards.is_empty()).then(|| view! { <span class="shards">{format!(" · {}", r.shards.join(", "))}</span> })}
-        {(!r.reason.is_empty()).then(|| view! { <span class="reason">" · reason: " <q>{r.reason.clone()}</q></span> })}
+        <td class="lookup-detail">{subject}</td>
+        <td class="num">{r.result_count.map_or_else(dash, |n| n.to_string())}</td>
+        <td>{shards}</td>
+        <td class="reason">{if r.reason.is_empty() { view! { {dash()} }.into_any() } else { view! { <q>{r.reason.clone()}</q> }.into_any() }}</td>
     }
-    .into_any()
 }

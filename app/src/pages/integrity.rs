@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use crate::api::{get_compliance, get_routing};
-use crate::components::{ErrorState, Level, PageShell, StatusBadge};
+use crate::components::{ErrorState, ExportLinks, Level, PageShell, StatusBadge, table_head};
 use crate::format::utc;
 use shardscope::tenants::compliance::ComplianceReport;
+use shardscope::tenants::tables;
 use shardscope::tenants::truth::Report;
 
 #[component]
@@ -43,9 +44,10 @@ fn RoutingBody(r: Report) -> impl IntoView {
             view! { <p class="ok-state" role="status" data-findings="0">"No findings: everything that answered agrees."</p> }.into_any()
         } else {
             view! {
+                <ExportLinks table="findings"/>
                 <div class="table-wrap" role="region" aria-label="Routing findings" tabindex="0">
-                    <table class="data-table" data-findings=n.to_string()>
-                        <thead><tr><th scope="col">"Severity"</th><th scope="col">"Finding"</th><th scope="col">"Org"</th><th scope="col">"Shard"</th><th scope="col">"What"</th><th scope="col">"Suggested action"</th></tr></thead>
+                    <table class="data-table" data-table="findings" data-findings=n.to_string()>
+                        {table_head(&tables::findings())}
                         <tbody>
                             {r.findings.into_iter().map(|f| view! {
                                 <tr data-finding=format!("{:?}", f.kind)>
@@ -83,18 +85,7 @@ pub fn CompliancePage() -> impl IntoView {
 fn ComplianceBody(r: ComplianceReport) -> impl IntoView {
     let answered = r.shards.iter().filter(|s| s.result.is_ok()).count();
     let total = r.shards.len();
-    let tables: Vec<String> = {
-        let mut t: Vec<String> = r
-            .shards
-            .iter()
-            .filter_map(|s| s.result.as_ref().ok())
-            .flat_map(|c| &c.tables)
-            .map(|t| t.table.clone())
-            .collect();
-        t.sort();
-        t.dedup();
-        t
-    };
+    let (matrix, rows) = tables::rls(&r);
     view! {
         <p class="answered" role="status" data-answered=format!("{answered}/{total}")>
             <StatusBadge level=if answered == total { Level::Ok } else { Level::Critical } text=format!("{answered} of {total} shards answered")/>
@@ -121,26 +112,16 @@ fn ComplianceBody(r: ComplianceReport) -> impl IntoView {
         </section>
         <section aria-labelledby="c-matrix">
             <h2 id="c-matrix">"Tables × shards"</h2>
+            <ExportLinks table="rls"/>
             <div class="table-wrap" role="region" aria-label="RLS per table and shard" tabindex="0">
-                <table class="data-table">
-                    <thead>
-                        <tr><th scope="col">"Table"</th>{r.shards.iter().map(|s| view! { <th scope="col">{s.target.clone()}</th> }).collect_view()}</tr>
-                    </thead>
+                <table class="data-table" data-table="rls">
+                    {table_head(&matrix)}
                     <tbody>
-                        {tables.into_iter().map(|table| {
-                            let cells = r.shards.iter().map(|s| {
-                                let text = match &s.result {
-                                    Err(why) => format!("unknown ({why})"),
-                                    Ok(c) => match c.tables.iter().find(|t| t.table == table) {
-                                        None => "missing".to_string(),
-                                        Some(t) if !t.rls_enabled => "RLS off".to_string(),
-                                        Some(t) if !t.rls_forced => "enabled, not forced".to_string(),
-                                        Some(t) => format!("forced · {} {}", t.policies.len(), if t.policies.len() == 1 { "policy" } else { "policies" }),
-                                    },
-                                };
-                                view! { <td>{text}</td> }
-                            }).collect_view();
-                            view! { <tr><th scope="row" class="mono">{table}</th>{cells}</tr> }
+                        {rows.into_iter().map(|row| view! {
+                            <tr>
+                                <th scope="row" class="mono">{row.table}</th>
+                                {row.states.into_iter().map(|text| view! { <td>{text}</td> }).collect_view()}
+                            </tr>
                         }).collect_view()}
                     </tbody>
                 </table>

@@ -8,11 +8,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{get_placement, get_tenant_choices};
 use crate::components::{
-    EmptyState, ErrorState, FilterBar, Level, PageShell, SelectField, StatusBadge, TextField,
+    EmptyState, ErrorState, ExportLinks, FilterBar, Level, PageShell, SelectField, StatusBadge,
+    TextField, table_head,
 };
 use crate::dto::PlacementQuery;
-use crate::format::count;
+use crate::format::{NO_VALUE, count};
 use shardscope::tenants::placement::PlacementPage;
+use shardscope::tenants::tables;
 
 const PATH: &str = crate::routes::PLACEMENT.path;
 
@@ -112,15 +114,19 @@ fn PlacementBody(p: PlacementPage, q: PlacementQuery) -> impl IntoView {
                 </p>
             })}
             {p.decision.map(|d| d.1).filter(|c| !c.is_empty()).map(|candidates| view! {
+                <ExportLinks table="candidates"/>
                 <div class="table-wrap" role="region" aria-label="Shared shards of the region" tabindex="0">
-                    <table class="data-table">
-                        <thead><tr><th scope="col">"Shard"</th><th scope="col" class="num">"Orgs"</th><th scope="col" class="num">"Patients"</th><th scope="col">"Could take it?"</th></tr></thead>
+                    <table class="data-table" data-table="candidates">
+                        {table_head(&tables::candidates())}
                         <tbody>{candidates.into_iter().map(|c| view! {
                             <tr>
                                 <th scope="row">{c.shard.shard_id}</th>
-                                <td class="num">{format!("{} of {}", c.shard.current_orgs, c.shard.max_orgs)}</td>
-                                <td class="num">{format!("{} of {}", count(c.shard.current_patients), count(c.shard.max_patients))}</td>
-                                <td>{match c.fits { Ok(()) => "yes".to_string(), Err(why) => format!("no: {why}") }}</td>
+                                <td class="num">{c.shard.current_orgs}</td>
+                                <td class="num">{c.shard.max_orgs}</td>
+                                <td class="num">{count(c.shard.current_patients)}</td>
+                                <td class="num">{count(c.shard.max_patients)}</td>
+                                <td>{if c.fits.is_ok() { "yes" } else { "no" }}</td>
+                                <td>{c.fits.err().unwrap_or_else(|| NO_VALUE.to_string())}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </table>
@@ -133,17 +139,20 @@ fn PlacementBody(p: PlacementPage, q: PlacementQuery) -> impl IntoView {
             {match p.noisy {
                 Ok(n) if n.is_empty() => view! { <EmptyState>"None: every org's load is in proportion to its size."</EmptyState> }.into_any(),
                 Ok(n) => { let len = n.len().to_string(); view! {
+                    <ExportLinks table="noisy"/>
                     <div class="table-wrap" role="region" aria-label="Noisy neighbours" tabindex="0">
-                        <table class="data-table" data-noisy=len>
-                            <thead><tr><th scope="col">"Org"</th><th scope="col">"Shard"</th><th scope="col" class="num">"Patients share"</th><th scope="col" class="num">"Requests share"</th><th scope="col" class="num">"Slow-query share"</th><th scope="col">"Suggested"</th></tr></thead>
+                        <table class="data-table" data-table="noisy" data-noisy=len>
+                            {table_head(&tables::noisy())}
                             <tbody>{n.into_iter().map(|n| view! {
                                 <tr>
-                                    <th scope="row" dir="auto"><a href=format!("/tenants/{}", n.org_id)>{format!("{} · {}", n.org_id, n.name)}</a></th>
+                                    <th scope="row" class="num"><a href=format!("/tenants/{}", n.org_id)>{n.org_id}</a></th>
+                                    <td dir="auto">{n.name}</td>
                                     <td>{n.shard_id}</td>
                                     <td class="num">{pct(n.patients_share)}</td>
                                     <td class="num">{pct(n.requests_share)}</td>
                                     <td class="num">{pct(n.slow_share)}</td>
-                                    <td><StatusBadge level=Level::Warn text=n.why/>" "{n.suggestion}</td>
+                                    <td><StatusBadge level=Level::Warn text=n.why/></td>
+                                    <td>{n.suggestion}</td>
                                 </tr>
                             }).collect_view()}</tbody>
                         </table>

@@ -7,6 +7,12 @@ use shardscope::table::Export;
 
 use super::ExportQuery;
 
+/// `/shards`: the list with the page's filters.
+pub async fn list(console: &Console, q: &ExportQuery) -> Result<Export> {
+    let page = shardscope::shards::list::shards_page(console, |k| q.get(k)).await?;
+    Ok(tables::shards_list().export(&page.rows))
+}
+
 pub async fn shard(console: &Console, shard: &str, table: &str, q: &ExportQuery) -> Result<Export> {
     if table == "history" {
         let history = crate::charts::shard_history(console, shard, q).await?;

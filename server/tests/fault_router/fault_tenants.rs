@@ -69,6 +69,24 @@ async fn every_demo_drift_is_found_and_reverting_leaves_a_clean_fleet() {
             .body
             .contains(&format!("data-unknown=\"{}\"", drifts::UNREACHABLE_SHARD))
     );
+    // The findings' export is the page's table: a row per finding, the same kinds, the same order.
+    let export = app
+        .get("/routing?format=json&table=findings", Some(&cookie))
+        .await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    let v: serde_json::Value = serde_json::from_str(&export.body).expect("JSON");
+    let exported: Vec<&str> = v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["finding"].as_str().expect("a finding's label"))
+        .collect();
+    let shown = routing.body.matches("data-finding=\"").count();
+    assert_eq!(exported.len(), shown, "{exported:?}");
+    assert!(
+        exported.contains(&"org present on two shards"),
+        "{exported:?}"
+    );
     let compliance = app.get("/compliance", Some(&cookie)).await;
     assert_eq!(compliance.status, StatusCode::OK);
     assert!(

@@ -82,16 +82,51 @@ fn html_rows(html: &str, id: &str, expected_header: &[String], url: &str) -> usi
 fn concrete(pattern: &str, window: &str) -> String {
     let shard = common::fleet().shards[0].id.clone();
     let url = pattern.replace("{shard}", &shard).replace("{org}", "2");
-    if pattern == routes::SHARD.path {
-        format!("{url}?{window}")
-    } else {
-        url
+    match pattern {
+        p if p == routes::SHARD.path => format!("{url}?{window}"),
+        // A question, so the preview's candidates table is there.
+        p if p == routes::PLACEMENT.path => format!("{url}?region=us-east-1&patients=12000"),
+        // The test's own records (other tests write theirs meanwhile).
+        p if p == routes::AUDIT.path => format!("{url}?addr={}", audit_addr()),
+        _ => url,
     }
 }
 
 fn with(url: &str, query: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{query}")
+}
+
+/// The client address of this run's own audit records.
+fn audit_addr() -> &'static str {
+    static ADDR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDR.get_or_init(|| format!("2001:db8::{:x}", rand_u16()))
+}
+
+fn rand_u16() -> u16 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    (t.subsec_nanos() ^ std::process::id()) as u16
+}
+
+/// More records than one audit page holds (100), from this run's own address.
+async fn write_audit(app: &TestApp) {
+    for i in 0..130 {
+        let event = shardscope::auth::AuditEvent {
+            staff: None,
+            action: shardscope::auth::AuditAction::SignInFailed,
+            target: format!("walk record {i}"),
+            client_addr: audit_addr().to_string(),
+            detail: Default::default(),
+        };
+        app.console
+            .auth()
+            .audit
+            .record(&event)
+            .await
+            .expect("record written");
+    }
 }
 
 /// `2026-12-07T09:30`: a minute as `from=`/`to=` take it.
@@ -116,23 +151,22 @@ async fn write_history(w: &shardscope::clickhouse_db::Client, now: u32) -> Strin
     format!("from={}&to={}", minute(now - 3600), minute(now - 600))
 }
 
-/// The page's own rows of table `id`, over every page when the page is paged (`rel="next"`).
+/// The page's own rows of table `id`, over every page when the page is paged (its `rel="next"`
+/// link, as a reader follows it).
 async fn page_rows(app: &TestApp, url: &str, cookie: &str, id: &str, header: &[String]) -> usize {
     let mut total = 0;
-    for n in 1..=100 {
-        let paged = if n == 1 {
-            url.to_string()
-        } else {
-            with(url, &format!("page={n}"))
-        };
-        let page = app.get(&paged, Some(cookie)).await;
-        assert_eq!(page.status, StatusCode::OK, "{paged}: {}", page.body);
-        total += html_rows(&page.body, id, header, &paged);
-        if !page.body.contains(r#"rel="next""#) {
+    let mut here = url.to_string();
+    for _ in 1..=200 {
+        let page = app.get(&here, Some(cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{here}: {}", page.body);
+        total += html_rows(&page.body, id, header, &here);
+        let Some(at) = page.body.find(r#"rel="next" href=""#) else {
             return total;
-        }
+        };
+        let href = &page.body[at + r#"rel="next" href=""#.len()..];
+        here = href[..href.find('"').expect("a closed href")].replace("&amp;", "&");
     }
-    panic!("{url}: more than 100 pages");
+    panic!("{url}: more than 200 pages");
 }
 
 #[tokio::test]
@@ -141,6 +175,7 @@ async fn every_table_exports_what_its_page_shows_to_every_role() {
     let (app, writer, now, _db) = crate::telemetry_pages::app_on_fresh_telemetry("walk").await;
     crate::telemetry_pages::fill(&writer, now).await;
     let window = write_history(&writer, now).await;
+    write_audit(&app).await;
     let mut checked = 0;
     let mut nonempty = std::collections::BTreeSet::new();
     let sessions = [
@@ -241,6 +276,11 @@ async fn every_table_exports_what_its_page_shows_to_every_role() {
         "/shards/{shard} history",
         "/shards/{shard} senders",
         "/tenants tenants",
+        "/shards shards",
+        "/compliance rls",
+        "/placement candidates",
+        "/placement noisy",
+        "/audit records",
     ] {
         assert!(
             nonempty.contains(filled),

@@ -121,6 +121,43 @@ impl AuditLog {
         Ok(rows.into_iter().map(record).collect())
     }
 
+    /// Every record of the view (all its pages, newest first), for an export; more than
+    /// [`super::table::EXPORT_MAX`] is a 400 that says how to narrow it.
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    pub async fn export(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        let max = super::table::EXPORT_MAX;
+        let mut filter = AuditFilter {
+            before_id: None,
+            ..filter.clone()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = self.list(&filter).await?;
+            let full = page.len() as i64 == PAGE_SIZE;
+            let last = page.last().map(|r| r.id);
+            // Keyset paging moves strictly down the ids; a page that does not (a target's
+            // own statement pages by nothing) is the last.
+            let moved = match (filter.before_id, last) {
+                (Some(before), Some(last)) => last < before,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            filter.before_id = last;
+            if moved {
+                all.extend(page);
+            }
+            if all.len() > max {
+                return Err(crate::Error::InvalidInput(format!(
+                    "this view holds more than {max} audit records, more than one export holds: \
+                     narrow it (since, until, action, staff) and export each part"
+                )));
+            }
+            if !full || !moved {
+                return Ok(all);
+            }
+        }
+    }
+
     /// The newest records about one target (a tenant page's access history), by its own index:
     /// a separate statement, because a generic plan of the filtered one cannot use it.
     async fn for_target(&self, target: &str) -> Result<Vec<AuditRecord>> {

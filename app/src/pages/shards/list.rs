@@ -5,10 +5,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_shards;
-use crate::components::{EmptyState, FilterBar, Level, PageShell, SelectField, StatusBadge};
-use crate::format::{age, bytes, count, query_value};
+use crate::components::{
+    EmptyState, ExportLinks, FilterBar, Level, PageShell, SelectField, StatusBadge, table_head,
+};
+use crate::format::{NO_VALUE, age, bytes, count, query_value};
 use shardscope::shards::detail::ALLOCATION_ALERT;
 use shardscope::shards::list::{ShardListRow, ShardsPage as Page};
+use shardscope::shards::tables;
 
 const PATH: &str = crate::routes::SHARDS.path;
 
@@ -62,19 +65,9 @@ fn ShardsBody(p: Page) -> impl IntoView {
             view! { <EmptyState>"No shard matches these filters."</EmptyState> }.into_any()
         } else {
             view! {
-                <div class="table-wrap"><table class="data-table shards-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Shard"</th>
-                            <th scope="col">"Type"</th>
-                            <th scope="col">"Region"</th>
-                            <th scope="col">"Named in"</th>
-                            <th scope="col" class="num">"Orgs routed"</th>
-                            <th scope="col">"Health"</th>
-                            <th scope="col" class="num">"Connections"</th>
-                            <th scope="col" class="num">"Size / allocation"</th>
-                        </tr>
-                    </thead>
+                <ExportLinks table="shards"/>
+                <div class="table-wrap"><table class="data-table shards-table" data-table="shards">
+                    {table_head(&tables::shards_list())}
                     <tbody>
                         {p.rows.into_iter().map(|r| view! { <Row r now/> }).collect_view()}
                     </tbody>
@@ -86,66 +79,44 @@ fn ShardsBody(p: Page) -> impl IntoView {
 
 #[component]
 fn Row(r: ShardListRow, now: u64) -> impl IntoView {
-    let s = r.shard;
+    let s = &r.shard;
     let href = format!("/shards/{}", query_value(&s.id));
-    let (health, conns, size) = match &r.health {
-        None => (
-            view! { <StatusBadge level=Level::Unknown text="provisioned, no endpoint known"/> }
-                .into_any(),
-            crate::format::NO_VALUE.to_string(),
-            r.allocated_bytes
-                .map_or(crate::format::NO_VALUE.into(), |a| {
-                    format!("– of {}", bytes(a))
-                }),
-        ),
-        Some(o) => match &o.result {
-            Ok(st) => {
-                let size = match r.allocated_bytes {
-                    Some(a) if a > 0 => {
-                        let share = st.db_bytes as f64 / a as f64;
-                        format!(
-                            "{} of {} ({:.0} %)",
-                            bytes(st.db_bytes),
-                            bytes(a),
-                            share * 100.0
-                        )
-                    }
-                    _ => format!("{} (no allocation set)", bytes(st.db_bytes)),
-                };
-                let over = r
-                    .allocated_bytes
-                    .is_some_and(|a| a > 0 && st.db_bytes as f64 / a as f64 >= ALLOCATION_ALERT);
-                (
-                    view! {
-                        <StatusBadge level=Level::Ok text="answering"/>
-                        " "<span class="note">{age(now, o.measured_at_ms)}</span>
-                        {over.then(|| view! { " "<StatusBadge level=Level::Warn text="over 80 % of allocation"/> })}
-                    }.into_any(),
-                    format!("{} of {}", count(st.conns_total), count(st.max_connections)),
-                    size,
-                )
-            }
-            Err(f) => (
-                view! {
-                    <StatusBadge level=Level::Critical text="not answering"/>
-                    " "<span class="note">{format!("{}: {f}", f.kind.code())}</span>
-                }
-                .into_any(),
-                crate::format::NO_VALUE.to_string(),
-                crate::format::NO_VALUE.to_string(),
-            ),
-        },
+    let dash = || NO_VALUE.to_string();
+    let level = match &r.health {
+        None => Level::Unknown,
+        Some(o) if o.result.is_ok() => Level::Ok,
+        Some(_) => Level::Critical,
     };
+    let measured = r
+        .health
+        .as_ref()
+        .map_or_else(dash, |o| age(now, o.measured_at_ms));
+    let failure = r
+        .health
+        .as_ref()
+        .and_then(|o| o.result.as_ref().err())
+        .map_or_else(dash, |f| format!("{}: {f}", f.kind.code()));
+    let stats = r.health.as_ref().and_then(|o| o.result.as_ref().ok());
+    let share = tables::allocation_percent(&r);
+    let over = share.is_some_and(|p| p >= ALLOCATION_ALERT * 100.0);
     view! {
         <tr data-shard=s.id.clone() data-endpoint=if r.health.is_some() { "known" } else { "unknown" }>
             <th scope="row"><a href=href>{s.id.clone()}</a></th>
-            <td>{s.shard_type.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</td>
-            <td>{s.region.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</td>
+            <td>{s.shard_type.clone().unwrap_or_else(dash)}</td>
+            <td>{s.region.clone().unwrap_or_else(dash)}</td>
             <td class="note">{s.named_in().join(", ")}</td>
             <td class="num">{count(s.routed_orgs)}</td>
-            <td>{health}</td>
-            <td class="num">{conns}</td>
-            <td class="num">{size}</td>
+            <td><StatusBadge level text=tables::list_health(&r)/></td>
+            <td class="note">{measured}</td>
+            <td class="note">{failure}</td>
+            <td class="num">{stats.map_or_else(dash, |st| count(st.conns_total))}</td>
+            <td class="num">{stats.map_or_else(dash, |st| count(st.max_connections))}</td>
+            <td class="num">{stats.map_or_else(dash, |st| bytes(st.db_bytes))}</td>
+            <td class="num">{r.allocated_bytes.map_or_else(dash, bytes)}</td>
+            <td class="num">
+                {share.map_or_else(dash, |p| format!("{p:.0} %"))}
+                {over.then(|| view! { " "<StatusBadge level=Level::Warn text="over 80 % of allocation"/> })}
+            </td>
         </tr>
     }
 }
