@@ -11,6 +11,10 @@ pub enum Error {
     NotFound(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The request conflicts with how it arrived or with the state it meets (the message says
+    /// what to do instead).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A per-staff limit was reached; the message says how long to wait.
     #[error("too many requests: {0}")]
     TooManyRequests(String),
@@ -44,6 +48,7 @@ impl Error {
             Error::InvalidInput(_) => 400,
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
+            Error::Conflict(_) => 409,
             Error::TooManyRequests(_) => 429,
             Error::RoutingUnavailable(_)
             | Error::SessionStore(_)
@@ -66,6 +71,7 @@ impl Error {
             Error::InvalidInput(m)
             | Error::Forbidden(m)
             | Error::NotFound(m)
+            | Error::Conflict(m)
             | Error::TooManyRequests(m) => m.clone(),
             e if e.status() == 503 => e.to_string(),
             _ => "internal error (logged)".to_string(),
@@ -82,6 +88,7 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(Error::InvalidInput("x".into()).status(), 400);
+        assert_eq!(Error::Conflict("x".into()).status(), 409);
         assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
         assert_eq!(Error::NotFound("x".into()).status(), 404);
         assert_eq!(Error::Config("x".into()).status(), 500);

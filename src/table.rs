@@ -61,6 +61,11 @@ impl<R> Table<R> {
         }
     }
 
+    /// The same columns under another id (one definition shown on two pages).
+    pub fn renamed(self, id: &'static str) -> Self {
+        Table { id, ..self }
+    }
+
     /// The page shows one table per value of these columns, under a heading.
     pub fn grouped_by(self, keys: &'static [&'static str]) -> Self {
         Table {

@@ -8,6 +8,7 @@
 pub mod compliance;
 pub mod detail;
 pub mod directory;
+pub mod opening;
 pub mod placement;
 pub mod reader;
 pub mod routing_cache;

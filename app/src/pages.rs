@@ -9,7 +9,7 @@ mod placement;
 #[cfg(feature = "ssr")]
 pub mod plain;
 mod shards;
-mod telemetry;
+pub(crate) mod telemetry;
 mod tenants;
 
 pub use audit::AuditPage;

@@ -180,7 +180,8 @@ pub const TENANT: PageRoute = page(
     ViewTenants,
     Whole,
     None,
-);
+)
+.exports(&shardscope::tenants::tables::TENANT);
 pub const ROUTING: PageRoute = page(
     "/routing",
     "Routing truth",

@@ -111,15 +111,43 @@ pub async fn export_or_page(
     let Some(table) = route.tables.iter().copied().find(|t| *t == table) else {
         return error_response(&shardscope::table::unknown_table(&table, route.tables));
     };
-    let principal = request
-        .extensions()
-        .get::<Principal>()
-        .cloned()
-        .unwrap_or(Principal::Anonymous);
-    let export = read(&state, route, &path, table, &q, &principal).await;
+    let caller = Caller::of(&request);
+    let export = read(&state, route, &path, table, &q, caller).await;
     match export {
         Ok(e) => respond(format, route, &e),
         Err(e) => error_response(&e),
+    }
+}
+
+/// Who asks, from where, sent by which site: what an export that is recorded needs.
+struct Caller {
+    principal: Principal,
+    client_addr: String,
+    cross_site: bool,
+}
+
+impl Caller {
+    fn of(request: &Request) -> Self {
+        let principal = request
+            .extensions()
+            .get::<Principal>()
+            .cloned()
+            .unwrap_or(Principal::Anonymous);
+        let client_addr = request
+            .extensions()
+            .get::<shardscope::auth::ClientAddr>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.clone());
+        // As the tenant page's server function judges it (`api::guard::cross_site`).
+        let cross_site = request
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| !matches!(v.trim(), "same-origin" | "none"));
+        Caller {
+            principal,
+            client_addr,
+            cross_site,
+        }
     }
 }
 
@@ -130,9 +158,8 @@ async fn read(
     path: &str,
     table: &'static str,
     q: &ExportQuery,
-    principal: &Principal,
+    caller: Caller,
 ) -> shardscope::error::Result<Export> {
-    let _ = principal;
     let console = &state.console;
     match route.path {
         p if p == routes::POOLS.path => telemetry::pools(console, table, q).await,
@@ -144,6 +171,18 @@ async fn read(
             shards::shard(console, shard, table, q).await
         }
         p if p == routes::TENANTS.path => tenants::directory(console, q).await,
+        p if p == routes::TENANT.path => {
+            let Principal::Staff(staff) = &caller.principal else {
+                return Err(shardscope::Error::Forbidden("sign in first".into()));
+            };
+            let opener = shardscope::tenants::opening::Opener {
+                staff,
+                client_addr: caller.client_addr,
+                cross_site: caller.cross_site,
+            };
+            let org = path.rsplit('/').next().unwrap_or_default();
+            tenants::tenant(console, opener, org, table, q).await
+        }
         p if p == routes::AUDIT.path => {
             let filter = shardscope::auth::audit::parse_filter(|k| q.get(k))?;
             let records = console.auth().audit.export(&filter).await?;

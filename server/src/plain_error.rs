@@ -9,15 +9,8 @@ pub fn error_response(e: &shardscope::Error) -> Response {
     if status.is_server_error() {
         tracing::error!(error = %e, "export or chart failed");
     }
-    let message = match e {
-        shardscope::Error::InvalidInput(m) | shardscope::Error::NotFound(m) => m.clone(),
-        shardscope::Error::TelemetryUnavailable(m) => format!("telemetry unavailable: {m}"),
-        shardscope::Error::NodeUnavailable(m) => m.clone(),
-        _ if status == StatusCode::SERVICE_UNAVAILABLE => {
-            "the routing database did not answer; try again shortly".into()
-        }
-        _ => "internal error (logged)".into(),
-    };
+    // The same words a page's error shows (`Error::public_message`).
+    let message = e.public_message();
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

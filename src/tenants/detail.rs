@@ -63,6 +63,9 @@ pub struct TenantTelemetry {
     pub slow: std::result::Result<Vec<SlowRow>, String>,
 }
 
+/// The newest records of who opened a tenant that its page (and its export) shows.
+pub const ACCESS_SHOWN: usize = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantPage {
     pub tenant: Tenant,
@@ -223,6 +226,10 @@ pub async fn tenant_page(
                     ..Default::default()
                 })
                 .await
+                .map(|mut records| {
+                    records.truncate(ACCESS_SHOWN);
+                    records
+                })
                 .map_err(|_| "the access audit could not be read".to_string()),
         )
     };

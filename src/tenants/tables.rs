@@ -4,8 +4,13 @@ use super::compliance::{ComplianceReport, ShardCatalog};
 use super::directory::Tenant;
 use super::placement::{Candidate, Neighbour};
 use super::truth::Finding;
+use crate::auth::AuditRecord;
 use crate::federation::fanout::Outcome;
 use crate::table::{Cell, Column, Kind, Table};
+use crate::telemetry::pools::PoolRow;
+use crate::telemetry::requests::GroupStats;
+use crate::telemetry::slow::SlowRow;
+use crate::telemetry::sql::GroupBy;
 
 /// `/tenants`' tables.
 pub const TENANTS: [&str; 1] = ["tenants"];
@@ -34,6 +39,47 @@ pub fn tenants() -> Table<Tenant> {
             }),
             Column::new("created_at", "Created", Time, |t: &Tenant| {
                 t.created_at_ms.map_or(Cell::Missing, Cell::Time)
+            }),
+        ],
+    )
+}
+
+/// `/tenants/{org}`'s tables. `access` (who opened it before) is a superadmin's only.
+pub const TENANT: [&str; 4] = ["routes", "pools", "slow_queries", "access"];
+
+/// Its requests by route: the requests page's definition.
+pub fn routes() -> Table<GroupStats> {
+    crate::telemetry::tables::groups(GroupBy::Route).renamed("routes")
+}
+
+/// Its shard's pools: the pools page's definition.
+pub fn pools() -> Table<PoolRow> {
+    crate::telemetry::tables::pools()
+}
+
+/// Its slow queries: the slow-queries page's definition.
+pub fn slow_queries() -> Table<SlowRow> {
+    crate::telemetry::tables::slow_queries().renamed("slow_queries")
+}
+
+/// Who opened the tenant before, newest first.
+pub fn access() -> Table<AuditRecord> {
+    use Kind::{Text, Time};
+    Table::new(
+        "access",
+        vec![
+            Column::new("at", "When (UTC)", Time, |a: &AuditRecord| {
+                Cell::Time(a.at_ms)
+            }),
+            Column::new("staff_email", "Staff", Text, |a: &AuditRecord| {
+                (&a.staff_email).into()
+            }),
+            Column::new("role", "Role", Text, |a: &AuditRecord| (&a.role).into()),
+            Column::new("action", "Action", Text, |a: &AuditRecord| {
+                (&a.action).into()
+            }),
+            Column::new("client_addr", "From", Text, |a: &AuditRecord| {
+                (&a.client_addr).into()
             }),
         ],
     )

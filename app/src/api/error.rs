@@ -52,7 +52,7 @@ impl ApiError {
 
 impl From<shardscope::Error> for ApiError {
     fn from(e: shardscope::Error) -> Self {
-        if matches!(e.status(), 400 | 403 | 404 | 429) {
+        if matches!(e.status(), 400 | 403 | 404 | 409 | 429) {
             tracing::debug!(error = %e, "server function refused");
         } else {
             tracing::error!(error = %e, "server function failed");

@@ -33,54 +33,18 @@ pub async fn get_tenant(
 ) -> Result<shardscope::tenants::detail::TenantPage, ApiError> {
     let staff = super::guard::require(shardscope::auth::Capability::ViewTenants)?;
     let console = super::console()?;
-    let org_id = shardscope::tenants::detail::parse_org_id(&org).map_err(ApiError::from)?;
-    let get = |k: &str| {
-        match k {
-            "range" => range.clone(),
-            "from" => from.clone(),
-            "to" => to.clone(),
-            _ => None,
-        }
-        .filter(|v| !v.trim().is_empty())
-    };
-    // The org must exist (a 400 otherwise, recording nothing); the view is recorded before any
-    // of its data is read, and without a record nothing is read.
-    // Both are parsed and checked once, here, and handed down typed.
-    let tenant = shardscope::tenants::detail::find_tenant(&console, org_id).await?;
-    let now = (shardscope::clock::now_ms() / 1000) as u32;
-    let range = shardscope::telemetry::range::TimeRange::parse(
-        get("range").as_deref(),
-        get("from").as_deref(),
-        get("to").as_deref(),
-        now,
-    )?;
-    // Opening a tenant is recorded in the staff member's name: another site's link must not do
-    // that for them. They confirm by opening it from the console (409, a link to the same page).
-    if super::guard::cross_site() {
-        return Err(ApiError::new(
-            http::StatusCode::CONFLICT,
-            format!(
-                "This link to tenant {org_id} came from another site, so the tenant was not opened \
-                 (opening one is recorded in your name). Open it from here if you meant to."
-            ),
-        ));
-    }
-    let event = shardscope::auth::AuditEvent {
-        detail: Default::default(),
-        staff: Some(staff.clone()),
-        action: shardscope::auth::AuditAction::ViewTenant,
-        target: format!("org:{org_id}"),
+    let opener = shardscope::tenants::opening::Opener {
+        staff: &staff,
         client_addr: super::guard::client_addr(),
+        cross_site: super::guard::cross_site(),
     };
-    if let Err(e) = console.auth().audit.record(&event).await {
-        tracing::warn!(error = %e, "view_tenant audit record not written; page withheld");
-        return Err(ApiError::from(shardscope::Error::RoutingUnavailable(
-            "the access audit could not be written, so the tenant page is not shown; try again"
-                .into(),
-        )));
-    }
-    let with_access_audit = staff.role.allows(shardscope::auth::Capability::ViewAudit);
-    shardscope::tenants::detail::tenant_page(&console, tenant, range, staff.id, with_access_audit)
+    let get = |k: &str| match k {
+        "range" => range.clone(),
+        "from" => from.clone(),
+        "to" => to.clone(),
+        _ => None,
+    };
+    shardscope::tenants::opening::open(&console, opener, &org, get)
         .await
         .map_err(ApiError::from)
 }

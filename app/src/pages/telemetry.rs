@@ -5,9 +5,9 @@
 //! Each chart is an SVG at its own URL with the page's query, and the numbers behind it are a table
 //! on the page; every table is also CSV and JSON at the page's URL plus `format=csv|json&table=…`.
 
-mod pools;
-mod requests;
-mod slow;
+pub(crate) mod pools;
+pub(crate) mod requests;
+pub(crate) mod slow;
 
 pub use pools::PoolsPage;
 pub use requests::RequestsPage;

@@ -1,8 +1,10 @@
 //! The tenant pages' tables.
 
 use shardscope::Console;
-use shardscope::error::Result;
+use shardscope::auth::Capability;
+use shardscope::error::{Error, Result};
 use shardscope::table::Export;
+use shardscope::tenants::opening::Opener;
 use shardscope::tenants::tables;
 
 use super::ExportQuery;
@@ -43,4 +45,40 @@ pub async fn placement(console: &Console, table: &str, q: &ExportQuery) -> Resul
             Ok(tables::candidates().export(&candidates))
         }
     }
+}
+
+fn ready<T>(r: std::result::Result<T, String>) -> Result<T> {
+    r.map_err(Error::TelemetryUnavailable)
+}
+
+/// `/tenants/{org}`: one of the tenant's tables, opened as its page is (the same checks, the same
+/// `view_tenant` record first). Who opened it before is a superadmin's only: any other role gets
+/// a 403 for that table, as the page shows it no such table.
+pub async fn tenant(
+    console: &Console,
+    opener: Opener<'_>,
+    org: &str,
+    table: &str,
+    q: &ExportQuery,
+) -> Result<Export> {
+    if table == "access" && !opener.staff.role.allows(Capability::ViewAudit) {
+        return Err(Error::Forbidden(format!(
+            "who opened a tenant is in the access audit, which your role ({}) may not read",
+            opener.staff.role
+        )));
+    }
+    let page = shardscope::tenants::opening::open(console, opener, org, |k| q.get(k)).await?;
+    let t = page.telemetry;
+    Ok(match table {
+        "pools" => tables::pools().export(&ready(t.pools)?),
+        "slow_queries" => tables::slow_queries().export(&ready(t.slow)?),
+        "access" => {
+            let access = page
+                .access
+                .unwrap_or_else(|| Ok(Vec::new()))
+                .map_err(Error::RoutingUnavailable)?;
+            tables::access().export(&access)
+        }
+        _ => tables::routes().export(&ready(t.routes)?),
+    })
 }

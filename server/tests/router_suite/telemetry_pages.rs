@@ -615,15 +615,36 @@ async fn a_tenant_page_shows_its_own_requests_p99_5xx_routes_pools_and_slow_quer
     for want in ["<dd>120 (", "<dd>300 ms</dd>", "<dd>8.33 %</dd>"] {
         assert!(totals.contains(want), "{want} in {totals}");
     }
+    // The routes table is the requests page's (one definition): its row as shown and as exported.
     assert!(
         body.contains(
-            "<tr><th scope=\"row\" class=\"mono\">GET /v1/forms</th><td class=\"num\">100</td><td class=\"num\">300 ms</td><td class=\"num\">10.00 %</td></tr>"
+            "<tr data-key=\"GET /v1/forms\"><th scope=\"row\">GET /v1/forms</th><td class=\"num\">100</td>"
         ),
         "the forms route's row: {body}"
     );
-    assert!(body.contains(
-        ">GET /v1/patients/{id}</th><td class=\"num\">20</td><td class=\"num\">40 ms</td>"
-    ));
+    let export = app
+        .get(
+            &format!("/tenants/{org}?format=json&table=routes"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    let v: serde_json::Value = serde_json::from_str(&export.body).expect("JSON");
+    let rows = v["rows"].as_array().expect("rows");
+    let forms = rows
+        .iter()
+        .find(|r| r["route"] == "GET /v1/forms")
+        .unwrap_or_else(|| panic!("the forms route exported: {rows:?}"));
+    assert_eq!(forms["requests"], 100, "{forms}");
+    assert_eq!(forms["p99_ms"], 300.0, "{forms}");
+    assert_eq!(forms["errors_5xx"], 10, "{forms}");
+    assert_eq!(forms["error_percent"], 10.0, "{forms}");
+    let patients = rows
+        .iter()
+        .find(|r| r["route"] == "GET /v1/patients/{id}")
+        .unwrap_or_else(|| panic!("the patients route exported: {rows:?}"));
+    assert_eq!(patients["requests"], 20, "{patients}");
+    assert_eq!(patients["p99_ms"], 40.0, "{patients}");
     assert!(
         !body.contains("/v1/other-orgs-route"),
         "another org's route is not this tenant's"
@@ -631,7 +652,7 @@ async fn a_tenant_page_shows_its_own_requests_p99_5xx_routes_pools_and_slow_quer
     assert!(
         body.contains(&format!("Pool waits on {shard}"))
             && body.contains(
-                "<th scope=\"row\">core-api / core-api-9</th><td class=\"num\">20 / 20</td>"
+                "<th scope=\"row\">core-api-9</th><td class=\"num full\">20</td><td class=\"num\">0</td><td class=\"num\">20</td><td class=\"num\">20</td>"
             ),
         "its shard's pools: {body}"
     );

@@ -845,12 +845,12 @@ async fn a_tenant_link_from_another_site_is_not_opened_until_confirmed_here() {
     let (email, password) = new_account(Role::Support).await;
     let cookie = app.session(&email, &password).await;
     let records = || view_tenant_records(&email, 2);
-    let open = |site: &'static str| {
+    let get = |path: &'static str, site: &'static str| {
         let cookie = cookie.clone();
         let app = &app;
         async move {
             app.send(
-                http::Request::get("/tenants/2")
+                http::Request::get(path)
                     .header("cookie", cookie)
                     .header("sec-fetch-site", site)
                     .body(axum::body::Body::empty())
@@ -859,6 +859,7 @@ async fn a_tenant_link_from_another_site_is_not_opened_until_confirmed_here() {
             .await
         }
     };
+    let open = |site| get("/tenants/2", site);
     for site in ["cross-site", "same-site"] {
         let r = open(site).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{site}: {}", r.body);
@@ -885,4 +886,32 @@ async fn a_tenant_link_from_another_site_is_not_opened_until_confirmed_here() {
         assert_eq!(r.status, StatusCode::OK, "{site}: {}", r.body);
         assert_eq!(records().await, n, "{site}");
     }
+    // Each of its tables as an export is an opening too: refused from another site, recorded
+    // from here, before anything is read.
+    let export = "/tenants/2?format=csv&table=routes";
+    let r = get(export, "cross-site").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body
+            .starts_with("This link to tenant 2 came from another site"),
+        "{}",
+        r.body
+    );
+    assert_eq!(records().await, 2, "a refused export records nothing");
+    let r = get(export, "same-origin").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.starts_with("route,requests,"), "{}", r.body);
+    assert_eq!(
+        records().await,
+        3,
+        "an export of a tenant's table is recorded"
+    );
+    // Who opened it before is a superadmin's: refused to support with why, and not recorded.
+    let r = get("/tenants/2?format=json&table=access", "same-origin").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        r.body,
+        "who opened a tenant is in the access audit, which your role (support) may not read"
+    );
+    assert_eq!(records().await, 3);
 }

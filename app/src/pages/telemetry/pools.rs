@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::dto::TelemetryQuery;
 use crate::format::{NO_VALUE, count, utc};
+use shardscope::table::Table;
 use shardscope::telemetry::pages::PoolsPage;
 use shardscope::telemetry::pools::PoolRow;
 use shardscope::telemetry::pools::{ConnectionMath, Fit, SeriesRow};
@@ -88,7 +89,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
                     view! { <EmptyState>"No pool samples in this range for these filters."</EmptyState> }
                         .into_any()
                 }
-                Ok(rows) => view! { <PoolTable rows/> }.into_any(),
+                Ok(rows) => view! { <PoolTable rows table=tables::pools()/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="Pool statistics" reason=reason.0/> }.into_any(),
             }}
             <ExportLinks table="pools"/>
@@ -204,11 +205,12 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
 }
 
 #[component]
-fn PoolTable(rows: Vec<PoolRow>) -> impl IntoView {
+/// Pools, busiest first (also a tenant's shard's pools).
+pub(crate) fn PoolTable(rows: Vec<PoolRow>, table: Table<PoolRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Pools, busiest first" tabindex="0">
-            <table class="data-table" data-table="pools">
-                {table_head(&tables::pools())}
+            <table class="data-table" data-table=table.id>
+                {table_head(&table)}
                 <tbody>
                     {rows
                         .into_iter()

@@ -13,6 +13,7 @@ use crate::components::{
 };
 use crate::dto::{RequestStats, TelemetryQuery};
 use crate::format::{count, utc};
+use shardscope::table::Table;
 use shardscope::telemetry::pages::RequestsPage;
 use shardscope::telemetry::requests::{BucketStats, GroupStats};
 use shardscope::telemetry::sql::{GroupBy, TopBy};
@@ -94,7 +95,7 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
                     view! { <EmptyState>"No requests in this range for these filters."</EmptyState> }
                         .into_any()
                 }
-                Ok(rows) => view! { <GroupTable rows group/> }.into_any(),
+                Ok(rows) => view! { <GroupTable rows table=tables::groups(group)/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="The group table" reason=reason.0/> }.into_any(),
             }}
             <ExportLinks table="groups"/>
@@ -192,11 +193,12 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl I
 }
 
 #[component]
-fn GroupTable(rows: Vec<GroupStats>, group: GroupBy) -> impl IntoView {
+/// Request statistics by group (also a tenant's routes, under its own table id).
+pub(crate) fn GroupTable(rows: Vec<GroupStats>, table: Table<GroupStats>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Request statistics by group" tabindex="0">
-            <table class="data-table" data-table="groups">
-                {table_head(&tables::groups(group))}
+            <table class="data-table" data-table=table.id>
+                {table_head(&table)}
                 <tbody>
                     {rows
                         .into_iter()

@@ -9,6 +9,7 @@ use crate::components::{EmptyState, ExportLinks, FilterBar, TextField, table_hea
 use crate::dto::TelemetryQuery;
 use crate::format::{count, utc};
 use shardscope::federation::fanout::Outcome;
+use shardscope::table::Table;
 use shardscope::telemetry::pages::SlowPage;
 use shardscope::telemetry::slow::ShardStatements as Statements;
 use shardscope::telemetry::slow::SlowRow;
@@ -57,7 +58,7 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
                     view! { <EmptyState>"No slow queries in this range for these filters."</EmptyState> }
                         .into_any()
                 }
-                Ok(rows) => view! { <SlowTable rows/> }.into_any(),
+                Ok(rows) => view! { <SlowTable rows table=tables::slow_queries()/> }.into_any(),
                 Err(reason) => view! { <Unavailable what="The slow-query log" reason=reason.0/> }.into_any(),
             }}
             <ExportLinks table="queries"/>
@@ -75,11 +76,12 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
 }
 
 #[component]
-fn SlowTable(rows: Vec<SlowRow>) -> impl IntoView {
+/// Slow queries by statement (also a tenant's own).
+pub(crate) fn SlowTable(rows: Vec<SlowRow>, table: Table<SlowRow>) -> impl IntoView {
     view! {
         <div class="table-wrap" role="region" aria-label="Slow queries by statement" tabindex="0">
-            <table class="data-table" data-table="queries">
-                {table_head(&tables::slow_queries())}
+            <table class="data-table" data-table=table.id>
+                {table_head(&table)}
                 <tbody>
                     {rows
                         .into_iter()

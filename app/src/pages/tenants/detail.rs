@@ -7,11 +7,17 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::ApiError;
 use crate::api::get_tenant;
-use crate::components::{EmptyState, ErrorState, Heading, Level, PageShell, StatusBadge};
+use crate::components::{
+    EmptyState, ErrorState, ExportLinks, Heading, Level, PageShell, StatusBadge, table_head,
+};
 use crate::format::{age, count, lag_seconds, utc};
+use crate::pages::telemetry::pools::PoolTable;
+use crate::pages::telemetry::requests::GroupTable;
+use crate::pages::telemetry::slow::SlowTable;
 use shardscope::federation::fanout::Outcome;
 use shardscope::overview::probe::ShardStats;
 use shardscope::tenants::detail::{CacheVerdict, TenantPage as Tenant};
+use shardscope::tenants::tables;
 use shardscope::tenants::truth::Finding;
 
 #[component]
@@ -133,15 +139,16 @@ fn TenantBody(t: Tenant) -> impl IntoView {
                 Ok(rows) if rows.is_empty() => view! { <EmptyState>"No records yet."</EmptyState> }.into_any(),
                 Ok(rows) => view! {
                     <div class="table-wrap" role="region" aria-label="Access audit of this tenant" tabindex="0">
-                        <table class="data-table">
-                            <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Staff"</th><th scope="col">"Role"</th><th scope="col">"Action"</th><th scope="col">"From"</th></tr></thead>
+                        <table class="data-table" data-table="access">
+                            {table_head(&tables::access())}
                             <tbody>
-                                {rows.into_iter().take(20).map(|a| view! {
+                                {rows.into_iter().map(|a| view! {
                                     <tr><td>{utc(a.at_ms)}</td><th scope="row">{a.staff_email}</th><td>{a.role}</td><td>{a.action}</td><td class="mono">{a.client_addr}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                     </div>
+                    <ExportLinks table="access"/>
                 }.into_any(),
                 Err(why) => view! { <ErrorState message=why/> }.into_any(),
             }}
@@ -271,30 +278,18 @@ fn Telemetry(t: Tenant) -> impl IntoView {
             <h3>"Top routes"</h3>
             {match tel.routes {
                 Ok(r) if r.is_empty() => view! { <EmptyState>"No requests in this range."</EmptyState> }.into_any(),
-                Ok(r) => view! {
-                    <div class="table-wrap" role="region" aria-label="Top routes" tabindex="0">
-                        <table class="data-table">
-                            <thead><tr><th scope="col">"Route"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"p99"</th><th scope="col" class="num">"5xx"</th></tr></thead>
-                            <tbody>{r.into_iter().map(|g| (g.key, g.stats)).map(|(route, s)| view! {
-                                <tr><th scope="row" class="mono">{route}</th><td class="num">{count(s.requests as i64)}</td><td class="num">{s.p99_ms.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.0} ms"))}</td><td class="num">{s.error_percent.map_or(crate::format::NO_VALUE.into(), |v| format!("{v:.2} %"))}</td></tr>
-                            }).collect_view()}</tbody>
-                        </table>
-                    </div>
+                Ok(rows) => view! {
+                    <GroupTable rows table=tables::routes()/>
+                    <ExportLinks table="routes"/>
                 }.into_any(),
                 Err(why) => unavailable("Routes", why),
             }}
             <h3>{format!("Pool waits on {}", t.tenant.shard_id)}</h3>
             {match tel.pools {
                 Ok(p) if p.is_empty() => view! { <EmptyState>"No pools reported in this range."</EmptyState> }.into_any(),
-                Ok(p) => view! {
-                    <div class="table-wrap" role="region" aria-label="Pools on this shard" tabindex="0">
-                        <table class="data-table">
-                            <thead><tr><th scope="col">"Service / instance"</th><th scope="col" class="num">"In use / max"</th><th scope="col" class="num">"Waits"</th><th scope="col" class="num">"Minutes in a row"</th></tr></thead>
-                            <tbody>{p.into_iter().map(|p| view! {
-                                <tr><th scope="row">{format!("{} / {}", p.service, p.instance)}</th><td class="num">{format!("{} / {}", p.acquired, p.max_conns)}</td><td class="num">{count(p.waits as i64)}</td><td class="num">{p.streak_minutes}</td></tr>
-                            }).collect_view()}</tbody>
-                        </table>
-                    </div>
+                Ok(rows) => view! {
+                    <PoolTable rows table=tables::pools()/>
+                    <ExportLinks table="pools"/>
                     <p><a href=format!("/pools?shard={}", crate::format::query_value(&t.tenant.shard_id))>"All pools of this shard"</a></p>
                 }.into_any(),
                 Err(why) => unavailable("Pools", why),
@@ -302,8 +297,9 @@ fn Telemetry(t: Tenant) -> impl IntoView {
             <h3>"Its recent slow queries"</h3>
             {match tel.slow {
                 Ok(s) if s.is_empty() => view! { <EmptyState>"No slow queries of this org in this range."</EmptyState> }.into_any(),
-                Ok(s) => view! {
-                    <ul class="slow-list">{s.into_iter().map(|q| view! { <li><code class="sql">{q.normalized}</code>{format!(" — {} × , p99 {:.0} ms", q.calls, q.p99)}</li> }).collect_view()}</ul>
+                Ok(rows) => view! {
+                    <SlowTable rows table=tables::slow_queries()/>
+                    <ExportLinks table="slow_queries"/>
                     <p><a href=format!("/telemetry/slow-queries?org={org}")>"On the slow-queries page"</a></p>
                 }.into_any(),
                 Err(why) => unavailable("Slow queries", why),
