@@ -3,7 +3,7 @@
 //! since opening one is recorded in the staff member's name); the view is recorded
 //! (`view_tenant`) before any of its data is read, and without a record nothing is read.
 
-use crate::Console;
+use crate::auth::audit::AuditLog;
 use crate::auth::{AuditAction, AuditEvent, Capability, Staff};
 use crate::error::{Error, Result};
 use crate::telemetry::range::TimeRange;
@@ -17,10 +17,12 @@ pub struct Opener<'a> {
     pub cross_site: bool,
 }
 
-/// Check, record, then read the tenant `org` over the range `range`/`from`/`to` (from `get`).
+/// Check, record (in `audit`), then read the tenant `org` over the range `range`/`from`/`to`
+/// (from `get`).
 #[tracing::instrument(skip_all, fields(staff = opener.staff.id), err(level = "debug"))]
 pub async fn open(
-    console: &Console,
+    console: &impl super::Sources,
+    audit: &AuditLog,
     opener: Opener<'_>,
     org: &str,
     get: impl Fn(&str) -> Option<String>,
@@ -48,7 +50,7 @@ pub async fn open(
         target: format!("org:{org_id}"),
         client_addr: opener.client_addr,
     };
-    if let Err(e) = console.auth().audit.record(&event).await {
+    if let Err(e) = audit.record(&event).await {
         tracing::warn!(error = %e, "view_tenant audit record not written; page withheld");
         return Err(Error::RoutingUnavailable(
             "the access audit could not be written, so the tenant page is not shown; try again"

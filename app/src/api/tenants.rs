@@ -44,7 +44,7 @@ pub async fn get_tenant(
         "to" => to.clone(),
         _ => None,
     };
-    shardscope::tenants::opening::open(&console, opener, &org, get)
+    shardscope::tenants::opening::open(&console, &console.auth().audit, opener, &org, get)
         .await
         .map_err(ApiError::from)
 }

@@ -67,7 +67,11 @@ pub async fn tenant(
             opener.staff.role
         )));
     }
-    let page = shardscope::tenants::opening::open(console, opener, org, |k| q.get(k)).await?;
+    let page =
+        shardscope::tenants::opening::open(console, &console.auth().audit, opener, org, |k| {
+            q.get(k)
+        })
+        .await?;
     let t = page.telemetry;
     Ok(match table {
         "pools" => tables::pools().export(&ready(t.pools)?),
