@@ -4,6 +4,7 @@ use std::time::Duration;
 
 pub mod cidr;
 mod sections;
+mod thresholds;
 mod vars;
 
 use crate::error::{Error, Result};
@@ -28,6 +29,9 @@ pub struct Config {
     pub tenants: TenantsConfig,
     pub patients: PatientsConfig,
     pub http: HttpConfig,
+    /// What the pages and alerts judge by (`SHARDSCOPE_THRESHOLD_*`); installed process-wide at
+    /// start-up (`crate::thresholds::install`).
+    pub thresholds: crate::thresholds::Thresholds,
     /// The console's own keys (session records, audit subjects); see `auth::keyring`.
     pub keys: crate::secret::keyring::Keyring,
 }
@@ -283,6 +287,7 @@ impl Config {
             patients: PatientsConfig::read(&v)?,
             keys: crate::secret::keyring::Keyring::parse(&v.required("SHARDSCOPE_SECRET_KEYS")?)?,
             http: HttpConfig::read(&v)?,
+            thresholds: thresholds::read(&v)?,
             routing_url: Secret::new(v.required("SHARDSCOPE_ROUTING_URL")?),
             monitor_user: v
                 .text("SHARDSCOPE_MONITOR_USER")
@@ -377,6 +382,53 @@ mod tests {
         map.entry("SHARDSCOPE_SECRET_KEYS".into())
             .or_insert_with(|| "t1:0123456789abcdef0123456789abcdef".into());
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn thresholds_default_to_the_platform_and_can_be_overridden() {
+        let base = [
+            ("SHARDSCOPE_ROUTING_URL", "x"),
+            ("SHARDSCOPE_MONITOR_PASSWORD", "m"),
+        ];
+        let c = Config::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(c.thresholds, crate::thresholds::Thresholds::default());
+        let mut set = base.to_vec();
+        set.extend([
+            ("SHARDSCOPE_THRESHOLD_P99_MS", "750"),
+            ("SHARDSCOPE_THRESHOLD_POOL_WAIT_MINUTES", "3"),
+            ("SHARDSCOPE_THRESHOLD_5XX_PERCENT", "0.5"),
+        ]);
+        let c = Config::from_lookup(lookup(&set)).unwrap();
+        assert_eq!(c.thresholds.request_p99_ms, 750.0);
+        assert_eq!(c.thresholds.pool_wait_minutes, 3);
+        assert_eq!(c.thresholds.error_rate_percent, 0.5);
+        for (k, v, says) in [
+            (
+                "SHARDSCOPE_THRESHOLD_CONNECTIONS_PERCENT",
+                "120",
+                "at most 100, got 120",
+            ),
+            (
+                "SHARDSCOPE_THRESHOLD_LAG_SECONDS",
+                "soon",
+                "must be a positive number, got \"soon\"",
+            ),
+            (
+                "SHARDSCOPE_THRESHOLD_IMBALANCE_RATIO",
+                "0.9",
+                "above 1, got 0.9",
+            ),
+            (
+                "SHARDSCOPE_THRESHOLD_P99_MS",
+                "-1",
+                "must be a positive number",
+            ),
+        ] {
+            let mut bad = base.to_vec();
+            bad.push((k, v));
+            let e = Config::from_lookup(lookup(&bad)).unwrap_err().to_string();
+            assert!(e.contains(k) && e.contains(says), "{k}={v}: {e}");
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod table;
 pub mod tasks;
 pub mod telemetry;
 pub mod tenants;
+pub mod thresholds;
 
 pub use config::Config;
 pub use console::Console;

@@ -8,6 +8,7 @@ pub mod balance;
 pub mod cache;
 pub mod lag;
 pub mod probe;
+pub mod tables;
 
 use std::sync::{Arc, Mutex};
 
@@ -153,7 +154,7 @@ pub fn assemble(rows: Vec<ShardRow>) -> FleetOverview {
             &bars,
             balance
                 .ratio
-                .map(|_| crate::overview::balance::IMBALANCE_THRESHOLD),
+                .map(|_| crate::thresholds::current().imbalance_ratio),
         ),
         balance,
         shards: rows,

@@ -20,6 +20,11 @@ pub struct Column<R> {
     pub key: Cow<'static, str>,
     pub label: String,
     pub kind: Kind,
+    /// The page shows this column inside another column's cell (the key named): a dense page
+    /// such as the overview's grid. It has no header of its own; the exports hold it as a column.
+    pub shown_in: Option<&'static str>,
+    /// What the column means, beyond its label (the header's `title`).
+    pub help: Option<&'static str>,
     read: Box<dyn Fn(&R) -> Cell + Send + Sync>,
 }
 
@@ -34,7 +39,24 @@ impl<R> Column<R> {
             key: key.into(),
             label: label.into(),
             kind,
+            shown_in: None,
+            help: None,
             read: Box::new(read),
+        }
+    }
+
+    /// The page shows this column inside `key`'s cell.
+    pub fn shown_in(self, key: &'static str) -> Self {
+        Column {
+            shown_in: Some(key),
+            ..self
+        }
+    }
+
+    pub fn help(self, text: &'static str) -> Self {
+        Column {
+            help: Some(text),
+            ..self
         }
     }
 
@@ -79,6 +101,17 @@ impl<R> Table<R> {
         self.columns.iter().map(|c| c.label.as_str())
     }
 
+    /// Whether the page gives this column a header of its own (not a heading over a table of its
+    /// own, not shown inside another column's cell).
+    pub fn has_header(&self, c: &Column<R>) -> bool {
+        c.shown_in.is_none() && !self.grouped_by.contains(&c.key.as_ref())
+    }
+
+    /// The columns of the page's header row, in order.
+    pub fn header(&self) -> impl Iterator<Item = &Column<R>> {
+        self.columns.iter().filter(|c| self.has_header(c))
+    }
+
     /// Every cell of one row, in column order.
     pub fn cells(&self, row: &R) -> Vec<Cell> {
         self.columns.iter().map(|c| c.read(row)).collect()
@@ -99,6 +132,7 @@ impl<R> Table<R> {
                     key: c.key.clone(),
                     label: c.label.clone(),
                     kind: c.kind,
+                    shown_in: c.shown_in,
                 })
                 .collect(),
             rows: rows.into_iter().map(|r| self.cells(r)).collect(),
@@ -112,6 +146,9 @@ pub struct ColumnInfo {
     pub key: Cow<'static, str>,
     pub label: String,
     pub kind: Kind,
+    /// The column the page shows this one inside (absent: a column of its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_in: Option<&'static str>,
 }
 
 /// One table's rows, ready to be written as CSV or JSON.

@@ -4,4 +4,4 @@
 
 mod shard_sort;
 
-pub use shard_sort::{ShardGridHeader, SortKey, ranked};
+pub use shard_sort::{HeaderCell, ShardGridHeader, SortKey, ranked};

@@ -109,7 +109,8 @@ pub const OVERVIEW: PageRoute = page(
     ViewFleet,
     Streamed,
     None,
-);
+)
+.exports(&shardscope::overview::tables::OVERVIEW);
 pub const POOLS: PageRoute = page(
     "/pools",
     "Connection pools",

@@ -228,6 +228,9 @@ async fn sqlx_pool(url: &str) -> Result<shardscope::migrate::Pool, Box<dyn std::
 
 async fn serve() -> CliResult {
     let config = shardscope::Config::from_env()?;
+    // The pages, exports and charts judge by the configured thresholds from here on.
+    shardscope::thresholds::install(config.thresholds.clone())
+        .map_err(|_| "the thresholds were installed twice with different values")?;
     let limits = crate::serve::Limits {
         header_read_timeout: config.http.header_read_timeout,
         max_connections: config.http.max_connections,

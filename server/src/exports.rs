@@ -165,6 +165,7 @@ async fn read(
         p if p == routes::POOLS.path => telemetry::pools(console, table, q).await,
         p if p == routes::REQUESTS.path => telemetry::requests(console, table, q).await,
         p if p == routes::SLOW_QUERIES.path => telemetry::slow(console, table, q).await,
+        p if p == routes::OVERVIEW.path => shards::overview(console, q).await,
         p if p == routes::SHARDS.path => shards::list(console, q).await,
         p if p == routes::SHARD.path => {
             let shard = path.rsplit('/').next().unwrap_or_default();

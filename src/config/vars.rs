@@ -47,6 +47,19 @@ impl<'a> Vars<'a> {
         }
     }
 
+    /// A positive, finite number (a threshold: "80", "0.5").
+    pub fn positive(&self, k: &str, default: f64) -> Result<f64> {
+        match self.text(k) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n > 0.0)
+                .ok_or_else(|| Error::Config(format!("{k} must be a positive number, got {v:?}"))),
+        }
+    }
+
     pub fn secs(&self, k: &str, default: Duration) -> Result<Duration> {
         Ok(Duration::from_secs(self.number(k, default.as_secs())?))
     }

@@ -15,8 +15,6 @@ pub struct Balance {
     pub imbalanced: bool,
 }
 
-pub const IMBALANCE_THRESHOLD: f64 = 2.0;
-
 /// `loads`: (shard id, load) for the shards to compare (e.g. patients on each shared shard).
 pub fn balance(loads: &[(String, u64)]) -> Balance {
     let max = loads.iter().max_by_key(|(_, l)| *l);
@@ -28,7 +26,7 @@ pub fn balance(loads: &[(String, u64)]) -> Balance {
         _ => None,
     };
     let imbalanced = match (ratio, min) {
-        (Some(r), _) => r > IMBALANCE_THRESHOLD,
+        (Some(r), _) => crate::thresholds::current().imbalanced(r),
         // An empty shard beside a loaded one is as imbalanced as it gets.
         (None, Some((_, 0))) => loads.len() >= 2 && loads.iter().any(|(_, l)| *l > 0),
         _ => false,
@@ -48,7 +46,10 @@ mod tests {
     #[test]
     fn exactly_the_threshold_is_still_balanced() {
         let at = balance(&[("a".into(), 200), ("b".into(), 100)]);
-        assert_eq!(at.ratio, Some(IMBALANCE_THRESHOLD));
+        assert_eq!(
+            at.ratio,
+            Some(crate::thresholds::Thresholds::default().imbalance_ratio)
+        );
         assert!(!at.imbalanced, "2.0× is the line, not over it");
         assert!(balance(&[("a".into(), 201), ("b".into(), 100)]).imbalanced);
     }

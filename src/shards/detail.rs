@@ -20,9 +20,6 @@ use crate::history::series::History;
 use crate::telemetry::range::TimeRange;
 use crate::tenants::Sources;
 
-/// The share of its allocation at which a shard's size is flagged (the platform's "alert at 80 %").
-pub const ALLOCATION_ALERT: f64 = 0.80;
-
 /// What the primary answered: itself, its replication side, its size and its partitions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrimaryReport {
@@ -62,6 +59,11 @@ impl Allocation {
         self.allocated_bytes
             .filter(|a| *a > 0)
             .map(|a| db_bytes as f64 / a as f64)
+    }
+
+    /// The size against the configured share of the allocation (`crate::thresholds`).
+    pub fn judgement(&self, db_bytes: i64) -> crate::thresholds::Judgement {
+        crate::thresholds::current().allocation(self.share(db_bytes).map(|s| s * 100.0))
     }
 }
 

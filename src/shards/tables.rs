@@ -7,6 +7,7 @@ use super::partitions::Partition;
 use super::replication::{Sender, Slot};
 use crate::history::series::SeriesRow;
 use crate::table::{Cell, Column, Kind, Table};
+use crate::thresholds::{self, Judgement};
 
 /// `/shards/{shard}`'s tables, in export order (the history first: `format=csv` alone answers it,
 /// as it always has).
@@ -31,6 +32,11 @@ pub fn allocation_percent(r: &ShardListRow) -> Option<f64> {
     let stats = r.health.as_ref()?.result.as_ref().ok()?;
     let a = r.allocated_bytes.filter(|a| *a > 0)?;
     Some(stats.db_bytes as f64 / a as f64 * 100.0)
+}
+
+/// A listed shard's size against the configured share of its allocation.
+pub fn allocation_judgement(r: &ShardListRow) -> Judgement {
+    thresholds::current().allocation(allocation_percent(r))
 }
 
 /// `/shards`: every shard the routing DB names; one that did not answer is a row that says so.

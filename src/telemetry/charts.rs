@@ -2,7 +2,6 @@
 
 use super::pages::{PoolsPage, RequestsPage};
 use super::range::TimeRange;
-use super::requests::{ERROR_RATE_ALERT_PERCENT, P99_ALERT_MS};
 use crate::chart::LineChart;
 use crate::error::{Error, Result};
 
@@ -50,17 +49,18 @@ pub fn requests_chart(p: &RequestsPage, metric: &str) -> Result<Option<LineChart
     let Ok(series) = p.series.as_ref() else {
         return Ok(None);
     };
+    let limits = crate::thresholds::current();
     let (title, y, threshold): (&str, &str, Option<(f64, String)>) = match metric {
         "rate" => ("Requests per second", "Requests (per second)", None),
         "p99" => (
             "p99 latency",
             "p99 latency (ms)",
-            Some((P99_ALERT_MS, "alert: p99 > 1 s".into())),
+            Some((limits.request_p99_ms, limits.p99_label())),
         ),
         "errors" => (
             "5xx rate",
             "5xx responses (% of requests)",
-            Some((ERROR_RATE_ALERT_PERCENT, "alert: 5xx > 1 %".into())),
+            Some((limits.error_rate_percent, limits.error_rate_label())),
         ),
         other => {
             return Err(Error::InvalidInput(format!(

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::filters::Filters;
 use super::range::TimeRange;
 use super::{Telemetry, Unavailable, sql};
+use crate::thresholds::{self, Judgement};
 
 /// Latest gauges of one pool.
 #[derive(Clone, Debug, Row, Serialize, Deserialize)]
@@ -76,9 +77,14 @@ pub struct PoolRow {
 }
 
 impl PoolRow {
-    /// The seed's alert: waits above zero for a minute or more.
+    /// The seed's alert (waits above zero for a minute or more, `crate::thresholds`): alert while
+    /// it holds, warn for waits in the range but not now, ok without waits.
+    pub fn judgement(&self) -> Judgement {
+        thresholds::current().pool_waits(self.streak_minutes, self.waits)
+    }
+
     pub fn alerting(&self) -> bool {
-        self.streak_minutes >= 1
+        self.judgement() == Judgement::Alert
     }
 
     /// The "Waiting now" judgement: how long it has waited in a row, "not now" (waits in the
@@ -95,29 +101,7 @@ impl PoolRow {
 }
 
 /// Whether a shard's `max_connections` fits every pool that may connect to it, plus the reserve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fit {
-    /// `max_connections` could not be read.
-    Unknown,
-    DoesNotFit,
-    /// Fits with less headroom than [`TIGHT_HEADROOM_PERCENT`].
-    Tight,
-    Fits,
-}
-
-/// Headroom under this share of `max_connections` is "tight".
-pub const TIGHT_HEADROOM_PERCENT: f64 = 20.0;
-
-impl Fit {
-    pub fn label(self) -> &'static str {
-        match self {
-            Fit::Unknown => "unknown",
-            Fit::DoesNotFit => "does not fit",
-            Fit::Tight => "tight",
-            Fit::Fits => "fits",
-        }
-    }
-}
+pub use crate::thresholds::Fit;
 
 /// A pool that has not reported for this long is not "waiting now", whatever its last minutes were.
 const STALE_AFTER_SECS: u32 = 180;
@@ -222,12 +206,7 @@ impl ConnectionMath {
     }
 
     pub fn fit(&self) -> Fit {
-        match self.headroom_percent() {
-            None => Fit::Unknown,
-            Some(h) if h < 0.0 => Fit::DoesNotFit,
-            Some(h) if h < TIGHT_HEADROOM_PERCENT => Fit::Tight,
-            Some(_) => Fit::Fits,
-        }
+        thresholds::current().fit(self.headroom_percent())
     }
 
     pub fn fits(&self) -> Option<bool> {

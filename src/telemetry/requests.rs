@@ -10,10 +10,7 @@ use super::filters::Filters;
 use super::range::TimeRange;
 use super::sql::{self, GroupBy, TopBy};
 use super::{Telemetry, Unavailable};
-
-/// The seed's alert thresholds.
-pub const P99_ALERT_MS: f64 = 1000.0;
-pub const ERROR_RATE_ALERT_PERCENT: f64 = 1.0;
+use crate::thresholds::{self, Judgement};
 
 /// Most groups a page may ask for.
 pub const MAX_TOP: u32 = 20;
@@ -65,13 +62,22 @@ impl RequestStats {
         }
     }
 
+    /// p99 against the configured limit (`crate::thresholds`).
+    pub fn p99_judgement(&self) -> Judgement {
+        thresholds::current().request_p99(self.p99_ms)
+    }
+
+    /// The 5xx share against the configured limit.
+    pub fn error_judgement(&self) -> Judgement {
+        thresholds::current().error_rate(self.error_percent)
+    }
+
     pub fn p99_alert(&self) -> bool {
-        self.p99_ms.is_some_and(|p| p > P99_ALERT_MS)
+        self.p99_judgement() == Judgement::Alert
     }
 
     pub fn error_alert(&self) -> bool {
-        self.error_percent
-            .is_some_and(|e| e > ERROR_RATE_ALERT_PERCENT)
+        self.error_judgement() == Judgement::Alert
     }
 }
 

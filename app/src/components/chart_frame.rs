@@ -11,7 +11,7 @@ pub fn ChartFrame(
     alt: String,
     width: u32,
     height: u32,
-    #[prop(optional)] caption: Option<&'static str>,
+    #[prop(optional, into)] caption: Option<String>,
 ) -> impl IntoView {
     view! {
         <figure class="chart-frame">

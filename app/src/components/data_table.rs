@@ -20,7 +20,7 @@ pub fn SortHeader(
     /// The direction a click sorts in (shown by the arrow while the column is not the sorted one).
     #[prop(default = "descending")]
     direction: &'static str,
-    #[prop(optional)] title: Option<&'static str>,
+    #[prop(default = None)] title: Option<String>,
 ) -> impl IntoView {
     let arrow = move || match sorted.get().unwrap_or(direction) {
         "ascending" => "▲",

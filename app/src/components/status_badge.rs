@@ -12,6 +12,18 @@ pub enum Level {
 }
 
 impl Level {
+    /// The backend's judgement (`shardscope::thresholds`) as a badge level.
+    #[cfg(feature = "ssr")]
+    pub fn of(j: shardscope::thresholds::Judgement) -> Self {
+        use shardscope::thresholds::Judgement;
+        match j {
+            Judgement::Unknown => Level::Unknown,
+            Judgement::Ok => Level::Ok,
+            Judgement::Warn => Level::Warn,
+            Judgement::Alert => Level::Critical,
+        }
+    }
+
     /// A finding's severity ("critical", "warning", "info") as a badge level.
     pub fn of_severity(severity: &str) -> Self {
         match severity {

@@ -5,16 +5,15 @@ use leptos::prelude::*;
 use shardscope::table::Table;
 
 /// `<thead>` of a table: one `<th scope="col">` per column, numbers right-aligned, without the
-/// columns the page shows as headings instead (a table per shard or node).
+/// columns the page shows as headings instead (a table per shard or node) or inside another
+/// column's cell.
 pub fn table_head<R>(table: &Table<R>) -> impl IntoView + use<R> {
     let cells = table
-        .columns
-        .iter()
-        .filter(|c| !table.grouped_by.contains(&c.key.as_ref()))
+        .header()
         .map(|c| {
             let numeric = c.kind.numeric();
             let label = c.label.clone();
-            view! { <th scope="col" class:num=numeric>{label}</th> }
+            view! { <th scope="col" class:num=numeric title=c.help>{label}</th> }
         })
         .collect_view();
     view! {

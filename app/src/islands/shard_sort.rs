@@ -50,6 +50,17 @@ impl SortKey {
         format!("/?sort={}", self.param())
     }
 
+    /// The key a column of the overview's table sorts by, if it is sortable.
+    pub fn of_column(key: &str) -> Option<SortKey> {
+        match key {
+            "shard_id" => Some(SortKey::Shard),
+            "patients" => Some(SortKey::Patients),
+            "db_bytes" => Some(SortKey::Size),
+            "conns_total" => Some(SortKey::Connections),
+            _ => None,
+        }
+    }
+
     /// The key a sort link points at (`…?sort=KEY`), if it is one.
     pub fn from_href(href: &str) -> Option<SortKey> {
         let p = href.rsplit_once("sort=")?.1;
@@ -70,6 +81,16 @@ pub fn ranked(mut rows: Vec<(String, Option<i64>)>, key: SortKey) -> Vec<String>
     rows.into_iter().map(|r| r.0).collect()
 }
 
+/// One header cell of the grid, from the overview's table definition
+/// (`shardscope::overview::tables::shards`): the island cannot read the backend's types.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HeaderCell {
+    pub key: String,
+    pub label: String,
+    pub numeric: bool,
+    pub help: Option<String>,
+}
+
 /// The grid's header row: the one interactive piece of the overview, shipped as an island.
 ///
 /// The sortable columns are links (`?sort=`): without JavaScript (or before the island hydrates)
@@ -77,7 +98,7 @@ pub fn ranked(mut rows: Vec<(String, Option<i64>)>, key: SortKey) -> Vec<String>
 /// the page: each row's CSS `order` is set from the numbers it carries (`data-patients`, …), the
 /// URL changes by `history.pushState`, and no shard is read again.
 #[island]
-pub fn ShardGridHeader(sort: SortKey) -> impl IntoView {
+pub fn ShardGridHeader(sort: SortKey, columns: Vec<HeaderCell>) -> impl IntoView {
     let (sort, set_sort) = signal(sort);
     let sorted =
         move |key: SortKey| Signal::derive(move || (sort.get() == key).then_some(key.direction()));
@@ -98,44 +119,32 @@ pub fn ShardGridHeader(sort: SortKey) -> impl IntoView {
         browser::place_rows(key, false);
         set_sort.set(key);
     });
+    let cells = columns
+        .into_iter()
+        .map(|c| match SortKey::of_column(&c.key) {
+            Some(key) => view! {
+                <SortHeader
+                    label=c.label
+                    href=key.href()
+                    sorted=sorted(key)
+                    aria_grid=true
+                    numeric=c.numeric
+                    direction=key.direction()
+                    title=c.help
+                />
+            }
+            .into_any(),
+            None => view! {
+                <span role="columnheader" class:num=c.numeric title=c.help>
+                    {c.label}
+                </span>
+            }
+            .into_any(),
+        })
+        .collect_view();
     view! {
         <div class="grid-row head" role="row" on:click=on_click>
-            <SortHeader
-                label="Shard"
-                href=SortKey::Shard.href()
-                sorted=sorted(SortKey::Shard)
-                aria_grid=true
-                direction="ascending"
-            />
-            <span role="columnheader">"Type"</span>
-            <span role="columnheader">"Region"</span>
-            <span role="columnheader" class="num">"Orgs"</span>
-            <SortHeader
-                label="Patients"
-                href=SortKey::Patients.href()
-                sorted=sorted(SortKey::Patients)
-                aria_grid=true
-                numeric=true
-            />
-            <SortHeader
-                label="DB size"
-                href=SortKey::Size.href()
-                sorted=sorted(SortKey::Size)
-                aria_grid=true
-                numeric=true
-            />
-            <SortHeader
-                label="Connections"
-                href=SortKey::Connections.href()
-                sorted=sorted(SortKey::Connections)
-                aria_grid=true
-                numeric=true
-                title="client connections other than the console's: active / total / max_connections"
-            />
-            <span role="columnheader">"Replicas (replay lag)"</span>
-            <span role="columnheader" class="num" title="probe time; age when served from the cache">
-                "Probe"
-            </span>
+            {cells}
         </div>
     }
 }

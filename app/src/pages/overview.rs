@@ -20,9 +20,11 @@ mod race;
 mod shard_table;
 mod summary;
 
-pub use shard_table::{GridOrder, ShardGridHeader, ShardRowView, SortKey, order_css, sort_rows};
+pub use shard_table::{
+    GridOrder, ShardGridHeader, ShardRowView, SortKey, header_cells, order_css, sort_rows,
+};
 
-use crate::components::{AnsweredBanner, ChartFrame, ErrorState, PageShell};
+use crate::components::{AnsweredBanner, ChartFrame, ErrorState, ExportLinks, PageShell};
 use crate::dto::ShardHeaderDto;
 use race::PageRace;
 use shardscope::overview::ShardRow;
@@ -99,8 +101,8 @@ async fn overview_body(
     };
     view! {
         <div class="overview-body">
-            <div class="shard-grid" role="table" aria-label="Shards">
-                <ShardGridHeader sort/>
+            <div class="shard-grid" role="table" aria-label="Shards" data-table="shards">
+                <ShardGridHeader sort columns=header_cells()/>
                 <GridOrder ids/>
                 {slots
                     .into_iter()
@@ -131,6 +133,7 @@ async fn overview_body(
                     })
                     .collect_view()}
             </div>
+            <ExportLinks table="shards"/>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match summary.await {
@@ -140,6 +143,9 @@ async fn overview_body(
                                 .map(|r| format!("{r:.2}×"))
                                 .unwrap_or_else(|| "n/a".into());
                             let imbalanced = s.imbalanced;
+                            let ratio_limit = shardscope::thresholds::trim(
+                                shardscope::thresholds::current().imbalance_ratio,
+                            );
                             // Placed once: later sorts set each row's
                             // `order` in the browser.
                             let key = sort;
@@ -160,14 +166,14 @@ async fn overview_body(
                                         "Most / least loaded shared shard: "
                                         {ratio}
                                         {imbalanced
-                                            .then_some(" — over the 2× alert threshold")}
+                                            .then(|| format!(" — over the {ratio_limit}× alert threshold"))}
                                     </p>
                                     <ChartFrame
                                         src="/charts/balance.svg"
-                                        alt="Patients per shard, with the 2× imbalance threshold"
+                                        alt=format!("Patients per shard, with the {ratio_limit}× imbalance threshold")
                                         width=720
                                         height=300
-                                        caption="Bars: patients per shard (shared blue, enterprise purple). Red line: twice the least-loaded shared shard."
+                                        caption=format!("Bars: patients per shard (shared blue, enterprise purple). Red line: {ratio_limit}× the least-loaded shared shard.")
                                     />
                                 </section>
                             }

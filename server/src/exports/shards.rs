@@ -7,6 +7,17 @@ use shardscope::table::Export;
 
 use super::ExportQuery;
 
+/// `/`: every shard's row, as the page orders them (`?sort=`, by shard id when absent).
+pub async fn overview(console: &Console, q: &ExportQuery) -> Result<Export> {
+    use shardscope_app::pages::overview::{SortKey, sort_rows};
+    let mut fleet = shardscope::overview::fleet_overview(console).await?;
+    sort_rows(
+        &mut fleet.shards,
+        SortKey::from_param(q.get("sort").as_deref()),
+    );
+    Ok(shardscope::overview::tables::shards().export(&fleet.shards))
+}
+
 /// `/shards`: the list with the page's filters.
 pub async fn list(console: &Console, q: &ExportQuery) -> Result<Export> {
     let page = shardscope::shards::list::shards_page(console, |k| q.get(k)).await?;

@@ -6,41 +6,34 @@ use leptos::prelude::*;
 
 use crate::components::{Level, StatusBadge};
 use crate::format::{age, bytes, count, lag_seconds, millis, utc};
-pub use crate::islands::{ShardGridHeader, SortKey, ranked};
+pub use crate::islands::{HeaderCell, ShardGridHeader, SortKey, ranked};
 use shardscope::clock::now_ms;
 use shardscope::overview::ShardRow;
-use shardscope::overview::probe::{ReplicaLag, ReplicaStatus, ShardStats};
+use shardscope::overview::probe::{ReplicaStatus, ShardStats};
+use shardscope::overview::tables::{self, lagging};
+use shardscope::thresholds::Judgement;
 
-/// Replay lag above this is "lagging" (the platform's replica-lag alert).
-pub const LAG_WARN_SECONDS: f64 = 5.0;
-/// Connections at or above this share of `max_connections` are a warning.
-pub const CONNECTIONS_WARN_PERCENT: i64 = 80;
-
-/// The row's status badge: critical when the shard does not answer now; warn when a replica
-/// failed, lags or has an unknown lag, or connections are near the limit; ok otherwise.
+/// The row's status badge, as the backend judged it (`shardscope::overview::tables::status`).
 pub fn row_status(row: &ShardRow) -> (Level, &'static str) {
-    let Ok(s) = &row.outcome.result else {
-        return (Level::Critical, "not answering");
-    };
-    let replica_trouble = s.replicas.iter().any(|r| match &r.result {
-        Ok(l) => lagging(l),
-        Err(_) => true,
-    });
-    let busy = s.max_connections > 0
-        && s.conns_total * 100 / s.max_connections >= CONNECTIONS_WARN_PERCENT;
-    match (replica_trouble, busy) {
-        (true, _) => (Level::Warn, "replica lag"),
-        (false, true) => (Level::Warn, "connections"),
-        (false, false) => (Level::Ok, "ok"),
-    }
+    let (j, word) = tables::status(row);
+    (Level::of(j), word)
+}
+
+/// The grid's header cells: the overview table's columns that have a header of their own.
+pub fn header_cells() -> Vec<HeaderCell> {
+    let table = tables::shards();
+    table
+        .header()
+        .map(|c| HeaderCell {
+            key: c.key.to_string(),
+            label: c.label.clone(),
+            numeric: c.kind.numeric(),
+            help: c.help.map(str::to_string),
+        })
+        .collect()
 }
 
 /// The metric a row sorts by under `key`; `None` for a shard with no numbers (it goes last).
-/// Lagging: behind by more than the alert threshold, or by an unknown time.
-fn lagging(l: &ReplicaLag) -> bool {
-    l.seconds.seconds().is_none_or(|x| x > LAG_WARN_SECONDS)
-}
-
 pub fn metric(row: &ShardRow, key: SortKey) -> Option<i64> {
     row.outcome.result.as_ref().ok().map(|s| match key {
         SortKey::Shard => 0,
@@ -172,16 +165,15 @@ pub fn ShardRowView(row: ShardRow) -> impl IntoView {
 }
 
 fn stat_cells(s: &ShardStats) -> impl IntoView + use<> {
-    let pct = if s.max_connections > 0 {
-        s.conns_total * 100 / s.max_connections
-    } else {
-        0
-    };
+    let busy = tables::connections(s) == Judgement::Warn;
+    let pct = shardscope::thresholds::current()
+        .connections_share(s.conns_total, s.max_connections)
+        .unwrap_or(0.0);
     view! {
         <span class="num orgs" role="cell">{count(s.orgs)}</span>
         <span class="num patients" role="cell" data-value=s.patients>{count(s.patients)}</span>
         <span class="num size" role="cell">{bytes(s.db_bytes)}</span>
-        <span class="num conns" role="cell" class:warn={pct >= CONNECTIONS_WARN_PERCENT} title=format!("{pct} % of max_connections")>
+        <span class="num conns" role="cell" class:warn=busy title=format!("{pct:.0} % of max_connections")>
             {format!(
                 "{} / {} / {}",
                 count(s.conns_active),
@@ -232,7 +224,6 @@ fn replica_item(rep: ReplicaStatus) -> impl IntoView {
 mod tests {
     use super::*;
     use shardscope::federation::fanout::{Failure, FailureKind, Outcome};
-    use shardscope::overview::lag::SecondsLag;
 
     fn row(id: &str, patients: Option<i64>) -> ShardRow {
         ShardRow {
@@ -282,19 +273,35 @@ mod tests {
             row_status(&row("a", None)),
             (Level::Critical, "not answering")
         );
-        let mut busy = row("a", Some(9_000));
-        assert_eq!(row_status(&busy), (Level::Warn, "connections"));
-        if let Ok(s) = &mut busy.outcome.result {
-            s.replicas.push(ReplicaStatus {
-                endpoint: "r".into(),
-                result: Ok(ReplicaLag {
-                    seconds: SecondsLag::Unknown,
-                    bytes: 0,
-                    replay_paused: false,
-                }),
-            });
-        }
-        assert_eq!(row_status(&busy), (Level::Warn, "replica lag"));
+        assert_eq!(
+            row_status(&row("a", Some(9_000))),
+            (Level::Warn, "connections")
+        );
+    }
+
+    #[test]
+    fn the_header_is_the_tables_and_sorts_where_it_did() {
+        let cells = header_cells();
+        let labels: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Shard",
+                "Type",
+                "Region",
+                "Orgs",
+                "Patients",
+                "DB size",
+                "Connections",
+                "Replicas (replay lag)",
+                "Probe"
+            ]
+        );
+        let sortable: Vec<SortKey> = cells
+            .iter()
+            .filter_map(|c| SortKey::of_column(&c.key))
+            .collect();
+        assert_eq!(sortable, SortKey::ALL);
     }
 
     #[test]

@@ -12,13 +12,12 @@ use crate::components::{
 use crate::format::{NO_VALUE, age, bytes, count, lag_seconds, query_value, utc};
 use shardscope::federation::fanout::Outcome;
 use shardscope::history::series::History;
-use shardscope::shards::detail::{
-    ALLOCATION_ALERT, PrimaryReport, ReplicaReport, ShardPage as Page, ShardView,
-};
+use shardscope::shards::detail::{PrimaryReport, ReplicaReport, ShardPage as Page, ShardView};
 use shardscope::shards::node::NodeFacts;
 use shardscope::shards::partitions::Partitions;
 use shardscope::shards::replication::{Sender, Slot};
 use shardscope::shards::tables;
+use shardscope::thresholds::{self, Judgement};
 
 #[component]
 pub fn ShardPage() -> impl IntoView {
@@ -139,12 +138,12 @@ fn Primary(
                     let size = match &allocation {
                         Ok(a) => match a.share(r.db_bytes) {
                             Some(share) => {
-                                let over = share >= ALLOCATION_ALERT;
+                                let over = a.judgement(r.db_bytes) == Judgement::Warn;
                                 view! {
                                     <span data-allocation=if over { "over" } else { "within" }>
                                         {format!("{} of {} allocated ({:.0} %)", bytes(r.db_bytes), bytes(a.allocated_bytes.unwrap_or_default()), share * 100.0)}
                                     </span>
-                                    {over.then(|| view! { " "<StatusBadge level=Level::Warn text="over 80 % of its allocation"/> })}
+                                    {over.then(|| view! { " "<StatusBadge level=Level::Warn text=thresholds::current().allocation_label()/> })}
                                 }.into_any()
                             }
                             None => view! { <span data-allocation="unset">{format!("{} (no allocation set in console.shard_allocations)", bytes(r.db_bytes))}</span> }.into_any(),

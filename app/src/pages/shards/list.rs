@@ -9,9 +9,9 @@ use crate::components::{
     EmptyState, ExportLinks, FilterBar, Level, PageShell, SelectField, StatusBadge, table_head,
 };
 use crate::format::{NO_VALUE, age, bytes, count, query_value};
-use shardscope::shards::detail::ALLOCATION_ALERT;
 use shardscope::shards::list::{ShardListRow, ShardsPage as Page};
 use shardscope::shards::tables;
+use shardscope::thresholds::{self, Judgement};
 
 const PATH: &str = crate::routes::SHARDS.path;
 
@@ -98,7 +98,7 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
         .map_or_else(dash, |f| format!("{}: {f}", f.kind.code()));
     let stats = r.health.as_ref().and_then(|o| o.result.as_ref().ok());
     let share = tables::allocation_percent(&r);
-    let over = share.is_some_and(|p| p >= ALLOCATION_ALERT * 100.0);
+    let over = tables::allocation_judgement(&r) == Judgement::Warn;
     view! {
         <tr data-shard=s.id.clone() data-endpoint=if r.health.is_some() { "known" } else { "unknown" }>
             <th scope="row"><a href=href>{s.id.clone()}</a></th>
@@ -115,7 +115,7 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
             <td class="num">{r.allocated_bytes.map_or_else(dash, bytes)}</td>
             <td class="num">
                 {share.map_or_else(dash, |p| format!("{p:.0} %"))}
-                {over.then(|| view! { " "<StatusBadge level=Level::Warn text="over 80 % of allocation"/> })}
+                {over.then(|| view! { " "<StatusBadge level=Level::Warn text=thresholds::current().allocation_label()/> })}
             </td>
         </tr>
     }

@@ -13,7 +13,7 @@ use crate::format::{NO_VALUE, count, utc};
 use shardscope::table::Table;
 use shardscope::telemetry::pages::PoolsPage;
 use shardscope::telemetry::pools::PoolRow;
-use shardscope::telemetry::pools::{ConnectionMath, Fit, SeriesRow};
+use shardscope::telemetry::pools::{ConnectionMath, SeriesRow};
 use shardscope::telemetry::tables;
 
 const PATH: &str = crate::routes::POOLS.path;
@@ -99,13 +99,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
 
 fn fit_badge(m: &ConnectionMath) -> (Level, &'static str) {
     let fit = m.fit();
-    let level = match fit {
-        Fit::Unknown => Level::Unknown,
-        Fit::DoesNotFit => Level::Critical,
-        Fit::Tight => Level::Warn,
-        Fit::Fits => Level::Ok,
-    };
-    (level, fit.label())
+    (Level::of(fit.judgement()), fit.label())
 }
 
 #[component]
@@ -215,13 +209,7 @@ pub(crate) fn PoolTable(rows: Vec<PoolRow>, table: Table<PoolRow>) -> impl IntoV
                     {rows
                         .into_iter()
                         .map(|r| {
-                            let level = if r.alerting() {
-                                Level::Critical
-                            } else if r.waits > 0 {
-                                Level::Warn
-                            } else {
-                                Level::Ok
-                            };
+                            let level = Level::of(r.judgement());
                             let word = r.waiting_now();
                             let full = r.acquired >= r.max_conns && r.max_conns > 0;
                             let instance = r.instance.clone();

@@ -105,29 +105,20 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
 
 #[component]
 fn Totals(t: RequestStats) -> impl IntoView {
-    let p99_level = match t.p99_ms {
-        Some(p) if p > 1000.0 => Level::Critical,
-        Some(p) if p > 500.0 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::Unknown,
-    };
-    let err_level = match t.error_percent {
-        Some(e) if e > 1.0 => Level::Critical,
-        Some(e) if e > 0.1 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::Unknown,
-    };
+    let limits = shardscope::thresholds::current();
+    let p99_level = Level::of(t.p99_judgement());
+    let err_level = Level::of(t.error_judgement());
     view! {
         <dl class="totals">
             <div><dt>"Requests"</dt><dd>{count(t.requests as i64)}</dd></div>
             <div><dt>"Per second"</dt><dd>{format!("{:.2}", t.per_second)}</dd></div>
             <div><dt>"p50 / p95"</dt><dd>{format!("{} / {}", ms(t.p50_ms), ms(t.p95_ms))}</dd></div>
             <div>
-                <dt>"p99 (target < 500 ms, alert > 1 s)"</dt>
+                <dt>{limits.p99_caption()}</dt>
                 <dd>{ms(t.p99_ms)} " " <StatusBadge level=p99_level text=format!("{p99_level:?}").to_lowercase()/></dd>
             </div>
             <div>
-                <dt>"5xx (target < 0.1 %, alert > 1 %)"</dt>
+                <dt>{limits.error_rate_caption()}</dt>
                 <dd>
                     {format!("{} ({})", percent(t.error_percent), count(t.errors as i64))} " "
                     <StatusBadge level=err_level text=format!("{err_level:?}").to_lowercase()/>
@@ -139,6 +130,17 @@ fn Totals(t: RequestStats) -> impl IntoView {
 
 #[component]
 fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl IntoView {
+    let limits = shardscope::thresholds::current();
+    let p99_alt = format!(
+        "Line chart of p99 latency in milliseconds over the range, one line per group, with the {} \
+         alert line; the table below has the same numbers.",
+        shardscope::thresholds::duration_ms(limits.request_p99_ms)
+    );
+    let errors_alt = format!(
+        "Line chart of the 5xx rate in percent over the range, one line per group, with the {} % \
+         alert line; the table below has the same numbers.",
+        shardscope::thresholds::trim(limits.error_rate_percent)
+    );
     view! {
         <div class="chart-grid">
             <ChartFrame
@@ -149,13 +151,13 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl I
             />
             <ChartFrame
                 src=chart_src("/charts/requests.svg", &q, "metric=p99")
-                alt="Line chart of p99 latency in milliseconds over the range, one line per group, with the 1 s alert line; the table below has the same numbers."
+                alt=p99_alt
                 width=720
                 height=300
             />
             <ChartFrame
                 src=chart_src("/charts/requests.svg", &q, "metric=errors")
-                alt="Line chart of the 5xx rate in percent over the range, one line per group, with the 1 % alert line; the table below has the same numbers."
+                alt=errors_alt
                 width=720
                 height=300
             />
