@@ -29,6 +29,21 @@ pub fn lag_seconds(s: Option<f64>) -> String {
     }
 }
 
+/// Seconds for people: "42 s", "12 min", "5 h", "3 days".
+pub fn seconds_span(s: f64) -> String {
+    let s = s.max(0.0) as u64;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+pub fn opt_seconds_span(s: Option<f64>) -> String {
+    s.map_or_else(|| "none".to_string(), seconds_span)
+}
+
 /// Age of a measurement, e.g. "42 s ago", "3 min ago", "5 h ago", "3 days ago".
 pub fn age(now_ms: u64, then_ms: u64) -> String {
     let s = now_ms.saturating_sub(then_ms) / 1000;
