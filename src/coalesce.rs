@@ -3,7 +3,7 @@
 //! A hundred viewers opening the overview at once cause one probe per shard, not a hundred.
 //! [`Memo`] adds a short-lived cache on top: a value is computed once per TTL, however many ask.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+
+use crate::partial::{Failure, FailureKind, Partial};
 
 pub struct Coalescer<K, V: Clone> {
     in_flight: Arc<Mutex<HashMap<K, Shared<BoxFuture<'static, V>>>>>,
@@ -82,8 +84,35 @@ where
 
 type Stored = Arc<dyn Any + Send + Sync>;
 
+/// What a [`Memo`] caches: the kind of value (`what`, e.g. `"shard-page"`) and the parameters that
+/// pick one (`of`, e.g. the shard id). The memo also keys by the value's type, so a hit is always
+/// of the type asked for and two kinds of value never share an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    what: &'static str,
+    of: String,
+}
+
+impl Key {
+    pub fn new(what: &'static str, of: impl Into<String>) -> Self {
+        Self {
+            what,
+            of: of.into(),
+        }
+    }
+
+    /// A value there is one of (the fleet-wide report, the directory).
+    pub fn one(what: &'static str) -> Self {
+        Self::new(what, "")
+    }
+}
+
+/// A key with its value's type.
+type Typed = (TypeId, Key);
+
 /// Values shared for a TTL, and one computation in flight per key. Values of different types live
-/// side by side under string keys; errors are not cached (the next caller tries again).
+/// side by side, each under its own typed key; failures are not cached (the next caller tries
+/// again).
 #[derive(Clone)]
 pub struct Memo {
     inner: Arc<MemoInner>,
@@ -91,8 +120,8 @@ pub struct Memo {
 
 struct MemoInner {
     ttl: Duration,
-    cache: Mutex<HashMap<String, (Instant, Stored)>>,
-    coalescer: Coalescer<String, Result<Stored, String>>,
+    cache: Mutex<HashMap<Typed, (Instant, Stored)>>,
+    coalescer: Coalescer<Typed, Partial<Stored>>,
 }
 
 impl Memo {
@@ -109,12 +138,13 @@ impl Memo {
 
     /// `make()`'s value for `key`: from the cache while younger than the TTL, else computed once
     /// however many callers ask at the same time.
-    pub async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, String>
+    pub async fn shared<V, F, Fut>(&self, key: Key, make: F) -> Partial<Arc<V>>
     where
         V: Send + Sync + 'static,
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<V, String>> + Send + 'static,
+        Fut: Future<Output = Partial<V>> + Send + 'static,
     {
+        let key: Typed = (TypeId::of::<V>(), key);
         let hit = match self.cached(&key) {
             Some(hit) => hit,
             None => {
@@ -133,11 +163,12 @@ impl Memo {
                     .await?
             }
         };
+        // Keyed by the value's type, so this holds; a failure rather than a panic all the same.
         hit.downcast::<V>()
-            .map_err(|_| "cache type mismatch".to_string())
+            .map_err(|_| Failure::new(FailureKind::Other, "cache type mismatch"))
     }
 
-    fn cached(&self, key: &str) -> Option<Stored> {
+    fn cached(&self, key: &Typed) -> Option<Stored> {
         if self.inner.ttl.is_zero() {
             return None;
         }
@@ -146,7 +177,7 @@ impl Memo {
         cache.get(key).map(|(_, v)| v.clone())
     }
 
-    fn store(&self, key: String, value: Stored) {
+    fn store(&self, key: Typed, value: Stored) {
         if self.inner.ttl.is_zero() {
             return;
         }
@@ -198,16 +229,16 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 3);
     }
 
+    fn refused() -> Failure {
+        Failure::new(FailureKind::Refused, "the shard refused")
+    }
+
     /// Counts its runs; fails while `fail` is set.
-    async fn counted(memo: &Memo, runs: &Arc<AtomicUsize>, fail: bool) -> Result<Arc<u32>, String> {
+    async fn counted(memo: &Memo, runs: &Arc<AtomicUsize>, fail: bool) -> Partial<Arc<u32>> {
         let runs = runs.clone();
-        memo.shared("k".into(), move || async move {
+        memo.shared(Key::one("k"), move || async move {
             runs.fetch_add(1, Ordering::SeqCst);
-            if fail {
-                Err("the shard refused".to_string())
-            } else {
-                Ok(7u32)
-            }
+            if fail { Err(refused()) } else { Ok(7u32) }
         })
         .await
     }
@@ -216,10 +247,7 @@ mod tests {
     async fn a_memo_keeps_values_for_its_ttl_and_never_keeps_errors() {
         let memo = Memo::new(Duration::from_secs(3600));
         let runs = Arc::new(AtomicUsize::new(0));
-        assert_eq!(
-            counted(&memo, &runs, true).await,
-            Err("the shard refused".to_string())
-        );
+        assert_eq!(counted(&memo, &runs, true).await, Err(refused()));
         assert_eq!(counted(&memo, &runs, false).await, Ok(Arc::new(7)));
         assert_eq!(counted(&memo, &runs, false).await, Ok(Arc::new(7)));
         assert_eq!(
@@ -227,10 +255,13 @@ mod tests {
             2,
             "the error was retried, the value reused"
         );
-        let wrong: Result<Arc<String>, String> = memo
-            .shared("k".into(), || async { Ok(String::new()) })
+        // The same key for a value of another type is another entry, never the u32's.
+        let other: Partial<Arc<String>> = memo
+            .shared(Key::one("k"), || async { Ok("text".to_string()) })
             .await;
-        assert_eq!(wrong, Err("cache type mismatch".to_string()));
+        assert_eq!(other, Ok(Arc::new("text".to_string())));
+        assert_eq!(counted(&memo, &runs, false).await, Ok(Arc::new(7)));
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "the u32 is still cached");
     }
 
     #[tokio::test]

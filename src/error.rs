@@ -1,5 +1,7 @@
 //! The backend's one error type. 5xx details are logged by the caller, never shown to users.
 
+use crate::partial::{Failure, FailureKind};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("configuration: {0}")]
@@ -19,7 +21,7 @@ pub enum Error {
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     #[error("routing database unavailable: {0}")]
-    RoutingUnavailable(String),
+    RoutingUnavailable(Failure),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -33,7 +35,7 @@ pub enum Error {
     #[error("session store unavailable ({0})")]
     SessionStore(String),
     #[error("telemetry unavailable: {0}")]
-    TelemetryUnavailable(String),
+    TelemetryUnavailable(Failure),
     /// A node a panel reads did not answer (the message names it and says why).
     #[error("{0}")]
     NodeUnavailable(String),
@@ -64,6 +66,17 @@ impl Error {
 }
 
 impl Error {
+    /// This error as a panel's failure: a driver error classified (never its text, which may
+    /// quote a statement), an outage as it was, anything else by its public message.
+    pub fn failure(&self) -> Failure {
+        match self {
+            Error::RoutingUnavailable(f) | Error::TelemetryUnavailable(f) => f.clone(),
+            Error::Database(db) => Failure::from_sqlx(db),
+            Error::ClickHouse(ch) => Failure::from_clickhouse(ch),
+            other => Failure::new(FailureKind::Other, other.public_message()),
+        }
+    }
+
     /// What the reader may be told: bad input, a refusal or a limit in its own words (without the
     /// category), an outage by what is out, anything else only that it was logged.
     pub fn public_message(&self) -> String {
@@ -89,7 +102,7 @@ mod tests {
     fn statuses() {
         assert_eq!(Error::InvalidInput("x".into()).status(), 400);
         assert_eq!(Error::Conflict("x".into()).status(), 409);
-        assert_eq!(Error::RoutingUnavailable("x".into()).status(), 503);
+        assert_eq!(Error::RoutingUnavailable(Failure::other("x")).status(), 503);
         assert_eq!(Error::NotFound("x".into()).status(), 404);
         assert_eq!(Error::Config("x".into()).status(), 500);
         assert_eq!(Error::Database(sqlx::Error::PoolTimedOut).status(), 503);
@@ -106,8 +119,13 @@ mod tests {
             "your role"
         );
         assert_eq!(
-            Error::RoutingUnavailable("x".into()).public_message(),
+            Error::RoutingUnavailable(Failure::other("x")).public_message(),
             "routing database unavailable: x"
+        );
+        assert_eq!(
+            Error::RoutingUnavailable(Failure::new(FailureKind::Timeout, "statement timeout"))
+                .public_message(),
+            "routing database unavailable: timeout: statement timeout"
         );
         assert_eq!(
             Error::Config("secret path".into()).public_message(),

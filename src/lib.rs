@@ -22,6 +22,7 @@ pub mod migrate;
 #[cfg(test)]
 mod module_floors;
 pub mod overview;
+pub mod partial;
 pub mod patients;
 pub mod redis;
 pub mod secret;

@@ -25,14 +25,10 @@ pub async fn known_cached(console: &impl Sources) -> Result<Arc<Vec<KnownShard>>
     console
         .fleet()
         .slow_memo()
-        .shared("known-shards".into(), move || async move {
-            known::load(&routing).await.map_err(|e| match e {
-                Error::Database(db) => {
-                    crate::federation::fanout::Failure::from_sqlx(&db).to_string()
-                }
-                other => other.to_string(),
-            })
-        })
+        .shared(
+            crate::coalesce::Key::one("known-shards"),
+            move || async move { known::load(&routing).await.map_err(|e| e.failure()) },
+        )
         .await
         .map_err(Error::RoutingUnavailable)
 }

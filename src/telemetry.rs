@@ -4,7 +4,7 @@
 //! [`Telemetry`] is the ClickHouse side of the console: one client, read-only (`readonly=2`),
 //! every query under its own deadline (also sent as `max_execution_time`), at most four at once,
 //! results shared for the engine's cache TTL and concurrent identical queries coalesced, so a page and its charts cost one
-//! query each. ClickHouse down or slow makes a panel [`Unavailable`], never the page: the next
+//! query each. ClickHouse down or slow makes a panel a [`Failure`], never the page: the next
 //! request tries again (no restart needed).
 
 pub mod charts;
@@ -22,18 +22,14 @@ pub mod tables;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::coalesce::Memo;
+use crate::coalesce::{Key, Memo};
 use crate::config::Config;
 use crate::overview;
+use crate::partial::{Failure, FailureKind, Partial};
 
 pub use filters::Filters;
 pub use range::TimeRange;
 pub use sql::{GroupBy, Statement, TopBy};
-
-/// Why a telemetry panel has no data to show (the page says so and renders the rest).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
-#[error("{0}")]
-pub struct Unavailable(pub String);
 
 /// What the telemetry pages need besides the engine: ClickHouse, and the overview (the pools page
 /// sets each shard's connections against its `max_connections`).
@@ -93,34 +89,21 @@ impl Telemetry {
 
     /// Run one statement and read every row (rows are aggregates: one per series point).
     #[tracing::instrument(skip_all, fields(statement = stmt.name))]
-    pub async fn fetch<T>(&self, stmt: &Statement) -> Result<Arc<Vec<T>>, Unavailable>
+    pub async fn fetch<T>(&self, stmt: &Statement) -> Partial<Arc<Vec<T>>>
     where
         T: clickhouse::RowOwned + clickhouse::RowRead + Send + Sync + 'static,
     {
         let Some(inner) = &self.inner else {
-            return Err(Unavailable(
-                "telemetry is not configured (SHARDSCOPE_CLICKHOUSE_URL is unset)".into(),
+            return Err(Failure::new(
+                FailureKind::Unconfigured,
+                "telemetry has no ClickHouse (SHARDSCOPE_CLICKHOUSE_URL is unset)",
             ));
         };
-        let key = format!("{}\u{0}{}", std::any::type_name::<T>(), stmt.rendered());
+        let key = Key::new("clickhouse", stmt.rendered());
         let (inner, stmt) = (inner.clone(), stmt.clone());
-        self.shared(key, move || async move { inner.run::<T>(&stmt).await })
-            .await
-    }
-
-    /// `make()`'s value for `key`, shared for the cache TTL and computed once at a time (see
-    /// [`Memo`]).
-    async fn shared<V, F, Fut>(&self, key: String, make: F) -> Result<Arc<V>, Unavailable>
-    where
-        V: Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<V, Unavailable>> + Send + 'static,
-    {
-        let fut = futures::FutureExt::boxed(make());
         self.memo
-            .shared(key, move || async move { fut.await.map_err(|u| u.0) })
+            .shared::<Vec<T>, _, _>(key, move || async move { inner.run::<T>(&stmt).await })
             .await
-            .map_err(Unavailable)
     }
 }
 
@@ -141,7 +124,7 @@ impl Inner {
         Ok(c)
     }
 
-    async fn run<T>(&self, stmt: &Statement) -> Result<Vec<T>, Unavailable>
+    async fn run<T>(&self, stmt: &Statement) -> Partial<Vec<T>>
     where
         T: clickhouse::RowOwned + clickhouse::RowRead,
     {
@@ -159,24 +142,18 @@ impl Inner {
                 tracing::warn!(statement = stmt.name, error = %e, "telemetry query failed");
                 // A failure may mean a different server now: learn its version again.
                 *self.client.lock().await = None;
-                Err(Unavailable(describe(&e)))
+                Err(Failure::from_clickhouse(&e))
             }
             Err(_) => {
                 tracing::warn!(statement = stmt.name, "telemetry query timed out");
-                Err(Unavailable(format!(
-                    "ClickHouse did not answer within {} ms",
-                    self.deadline.as_millis()
-                )))
+                Err(Failure::new(
+                    FailureKind::Timeout,
+                    format!(
+                        "ClickHouse did not answer within {} ms",
+                        self.deadline.as_millis()
+                    ),
+                ))
             }
         }
-    }
-}
-
-/// A short, user-facing reason (details are in the log).
-fn describe(e: &clickhouse::error::Error) -> String {
-    match e {
-        clickhouse::error::Error::Network(_) => "ClickHouse is unreachable".into(),
-        clickhouse::error::Error::BadResponse(_) => "ClickHouse refused the query".into(),
-        _ => "ClickHouse answered with an error".into(),
     }
 }

@@ -35,14 +35,10 @@ pub async fn directory_cached(console: &impl Sources) -> Result<Arc<Vec<director
     let routing = console.routing().clone();
     console
         .memo()
-        .shared("tenant-directory".into(), move || async move {
-            directory::load(&routing).await.map_err(|e| match e {
-                Error::Database(db) => {
-                    crate::federation::fanout::Failure::from_sqlx(&db).to_string()
-                }
-                other => other.to_string(),
-            })
-        })
+        .shared(
+            crate::coalesce::Key::one("tenant-directory"),
+            move || async move { directory::load(&routing).await.map_err(|e| e.failure()) },
+        )
         .await
         .map_err(Error::RoutingUnavailable)
 }
@@ -87,7 +83,7 @@ pub async fn choices(console: &impl Sources) -> Result<(directory::Choices, Vec<
     let all = directory_cached(console).await?;
     let mut regions: Vec<String> = placement::load_capacity(console.routing())
         .await
-        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?
+        .map_err(|e| Error::RoutingUnavailable(e.failure()))?
         .into_iter()
         .map(|c| c.region)
         .collect();

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 use super::password;
 use super::role::Role;
 use crate::error::{Error, Result};
+use crate::partial::{Failure, Partial};
 
 /// A staff account as the console sees it (no password hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +36,7 @@ pub struct Accounts {
     cache: Mutex<HashMap<i64, (Instant, Option<Staff>)>>,
     /// One lookup in flight per account: when the cache expires under load, hundreds of requests
     /// of one user would otherwise each take a routing-DB connection (measured: pool timeouts).
-    inflight: crate::coalesce::Coalescer<i64, Result<Option<Staff>, String>>,
+    inflight: crate::coalesce::Coalescer<i64, Partial<Option<Staff>>>,
 }
 
 /// Lower-cased, trimmed, and plausibly an address (the CLI and the sign-in form both use this).
@@ -116,10 +117,8 @@ impl Accounts {
                 .bind(id)
                 .fetch_optional(&pool)
                 .await
-                .map_err(|e| e.to_string())?;
-                row.map(staff_from)
-                    .transpose()
-                    .map_err(|e| e.to_string())
+                .map_err(|e| Failure::from_sqlx(&e))?;
+                row.map(staff_from).transpose().map_err(|e| e.failure())
             })
             .await;
         let staff = looked_up.map_err(Error::RoutingUnavailable)?;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::audit::AuditLog;
 use crate::error::{Error, Result};
+use crate::partial::{Failure, FailureKind};
 use crate::stop::Stop;
 
 const BATCH: i64 = 500;
@@ -184,10 +185,13 @@ pub async fn ship_batch(
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(e),
         Err(_) => {
-            return Err(Error::TelemetryUnavailable(format!(
-                "ClickHouse did not take the audit batch within {} ms; retried when the claim \
-                 expires",
-                deadline.as_millis()
+            return Err(Error::TelemetryUnavailable(Failure::new(
+                FailureKind::Timeout,
+                format!(
+                    "ClickHouse did not take the audit batch within {} ms; retried when the \
+                     claim expires",
+                    deadline.as_millis()
+                ),
             )));
         }
     }

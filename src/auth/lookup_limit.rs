@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::partial::Failure;
 use crate::redis::{RedisHandle, store_error};
 
 #[derive(Clone)]
@@ -88,11 +89,10 @@ impl LookupLimiter {
 }
 
 fn unavailable() -> Error {
-    Error::RoutingUnavailable(
+    Error::RoutingUnavailable(Failure::other(
         "the lookup limit (Redis) is not answering, so no patient lookup can run right now; try \
-         again in a minute"
-            .into(),
-    )
+         again in a minute",
+    ))
 }
 
 #[cfg(test)]

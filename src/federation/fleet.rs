@@ -10,7 +10,6 @@ use tokio::sync::RwLock;
 use crate::coalesce::Memo;
 use crate::config::{Config, EngineConfig};
 use crate::error::{Error, Result};
-use crate::federation::fanout::Failure;
 use crate::federation::pools::ShardPools;
 use crate::federation::shard_list::{ShardInfo, load_shards};
 
@@ -148,10 +147,7 @@ impl Fleet {
                     tracing::warn!(error = %e, "routing DB unreachable; using the last shard list");
                     Ok(stale.clone())
                 }
-                None => Err(Error::RoutingUnavailable(match e {
-                    Error::Database(ref db) => Failure::from_sqlx(db).to_string(),
-                    _ => "unexpected error".into(),
-                })),
+                None => Err(Error::RoutingUnavailable(e.failure())),
             },
         }
     }

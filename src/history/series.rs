@@ -7,9 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::chart::LineChart;
+use crate::partial::Partial;
+use crate::telemetry::Telemetry;
 use crate::telemetry::range::TimeRange;
 use crate::telemetry::sql::{Arg, Statement};
-use crate::telemetry::{Telemetry, Unavailable};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clickhouse::Row)]
 pub struct SeriesRow {
@@ -53,7 +54,7 @@ pub fn statement(shard_id: &str, r: &TimeRange) -> Statement {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub range: TimeRange,
-    pub points: Result<Vec<SeriesRow>, Unavailable>,
+    pub points: Partial<Vec<SeriesRow>>,
 }
 
 #[tracing::instrument(skip_all, fields(shard = %shard_id))]
@@ -156,7 +157,10 @@ mod tests {
         assert_eq!(conns.threshold.map(|t| t.0), Some(100.0));
         let down = History {
             range: TimeRange::custom(0, 60),
-            points: Err(Unavailable("ClickHouse refused".into())),
+            points: Err(crate::partial::Failure::new(
+                crate::partial::FailureKind::Query,
+                "ClickHouse refused",
+            )),
         };
         assert!(chart(&down, "lag").is_none());
     }

@@ -17,6 +17,7 @@ use crate::federation::fanout::{Failure, FailureKind, Outcome, timed};
 use crate::federation::pools::{ShardPools, with_reconnect};
 use crate::federation::shard_list::ShardInfo;
 use crate::history::series::History;
+use crate::partial::{Partial, Visible};
 use crate::telemetry::range::TimeRange;
 use crate::tenants::Sources;
 
@@ -75,9 +76,9 @@ pub struct ShardPage {
     pub replicas: Vec<ReplicaReport>,
     /// Senders on the primary that no listed replica claims (a standby streams but is not listed).
     pub unlisted_senders: Vec<Sender>,
-    pub allocation: Result<Allocation, String>,
-    /// The orgs routed here: (org id, name).
-    pub orgs: Result<Vec<(i64, String)>, String>,
+    pub allocation: Partial<Allocation>,
+    /// The orgs routed here: (org id, name), or how many and which role may see their names.
+    pub orgs: Partial<Visible<Vec<(i64, String)>>>,
     pub generated_at_ms: u64,
 }
 
@@ -122,9 +123,10 @@ pub async fn shard_page(console: &impl Sources, shard_id: &str) -> Result<Arc<Sh
     let c = console.clone();
     console
         .memo()
-        .shared(format!("shard-page\u{0}{shard_id}"), move || async move {
-            Ok(read_page(&c, shard).await)
-        })
+        .shared(
+            crate::coalesce::Key::new("shard-page", shard_id),
+            move || async move { Ok(read_page(&c, shard).await) },
+        )
         .await
         .map_err(Error::RoutingUnavailable)
 }
@@ -324,33 +326,29 @@ async fn read_replica(
     .await
 }
 
-async fn allocation(
-    console: &impl Sources,
-    shard_id: &str,
-) -> std::result::Result<Allocation, String> {
+async fn allocation(console: &impl Sources, shard_id: &str) -> Partial<Allocation> {
     sqlx::query_scalar("SELECT allocated_bytes FROM console.shard_allocations WHERE shard_id = $1")
         .bind(shard_id)
         .fetch_optional(console.routing())
         .await
         .map(|allocated_bytes| Allocation { allocated_bytes })
         .map_err(|e| {
-            format!(
-                "the allocation could not be read ({})",
-                Failure::from_sqlx(&e)
+            let f = Failure::from_sqlx(&e);
+            Failure::new(
+                f.kind,
+                format!("the allocation could not be read ({})", f.message),
             )
         })
 }
 
-async fn orgs(
-    console: &impl Sources,
-    shard_id: &str,
-) -> std::result::Result<Vec<(i64, String)>, String> {
+async fn orgs(console: &impl Sources, shard_id: &str) -> Partial<Visible<Vec<(i64, String)>>> {
     let all = crate::tenants::directory_cached(console)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(all
-        .iter()
-        .filter(|t| t.shard_id == shard_id)
-        .map(|t| (t.org_id, t.name.clone()))
-        .collect())
+        .map_err(|e| e.failure())?;
+    Ok(Visible::Shown(
+        all.iter()
+            .filter(|t| t.shard_id == shard_id)
+            .map(|t| (t.org_id, t.name.clone()))
+            .collect(),
+    ))
 }

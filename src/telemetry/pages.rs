@@ -1,5 +1,5 @@
 //! What each telemetry page shows, from its checked query (see [`super::query`]): every panel is
-//! read under its own deadline. A panel ClickHouse could not answer is [`Unavailable`]; the rest of
+//! read under its own deadline. A panel ClickHouse could not answer is a [`Failure`](crate::partial::Failure); the rest of
 //! the page renders.
 
 use super::Sources;
@@ -8,9 +8,10 @@ use super::pools::{ConnectionMath, PoolRow, SeriesRow, connection_math};
 use super::range::TimeRange;
 use super::requests::{BucketStats, GroupStats, RequestStats, View};
 use super::slow::{ShardStatements, SlowRow};
-use super::{Unavailable, pools, requests, slow};
+use super::{pools, requests, slow};
 use crate::error::Result;
 use crate::federation::fanout::Outcome;
+use crate::partial::{Failure, Partial};
 
 /// The range, filters and known shards every telemetry page starts from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -24,9 +25,9 @@ pub struct Scope {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PoolsPage {
     pub scope: Scope,
-    pub pools: Result<Vec<PoolRow>, Unavailable>,
-    pub series: Result<Vec<SeriesRow>, Unavailable>,
-    pub connections: Result<Vec<ConnectionMath>, Unavailable>,
+    pub pools: Partial<Vec<PoolRow>>,
+    pub series: Partial<Vec<SeriesRow>>,
+    pub connections: Partial<Vec<ConnectionMath>>,
 }
 
 /// `/pools`.
@@ -40,16 +41,14 @@ pub async fn pools_page(console: &impl Sources, scope: Scope) -> PoolsPage {
         crate::overview::fleet_overview(console),
     );
     let connections = demand.map(|demand| {
-        let shards: Vec<(String, std::result::Result<i64, String>)> = match &overview {
+        let shards: Vec<(String, Partial<i64>)> = match &overview {
             Ok(o) => o
                 .shards
                 .iter()
                 .filter(|s| scope.filters.shard.as_ref().is_none_or(|f| f == &s.id))
                 .map(|s| {
-                    let max = match &s.outcome.result {
-                        Ok(stats) => Ok(stats.max_connections),
-                        Err(f) => Err(format!("{}: {}", f.kind.label(), f.message)),
-                    };
+                    let max = s.outcome.result.as_ref().map(|stats| stats.max_connections);
+                    let max = max.map_err(Clone::clone);
                     (s.id.clone(), max)
                 })
                 .collect(),
@@ -57,7 +56,16 @@ pub async fn pools_page(console: &impl Sources, scope: Scope) -> PoolsPage {
                 .shards
                 .iter()
                 .filter(|s| scope.filters.shard.as_ref().is_none_or(|f| &f == s))
-                .map(|s| (s.clone(), Err(format!("routing database: {e}"))))
+                .map(|s| {
+                    let f = e.failure();
+                    (
+                        s.clone(),
+                        Err(Failure::new(
+                            f.kind,
+                            format!("routing database: {}", f.message),
+                        )),
+                    )
+                })
                 .collect(),
         };
         connection_math(
@@ -78,9 +86,9 @@ pub async fn pools_page(console: &impl Sources, scope: Scope) -> PoolsPage {
 pub struct RequestsPage {
     pub scope: Scope,
     pub view: View,
-    pub totals: Result<RequestStats, Unavailable>,
-    pub groups: Result<Vec<GroupStats>, Unavailable>,
-    pub series: Result<Vec<BucketStats>, Unavailable>,
+    pub totals: Partial<RequestStats>,
+    pub groups: Partial<Vec<GroupStats>>,
+    pub series: Partial<Vec<BucketStats>>,
 }
 
 /// `/telemetry`.
@@ -103,7 +111,7 @@ pub async fn requests_page(console: &impl Sources, scope: Scope, view: View) -> 
 pub struct SlowPage {
     pub scope: Scope,
     pub top: u32,
-    pub queries: Result<Vec<SlowRow>, Unavailable>,
+    pub queries: Partial<Vec<SlowRow>>,
     pub statements: Vec<Outcome<ShardStatements>>,
 }
 

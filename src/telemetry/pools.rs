@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::filters::Filters;
 use super::range::TimeRange;
-use super::{Telemetry, Unavailable, sql};
+use super::{Telemetry, sql};
+use crate::partial::Partial;
 use crate::thresholds::{self, Judgement};
 
 /// Latest gauges of one pool.
@@ -187,7 +188,7 @@ pub struct ConnectionMath {
     /// Σ pools + reserve.
     pub needed: u64,
     /// The shard's `max_connections` read live, or why it could not be.
-    pub max_connections: Result<i64, String>,
+    pub max_connections: Partial<i64>,
 }
 
 impl ConnectionMath {
@@ -217,7 +218,7 @@ impl ConnectionMath {
 /// Σ over services (instances × pool max) + reserve per shard, for every shard of the routing DB
 /// (a shard no service reported still gets its row: zero pools).
 pub fn connection_math(
-    shards: &[(String, Result<i64, String>)],
+    shards: &[(String, Partial<i64>)],
     demand: &[DemandRow],
     reserve: u32,
 ) -> Vec<ConnectionMath> {
@@ -244,8 +245,8 @@ pub fn connection_math(
 /// What `/pools` shows.
 #[derive(Clone, Debug)]
 pub struct PoolsPanel {
-    pub pools: Result<Vec<PoolRow>, Unavailable>,
-    pub series: Result<Vec<SeriesRow>, Unavailable>,
+    pub pools: Partial<Vec<PoolRow>>,
+    pub series: Partial<Vec<SeriesRow>>,
 }
 
 /// Read the pools table and the waits-per-minute series (in parallel, each under the deadline).
@@ -278,7 +279,7 @@ pub async fn pools_panel(t: &Telemetry, range: &TimeRange, f: &Filters, now: u32
 }
 
 /// Demand per shard and service from the last five minutes of pool samples.
-pub async fn demand(t: &Telemetry, now: u32, f: &Filters) -> Result<Vec<DemandRow>, Unavailable> {
+pub async fn demand(t: &Telemetry, now: u32, f: &Filters) -> Partial<Vec<DemandRow>> {
     t.fetch::<DemandRow>(&sql::pool_demand(now, f))
         .await
         .map(|d| d.as_ref().clone())
@@ -374,7 +375,16 @@ mod tests {
             },
         ];
         let m = connection_math(
-            &[("s".into(), Ok(200)), ("t".into(), Err("timed out".into()))],
+            &[
+                ("s".into(), Ok(200)),
+                (
+                    "t".into(),
+                    Err(crate::partial::Failure::new(
+                        crate::partial::FailureKind::Timeout,
+                        "timed out",
+                    )),
+                ),
+            ],
             &demand,
             10,
         );

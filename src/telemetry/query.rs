@@ -114,7 +114,7 @@ impl TelemetryQuery {
             .bind(org as i64)
             .fetch_one(console.routing())
             .await
-            .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;
+            .map_err(|e| Error::RoutingUnavailable(crate::partial::Failure::from_sqlx(&e)))?;
             if !known {
                 return Err(Error::InvalidInput(format!(
                     "unknown organization {org}: no such id in the routing database"

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
+use super::Telemetry;
 use super::filters::Filters;
 use super::range::TimeRange;
 use super::sql::{self, GroupBy, TopBy};
-use super::{Telemetry, Unavailable};
+use crate::partial::Partial;
 use crate::thresholds::{self, Judgement};
 
 /// Most groups a page may ask for.
@@ -96,9 +97,9 @@ pub struct BucketStats {
 
 #[derive(Clone, Debug)]
 pub struct RequestsPanel {
-    pub totals: Result<RequestStats, Unavailable>,
-    pub groups: Result<Vec<GroupStats>, Unavailable>,
-    pub series: Result<Vec<BucketStats>, Unavailable>,
+    pub totals: Partial<RequestStats>,
+    pub groups: Partial<Vec<GroupStats>>,
+    pub series: Partial<Vec<BucketStats>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -8,10 +8,11 @@ use sqlx::PgPool;
 
 use super::filters::Filters;
 use super::range::TimeRange;
-use super::{Telemetry, Unavailable, sql};
+use super::{Telemetry, sql};
 use crate::federation::Engine;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
 use crate::federation::shard_list::ShardInfo;
+use crate::partial::Partial;
 
 #[derive(Clone, Debug, PartialEq, Row, Serialize, Deserialize)]
 pub struct SlowRow {
@@ -44,7 +45,7 @@ pub async fn slow_top(
     range: &TimeRange,
     f: &Filters,
     n: u32,
-) -> Result<Vec<SlowRow>, Unavailable> {
+) -> Partial<Vec<SlowRow>> {
     t.fetch::<SlowGroup>(&sql::slow_top(range, f, sql::SLOW_GROUPS_READ))
         .await
         .map(|groups| merge_stripped(&groups, n as usize))
@@ -140,7 +141,7 @@ pub async fn statements(
         async move {
             let id = s.id.clone();
             let target = id.clone();
-            let key = format!("pg_stat_statements\u{0}{id}\u{0}{n}");
+            let key = crate::coalesce::Key::new("pg_stat_statements", format!("{id}\u{0}{n}"));
             let memo = console.memo().clone();
             let read =
                 async move { Ok(timed(id, deadline, shard_statements(console, s, n)).await) };
@@ -150,7 +151,7 @@ pub async fn statements(
                     target,
                     latency_ms: 0,
                     measured_at_ms: crate::clock::now_ms(),
-                    result: Err(Failure::new(FailureKind::Query, e)),
+                    result: Err(e),
                 },
             }
         }

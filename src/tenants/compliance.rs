@@ -78,44 +78,51 @@ pub async fn report(console: &impl Sources) -> Result<std::sync::Arc<ComplianceR
     let c = console.clone();
     console
         .memo()
-        .shared("compliance".into(), move || async move {
-            let shards = c.shards().await.map_err(|e| e.to_string())?;
-            let deadline = c.config().engine.shard_deadline;
-            let roles = vec![
-                c.config().monitor_user.clone(),
-                c.config().tenants.reader_user.clone(),
-            ];
-            let outcomes = fan_out(
-                shards.iter().cloned().collect(),
-                c.config().engine.concurrency,
-                |s| {
-                    let (c, roles) = (c.clone(), roles.clone());
-                    async move {
-                        let read = async {
-                            let primary = s.primary.clone().map_err(|why| {
-                                Failure::new(
-                                    FailureKind::ShardUnknown,
-                                    format!("unusable URL: {why}"),
+        .shared(
+            crate::coalesce::Key::one("compliance"),
+            move || async move {
+                let shards = c.shards().await.map_err(|e| e.failure())?;
+                let deadline = c.config().engine.shard_deadline;
+                let roles = vec![
+                    c.config().monitor_user.clone(),
+                    c.config().tenants.reader_user.clone(),
+                ];
+                let outcomes = fan_out(
+                    shards.iter().cloned().collect(),
+                    c.config().engine.concurrency,
+                    |s| {
+                        let (c, roles) = (c.clone(), roles.clone());
+                        async move {
+                            let read = async {
+                                let primary = s.primary.clone().map_err(|why| {
+                                    Failure::new(
+                                        FailureKind::ShardUnknown,
+                                        format!("unusable URL: {why}"),
+                                    )
+                                })?;
+                                crate::federation::pools::with_reconnect(
+                                    c.pools(),
+                                    &primary,
+                                    |pool| {
+                                        let roles = roles.clone();
+                                        async move { gather::read_catalog(&pool, &roles).await }
+                                    },
                                 )
-                            })?;
-                            crate::federation::pools::with_reconnect(c.pools(), &primary, |pool| {
-                                let roles = roles.clone();
-                                async move { gather::read_catalog(&pool, &roles).await }
-                            })
-                            .await
-                        };
-                        timed(s.id.clone(), deadline, read).await
-                    }
-                },
-            )
-            .await;
-            Ok(judge(
-                outcomes,
-                &roles[0],
-                &roles[1],
-                crate::clock::now_ms(),
-            ))
-        })
+                                .await
+                            };
+                            timed(s.id.clone(), deadline, read).await
+                        }
+                    },
+                )
+                .await;
+                Ok(judge(
+                    outcomes,
+                    &roles[0],
+                    &roles[1],
+                    crate::clock::now_ms(),
+                ))
+            },
+        )
         .await
         .map_err(crate::error::Error::RoutingUnavailable)
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::federation::endpoint::Endpoint;
 use crate::federation::fanout::{Outcome, timed};
 use crate::overview::probe::ShardStats;
+use crate::partial::{Failure, FailureKind, Partial, Visible};
 use crate::telemetry::filters::Filters;
 use crate::telemetry::pools::PoolRow;
 use crate::telemetry::range::TimeRange;
@@ -57,10 +58,10 @@ impl CacheVerdict {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TenantTelemetry {
     pub range: TimeRange,
-    pub totals: std::result::Result<RequestStats, String>,
-    pub routes: std::result::Result<Vec<GroupStats>, String>,
-    pub pools: std::result::Result<Vec<PoolRow>, String>,
-    pub slow: std::result::Result<Vec<SlowRow>, String>,
+    pub totals: Partial<RequestStats>,
+    pub routes: Partial<Vec<GroupStats>>,
+    pub pools: Partial<Vec<PoolRow>>,
+    pub slow: Partial<Vec<SlowRow>>,
 }
 
 /// The newest records of who opened a tenant that its page (and its export) shows.
@@ -74,13 +75,13 @@ pub struct TenantPage {
     /// The shard's overview probe (reachability, replicas' lag, connections); None when the shard
     /// is not in the console's shard list.
     pub health: Option<Outcome<ShardStats>>,
-    pub counts: std::result::Result<TenantCounts, String>,
+    pub counts: Partial<TenantCounts>,
     pub telemetry: TenantTelemetry,
     /// Routing findings about this tenant, and why its shard's part is unknown (if it is).
-    pub findings: std::result::Result<(Vec<Finding>, Option<String>), String>,
+    pub findings: Partial<(Vec<Finding>, Option<String>)>,
     /// Who opened this tenant before: only for a role that may read the access audit (staff
-    /// emails and client addresses are a superadmin's to see); None for any other role, unread.
-    pub access: Option<std::result::Result<Vec<AuditRecord>, String>>,
+    /// emails and client addresses are a superadmin's to see); withheld, unread, for any other.
+    pub access: Visible<Partial<Vec<AuditRecord>>>,
     pub generated_at_ms: u64,
 }
 
@@ -175,14 +176,18 @@ pub async fn tenant_page(
     };
     let counts = async {
         let Some(readers) = console.tenant_readers() else {
-            return Err(
-                "the tenant reader is not configured (SHARDSCOPE_TENANT_READER_PASSWORD)"
-                    .to_string(),
-            );
+            return Err(Failure::new(
+                FailureKind::Unconfigured,
+                "the tenant reader has no password (SHARDSCOPE_TENANT_READER_PASSWORD)",
+            ));
         };
         // The primary from the tenant's own routing row: where the platform reads it.
-        let endpoint = Endpoint::parse(&row.database_primary_url)
-            .map_err(|_| "its routing row has an unusable primary URL".to_string())?;
+        let endpoint = Endpoint::parse(&row.database_primary_url).map_err(|_| {
+            Failure::new(
+                FailureKind::ShardUnknown,
+                "its routing row has an unusable primary URL",
+            )
+        })?;
         let out = timed(
             tenant.shard_id.clone(),
             deadline,
@@ -190,7 +195,6 @@ pub async fn tenant_page(
         )
         .await;
         out.result
-            .map_err(|f| format!("{}: {}", f.kind.label(), f.message))
     };
     let telemetry = tenant_telemetry(console, &tenant, range, (now / 1000) as u32);
     let findings = async {
@@ -211,13 +215,15 @@ pub async fn tenant_page(
                     (!unknown.is_empty()).then(|| unknown.join("; ")),
                 )
             })
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.failure())
     };
     let access = async {
         if !with_access_audit {
-            return None;
+            return Visible::Withheld(
+                "who opened this tenant is in the access audit, a superadmin's to read".into(),
+            );
         }
-        Some(
+        Visible::Shown(
             console
                 .auth()
                 .audit
@@ -230,7 +236,7 @@ pub async fn tenant_page(
                     records.truncate(ACCESS_SHOWN);
                     records
                 })
-                .map_err(|_| "the access audit could not be read".to_string()),
+                .map_err(|e| Failure::new(e.failure().kind, "the access audit could not be read")),
         )
     };
     let (health, counts, telemetry, findings, access) =
@@ -275,9 +281,9 @@ async fn tenant_telemetry(
     );
     TenantTelemetry {
         range,
-        totals: requests.totals.map_err(|u| u.0),
-        routes: requests.groups.map_err(|u| u.0),
-        pools: pools.pools.map_err(|u| u.0),
-        slow: slow.map_err(|u| u.0),
+        totals: requests.totals,
+        routes: requests.groups,
+        pools: pools.pools,
+        slow,
     }
 }

@@ -6,6 +6,7 @@
 use crate::auth::audit::AuditLog;
 use crate::auth::{AuditAction, AuditEvent, Capability, Staff};
 use crate::error::{Error, Result};
+use crate::partial::Failure;
 use crate::telemetry::range::TimeRange;
 
 use super::detail::{self, TenantPage};
@@ -52,10 +53,9 @@ pub async fn open(
     };
     if let Err(e) = audit.record(&event).await {
         tracing::warn!(error = %e, "view_tenant audit record not written; page withheld");
-        return Err(Error::RoutingUnavailable(
-            "the access audit could not be written, so the tenant page is not shown; try again"
-                .into(),
-        ));
+        return Err(Error::RoutingUnavailable(Failure::other(
+            "the access audit could not be written, so the tenant page is not shown; try again",
+        )));
     }
     let with_access_audit = staff.role.allows(Capability::ViewAudit);
     // Boxed: the page's fan-out is a deep future, too deep to nest in another unboxed.

@@ -58,7 +58,7 @@ pub struct PlacementPage {
     pub chosen_unreachable: Option<String>,
     pub capacity: Vec<CapacityRow>,
     pub window_hours: u32,
-    pub noisy: std::result::Result<Vec<Neighbour>, String>,
+    pub noisy: crate::partial::Partial<Vec<Neighbour>>,
 }
 
 /// Whether each capacity shard answers now, from the overview's cache (no probe beyond it).
@@ -97,7 +97,7 @@ pub async fn placement_page(
     use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
     let capacity = load_capacity(console.routing())
         .await
-        .map_err(|e| Error::RoutingUnavailable(e.to_string()))?;
+        .map_err(|e| Error::RoutingUnavailable(e.failure()))?;
     let mut regions: Vec<String> = capacity.iter().map(|c| c.region.clone()).collect();
     regions.sort();
     regions.dedup();
@@ -147,7 +147,7 @@ pub async fn placement_page(
     };
     let noisy = match (req, slow) {
         (Ok(r), Ok(s)) => Ok(noisy(&tenants, &capacity, &reach, &map(&r), &map(&s))),
-        (Err(e), _) | (_, Err(e)) => Err(e.0),
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     Ok(PlacementPage {
         regions,

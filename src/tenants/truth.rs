@@ -11,6 +11,7 @@ mod rules;
 
 use super::Sources;
 use super::routing_cache::CacheScan;
+use crate::coalesce::Key;
 use crate::error::{Error, Result};
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
 
@@ -138,8 +139,8 @@ pub async fn presence(console: &impl Sources) -> Result<std::sync::Arc<Vec<Outco
     let c = console.clone();
     console
         .memo()
-        .shared("org-presence".into(), move || async move {
-            let shards = c.shards().await.map_err(|e| e.to_string())?;
+        .shared(Key::one("org-presence"), move || async move {
+            let shards = c.shards().await.map_err(|e| e.failure())?;
             let deadline = c.config().engine.shard_deadline;
             let c = &c;
             Ok(fan_out(
@@ -187,8 +188,7 @@ pub async fn tenant_findings(
 }
 
 async fn read_routing(console: &impl Sources) -> Result<RoutingFacts> {
-    let unavailable =
-        |e: sqlx::Error| Error::RoutingUnavailable(Failure::from_sqlx(&e).to_string());
+    let unavailable = |e: sqlx::Error| Error::RoutingUnavailable(Failure::from_sqlx(&e));
     let pool = console.routing();
     let assigned: Vec<(i64, String)> =
         sqlx::query_as("SELECT organization_id, shard_id FROM tenant_shards")
@@ -301,8 +301,8 @@ pub async fn report(console: &impl Sources) -> Result<std::sync::Arc<Report>> {
     let c = console.clone();
     console
         .memo()
-        .shared("routing-truth".into(), move || async move {
-            let facts = gather(&c).await.map_err(|e| e.to_string())?;
+        .shared(Key::one("routing-truth"), move || async move {
+            let facts = gather(&c).await.map_err(|e| e.failure())?;
             Ok(findings(&facts, crate::clock::now_ms()))
         })
         .await

@@ -91,8 +91,11 @@ async fn every_query_is_read_only_under_the_deadline_and_a_write_is_refused() {
             .fetch::<Nothing>(&statement(sql.clone()))
             .await;
         assert_eq!(
-            refused.map(|_| ()).unwrap_err().0,
-            "ClickHouse refused the query",
+            refused.map(|_| ()).unwrap_err(),
+            shardscope::partial::Failure::new(
+                shardscope::partial::FailureKind::Query,
+                "ClickHouse refused the query"
+            ),
             "{sql}"
         );
     }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::ApiError;
+use shardscope::partial::Visible;
 use shardscope::shards::detail::ShardView;
 use shardscope::shards::list::ShardsPage;
 
@@ -46,12 +47,12 @@ pub async fn get_shard(
         .map_err(ApiError::from)?;
     let page = &mut view.live;
     if !super::guard::allows(shardscope::auth::Capability::ViewTenants)
-        && let Ok(orgs) = &page.orgs
+        && let Ok(Visible::Shown(orgs)) = &page.orgs
     {
-        page.orgs = Err(format!(
+        page.orgs = Ok(Visible::Withheld(format!(
             "{} orgs are routed here; their names need the support or superadmin role",
             orgs.len()
-        ));
+        )));
     }
     Ok(view)
 }

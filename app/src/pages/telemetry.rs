@@ -100,7 +100,7 @@ fn step(s: u32) -> String {
 
 /// ClickHouse did not answer for this panel: say so, and that the rest of the page is live.
 #[component]
-fn Unavailable(what: &'static str, reason: String) -> impl IntoView {
+fn Unavailable(what: &'static str, reason: shardscope::partial::Failure) -> impl IntoView {
     view! {
         <p class="error-state" role="alert" data-unavailable=what>
             {format!("{what} unavailable: {reason}. The rest of this page is current; reload to try again.")}

@@ -214,7 +214,7 @@ async fn bench(
     Ok(())
 }
 
-/// Call panel `i` once; any part of it Unavailable (or reading none of the data) is an error.
+/// Call panel `i` once; any part of it failed (or reading none of the data) is an error.
 async fn measure(
     t: &Telemetry,
     i: usize,

@@ -30,7 +30,7 @@ pub async fn shard(console: &Console, shard: &str, table: &str, q: &ExportQuery)
         let points = history
             .points
             .as_ref()
-            .map_err(|u| Error::TelemetryUnavailable(u.0.clone()))?;
+            .map_err(|u| Error::TelemetryUnavailable(u.clone()))?;
         return Ok(tables::history().export(points));
     }
     let page = shardscope::shards::detail::shard_page(console, shard).await?;

@@ -2,15 +2,16 @@
 
 use shardscope::Console;
 use shardscope::error::{Error, Result};
+use shardscope::partial::Partial;
 use shardscope::table::Export;
 use shardscope::telemetry::query::TelemetryQuery;
-use shardscope::telemetry::{Unavailable, pages, tables};
+use shardscope::telemetry::{pages, tables};
 
 use super::ExportQuery;
 
-fn ready<T>(r: &std::result::Result<T, Unavailable>) -> Result<&T> {
+fn ready<T>(r: &Partial<T>) -> Result<&T> {
     r.as_ref()
-        .map_err(|e| Error::TelemetryUnavailable(e.0.clone()))
+        .map_err(|e| Error::TelemetryUnavailable(e.clone()))
 }
 
 fn query(q: &ExportQuery) -> TelemetryQuery {

@@ -3,6 +3,7 @@
 use shardscope::Console;
 use shardscope::auth::Capability;
 use shardscope::error::{Error, Result};
+use shardscope::partial::{Partial, Visible};
 use shardscope::table::Export;
 use shardscope::tenants::opening::Opener;
 use shardscope::tenants::tables;
@@ -47,7 +48,7 @@ pub async fn placement(console: &Console, table: &str, q: &ExportQuery) -> Resul
     }
 }
 
-fn ready<T>(r: std::result::Result<T, String>) -> Result<T> {
+fn ready<T>(r: Partial<T>) -> Result<T> {
     r.map_err(Error::TelemetryUnavailable)
 }
 
@@ -77,10 +78,10 @@ pub async fn tenant(
         "pools" => tables::pools().export(&ready(t.pools)?),
         "slow_queries" => tables::slow_queries().export(&ready(t.slow)?),
         "access" => {
-            let access = page
-                .access
-                .unwrap_or_else(|| Ok(Vec::new()))
-                .map_err(Error::RoutingUnavailable)?;
+            let access = match page.access {
+                Visible::Shown(read) => read.map_err(Error::RoutingUnavailable)?,
+                Visible::Withheld(_) => Vec::new(),
+            };
             tables::access().export(&access)
         }
         _ => tables::routes().export(&ready(t.routes)?),

@@ -44,9 +44,12 @@ async fn pages_answer_without_clickhouse_and_recover_when_it_returns() {
             StatusCode::OK,
             "{path} with ClickHouse stopped"
         );
+        // The failure's kind, then its message (`partial::Failure`).
         assert!(
-            page.body.contains("unavailable: ClickHouse"),
-            "{path} says why"
+            page.body
+                .contains("unavailable: connection refused: ClickHouse is unreachable."),
+            "{path} says why: {}",
+            page.body
         );
         assert!(
             page.body.contains("The rest of this page is current"),
@@ -73,7 +76,8 @@ async fn pages_answer_without_clickhouse_and_recover_when_it_returns() {
         page.body
     );
     assert!(
-        page.body.contains("History unavailable: ClickHouse"),
+        page.body
+            .contains("History unavailable: connection refused: ClickHouse is unreachable."),
         "{}",
         page.body
     );

@@ -4,6 +4,7 @@
 use crate::auth::lookup_limit::LimitVerdict;
 use crate::auth::{AuditAction, AuditDetail, AuditEvent, Capability, Staff};
 use crate::error::{Error, Result};
+use crate::partial::Failure;
 use crate::tenants::Sources;
 
 pub(super) fn require(staff: &Staff, capability: Capability) -> Result<()> {
@@ -60,8 +61,8 @@ pub(super) async fn audit(
     };
     console.auth().audit.record(&event).await.map_err(|e| {
         tracing::warn!(error = %e, action = %action, "patient audit record not written; result withheld");
-        Error::RoutingUnavailable(
-            "the access audit could not be written, so the result is not shown; try again".into(),
-        )
+        Error::RoutingUnavailable(Failure::other(
+            "the access audit could not be written, so the result is not shown; try again",
+        ))
     })
 }

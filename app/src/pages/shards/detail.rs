@@ -19,6 +19,7 @@ use partitions::AuditPartitions;
 use replication::{Replicas, Senders, Slots};
 use shardscope::federation::fanout::Outcome;
 use shardscope::history::series::History;
+use shardscope::partial::{Partial, Visible};
 use shardscope::shards::detail::{PrimaryReport, ShardPage as Page, ShardView};
 use shardscope::shards::node::NodeFacts;
 use shardscope::shards::tables;
@@ -96,8 +97,8 @@ fn ShardBody(p: Page, history: History) -> impl IntoView {
         <section aria-labelledby="s-orgs">
             <h2 id="s-orgs">"Orgs on this shard"</h2>
             {match p.orgs.clone() {
-                Ok(orgs) if orgs.is_empty() => view! { <EmptyState>"No org is routed to this shard."</EmptyState> }.into_any(),
-                Ok(orgs) => view! {
+                Ok(Visible::Shown(orgs)) if orgs.is_empty() => view! { <EmptyState>"No org is routed to this shard."</EmptyState> }.into_any(),
+                Ok(Visible::Shown(orgs)) => view! {
                     <ul class="org-list">
                         {orgs.into_iter().map(|(org, name)| {
                             let text = if name.is_empty() { format!("Org {org}") } else { name };
@@ -105,7 +106,8 @@ fn ShardBody(p: Page, history: History) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(why) => view! { <p class="note">{why}</p> }.into_any(),
+                Ok(Visible::Withheld(note)) => view! { <p class="note" data-withheld="">{note}</p> }.into_any(),
+                Err(why) => view! { <p class="note">{format!("The orgs could not be read: {why}")}</p> }.into_any(),
             }}
         </section>
     }
@@ -115,7 +117,7 @@ fn ShardBody(p: Page, history: History) -> impl IntoView {
 fn Primary(
     o: Outcome<PrimaryReport>,
     endpoint: Option<String>,
-    allocation: Result<shardscope::shards::detail::Allocation, String>,
+    allocation: Partial<shardscope::shards::detail::Allocation>,
 ) -> impl IntoView {
     let endpoint = endpoint.unwrap_or_else(|| "no endpoint known".into());
     let node = endpoint.clone();

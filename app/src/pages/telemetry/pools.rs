@@ -71,7 +71,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
             </p>
             {match page.connections {
                 Ok(rows) => view! { <ConnectionTable rows/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Connection math" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Connection math" reason/> }.into_any(),
             }}
             <ExportLinks table="connections"/>
         </section>
@@ -79,7 +79,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
             <h2 id="waits-chart">"Waits per minute"</h2>
             {match page.series {
                 Ok(points) => view! { <WaitsChart points q=q.clone()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The waits chart" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The waits chart" reason/> }.into_any(),
             }}
         </section>
         <section aria-labelledby="pool-list">
@@ -90,7 +90,7 @@ fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <PoolTable rows table=tables::pools()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Pool statistics" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Pool statistics" reason/> }.into_any(),
             }}
             <ExportLinks table="pools"/>
         </section>

@@ -73,7 +73,7 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
         <ScopeLine scope=page.scope.clone()/>
         {match page.totals {
             Ok(t) => view! { <Totals t/> }.into_any(),
-            Err(reason) => view! { <Unavailable what="Request telemetry" reason=reason.0/> }.into_any(),
+            Err(reason) => view! { <Unavailable what="Request telemetry" reason/> }.into_any(),
         }}
         <section aria-labelledby="req-charts">
             <h2 id="req-charts">
@@ -85,7 +85,7 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(points) => view! { <Charts points q=q.clone() group/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The request charts" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The request charts" reason/> }.into_any(),
             }}
         </section>
         <section aria-labelledby="req-groups">
@@ -96,7 +96,7 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <GroupTable rows table=tables::groups(group)/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The group table" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The group table" reason/> }.into_any(),
             }}
             <ExportLinks table="groups"/>
         </section>
@@ -206,8 +206,7 @@ pub(crate) fn GroupTable(rows: Vec<GroupStats>, table: Table<GroupStats>) -> imp
                         .into_iter()
                         .map(|g| {
                             let s = g.stats;
-                            let slow = s.p99_ms.is_some_and(|p| p > 1000.0);
-                            let failing = s.error_percent.is_some_and(|e| e > 1.0);
+                            let (slow, failing) = (s.p99_alert(), s.error_alert());
                             let key = g.key.clone();
                             view! {
                                 <tr data-key=key>

@@ -59,7 +59,7 @@ fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
                         .into_any()
                 }
                 Ok(rows) => view! { <SlowTable rows table=tables::slow_queries()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The slow-query log" reason=reason.0/> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The slow-query log" reason/> }.into_any(),
             }}
             <ExportLinks table="queries"/>
         </section>

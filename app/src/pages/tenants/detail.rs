@@ -16,6 +16,7 @@ use crate::pages::telemetry::requests::GroupTable;
 use crate::pages::telemetry::slow::SlowTable;
 use shardscope::federation::fanout::Outcome;
 use shardscope::overview::probe::ShardStats;
+use shardscope::partial::{Failure, Partial};
 use shardscope::tenants::detail::{CacheVerdict, TenantPage as Tenant};
 use shardscope::tenants::tables;
 use shardscope::tenants::truth::Finding;
@@ -133,7 +134,7 @@ fn TenantBody(t: Tenant) -> impl IntoView {
             view! { <Findings f unknown/> }
         }
         <Telemetry t=t.clone()/>
-        {t.access.clone().map(|access| view! { <section aria-labelledby="t-access">
+        {t.access.shown().cloned().map(|access| view! { <section aria-labelledby="t-access">
             <h2 id="t-access">"Who opened this tenant before (console access audit)"</h2>
             {match access {
                 Ok(rows) if rows.is_empty() => view! { <EmptyState>"No records yet."</EmptyState> }.into_any(),
@@ -150,7 +151,7 @@ fn TenantBody(t: Tenant) -> impl IntoView {
                     </div>
                     <ExportLinks table="access"/>
                 }.into_any(),
-                Err(why) => view! { <ErrorState message=why/> }.into_any(),
+                Err(why) => view! { <ErrorState message=why.to_string()/> }.into_any(),
             }}
         </section> })}
     }
@@ -219,7 +220,7 @@ fn Health(h: Option<Outcome<ShardStats>>, now: u64) -> impl IntoView {
 }
 
 #[component]
-fn Findings(f: Result<Vec<Finding>, String>, unknown: Option<String>) -> impl IntoView {
+fn Findings(f: Partial<Vec<Finding>>, unknown: Option<String>) -> impl IntoView {
     view! {
         <section aria-labelledby="t-findings">
             <h2 id="t-findings">"Routing findings for this tenant"</h2>
@@ -248,7 +249,7 @@ fn Telemetry(t: Tenant) -> impl IntoView {
     let tel = t.telemetry.clone();
     let preset = tel.range.preset;
     let range = preset.unwrap_or("custom");
-    let unavailable = |what: &str, why: String| {
+    let unavailable = |what: &str, why: Failure| {
         view! { <ErrorState message=format!("{what} unavailable: {why}")/> }.into_any()
     };
     view! {
