@@ -63,8 +63,8 @@ pub fn entries(now: u32) -> Vec<Entry> {
                 sql,
             }),
     );
-    let hour = crate::telemetry::range::TimeRange::parse(Some("1h"), None, None, now)
-        .expect("the 1h preset");
+    let hour =
+        crate::time_range::TimeRange::parse(Some("1h"), None, None, now).expect("the 1h preset");
     out.push(Entry {
         name: "shard_history/all".into(),
         kind: "query",

@@ -33,6 +33,7 @@ pub mod tasks;
 pub mod telemetry;
 pub mod tenants;
 pub mod thresholds;
+pub mod time_range;
 
 pub use config::Config;
 pub use console::Console;

@@ -12,7 +12,6 @@ pub mod filters;
 pub mod pages;
 pub mod pools;
 pub mod query;
-pub mod range;
 pub mod requests;
 pub mod rows;
 pub mod slow;
@@ -24,16 +23,14 @@ use std::time::Duration;
 
 use crate::coalesce::{Key, Memo};
 use crate::config::Config;
-use crate::overview;
 use crate::partial::{Failure, FailureKind, Partial};
 
 pub use filters::Filters;
-pub use range::TimeRange;
 pub use sql::{GroupBy, Statement, TopBy};
 
-/// What the telemetry pages need besides the engine: ClickHouse, and the overview (the pools page
-/// sets each shard's connections against its `max_connections`).
-pub trait Sources: overview::Sources {
+/// Telemetry's own source over the engine: ClickHouse. The pools page, which sets each shard's
+/// connections against its `max_connections`, asks for the overview's `Sources` beside it.
+pub trait Sources: crate::federation::Engine {
     fn telemetry(&self) -> &Telemetry;
 }
 

@@ -18,13 +18,12 @@ pub mod truth;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::telemetry;
 use routing_cache::RoutingCache;
 
-/// What the tenant pages (and the patient lookup, which reads through the tenant reader) need:
-/// the telemetry pages' sources (engine, overview, ClickHouse), the platform's routing cache and
-/// the staff accounts with the access audit.
-pub trait Sources: telemetry::Sources {
+/// The tenants' own sources over the engine: the platform's routing cache and the staff accounts
+/// with the access audit. A page that also needs the overview's probes or ClickHouse (a tenant's
+/// page, placement) asks for those capabilities' `Sources` beside this one.
+pub trait Sources: crate::federation::Engine {
     fn routing_cache(&self) -> &RoutingCache;
     fn auth(&self) -> &crate::auth::AuthServices;
 }

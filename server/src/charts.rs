@@ -32,7 +32,7 @@ pub async fn shard_history(
         )));
     }
     let now = (shardscope::clock::now_ms() / 1000) as u32;
-    let range = shardscope::telemetry::range::TimeRange::parse(
+    let range = shardscope::time_range::TimeRange::parse(
         q.get("range").as_deref(),
         q.get("from").as_deref(),
         q.get("to").as_deref(),

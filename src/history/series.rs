@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::chart::LineChart;
 use crate::partial::Partial;
 use crate::telemetry::Telemetry;
-use crate::telemetry::range::TimeRange;
 use crate::telemetry::sql::{Arg, Statement};
+use crate::time_range::TimeRange;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clickhouse::Row)]
 pub struct SeriesRow {

@@ -18,8 +18,8 @@ use crate::federation::pools::{ShardPools, with_reconnect};
 use crate::federation::shard_list::ShardInfo;
 use crate::history::series::History;
 use crate::partial::{Partial, Visible};
-use crate::telemetry::range::TimeRange;
 use crate::tenants::Sources;
+use crate::time_range::TimeRange;
 
 /// What the primary answered: itself, its replication side, its size and its partitions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,7 +92,7 @@ pub struct ShardView {
 /// The live page and the history over `range`, read at the same time. ClickHouse down makes the
 /// history unavailable, never the page.
 pub async fn shard_view(
-    console: &impl Sources,
+    console: &(impl Sources + crate::telemetry::Sources),
     shard_id: &str,
     range: TimeRange,
 ) -> Result<ShardView> {
@@ -107,7 +107,11 @@ pub async fn shard_view(
 }
 
 /// The shard's recorded history over `range` (the charts, table and CSV read this).
-pub async fn history_of(console: &impl Sources, shard_id: &str, range: TimeRange) -> History {
+pub async fn history_of(
+    console: &impl crate::telemetry::Sources,
+    shard_id: &str,
+    range: TimeRange,
+) -> History {
     crate::history::series::read(console.telemetry(), shard_id, range).await
 }
 

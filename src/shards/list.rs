@@ -65,7 +65,7 @@ pub fn parse(
 
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn shards_page(
-    console: &impl Sources,
+    console: &(impl Sources + crate::overview::Sources),
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<ShardsPage> {
     let known = super::known_cached(console).await?;

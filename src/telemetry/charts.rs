@@ -1,9 +1,9 @@
 //! The telemetry pages' line charts (plotters SVG), built from the same page data the HTML shows.
 
 use super::pages::{PoolsPage, RequestsPage};
-use super::range::TimeRange;
 use crate::chart::LineChart;
 use crate::error::{Error, Result};
+use crate::time_range::TimeRange;
 
 fn by_key<T>(points: impl Iterator<Item = (String, u32, T)>) -> Vec<(String, Vec<(u32, T)>)> {
     let mut out: Vec<(String, Vec<(u32, T)>)> = Vec::new();

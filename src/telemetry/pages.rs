@@ -5,13 +5,13 @@
 use super::Sources;
 use super::filters::Filters;
 use super::pools::{ConnectionMath, PoolRow, SeriesRow, connection_math};
-use super::range::TimeRange;
 use super::requests::{BucketStats, GroupStats, RequestStats, View};
 use super::slow::{ShardStatements, SlowRow};
 use super::{pools, requests, slow};
 use crate::error::Result;
 use crate::federation::fanout::Outcome;
 use crate::partial::{Failure, Partial};
+use crate::time_range::TimeRange;
 
 /// The range, filters and known shards every telemetry page starts from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,7 +32,10 @@ pub struct PoolsPage {
 
 /// `/pools`.
 #[tracing::instrument(skip_all)]
-pub async fn pools_page(console: &impl Sources, scope: Scope) -> PoolsPage {
+pub async fn pools_page(
+    console: &(impl Sources + crate::overview::Sources),
+    scope: Scope,
+) -> PoolsPage {
     let t = console.telemetry();
     let now = (scope.generated_at_ms / 1000) as u32;
     let (panel, demand, overview) = tokio::join!(

@@ -12,10 +12,10 @@ use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
 use super::filters::Filters;
-use super::range::TimeRange;
 use super::{Telemetry, sql};
 use crate::partial::Partial;
 use crate::thresholds::{self, Judgement};
+use crate::time_range::TimeRange;
 
 /// Latest gauges of one pool.
 #[derive(Clone, Debug, Row, Serialize, Deserialize)]

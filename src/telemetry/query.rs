@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::filters::Filters;
 use super::pages::Scope;
-use super::range::TimeRange;
 use super::requests::{DEFAULT_TOP, MAX_TOP, View};
 use super::sql::{GroupBy, TopBy};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::federation::Engine;
+use crate::time_range::TimeRange;
 
 /// Every URL parameter the telemetry pages read, as typed by the user (nothing checked yet).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

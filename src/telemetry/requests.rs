@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Telemetry;
 use super::filters::Filters;
-use super::range::TimeRange;
 use super::sql::{self, GroupBy, TopBy};
 use crate::partial::Partial;
 use crate::thresholds::{self, Judgement};
+use crate::time_range::TimeRange;
 
 /// Most groups a page may ask for.
 pub const MAX_TOP: u32 = 20;

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::filters::Filters;
-use super::range::TimeRange;
 use super::{Telemetry, sql};
 use crate::federation::Engine;
 use crate::federation::fanout::{Failure, FailureKind, Outcome, fan_out, timed};
 use crate::federation::shard_list::ShardInfo;
 use crate::partial::Partial;
+use crate::time_range::TimeRange;
 
 #[derive(Clone, Debug, PartialEq, Row, Serialize, Deserialize)]
 pub struct SlowRow {

@@ -8,7 +8,7 @@
 //! ClickHouse: quantiles, buckets and counter deltas; Rust receives one row per series point.
 
 use super::filters::Filters;
-use super::range::TimeRange;
+use crate::time_range::TimeRange;
 
 /// A bound value (the crate escapes it).
 #[derive(Clone, Debug, PartialEq)]

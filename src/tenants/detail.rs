@@ -17,10 +17,10 @@ use crate::overview::probe::ShardStats;
 use crate::partial::{Failure, FailureKind, Partial, Visible};
 use crate::telemetry::filters::Filters;
 use crate::telemetry::pools::PoolRow;
-use crate::telemetry::range::TimeRange;
 use crate::telemetry::requests::{GroupStats, RequestStats, View};
 use crate::telemetry::slow::SlowRow;
 use crate::telemetry::sql::{GroupBy, TopBy};
+use crate::time_range::TimeRange;
 
 /// The routing row as shown: endpoints without credentials (a URL that does not parse is shown as
 /// unusable, never echoed: it may hold a password).
@@ -133,7 +133,7 @@ pub async fn find_tenant(console: &impl Sources, org_id: i64) -> Result<Tenant> 
 /// the RLS context.
 #[tracing::instrument(skip(console, tenant), fields(org_id = tenant.org_id), err(level = "debug"))]
 pub async fn tenant_page(
-    console: &impl Sources,
+    console: &(impl Sources + crate::overview::Sources + crate::telemetry::Sources),
     tenant: Tenant,
     range: TimeRange,
     staff_id: i64,
@@ -255,7 +255,7 @@ pub async fn tenant_page(
 }
 
 async fn tenant_telemetry(
-    console: &impl Sources,
+    console: &impl crate::telemetry::Sources,
     tenant: &Tenant,
     range: TimeRange,
     now: u32,

@@ -7,7 +7,7 @@ use crate::auth::audit::AuditLog;
 use crate::auth::{AuditAction, AuditEvent, Capability, Staff};
 use crate::error::{Error, Result};
 use crate::partial::Failure;
-use crate::telemetry::range::TimeRange;
+use crate::time_range::TimeRange;
 
 use super::detail::{self, TenantPage};
 
@@ -22,7 +22,7 @@ pub struct Opener<'a> {
 /// (from `get`).
 #[tracing::instrument(skip_all, fields(staff = opener.staff.id), err(level = "debug"))]
 pub async fn open(
-    console: &impl super::Sources,
+    console: &(impl super::Sources + crate::overview::Sources + crate::telemetry::Sources),
     audit: &AuditLog,
     opener: Opener<'_>,
     org: &str,

@@ -62,7 +62,10 @@ pub struct PlacementPage {
 }
 
 /// Whether each capacity shard answers now, from the overview's cache (no probe beyond it).
-async fn reachability(console: &impl super::Sources, capacity: &[CapacityRow]) -> Reachability {
+async fn reachability(
+    console: &impl crate::overview::Sources,
+    capacity: &[CapacityRow],
+) -> Reachability {
     let shards = console.shards().await.ok();
     let mut reach = Reachability::new();
     for c in capacity {
@@ -91,7 +94,7 @@ async fn reachability(console: &impl super::Sources, capacity: &[CapacityRow]) -
 /// Read the page: capacity and directory from the routing DB, 24 h of per-org load from ClickHouse.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn placement_page(
-    console: &impl super::Sources,
+    console: &(impl super::Sources + crate::overview::Sources + crate::telemetry::Sources),
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<PlacementPage> {
     use crate::telemetry::sql::{OrgLoadRow, OrgLoadTable, org_load};
@@ -133,7 +136,7 @@ pub async fn placement_page(
     let now = (crate::clock::now_ms() / 1000) as u32;
     // Aligned to the minute so every viewer in that minute shares one answer.
     let to = now - now % 60;
-    let range = crate::telemetry::range::TimeRange::custom(to - 24 * 3600, to);
+    let range = crate::time_range::TimeRange::custom(to - 24 * 3600, to);
     let t = console.telemetry();
     let (rq, sq) = (
         org_load(&range, OrgLoadTable::Requests),

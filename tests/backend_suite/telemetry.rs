@@ -5,7 +5,8 @@
 use shardscope::demo::seed::{HttpRequest, PoolStat, insert_rows};
 use shardscope::telemetry::pools::{demand, pools_panel};
 use shardscope::telemetry::requests::{View, requests_panel};
-use shardscope::telemetry::{Filters, GroupBy, TimeRange, TopBy, sql};
+use shardscope::telemetry::{Filters, GroupBy, TopBy, sql};
+use shardscope::time_range::TimeRange;
 use shardscope::{Config, Console};
 
 /// Drops the test's ClickHouse database when the test ends (however it ends).

@@ -41,7 +41,7 @@ pub async fn get_shard(
         v.as_deref().filter(|v| !v.trim().is_empty())
     }
     let range =
-        shardscope::telemetry::range::TimeRange::parse(text(&range), text(&from), text(&to), now)?;
+        shardscope::time_range::TimeRange::parse(text(&range), text(&from), text(&to), now)?;
     let mut view = shardscope::shards::detail::shard_view(&console, &shard, range)
         .await
         .map_err(ApiError::from)?;

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use shardscope::telemetry::query::SLOW_DEFAULT_TOP;
 use shardscope::telemetry::requests::{DEFAULT_TOP, View, requests_panel};
-use shardscope::telemetry::{Filters, GroupBy, Telemetry, TimeRange, TopBy, pools, slow};
+use shardscope::telemetry::{Filters, GroupBy, Telemetry, TopBy, pools, slow};
+use shardscope::time_range::TimeRange;
 
 use super::measure::ms;
 use crate::command_result::CliResult;

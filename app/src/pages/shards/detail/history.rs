@@ -16,7 +16,7 @@ pub(super) fn HistoryPanel(h: History, id: String) -> impl IntoView {
         Some(p) => format!("range={p}"),
         None => format!("from={}&to={}", h.range.from, h.range.to),
     };
-    let presets = shardscope::telemetry::range::PRESETS.map(|(name, _)| {
+    let presets = shardscope::time_range::PRESETS.map(|(name, _)| {
         let current = h.range.preset == Some(name);
         view! {
             <a href=format!("/shards/{q}?range={name}") aria-current=current.then_some("page") class="range-link">{name}</a>

@@ -1,4 +1,5 @@
-//! The time range of a telemetry page, as typed in its URL, and the bucket its charts use.
+//! A page's time range (telemetry, a shard's history, a tenant's requests), as typed in its URL,
+//! and the bucket its charts use.
 //!
 //! Buckets are sized to the range so every series has about 60–180 points: fine enough to see a
 //! burst, coarse enough that a 7-day chart is not a million points. Bucketing is
