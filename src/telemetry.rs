@@ -57,18 +57,15 @@ const MAX_CONCURRENT_QUERIES: usize = 4;
 impl Telemetry {
     pub fn new(config: &Config) -> Self {
         let memo = Memo::new(config.engine.cache_ttl);
-        let Some(url) = &config.clickhouse_url else {
+        let Some(target) = crate::clickhouse_db::Target::of(config) else {
             return Self { inner: None, memo };
         };
         let deadline = config.telemetry.deadline;
-        let base = crate::clickhouse_db::client(
-            url,
-            &config.clickhouse_user,
-            config.clickhouse_password.expose(),
-        )
-        .with_database(&config.clickhouse_database)
-        .with_setting("readonly", "2")
-        .with_setting("max_execution_time", deadline.as_secs().max(1).to_string());
+        let base = target
+            .base()
+            .with_database(&target.database)
+            .with_setting("readonly", "2")
+            .with_setting("max_execution_time", deadline.as_secs().max(1).to_string());
         Self {
             inner: Some(Arc::new(Inner {
                 base,

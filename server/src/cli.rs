@@ -179,15 +179,9 @@ async fn migrate(target: MigrateTarget) -> CliResult {
         }
         MigrateTarget::Clickhouse => {
             let config = shardscope::Config::from_env()?;
-            let url = config
-                .clickhouse_url
+            let target = shardscope::clickhouse_db::Target::of(&config)
                 .ok_or("SHARDSCOPE_CLICKHOUSE_URL is not set")?;
-            let client = shardscope::clickhouse_db::client(
-                &url,
-                &config.clickhouse_user,
-                config.clickhouse_password.expose(),
-            );
-            shardscope::migrate::clickhouse(&client, &config.clickhouse_database).await?;
+            shardscope::migrate::clickhouse(&target.base(), &target.database).await?;
         }
         MigrateTarget::AuditSubjects => {
             // Plain-hash subjects become keyed HMACs: in the routing DB (as its owner), and
@@ -198,14 +192,8 @@ async fn migrate(target: MigrateTarget) -> CliResult {
             let pool = sqlx_pool(&url).await?;
             let n = shardscope::auth::audit_rekey::rekey_routing(&pool, &config.keys).await?;
             println!("audit records rewritten with keyed subjects: {n}");
-            if let Some(url) = &config.clickhouse_url {
-                let client = shardscope::clickhouse_db::connect(
-                    url,
-                    &config.clickhouse_user,
-                    config.clickhouse_password.expose(),
-                    &config.clickhouse_database,
-                )
-                .await?;
+            if let Some(target) = shardscope::clickhouse_db::Target::of(&config) {
+                let client = target.connect().await?;
                 shardscope::auth::audit_rekey::purge_clickhouse(&client).await?;
                 println!(
                     "ClickHouse copies with plain-hash subjects deleted (re-shipped by the console)"

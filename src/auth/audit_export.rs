@@ -208,10 +208,7 @@ pub async fn ship_batch(
 /// The audit export as a background task (`tasks::start` runs it).
 pub struct Exporter {
     log: AuditLog,
-    url: String,
-    user: String,
-    password: crate::secret::Secret,
-    database: String,
+    target: crate::clickhouse_db::Target,
 }
 
 impl Exporter {
@@ -219,10 +216,7 @@ impl Exporter {
     pub fn new(log: AuditLog, config: &crate::config::Config) -> Option<Self> {
         Some(Self {
             log,
-            url: config.clickhouse_url.clone()?,
-            user: config.clickhouse_user.clone(),
-            password: config.clickhouse_password.clone(),
-            database: config.clickhouse_database.clone(),
+            target: crate::clickhouse_db::Target::of(config)?,
         })
     }
 
@@ -231,13 +225,7 @@ impl Exporter {
     /// (or its claim expires and it is shipped again later, never twice).
     pub async fn run(&self, mut stop: Stop) {
         let client = loop {
-            let connect = crate::clickhouse_db::connect(
-                &self.url,
-                &self.user,
-                self.password.expose(),
-                &self.database,
-            );
-            match connect.await {
+            match self.target.connect().await {
                 Ok(c) => break c,
                 Err(e) => {
                     tracing::warn!(error = %e, "ClickHouse unavailable; audit export waits");

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::retention;
 use super::sample::{SampleRow, rows_of};
+use crate::clickhouse_db::{Connection, Target};
 use crate::config::Config;
 use crate::federation::fanout::Outcome;
 use crate::federation::shard_list::ShardInfo;
@@ -37,14 +38,11 @@ impl Recorder {
     /// The recorder and its writer when ClickHouse is configured (None otherwise). The writer
     /// is a background task: `tasks::start` runs it (nothing is spawned here).
     pub fn new(config: &Config) -> Option<(Self, Writer)> {
-        let url = config.clickhouse_url.clone()?;
+        let target = Target::of(config)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let writer = Writer {
             rx: tokio::sync::Mutex::new(rx),
-            url,
-            user: config.clickhouse_user.clone(),
-            password: config.clickhouse_password.clone(),
-            database: config.clickhouse_database.clone(),
+            target,
         };
         Some((
             Self {
@@ -88,10 +86,7 @@ impl Recorder {
 pub struct Writer {
     // Behind a lock so a restarted run (after a panic) takes over the same queue.
     rx: tokio::sync::Mutex<mpsc::Receiver<SampleRow>>,
-    url: String,
-    user: String,
-    password: crate::secret::Secret,
-    database: String,
+    target: Target,
 }
 
 impl Writer {
@@ -99,7 +94,7 @@ impl Writer {
     /// queued is inserted, within [`FINAL_FLUSH`], and the run ends.
     pub async fn run(&self, mut stop: Stop) {
         let mut rx = self.rx.lock().await;
-        let mut writer: Option<clickhouse::Client> = None;
+        let mut writer = Connection::new(self.target.clone());
         let mut last_retention: Option<Instant> = None;
         let mut batch = Vec::new();
         loop {
@@ -122,14 +117,14 @@ impl Writer {
                 }
             };
             let limit = if last { FINAL_FLUSH } else { INSERT_DEADLINE };
-            self.flush(&mut writer, &mut batch, limit).await;
+            flush(&mut writer, &mut batch, limit).await;
             if last {
                 return;
             }
-            if writer.is_some() && retention_due(last_retention, Instant::now()) {
+            if writer.is_connected() && retention_due(last_retention, Instant::now()) {
                 last_retention = Some(Instant::now());
-                if let Some(w) = &writer {
-                    match retention::run(w, &self.database).await {
+                if let Ok(w) = writer.client().await {
+                    match retention::run(w, &self.target.database).await {
                         Ok(dropped) if !dropped.is_empty() => {
                             tracing::info!(
                                 ?dropped,
@@ -143,24 +138,6 @@ impl Writer {
             }
         }
     }
-
-    async fn flush(
-        &self,
-        writer: &mut Option<clickhouse::Client>,
-        batch: &mut Vec<SampleRow>,
-        limit: Duration,
-    ) {
-        flush(
-            writer,
-            &self.url,
-            &self.user,
-            &self.password,
-            &self.database,
-            batch,
-            limit,
-        )
-        .await
-    }
 }
 
 /// Retention runs at the writer's first round with ClickHouse, then hourly.
@@ -168,28 +145,13 @@ fn retention_due(last: Option<Instant>, now: Instant) -> bool {
     last.is_none_or(|t| now.duration_since(t) >= RETENTION_EVERY)
 }
 
-async fn flush(
-    writer: &mut Option<clickhouse::Client>,
-    url: &str,
-    user: &str,
-    password: &crate::secret::Secret,
-    database: &str,
-    batch: &mut Vec<SampleRow>,
-    limit: Duration,
-) {
+async fn flush(writer: &mut Connection, batch: &mut Vec<SampleRow>, limit: Duration) {
     if batch.is_empty() {
         return;
     }
     let rows = std::mem::take(batch);
     let result = tokio::time::timeout(limit, async {
-        if writer.is_none() {
-            *writer = Some(
-                crate::clickhouse_db::connect(url, user, password.expose(), database)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-        }
-        let w = writer.as_ref().ok_or("no writer")?;
+        let w = writer.client().await.map_err(|e| e.to_string())?;
         let mut insert = w
             .insert::<SampleRow>("shard_samples")
             .await
@@ -207,7 +169,7 @@ async fn flush(
     };
     if let Some(e) = failed {
         // A new connection next time (ClickHouse may have restarted, or another version).
-        *writer = None;
+        writer.forget();
         tracing::warn!(error = %e, rows = rows.len(), "shard_samples insert failed; samples dropped");
     }
 }
