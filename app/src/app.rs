@@ -19,18 +19,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() islands=true/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options=options.clone() islands=true />
                 // The file name carries a content hash in builds with `hash-files` (served
                 // `immutable`); see `server/src/static_files.rs`.
-                <HashedStylesheet options id="leptos"/>
-                <link rel="icon" href="/favicon.ico"/>
-                <MetaTags/>
+                <HashedStylesheet options id="leptos" />
+                <link rel="icon" href="/favicon.ico" />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -45,17 +45,21 @@ pub fn App() -> impl IntoView {
         // `rel="external"`: the browser, not the router, follows it, so focus moves into <main>.
         // The skip link is part of the hydrated tree: the browser hydrates <body>'s children from
         // the first, so nothing may precede <App/> in the shell.
-        <a class="skip" href="#main" rel="external">"Skip to content"</a>
+        <a class="skip" href="#main" rel="external">
+            "Skip to content"
+        </a>
         <Router>
             <header class="topbar">
-                <a href="/" class="brand">"shardscope"</a>
+                <a href="/" class="brand">
+                    "shardscope"
+                </a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match me.await.ok().flatten() {
-                            Some(staff) => view! { <StaffNav staff/> }.into_any(),
-                            // Pages outside the session layers (the 404 page) do not know who
-                            // is reading: the way back in is enough.
+                            Some(staff) => view! { <StaffNav staff /> }.into_any(),
                             None => {
+                                // Pages outside the session layers (the 404 page) do not know who
+                                // is reading: the way back in is enough.
                                 view! {
                                     <nav aria-label="Pages">
                                         <a href="/">"Fleet overview"</a>
@@ -68,26 +72,50 @@ pub fn App() -> impl IntoView {
                 </Suspense>
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <NotFound/> }>
+                <Routes fallback=|| view! { <NotFound /> }>
                     // One line per entry of `routes::PAGES` (a test compares them); how each
                     // page is sent (streamed or whole) is the table's.
-                    <Route path=path!("/") view=OverviewPage ssr=routes::OVERVIEW.ssr_mode()/>
-                    <Route path=path!("/audit") view=AuditPage ssr=routes::AUDIT.ssr_mode()/>
-                    <Route path=path!("/shards") view=ShardsPage ssr=routes::SHARDS.ssr_mode()/>
-                    <Route path=path!("/shards/:shard") view=ShardPage ssr=routes::SHARD.ssr_mode()/>
-                    <Route path=path!("/pools") view=PoolsPage ssr=routes::POOLS.ssr_mode()/>
-                    <Route path=path!("/telemetry") view=RequestsPage ssr=routes::REQUESTS.ssr_mode()/>
+                    <Route path=path!("/") view=OverviewPage ssr=routes::OVERVIEW.ssr_mode() />
+                    <Route path=path!("/audit") view=AuditPage ssr=routes::AUDIT.ssr_mode() />
+                    <Route path=path!("/shards") view=ShardsPage ssr=routes::SHARDS.ssr_mode() />
+                    <Route
+                        path=path!("/shards/:shard")
+                        view=ShardPage
+                        ssr=routes::SHARD.ssr_mode()
+                    />
+                    <Route path=path!("/pools") view=PoolsPage ssr=routes::POOLS.ssr_mode() />
+                    <Route
+                        path=path!("/telemetry")
+                        view=RequestsPage
+                        ssr=routes::REQUESTS.ssr_mode()
+                    />
                     <Route
                         path=path!("/telemetry/slow-queries")
                         view=SlowQueriesPage
                         ssr=routes::SLOW_QUERIES.ssr_mode()
                     />
-                    <Route path=path!("/tenants") view=TenantsPage ssr=routes::TENANTS.ssr_mode()/>
-                    <Route path=path!("/tenants/:org") view=TenantPage ssr=routes::TENANT.ssr_mode()/>
-                    <Route path=path!("/routing") view=RoutingPage ssr=routes::ROUTING.ssr_mode()/>
-                    <Route path=path!("/compliance") view=CompliancePage ssr=routes::COMPLIANCE.ssr_mode()/>
-                    <Route path=path!("/placement") view=PlacementPage ssr=routes::PLACEMENT.ssr_mode()/>
-                    <Route path=path!("/patients") view=PatientsPage ssr=routes::PATIENTS.ssr_mode()/>
+                    <Route path=path!("/tenants") view=TenantsPage ssr=routes::TENANTS.ssr_mode() />
+                    <Route
+                        path=path!("/tenants/:org")
+                        view=TenantPage
+                        ssr=routes::TENANT.ssr_mode()
+                    />
+                    <Route path=path!("/routing") view=RoutingPage ssr=routes::ROUTING.ssr_mode() />
+                    <Route
+                        path=path!("/compliance")
+                        view=CompliancePage
+                        ssr=routes::COMPLIANCE.ssr_mode()
+                    />
+                    <Route
+                        path=path!("/placement")
+                        view=PlacementPage
+                        ssr=routes::PLACEMENT.ssr_mode()
+                    />
+                    <Route
+                        path=path!("/patients")
+                        view=PatientsPage
+                        ssr=routes::PATIENTS.ssr_mode()
+                    />
                 </Routes>
             </main>
         </Router>
@@ -120,7 +148,11 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
         .unwrap_or_default();
     let link = move |(href, label): (String, String)| {
         let mark = (href == here).then_some("page");
-        view! { <a href=href aria-current=mark>{label}</a> }
+        view! {
+            <a href=href aria-current=mark>
+                {label}
+            </a>
+        }
     };
     view! {
         <nav class="sections" aria-label="Sections">
@@ -129,7 +161,11 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
                 .map(|(group, pages)| {
                     let mark = (Some(group.as_str()) == current).then_some("true");
                     let first = pages.into_iter().next().map(|(href, _)| href).unwrap_or_default();
-                    view! { <a href=first aria-current=mark>{group}</a> }
+                    view! {
+                        <a href=first aria-current=mark>
+                            {group}
+                        </a>
+                    }
                 })
                 .collect_view()}
         </nav>
@@ -138,16 +174,32 @@ fn StaffNav(staff: StaffDto) -> impl IntoView {
                 view! {
                     // A POST (see server/src/search.rs): what staff type may be a patient's
                     // phone, which a GET form would put in the URL.
-                    <form class="tenant-search" method="post" action="/search" role="search" aria-label="Find a tenant">
-                        <label class="visually-hidden" for="tenant-search">"Find a tenant by id or name"</label>
-                        <input id="tenant-search" name="q" type="search" placeholder="Org id, name, or a patient's phone" autocomplete="off"/>
+                    <form
+                        class="tenant-search"
+                        method="post"
+                        action="/search"
+                        role="search"
+                        aria-label="Find a tenant"
+                    >
+                        <label class="visually-hidden" for="tenant-search">
+                            "Find a tenant by id or name"
+                        </label>
+                        <input
+                            id="tenant-search"
+                            name="q"
+                            type="search"
+                            placeholder="Org id, name, or a patient's phone"
+                            autocomplete="off"
+                        />
                         <button type="submit">"Find"</button>
                     </form>
                 }
             })}
         <div class="whoami">
             <span class="who">{staff.email}</span>
-            <span class="role" data-role=staff.role.clone()>{staff.role.clone()}</span>
+            <span class="role" data-role=staff.role.clone()>
+                {staff.role.clone()}
+            </span>
             <form method="post" action="/logout">
                 <button type="submit">"Sign out"</button>
             </form>

@@ -2,7 +2,8 @@
 //!
 //! - [`PageShell`]: a page's one shape: header, then loading, body or error.
 //! - [`PageHeader`]: document title, the one `<h1>`, a lead line, actions.
-//! - [`FilterBar`], [`TextField`], [`SelectField`]: filters as a form posted to `/filters`, answered with the page's URL.
+//! - [`FilterBar`], [`TextField`], [`SelectField`]: filters as a form posted to `/filters`,
+//!   answered with the page's URL.
 //! - [`SortHeader`], [`EmptyState`], [`ErrorState`]: data tables (class `data-table` inside
 //!   `table-wrap`; numbers in `num` cells).
 //! - [`table_head`], [`ExportLinks`]: a table's header and "CSV · JSON" links, from its one

@@ -1,5 +1,6 @@
 //! Server functions of the telemetry pages: role check, the query checked once into typed values,
-//! one backend call, the backend's page. Bad input answers 400 with what to type; an unavailable ClickHouse is part of the page, not an error.
+//! one backend call, the backend's page. Bad input answers 400 with what to type; an unavailable
+//! ClickHouse is part of the page, not an error.
 
 use leptos::prelude::*;
 

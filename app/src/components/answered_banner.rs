@@ -65,7 +65,15 @@ pub fn AnsweredBanner(summary: Answered) -> impl IntoView {
                             {summary
                                 .failed
                                 .into_iter()
-                                .map(|(id, why)| view! { <li><code>{id}</code> " — " {why}</li> })
+                                .map(|(id, why)| {
+                                    view! {
+                                        <li>
+                                            <code>{id}</code>
+                                            " — "
+                                            {why}
+                                        </li>
+                                    }
+                                })
                                 .collect_view()}
                         </ul>
                     }

@@ -15,7 +15,7 @@ pub fn ChartFrame(
 ) -> impl IntoView {
     view! {
         <figure class="chart-frame">
-            <img src=src alt=alt width=width height=height/>
+            <img src=src alt=alt width=width height=height />
             {caption.map(|c| view! { <figcaption>{c}</figcaption> })}
         </figure>
     }

@@ -29,7 +29,9 @@ pub fn SortHeader(
     let link = view! {
         <a class="sort-link" href=href>
             {label}
-            <span class="arrow" aria-hidden="true">{arrow}</span>
+            <span class="arrow" aria-hidden="true">
+                {arrow}
+            </span>
         </a>
     };
     if aria_grid {
@@ -52,11 +54,19 @@ pub fn SortHeader(
 /// What a table shows when nothing matches.
 #[component]
 pub fn EmptyState(children: Children) -> impl IntoView {
-    view! { <p class="empty-state" role="status">{children()}</p> }
+    view! {
+        <p class="empty-state" role="status">
+            {children()}
+        </p>
+    }
 }
 
 /// What a panel shows when its data could not be read: the reason, in words the reader can act on.
 #[component]
 pub fn ErrorState(message: String) -> impl IntoView {
-    view! { <p class="error-state" role="alert">{message}</p> }
+    view! {
+        <p class="error-state" role="alert">
+            {message}
+        </p>
+    }
 }

@@ -16,11 +16,15 @@ pub fn FilterBar(
 ) -> impl IntoView {
     view! {
         <form class="filter-bar" method="post" action="/filters" role="search" aria-label=label>
-            <input type="hidden" name="_page" value=action/>
+            <input type="hidden" name="_page" value=action />
             {children()}
             <div class="filter-actions">
-                <button type="submit" class="btn primary">"Apply filters"</button>
-                <a class="btn" href=action>"Clear"</a>
+                <button type="submit" class="btn primary">
+                    "Apply filters"
+                </button>
+                <a class="btn" href=action>
+                    "Clear"
+                </a>
             </div>
         </form>
     }
@@ -40,7 +44,9 @@ pub fn TextField(
     let hint_id = hint.map(|_| format!("{id}-hint"));
     view! {
         <div class="field">
-            <label class="field-label" for=id.clone()>{label}</label>
+            <label class="field-label" for=id.clone()>
+                {label}
+            </label>
             <input
                 id=id
                 name=name
@@ -49,7 +55,14 @@ pub fn TextField(
                 placeholder=placeholder
                 aria-describedby=hint_id.clone()
             />
-            {hint.map(|h| view! { <span class="field-hint" id=hint_id>{h}</span> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <span class="field-hint" id=hint_id>
+                            {h}
+                        </span>
+                    }
+                })}
         </div>
     }
 }
@@ -67,14 +80,22 @@ pub fn SelectField(
     let id = format!("f-{name}");
     view! {
         <div class="field">
-            <label class="field-label" for=id.clone()>{label}</label>
+            <label class="field-label" for=id.clone()>
+                {label}
+            </label>
             <select id=id name=name>
-                <option value="" selected=selected.is_empty()>{any}</option>
+                <option value="" selected=selected.is_empty()>
+                    {any}
+                </option>
                 {options
                     .into_iter()
                     .map(|(value, text)| {
                         let is = value == selected;
-                        view! { <option value=value selected=is>{text}</option> }
+                        view! {
+                            <option value=value selected=is>
+                                {text}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>

@@ -42,7 +42,7 @@ pub fn title_text(page: &str) -> String {
 /// The document's `<title>`: every page sets it through this (see [`title_text`]).
 #[component]
 pub fn DocumentTitle(#[prop(into)] page: String) -> impl IntoView {
-    view! { <Title text=title_text(&page)/> }
+    view! { <Title text=title_text(&page) /> }
 }
 
 #[component]
@@ -58,7 +58,7 @@ pub fn PageHeader(
     children: Option<Children>,
 ) -> impl IntoView {
     view! {
-        <DocumentTitle page=title.clone()/>
+        <DocumentTitle page=title.clone() />
         <div class="page-header">
             <div>
                 <h1>{title}</h1>

@@ -48,18 +48,28 @@ where
     V: IntoView + 'static,
 {
     let on_error = on_error.unwrap_or_else(|| {
-        Callback::new(|e: ApiError| view! { <ErrorState message=e.message/> }.into_any())
+        Callback::new(|e: ApiError| view! { <ErrorState message=e.message /> }.into_any())
     });
     let fixed_header = heading.is_none();
     view! {
-        <section class=format!("page {class}")>
+        <section class=format!(
+            "page {class}",
+        )>
             {fixed_header
                 .then(|| match actions {
-                    Some(a) => view! { <PageHeader title=route.title lead=lead>{a.run()}</PageHeader> }.into_any(),
-                    None => view! { <PageHeader title=route.title lead=lead/> }.into_any(),
-                })}
-            {above.map(|a| a.run())}
-            <Suspense fallback=move || view! { <p class="loading">{loading}</p> }>
+                    Some(a) => {
+                        view! {
+                            <PageHeader title=route.title lead=lead>
+                                {a.run()}
+                            </PageHeader>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <PageHeader title=route.title lead=lead /> }.into_any(),
+                })} {above.map(|a| a.run())}
+            <Suspense fallback=move || {
+                view! { <p class="loading">{loading}</p> }
+            }>
                 {move || {
                     let body = body.clone();
                     Suspend::new(async move {
@@ -68,7 +78,7 @@ where
                             (Ok(d), Some(h)) => {
                                 let Heading { title, lead } = h.run(d.clone());
                                 view! {
-                                    <PageHeader title lead/>
+                                    <PageHeader title lead />
                                     {body(d)}
                                 }
                                     .into_any()
@@ -76,7 +86,7 @@ where
                             (Err(e), None) => on_error.run(e),
                             (Err(e), Some(_)) => {
                                 view! {
-                                    <PageHeader title=route.title lead=lead/>
+                                    <PageHeader title=route.title lead=lead />
                                     {on_error.run(e)}
                                 }
                                     .into_any()

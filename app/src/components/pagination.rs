@@ -16,8 +16,22 @@ pub fn Pager(
     view! {
         <nav class="pager" aria-label="Pages of results">
             <span class="here">{here}</span>
-            {first.map(|h| view! { <a class="btn" href=h>{first_label}</a> })}
-            {next.map(|h| view! { <a class="btn" rel="next" href=h>{next_label}</a> })}
+            {first
+                .map(|h| {
+                    view! {
+                        <a class="btn" href=h>
+                            {first_label}
+                        </a>
+                    }
+                })}
+            {next
+                .map(|h| {
+                    view! {
+                        <a class="btn" rel="next" href=h>
+                            {next_label}
+                        </a>
+                    }
+                })}
         </nav>
     }
 }

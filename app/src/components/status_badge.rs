@@ -45,5 +45,9 @@ impl Level {
 
 #[component]
 pub fn StatusBadge(level: Level, #[prop(into)] text: String) -> impl IntoView {
-    view! { <span class=level.class() data-level=format!("{level:?}").to_lowercase()>{text}</span> }
+    view! {
+        <span class=level.class() data-level=format!("{level:?}").to_lowercase()>
+            {text}
+        </span>
+    }
 }

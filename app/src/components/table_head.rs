@@ -13,7 +13,11 @@ pub fn table_head<R>(table: &Table<R>) -> impl IntoView + use<R> {
         .map(|c| {
             let numeric = c.kind.numeric();
             let label = c.label.clone();
-            view! { <th scope="col" class:num=numeric title=c.help>{label}</th> }
+            view! {
+                <th scope="col" class:num=numeric title=c.help>
+                    {label}
+                </th>
+            }
         })
         .collect_view();
     view! {
@@ -56,9 +60,13 @@ pub fn ExportLinks(table: &'static str) -> impl IntoView {
     view! {
         <p class="export" data-export=table>
             "Download this table: "
-            <a href=csv download="">"CSV"</a>
+            <a href=csv download="">
+                "CSV"
+            </a>
             " · "
-            <a href=json download="">"JSON"</a>
+            <a href=json download="">
+                "JSON"
+            </a>
         </p>
     }
 }

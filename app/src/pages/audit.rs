@@ -79,8 +79,8 @@ pub fn AuditPage() -> impl IntoView {
                     selected=action
                     any="Any action"
                 />
-                <TextField label="Staff email" name="staff" input_type="email" value=staff/>
-                <TextField label="Client address" name="addr" value=addr hint="IPv4 or IPv6"/>
+                <TextField label="Staff email" name="staff" input_type="email" value=staff />
+                <TextField label="Client address" name="addr" value=addr hint="IPv4 or IPv6" />
                 <TextField
                     label="Since (UTC)"
                     name="since"
@@ -113,7 +113,7 @@ pub fn AuditPage() -> impl IntoView {
             loading="Reading the audit…"
             data=page
             above=form
-            body=move |p| view! { <AuditTable page=p kept=kept.clone() paged/> }
+            body=move |p| view! { <AuditTable page=p kept=kept.clone() paged /> }
         />
     }
 }
@@ -132,15 +132,17 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
     if page.rows.is_empty() {
         return view! {
             {backlog}
-            <EmptyState>"No audit records match these filters. " <a href="/audit">"Show all"</a></EmptyState>
-            <Pager here="0 records".to_string() first next=None/>
+            <EmptyState>
+                "No audit records match these filters. " <a href="/audit">"Show all"</a>
+            </EmptyState>
+            <Pager here="0 records".to_string() first next=None />
         }
         .into_any();
     }
     view! {
         {backlog}
         // Focusable so a keyboard can scroll it sideways on a narrow screen.
-        <ExportLinks table="records"/>
+        <ExportLinks table="records" />
         <div class="table-wrap" role="region" aria-label="Audit records" tabindex="0">
             <table class="data-table audit-table" data-table="records">
                 <caption class="visually-hidden">"Access audit records, newest first"</caption>
@@ -154,13 +156,29 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                             let detail = r.clone();
                             view! {
                                 <tr data-action=action>
-                                    <td class="num"><RelativeTime at_ms=r.at_ms now_ms=now/></td>
-                                    <td>{if r.staff_email.is_empty() { crate::format::NO_VALUE.to_string() } else { r.staff_email }}</td>
+                                    <td class="num">
+                                        <RelativeTime at_ms=r.at_ms now_ms=now />
+                                    </td>
+                                    <td>
+                                        {if r.staff_email.is_empty() {
+                                            crate::format::NO_VALUE.to_string()
+                                        } else {
+                                            r.staff_email
+                                        }}
+                                    </td>
                                     <td>{r.role}</td>
-                                    <td><code>{r.action}</code></td>
-                                    <td>{if r.target.is_empty() { crate::format::NO_VALUE.to_string() } else { r.target }}</td>
+                                    <td>
+                                        <code>{r.action}</code>
+                                    </td>
+                                    <td>
+                                        {if r.target.is_empty() {
+                                            crate::format::NO_VALUE.to_string()
+                                        } else {
+                                            r.target
+                                        }}
+                                    </td>
                                     <td class="mono">{r.client_addr}</td>
-                                    <LookupCells r=detail/>
+                                    <LookupCells r=detail />
                                 </tr>
                             }
                         })
@@ -168,7 +186,7 @@ fn AuditTable(page: AuditPageDto, kept: String, paged: bool) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <Pager here=format!("{} record(s), newest first", count(shown as i64)) first next=older/>
+        <Pager here=format!("{} record(s), newest first", count(shown as i64)) first next=older />
     }
     .into_any()
 }
@@ -191,7 +209,12 @@ fn LookupCells(r: AuditRecord) -> impl IntoView {
     let subject = if r.subject.is_empty() {
         view! { {dash()} }.into_any()
     } else {
-        view! { <a class="subject" href=href title=r.subject.clone()>{short}</a> }.into_any()
+        view! {
+            <a class="subject" href=href title=r.subject.clone()>
+                {short}
+            </a>
+        }
+        .into_any()
     };
     let shards = if r.shards.is_empty() {
         dash()
@@ -202,6 +225,12 @@ fn LookupCells(r: AuditRecord) -> impl IntoView {
         <td class="lookup-detail">{subject}</td>
         <td class="num">{r.result_count.map_or_else(dash, |n| n.to_string())}</td>
         <td>{shards}</td>
-        <td class="reason">{if r.reason.is_empty() { view! { {dash()} }.into_any() } else { view! { <q>{r.reason.clone()}</q> }.into_any() }}</td>
+        <td class="reason">
+            {if r.reason.is_empty() {
+                view! { {dash()} }.into_any()
+            } else {
+                view! { <q>{r.reason.clone()}</q> }.into_any()
+            }}
+        </td>
     }
 }

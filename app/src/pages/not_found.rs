@@ -12,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <section class="page not-found">
-            <PageHeader title="Not found"/>
+            <PageHeader title="Not found" />
             <p>"No page lives at this address. " <a href="/">"Back to the fleet overview"</a></p>
         </section>
     }

@@ -72,9 +72,20 @@ pub fn OverviewPage() -> impl IntoView {
             loading="Reading the routing database…"
             data=shards
             // A full page load: every shard is read again.
-            actions={move || view! { <a class="btn" href=sort.href() data-refresh="">"Refresh"</a> }}
+            actions=move || {
+                view! {
+                    <a class="btn" href=sort.href() data-refresh="">
+                        "Refresh"
+                    </a>
+                }
+            }
             on_error=|e: ApiError| {
-                view! { <ErrorState message=format!("The shard list could not be read: {}", e.message)/> }
+                view! {
+                    <ErrorState message=format!(
+                        "The shard list could not be read: {}",
+                        e.message,
+                    ) />
+                }
                     .into_any()
             }
             body=move |headers| Suspend::new(overview_body(headers, sort, made, owner))
@@ -102,8 +113,8 @@ async fn overview_body(
     view! {
         <div class="overview-body">
             <div class="shard-grid" role="table" aria-label="Shards" data-table="shards">
-                <ShardGridHeader sort columns=header_cells()/>
-                <GridOrder ids/>
+                <ShardGridHeader sort columns=header_cells() />
+                <GridOrder ids />
                 {slots
                     .into_iter()
                     .map(|slot| {
@@ -112,9 +123,7 @@ async fn overview_body(
                                 {move || {
                                     Suspend::new(async move {
                                         match slot.await {
-                                            Ok(row) => {
-                                                view! { <ShardRowView row/> }.into_any()
-                                            }
+                                            Ok(row) => view! { <ShardRowView row /> }.into_any(),
                                             Err(e) => {
                                                 view! {
                                                     <div class="grid-row failed" role="row">
@@ -133,7 +142,7 @@ async fn overview_body(
                     })
                     .collect_view()}
             </div>
-            <ExportLinks table="shards"/>
+            <ExportLinks table="shards" />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match summary.await {
@@ -146,11 +155,10 @@ async fn overview_body(
                             let ratio_limit = shardscope::thresholds::trim(
                                 shardscope::thresholds::current().imbalance_ratio,
                             );
+                            let key = sort;
+                            let placed = (key != SortKey::Shard).then(|| order_css(s.order(key)));
                             // Placed once: later sorts set each row's
                             // `order` in the browser.
-                            let key = sort;
-                            let placed = (key != SortKey::Shard)
-                                .then(|| order_css(s.order(key)));
                             view! {
                                 {placed
                                     .map(|css| {
@@ -158,31 +166,36 @@ async fn overview_body(
                                             <style nonce=leptos::nonce::use_nonce()>{css}</style>
                                         }
                                     })}
-                                <AnsweredBanner summary=s.answered/>
-                                <UnprobedNote unprobed=s.unprobed/>
+                                <AnsweredBanner summary=s.answered />
+                                <UnprobedNote unprobed=s.unprobed />
                                 <section class="balance-panel">
                                     <h2>"Shard balance"</h2>
                                     <p class="balance" class:warn=imbalanced>
                                         "Most / least loaded shared shard: "
                                         {ratio}
                                         {imbalanced
-                                            .then(|| format!(" — over the {ratio_limit}× alert threshold"))}
+                                            .then(|| {
+                                                format!(" — over the {ratio_limit}× alert threshold")
+                                            })}
                                     </p>
                                     <ChartFrame
                                         src="/charts/balance.svg"
-                                        alt=format!("Patients per shard, with the {ratio_limit}× imbalance threshold")
+                                        alt=format!(
+                                            "Patients per shard, with the {ratio_limit}× imbalance threshold",
+                                        )
                                         width=720
                                         height=300
-                                        caption=format!("Bars: patients per shard (shared blue, enterprise purple). Red line: {ratio_limit}× the least-loaded shared shard.")
+                                        caption=format!(
+                                            "Bars: patients per shard (shared blue, enterprise \
+                                                purple). Red line: {ratio_limit}× the \
+                                                least-loaded shared shard.",
+                                        )
                                     />
                                 </section>
                             }
                                 .into_any()
                         }
-                        Err(e) => {
-                            view! { <ErrorState message=e.message.clone()/> }
-                                .into_any()
-                        }
+                        Err(e) => view! { <ErrorState message=e.message.clone() /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -198,7 +211,7 @@ fn UnprobedNote(unprobed: Unprobed) -> impl IntoView {
         return view! {
             <p class="note" data-without-endpoint="unknown">
                 {format!(
-                    "Shards named elsewhere in the routing database could not be counted ({why}): "
+                    "Shards named elsewhere in the routing database could not be counted ({why}): ",
                 )}
                 <a href="/shards">"every shard"</a>
             </p>

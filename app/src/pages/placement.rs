@@ -43,11 +43,11 @@ pub fn PlacementPage() -> impl IntoView {
                                 .await
                                 .map(|c| c.capacity_regions)
                                 .unwrap_or_default();
-                            view! { <PlacementForm q regions/> }
+                            view! { <PlacementForm q regions /> }
                         })
                     }}
                 </Suspense>
-                <ErrorState message=e.message/>
+                <ErrorState message=e.message />
             }
             .into_any()
         }
@@ -60,10 +60,11 @@ pub fn PlacementPage() -> impl IntoView {
         <PageShell
             route=crate::routes::PLACEMENT
             class="placement"
-            lead="Where a new organization would be placed by the platform's assign_shard rules, and which orgs load their shard far beyond their size."
+            lead="Where a new organization would be placed by the platform's assign_shard rules, \
+            and which orgs load their shard far beyond their size."
             loading="Reading shard capacity…"
             data
-            body=move |p| view! { <PlacementBody p q=q.clone()/> }
+            body=move |p| view! { <PlacementBody p q=q.clone() /> }
             on_error
         />
     }
@@ -82,9 +83,26 @@ fn PlacementForm(q: PlacementQuery, regions: Vec<String>) -> impl IntoView {
     let tiers = vec![("enterprise".to_string(), "Enterprise".to_string())];
     view! {
         <FilterBar action=PATH label="A hypothetical new organization">
-            <SelectField label="Region" name="region" options=regions selected=q.region.clone().unwrap_or_default() any="Choose a region"/>
-            <TextField label="Expected patients" name="patients" value=q.patients.clone().unwrap_or_default() placeholder="12000"/>
-            <SelectField label="Tier" name="tier" options=tiers selected=q.tier.clone().unwrap_or_default() any="Standard"/>
+            <SelectField
+                label="Region"
+                name="region"
+                options=regions
+                selected=q.region.clone().unwrap_or_default()
+                any="Choose a region"
+            />
+            <TextField
+                label="Expected patients"
+                name="patients"
+                value=q.patients.clone().unwrap_or_default()
+                placeholder="12000"
+            />
+            <SelectField
+                label="Tier"
+                name="tier"
+                options=tiers
+                selected=q.tier.clone().unwrap_or_default()
+                any="Standard"
+            />
         </FilterBar>
     }
 }
@@ -96,69 +114,141 @@ fn pct(x: f64) -> String {
 #[component]
 fn PlacementBody(p: PlacementPage, q: PlacementQuery) -> impl IntoView {
     view! {
-        <PlacementForm q regions=p.regions.clone()/>
+        <PlacementForm q regions=p.regions.clone() />
         <section aria-labelledby="p-preview">
             <h2 id="p-preview">"Preview"</h2>
             {match p.decision.as_ref().map(|d| &d.0) {
-                None => view! { <p class="note">"Choose a region and the expected number of patients to see where the org would go."</p> }.into_any(),
-                Some(d) => view! {
-                    <p class="ok-state" role="status" data-decision=d.code()>
-                        <strong>{d.headline()}</strong>
-                        ": "{d.why().to_string()}
-                    </p>
-                }.into_any(),
+                None => {
+                    view! {
+                        <p class="note">
+                            "Choose a region and the expected number of patients to see where the org would go."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(d) => {
+                    view! {
+                        <p class="ok-state" role="status" data-decision=d.code()>
+                            <strong>{d.headline()}</strong>
+                            ": "
+                            {d.why().to_string()}
+                        </p>
+                    }
+                        .into_any()
+                }
             }}
-            {p.chosen_unreachable.clone().map(|why| view! {
-                <p class="error-state" role="alert" data-chosen="unreachable">
-                    {format!("Warning: {why}. assign_shard does not look at health: the platform would place the org there anyway.")}
-                </p>
-            })}
-            {p.decision.map(|d| d.1).filter(|c| !c.is_empty()).map(|candidates| view! {
-                <ExportLinks table="candidates"/>
-                <div class="table-wrap" role="region" aria-label="Shared shards of the region" tabindex="0">
-                    <table class="data-table" data-table="candidates">
-                        {table_head(&tables::candidates())}
-                        <tbody>{candidates.into_iter().map(|c| view! {
-                            <tr>
-                                <th scope="row">{c.shard.shard_id}</th>
-                                <td class="num">{c.shard.current_orgs}</td>
-                                <td class="num">{c.shard.max_orgs}</td>
-                                <td class="num">{count(c.shard.current_patients)}</td>
-                                <td class="num">{count(c.shard.max_patients)}</td>
-                                <td>{if c.fits.is_ok() { "yes" } else { "no" }}</td>
-                                <td>{c.fits.err().unwrap_or_else(|| NO_VALUE.to_string())}</td>
-                            </tr>
-                        }).collect_view()}</tbody>
-                    </table>
-                </div>
-            })}
+            {p
+                .chosen_unreachable
+                .clone()
+                .map(|why| {
+                    view! {
+                        <p class="error-state" role="alert" data-chosen="unreachable">
+                            {format!(
+                                "Warning: {why}. assign_shard does not look at health: the \
+                                    platform would place the org there anyway.",
+                            )}
+                        </p>
+                    }
+                })}
+            {p
+                .decision
+                .map(|d| d.1)
+                .filter(|c| !c.is_empty())
+                .map(|candidates| {
+                    view! {
+                        <ExportLinks table="candidates" />
+                        <div
+                            class="table-wrap"
+                            role="region"
+                            aria-label="Shared shards of the region"
+                            tabindex="0"
+                        >
+                            <table class="data-table" data-table="candidates">
+                                {table_head(&tables::candidates())}
+                                <tbody>
+                                    {candidates
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <tr>
+                                                    <th scope="row">{c.shard.shard_id}</th>
+                                                    <td class="num">{c.shard.current_orgs}</td>
+                                                    <td class="num">{c.shard.max_orgs}</td>
+                                                    <td class="num">{count(c.shard.current_patients)}</td>
+                                                    <td class="num">{count(c.shard.max_patients)}</td>
+                                                    <td>{if c.fits.is_ok() { "yes" } else { "no" }}</td>
+                                                    <td>
+                                                        {c.fits.err().unwrap_or_else(|| NO_VALUE.to_string())}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })}
         </section>
         <section aria-labelledby="p-noisy">
             <h2 id="p-noisy">{format!("Noisy neighbours (last {} h)", p.window_hours)}</h2>
-            <p class="note">"An org whose share of its shard's requests or slow queries is at least 3× its share of the shard's patients (and at least 5 % of the shard's load)."</p>
+            <p class="note">
+                "An org whose share of its shard's requests or slow queries is at least 3× its \
+                    share of the shard's patients (and at least 5 % of the shard's load)."
+            </p>
             {match p.noisy {
-                Ok(n) if n.is_empty() => view! { <EmptyState>"None: every org's load is in proportion to its size."</EmptyState> }.into_any(),
-                Ok(n) => { let len = n.len().to_string(); view! {
-                    <ExportLinks table="noisy"/>
-                    <div class="table-wrap" role="region" aria-label="Noisy neighbours" tabindex="0">
-                        <table class="data-table" data-table="noisy" data-noisy=len>
-                            {table_head(&tables::noisy())}
-                            <tbody>{n.into_iter().map(|n| view! {
-                                <tr>
-                                    <th scope="row" class="num"><a href=format!("/tenants/{}", n.org_id)>{n.org_id}</a></th>
-                                    <td dir="auto">{n.name}</td>
-                                    <td>{n.shard_id}</td>
-                                    <td class="num">{pct(n.patients_share)}</td>
-                                    <td class="num">{pct(n.requests_share)}</td>
-                                    <td class="num">{pct(n.slow_share)}</td>
-                                    <td><StatusBadge level=Level::Warn text=n.why/></td>
-                                    <td>{n.suggestion}</td>
-                                </tr>
-                            }).collect_view()}</tbody>
-                        </table>
-                    </div>
-                }.into_any() }
-                Err(why) => view! { <ErrorState message=format!("Telemetry unavailable: {why}")/> }.into_any(),
+                Ok(n) if n.is_empty() => {
+                    view! {
+                        <EmptyState>
+                            "None: every org's load is in proportion to its size."
+                        </EmptyState>
+                    }
+                        .into_any()
+                }
+                Ok(n) => {
+                    let len = n.len().to_string();
+                    view! {
+                        <ExportLinks table="noisy" />
+                        <div
+                            class="table-wrap"
+                            role="region"
+                            aria-label="Noisy neighbours"
+                            tabindex="0"
+                        >
+                            <table class="data-table" data-table="noisy" data-noisy=len>
+                                {table_head(&tables::noisy())}
+                                <tbody>
+                                    {n
+                                        .into_iter()
+                                        .map(|n| {
+                                            view! {
+                                                <tr>
+                                                    <th scope="row" class="num">
+                                                        <a href=format!("/tenants/{}", n.org_id)>{n.org_id}</a>
+                                                    </th>
+                                                    <td dir="auto">{n.name}</td>
+                                                    <td>{n.shard_id}</td>
+                                                    <td class="num">{pct(n.patients_share)}</td>
+                                                    <td class="num">{pct(n.requests_share)}</td>
+                                                    <td class="num">{pct(n.slow_share)}</td>
+                                                    <td>
+                                                        <StatusBadge level=Level::Warn text=n.why />
+                                                    </td>
+                                                    <td>{n.suggestion}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Err(why) => {
+                    view! { <ErrorState message=format!("Telemetry unavailable: {why}") /> }
+                        .into_any()
+                }
             }}
         </section>
     }

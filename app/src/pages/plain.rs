@@ -39,9 +39,13 @@ fn document(title: &str, body: AnyView, nav: bool) -> String {
     let html = Owner::new().with(|| {
         view! {
             <body>
-                <a class="skip" href="#main" rel="external">"Skip to content"</a>
+                <a class="skip" href="#main" rel="external">
+                    "Skip to content"
+                </a>
                 <header class="topbar">
-                    <a href="/" class="brand">"shardscope"</a>
+                    <a href="/" class="brand">
+                        "shardscope"
+                    </a>
                     {nav
                         .then(|| {
                             view! {
@@ -51,7 +55,9 @@ fn document(title: &str, body: AnyView, nav: bool) -> String {
                             }
                         })}
                 </header>
-                <main id="main" tabindex="-1">{body}</main>
+                <main id="main" tabindex="-1">
+                    {body}
+                </main>
             </body>
         }
         .to_html()
@@ -68,16 +74,43 @@ pub fn login_document(v: LoginView) -> String {
     let body = view! {
         <section class="page signin card">
             <h1>"Sign in"</h1>
-            {v.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            {v.error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {v
+                .notice
+                .map(|n| {
+                    view! {
+                        <p class="notice" role="status">
+                            {n}
+                        </p>
+                    }
+                })}
+            {v
+                .error
+                .map(|e| {
+                    view! {
+                        <p class="error" role="alert">
+                            {e}
+                        </p>
+                    }
+                })}
             <form method="post" action="/login" class="signin-form">
-                <input type="hidden" name="next" value=v.next/>
+                <input type="hidden" name="next" value=v.next />
                 <div class="field">
-                    <label class="field-label" for="email">"Email"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required value=v.email/>
+                    <label class="field-label" for="email">
+                        "Email"
+                    </label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        required
+                        value=v.email
+                    />
                 </div>
                 <div class="field">
-                    <label class="field-label" for="password">"Password"</label>
+                    <label class="field-label" for="password">
+                        "Password"
+                    </label>
                     <input
                         id="password"
                         name="password"
@@ -86,7 +119,9 @@ pub fn login_document(v: LoginView) -> String {
                         required
                     />
                 </div>
-                <button type="submit" class="btn primary">"Sign in"</button>
+                <button type="submit" class="btn primary">
+                    "Sign in"
+                </button>
             </form>
         </section>
     };
@@ -100,8 +135,14 @@ pub fn message_document(title: &str, message: &str, link: (&str, &str), signed_i
     let body = view! {
         <section class="page refused card message-page">
             <h1>{title.to_string()}</h1>
-            <p class="error" role="alert">{message.to_string()}</p>
-            <p><a class="btn" href=href>{label}</a></p>
+            <p class="error" role="alert">
+                {message.to_string()}
+            </p>
+            <p>
+                <a class="btn" href=href>
+                    {label}
+                </a>
+            </p>
         </section>
     };
     document(title, body.into_any(), signed_in)

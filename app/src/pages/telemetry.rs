@@ -65,8 +65,14 @@ fn RangeFields(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
             placeholder="2026-11-28T09:00"
             hint="used when Range is \"From / to\""
         />
-        <TextField label="To (UTC)" name="to" value=value("to") placeholder="2026-11-28T10:00"/>
-        <SelectField label="Shard" name="shard" options=shards selected=value("shard") any="All shards"/>
+        <TextField label="To (UTC)" name="to" value=value("to") placeholder="2026-11-28T10:00" />
+        <SelectField
+            label="Shard"
+            name="shard"
+            options=shards
+            selected=value("shard")
+            any="All shards"
+        />
     }
 }
 
@@ -103,7 +109,9 @@ fn step(s: u32) -> String {
 fn Unavailable(what: &'static str, reason: shardscope::partial::Failure) -> impl IntoView {
     view! {
         <p class="error-state" role="alert" data-unavailable=what>
-            {format!("{what} unavailable: {reason}. The rest of this page is current; reload to try again.")}
+            {format!(
+                "{what} unavailable: {reason}. The rest of this page is current; reload to try again.",
+            )}
         </p>
     }
 }
@@ -172,7 +180,7 @@ where
             let shards = q.shard.clone().into_iter().collect();
             view! {
                 {filters(q.clone(), shards)}
-                <crate::components::ErrorState message=e.message/>
+                <crate::components::ErrorState message=e.message />
             }
             .into_any()
         }

@@ -107,7 +107,7 @@ pub fn ShardRowView(row: ShardRow) -> impl IntoView {
         (Err(f), Some((at, _))) => Some(view! {
             <span class="failure stale-note" data-kind=f.kind.code()>
                 {format!("not answering now: {f}")}
-                <br/>
+                <br />
                 {format!("showing values from {} s ago", now.saturating_sub(at) / 1000)}
             </span>
         }),
@@ -149,17 +149,23 @@ pub fn ShardRowView(row: ShardRow) -> impl IntoView {
         >
             <span class="shard" role="rowheader">
                 <span class="shard-id">
-                    <a href=format!("/shards/{}", crate::format::query_value(&id))><strong>{id.clone()}</strong></a>
+                    <a href=format!("/shards/{}", crate::format::query_value(&id))>
+                        <strong>{id.clone()}</strong>
+                    </a>
                     " "
-                    <StatusBadge level=status.0 text=status.1/>
+                    <StatusBadge level=status.0 text=status.1 />
                 </span>
                 <span class="endpoint">{row.primary.clone()}</span>
                 {stale_note}
             </span>
             <span role="cell">{row.shard_type.clone()}</span>
-            <span role="cell">{row.region.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}</span>
+            <span role="cell">
+                {row.region.clone().unwrap_or_else(|| crate::format::NO_VALUE.into())}
+            </span>
             {cells}
-            <span class="num probe" role="cell" title=measured>{probe}</span>
+            <span class="num probe" role="cell" title=measured>
+                {probe}
+            </span>
         </div>
     }
 }
@@ -170,10 +176,21 @@ fn stat_cells(s: &ShardStats) -> impl IntoView + use<> {
         .connections_share(s.conns_total, s.max_connections)
         .unwrap_or(0.0);
     view! {
-        <span class="num orgs" role="cell">{count(s.orgs)}</span>
-        <span class="num patients" role="cell" data-value=s.patients>{count(s.patients)}</span>
-        <span class="num size" role="cell">{bytes(s.db_bytes)}</span>
-        <span class="num conns" role="cell" class:warn=busy title=format!("{pct:.0} % of max_connections")>
+        <span class="num orgs" role="cell">
+            {count(s.orgs)}
+        </span>
+        <span class="num patients" role="cell" data-value=s.patients>
+            {count(s.patients)}
+        </span>
+        <span class="num size" role="cell">
+            {bytes(s.db_bytes)}
+        </span>
+        <span
+            class="num conns"
+            role="cell"
+            class:warn=busy
+            title=format!("{pct:.0} % of max_connections")
+        >
             {format!(
                 "{} / {} / {}",
                 count(s.conns_active),

@@ -29,10 +29,11 @@ pub fn ShardsPage() -> impl IntoView {
         <PageShell
             route=crate::routes::SHARDS
             class="shards"
-            lead="Every shard the routing database names — in tenant_shards, shard_capacity or as a patient's home shard — with its health as last measured."
+            lead="Every shard the routing database names — in tenant_shards, shard_capacity or as \
+            a patient's home shard — with its health as last measured."
             loading="Reading the routing database…"
             data
-            body=|p: Page| view! { <ShardsBody p/> }
+            body=|p: Page| view! { <ShardsBody p /> }
         />
     }
 }
@@ -57,22 +58,39 @@ fn ShardsBody(p: Page) -> impl IntoView {
     );
     view! {
         <FilterBar action=PATH label="Filter shards">
-            <SelectField label="Region" name="region" options=regions selected=selected_region any="All regions"/>
-            <SelectField label="Type" name="type" options=types selected=selected_type any="All types"/>
+            <SelectField
+                label="Region"
+                name="region"
+                options=regions
+                selected=selected_region
+                any="All regions"
+            />
+            <SelectField
+                label="Type"
+                name="type"
+                options=types
+                selected=selected_type
+                any="All types"
+            />
         </FilterBar>
-        <p class="note" data-shards-summary="">{summary}</p>
+        <p class="note" data-shards-summary="">
+            {summary}
+        </p>
         {if p.rows.is_empty() {
             view! { <EmptyState>"No shard matches these filters."</EmptyState> }.into_any()
         } else {
             view! {
-                <ExportLinks table="shards"/>
-                <div class="table-wrap"><table class="data-table shards-table" data-table="shards">
-                    {table_head(&tables::shards_list())}
-                    <tbody>
-                        {p.rows.into_iter().map(|r| view! { <Row r now/> }).collect_view()}
-                    </tbody>
-                </table></div>
-            }.into_any()
+                <ExportLinks table="shards" />
+                <div class="table-wrap">
+                    <table class="data-table shards-table" data-table="shards">
+                        {table_head(&tables::shards_list())}
+                        <tbody>
+                            {p.rows.into_iter().map(|r| view! { <Row r now /> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+                .into_any()
         }}
     }
 }
@@ -100,13 +118,20 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
     let share = tables::allocation_percent(&r);
     let over = tables::allocation_judgement(&r) == Judgement::Warn;
     view! {
-        <tr data-shard=s.id.clone() data-endpoint=if r.health.is_some() { "known" } else { "unknown" }>
-            <th scope="row"><a href=href>{s.id.clone()}</a></th>
+        <tr
+            data-shard=s.id.clone()
+            data-endpoint=if r.health.is_some() { "known" } else { "unknown" }
+        >
+            <th scope="row">
+                <a href=href>{s.id.clone()}</a>
+            </th>
             <td>{s.shard_type.clone().unwrap_or_else(dash)}</td>
             <td>{s.region.clone().unwrap_or_else(dash)}</td>
             <td class="note">{s.named_in().join(", ")}</td>
             <td class="num">{count(s.routed_orgs)}</td>
-            <td><StatusBadge level text=tables::list_health(&r)/></td>
+            <td>
+                <StatusBadge level text=tables::list_health(&r) />
+            </td>
             <td class="note">{measured}</td>
             <td class="note">{failure}</td>
             <td class="num">{stats.map_or_else(dash, |st| count(st.conns_total))}</td>
@@ -115,7 +140,16 @@ fn Row(r: ShardListRow, now: u64) -> impl IntoView {
             <td class="num">{r.allocated_bytes.map_or_else(dash, bytes)}</td>
             <td class="num">
                 {share.map_or_else(dash, |p| format!("{p:.0} %"))}
-                {over.then(|| view! { " "<StatusBadge level=Level::Warn text=thresholds::current().allocation_label()/> })}
+                {over
+                    .then(|| {
+                        view! {
+                            " "
+                            <StatusBadge
+                                level=Level::Warn
+                                text=thresholds::current().allocation_label()
+                            />
+                        }
+                    })}
             </td>
         </tr>
     }

@@ -24,12 +24,13 @@ pub fn PoolsPage() -> impl IntoView {
         PageText {
             route: crate::routes::POOLS,
             class: "telemetry pools",
-            lead: "Every service instance's database pool on every shard, busiest first: waits, how full, and whether each shard's max_connections fits them all.",
+            lead: "Every service instance's database pool on every shard, busiest first: waits, \
+                how full, and whether each shard's max_connections fits them all.",
             loading: "Reading pool statistics…",
         },
         get_pools,
-        |page, q| view! { <PoolsBody page q/> },
-        |q, shards| view! { <PoolsFilters q shards/> },
+        |page, q| view! { <PoolsBody page q /> },
+        |q, shards| view! { <PoolsFilters q shards /> },
     )
 }
 
@@ -39,9 +40,9 @@ fn PoolsFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
     let (service, instance) = (value("service"), value("instance"));
     view! {
         <FilterBar action=PATH label="Filter the pools">
-            <RangeFields q=q.clone() shards/>
-            <TextField label="Service" name="service" value=service placeholder="core-api"/>
-            <TextField label="Instance" name="instance" value=instance placeholder="core-api-1"/>
+            <RangeFields q=q.clone() shards />
+            <TextField label="Service" name="service" value=service placeholder="core-api" />
+            <TextField label="Instance" name="instance" value=instance placeholder="core-api-1" />
         </FilterBar>
     }
 }
@@ -50,49 +51,55 @@ fn PoolsFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 fn PoolsBody(page: PoolsPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
     view! {
-        <PoolsFilters q=q.clone() shards/>
-        <ScopeLine scope=page.scope.clone()/>
+        <PoolsFilters q=q.clone() shards />
+        <ScopeLine scope=page.scope.clone() />
         <details class="help">
             <summary>"What these numbers are"</summary>
             <p>
-                "Each service exports its pgxpool statistics every 15 s. "
-                <strong>"Waits"</strong>
-                " are pgxpool's EmptyAcquireCount: acquires that found the pool empty and had to wait for a connection (the platform document calls it WaitCount, which is not a pgxpool field). "
-                <strong>"Mean wait"</strong>
-                " is EmptyAcquireWaitTime divided by those waits. Both are counters since the service started, so the page shows their increase; a counter that drops is a restart and counts from zero. "
-                <strong>"Waiting now"</strong>
-                " counts the minutes in a row, up to the pool's last sample, with at least one wait: the platform alerts on waits above zero for a minute or more."
+                "Each service exports its pgxpool statistics every 15 s. " <strong>"Waits"</strong>
+                " are pgxpool's EmptyAcquireCount: acquires that found the pool empty and had to \
+                    wait for a connection (the platform document calls it WaitCount, which is not \
+                    a pgxpool field). " <strong>"Mean wait"</strong>
+                " is EmptyAcquireWaitTime divided by those waits. Both are counters since the \
+                    service started, so the page shows their increase; a counter that drops is a \
+                    restart and counts from zero. " <strong>"Waiting now"</strong>
+                " counts the minutes in a row, up to the pool's last sample, with at least one \
+                    wait: the platform alerts on waits above zero for a minute or more."
             </p>
         </details>
         <section aria-labelledby="conn-math">
             <h2 id="conn-math">"Connection math"</h2>
             <p class="note">
-                "Per shard, as the platform document computes it: Σ over services of (instances seen in the last 5 minutes × their pool max) + the reserve for jobs and monitoring, against the shard's max_connections read live."
+                "Per shard, as the platform document computes it: Σ over services of (instances \
+                    seen in the last 5 minutes × their pool max) + the reserve for jobs and \
+                    monitoring, against the shard's max_connections read live."
             </p>
             {match page.connections {
-                Ok(rows) => view! { <ConnectionTable rows/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Connection math" reason/> }.into_any(),
+                Ok(rows) => view! { <ConnectionTable rows /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Connection math" reason /> }.into_any(),
             }}
-            <ExportLinks table="connections"/>
+            <ExportLinks table="connections" />
         </section>
         <section aria-labelledby="waits-chart">
             <h2 id="waits-chart">"Waits per minute"</h2>
             {match page.series {
-                Ok(points) => view! { <WaitsChart points q=q.clone()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The waits chart" reason/> }.into_any(),
+                Ok(points) => view! { <WaitsChart points q=q.clone() /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The waits chart" reason /> }.into_any(),
             }}
         </section>
         <section aria-labelledby="pool-list">
             <h2 id="pool-list">"Pools"</h2>
             {match page.pools {
                 Ok(rows) if rows.is_empty() => {
-                    view! { <EmptyState>"No pool samples in this range for these filters."</EmptyState> }
+                    view! {
+                        <EmptyState>"No pool samples in this range for these filters."</EmptyState>
+                    }
                         .into_any()
                 }
-                Ok(rows) => view! { <PoolTable rows table=tables::pools()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="Pool statistics" reason/> }.into_any(),
+                Ok(rows) => view! { <PoolTable rows table=tables::pools() /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="Pool statistics" reason /> }.into_any(),
             }}
-            <ExportLinks table="pools"/>
+            <ExportLinks table="pools" />
         </section>
     }
 }
@@ -113,16 +120,26 @@ fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
                         .into_iter()
                         .map(|m| {
                             let (level, word) = fit_badge(&m);
-                            // One service per line: the column stays narrow however many
-                            // services a shard serves.
                             let services = if m.services.is_empty() {
-                                view! { "no pools reported in the last 5 min" }.into_any()
+                                // One service per line: the column stays narrow however many
+                                // services a shard serves.
+                                view! { "no pools reported in the last 5 min" }
+                                    .into_any()
                             } else {
                                 view! {
                                     <ul class="plain-list">
-                                        {m.services
+                                        {m
+                                            .services
                                             .iter()
-                                            .map(|(service, instances, pool_max)| view! { <li>{format!("{service}: {instances} instances, pool max Σ {pool_max}")}</li> })
+                                            .map(|(service, instances, pool_max)| {
+                                                view! {
+                                                    <li>
+                                                        {format!(
+                                                            "{service}: {instances} instances, pool max Σ {pool_max}",
+                                                        )}
+                                                    </li>
+                                                }
+                                            })
                                             .collect_view()}
                                     </ul>
                                 }
@@ -146,7 +163,9 @@ fn ConnectionTable(rows: Vec<ConnectionMath>) -> impl IntoView {
                                     <td class="num">{max}</td>
                                     <td class="num">{headroom}</td>
                                     <td class="num">{share}</td>
-                                    <td><StatusBadge level text=word/></td>
+                                    <td>
+                                        <StatusBadge level text=word />
+                                    </td>
                                 </tr>
                             }
                         })
@@ -167,13 +186,19 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
     view! {
         <ChartFrame
             src
-            alt="Line chart of pool waits per minute over the range, one line per shard; the table below has the same numbers."
+            alt="Line chart of pool waits per minute over the range, one line per shard; the \
+            table below has the same numbers."
             width=720
             height=300
         />
         <details class="numbers">
             <summary>"The numbers behind the chart"</summary>
-            <div class="table-wrap" role="region" aria-label="Waits per minute by shard and time" tabindex="0">
+            <div
+                class="table-wrap"
+                role="region"
+                aria-label="Waits per minute by shard and time"
+                tabindex="0"
+            >
                 <table class="data-table" data-table="series">
                     {table_head(&tables::pool_series())}
                     <tbody>
@@ -192,7 +217,7 @@ fn WaitsChart(points: Vec<SeriesRow>, q: TelemetryQuery) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <ExportLinks table="series"/>
+            <ExportLinks table="series" />
         </details>
     }
     .into_any()
@@ -218,14 +243,18 @@ pub(crate) fn PoolTable(rows: Vec<PoolRow>, table: Table<PoolRow>) -> impl IntoV
                                     <td>{r.shard_id}</td>
                                     <td>{r.service}</td>
                                     <th scope="row">{r.instance}</th>
-                                    <td class="num" class:full=full>{r.acquired}</td>
+                                    <td class="num" class:full=full>
+                                        {r.acquired}
+                                    </td>
                                     <td class="num">{r.idle}</td>
                                     <td class="num">{r.total}</td>
                                     <td class="num">{r.max_conns}</td>
                                     <td class="num">{count(r.waits as i64)}</td>
                                     <td class="num">{format!("{:.2}", r.waits_per_minute)}</td>
                                     <td class="num">{super::ms(r.mean_wait_ms)}</td>
-                                    <td><StatusBadge level text=word/></td>
+                                    <td>
+                                        <StatusBadge level text=word />
+                                    </td>
                                 </tr>
                             }
                         })

@@ -27,12 +27,13 @@ pub fn RequestsPage() -> impl IntoView {
         PageText {
             route: crate::routes::REQUESTS,
             class: "telemetry requests",
-            lead: "Request rate, latency and 5xx errors from the services' request logs, per shard, organisation or route.",
+            lead: "Request rate, latency and 5xx errors from the services' request logs, per \
+                shard, organisation or route.",
             loading: "Reading request telemetry…",
         },
         get_requests,
-        |page, q| view! { <RequestsBody page q/> },
-        |q, shards| view! { <RequestFilters q shards/> },
+        |page, q| view! { <RequestsBody page q /> },
+        |q, shards| view! { <RequestFilters q shards /> },
     )
 }
 
@@ -53,12 +54,24 @@ fn RequestFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
     let by = vec![("p99".to_string(), "Slowest (p99)".to_string())];
     view! {
         <FilterBar action=PATH label="Filter the request telemetry">
-            <RangeFields q=q.clone() shards/>
-            <TextField label="Organisation id" name="org" value=org placeholder="101"/>
-            <TextField label="Route" name="route" value=route placeholder="/v1/appointments"/>
-            <SelectField label="Group by" name="group" options=groups selected=group any="Shard"/>
-            <SelectField label="Top groups by" name="by" options=by selected=top_by any="Busiest (volume)"/>
-            <TextField label="How many groups" name="top" value=top placeholder="5" hint="1 to 20"/>
+            <RangeFields q=q.clone() shards />
+            <TextField label="Organisation id" name="org" value=org placeholder="101" />
+            <TextField label="Route" name="route" value=route placeholder="/v1/appointments" />
+            <SelectField label="Group by" name="group" options=groups selected=group any="Shard" />
+            <SelectField
+                label="Top groups by"
+                name="by"
+                options=by
+                selected=top_by
+                any="Busiest (volume)"
+            />
+            <TextField
+                label="How many groups"
+                name="top"
+                value=top
+                placeholder="5"
+                hint="1 to 20"
+            />
         </FilterBar>
     }
 }
@@ -69,36 +82,46 @@ fn RequestsBody(page: RequestsPage, q: TelemetryQuery) -> impl IntoView {
     let group = page.view.group;
     let group_name = tables::group_label(group);
     view! {
-        <RequestFilters q=q.clone() shards/>
-        <ScopeLine scope=page.scope.clone()/>
+        <RequestFilters q=q.clone() shards />
+        <ScopeLine scope=page.scope.clone() />
         {match page.totals {
-            Ok(t) => view! { <Totals t/> }.into_any(),
-            Err(reason) => view! { <Unavailable what="Request telemetry" reason/> }.into_any(),
+            Ok(t) => view! { <Totals t /> }.into_any(),
+            Err(reason) => view! { <Unavailable what="Request telemetry" reason /> }.into_any(),
         }}
         <section aria-labelledby="req-charts">
             <h2 id="req-charts">
-                {format!("Top {} by {} over time", page.view.top, if page.view.by == TopBy::P99 { "p99" } else { "volume" })}
+                {format!(
+                    "Top {} by {} over time",
+                    page.view.top,
+                    if page.view.by == TopBy::P99 { "p99" } else { "volume" },
+                )}
             </h2>
             {match page.series {
                 Ok(points) if points.is_empty() => {
-                    view! { <EmptyState>"No requests in this range for these filters: no data to draw."</EmptyState> }
+                    view! {
+                        <EmptyState>
+                            "No requests in this range for these filters: no data to draw."
+                        </EmptyState>
+                    }
                         .into_any()
                 }
-                Ok(points) => view! { <Charts points q=q.clone() group/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The request charts" reason/> }.into_any(),
+                Ok(points) => view! { <Charts points q=q.clone() group /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The request charts" reason /> }.into_any(),
             }}
         </section>
         <section aria-labelledby="req-groups">
             <h2 id="req-groups">{format!("By {}", group_name.to_lowercase())}</h2>
             {match page.groups {
                 Ok(rows) if rows.is_empty() => {
-                    view! { <EmptyState>"No requests in this range for these filters."</EmptyState> }
+                    view! {
+                        <EmptyState>"No requests in this range for these filters."</EmptyState>
+                    }
                         .into_any()
                 }
-                Ok(rows) => view! { <GroupTable rows table=tables::groups(group)/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The group table" reason/> }.into_any(),
+                Ok(rows) => view! { <GroupTable rows table=tables::groups(group) /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The group table" reason /> }.into_any(),
             }}
-            <ExportLinks table="groups"/>
+            <ExportLinks table="groups" />
         </section>
     }
 }
@@ -110,18 +133,30 @@ fn Totals(t: RequestStats) -> impl IntoView {
     let err_level = Level::of(t.error_judgement());
     view! {
         <dl class="totals">
-            <div><dt>"Requests"</dt><dd>{count(t.requests as i64)}</dd></div>
-            <div><dt>"Per second"</dt><dd>{format!("{:.2}", t.per_second)}</dd></div>
-            <div><dt>"p50 / p95"</dt><dd>{format!("{} / {}", ms(t.p50_ms), ms(t.p95_ms))}</dd></div>
+            <div>
+                <dt>"Requests"</dt>
+                <dd>{count(t.requests as i64)}</dd>
+            </div>
+            <div>
+                <dt>"Per second"</dt>
+                <dd>{format!("{:.2}", t.per_second)}</dd>
+            </div>
+            <div>
+                <dt>"p50 / p95"</dt>
+                <dd>{format!("{} / {}", ms(t.p50_ms), ms(t.p95_ms))}</dd>
+            </div>
             <div>
                 <dt>{limits.p99_caption()}</dt>
-                <dd>{ms(t.p99_ms)} " " <StatusBadge level=p99_level text=format!("{p99_level:?}").to_lowercase()/></dd>
+                <dd>
+                    {ms(t.p99_ms)} " "
+                    <StatusBadge level=p99_level text=format!("{p99_level:?}").to_lowercase() />
+                </dd>
             </div>
             <div>
                 <dt>{limits.error_rate_caption()}</dt>
                 <dd>
                     {format!("{} ({})", percent(t.error_percent), count(t.errors as i64))} " "
-                    <StatusBadge level=err_level text=format!("{err_level:?}").to_lowercase()/>
+                    <StatusBadge level=err_level text=format!("{err_level:?}").to_lowercase() />
                 </dd>
             </div>
         </dl>
@@ -145,7 +180,8 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl I
         <div class="chart-grid">
             <ChartFrame
                 src=chart_src("/charts/requests.svg", &q, "metric=rate")
-                alt="Line chart of requests per second over the range, one line per group; the table below has the same numbers."
+                alt="Line chart of requests per second over the range, one line per group; the \
+                table below has the same numbers."
                 width=720
                 height=300
             />
@@ -164,7 +200,12 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl I
         </div>
         <details class="numbers">
             <summary>"The numbers behind the charts"</summary>
-            <div class="table-wrap" role="region" aria-label="Requests by group and time" tabindex="0">
+            <div
+                class="table-wrap"
+                role="region"
+                aria-label="Requests by group and time"
+                tabindex="0"
+            >
                 <table class="data-table" data-table="series">
                     {table_head(&tables::request_series(group))}
                     <tbody>
@@ -189,7 +230,7 @@ fn Charts(points: Vec<BucketStats>, q: TelemetryQuery, group: GroupBy) -> impl I
                     </tbody>
                 </table>
             </div>
-            <ExportLinks table="series"/>
+            <ExportLinks table="series" />
         </details>
     }
 }
@@ -215,9 +256,13 @@ pub(crate) fn GroupTable(rows: Vec<GroupStats>, table: Table<GroupStats>) -> imp
                                     <td class="num">{format!("{:.2}", s.per_second)}</td>
                                     <td class="num">{ms(s.p50_ms)}</td>
                                     <td class="num">{ms(s.p95_ms)}</td>
-                                    <td class="num" class:alert=slow>{ms(s.p99_ms)}</td>
+                                    <td class="num" class:alert=slow>
+                                        {ms(s.p99_ms)}
+                                    </td>
                                     <td class="num">{count(s.errors as i64)}</td>
-                                    <td class="num" class:alert=failing>{percent(s.error_percent)}</td>
+                                    <td class="num" class:alert=failing>
+                                        {percent(s.error_percent)}
+                                    </td>
                                 </tr>
                             }
                         })

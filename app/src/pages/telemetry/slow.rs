@@ -23,12 +23,13 @@ pub fn SlowQueriesPage() -> impl IntoView {
         PageText {
             route: crate::routes::SLOW_QUERIES,
             class: "telemetry slow",
-            lead: "Queries over the services' 500 ms threshold, grouped by statement with values stripped; and each shard's pg_stat_statements, read live.",
+            lead: "Queries over the services' 500 ms threshold, grouped by statement with values \
+                stripped; and each shard's pg_stat_statements, read live.",
             loading: "Reading slow queries…",
         },
         get_slow_queries,
-        |page, q| view! { <SlowBody page q/> },
-        |q, shards| view! { <SlowFilters q shards/> },
+        |page, q| view! { <SlowBody page q /> },
+        |q, shards| view! { <SlowFilters q shards /> },
     )
 }
 
@@ -38,9 +39,9 @@ fn SlowFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
     let (org, top) = (value("org"), value("top"));
     view! {
         <FilterBar action=PATH label="Filter the slow queries">
-            <RangeFields q=q.clone() shards/>
-            <TextField label="Organisation id" name="org" value=org placeholder="101"/>
-            <TextField label="How many" name="top" value=top placeholder="20" hint="1 to 100"/>
+            <RangeFields q=q.clone() shards />
+            <TextField label="Organisation id" name="org" value=org placeholder="101" />
+            <TextField label="How many" name="top" value=top placeholder="20" hint="1 to 100" />
         </FilterBar>
     }
 }
@@ -49,28 +50,28 @@ fn SlowFilters(q: TelemetryQuery, shards: Vec<String>) -> impl IntoView {
 fn SlowBody(page: SlowPage, q: TelemetryQuery) -> impl IntoView {
     let shards = page.scope.shards.clone();
     view! {
-        <SlowFilters q=q.clone() shards/>
-        <ScopeLine scope=page.scope.clone()/>
+        <SlowFilters q=q.clone() shards />
+        <ScopeLine scope=page.scope.clone() />
         <section aria-labelledby="slow-log">
             <h2 id="slow-log">"From the services' slow-query log"</h2>
             {match page.queries {
                 Ok(rows) if rows.is_empty() => {
-                    view! { <EmptyState>"No slow queries in this range for these filters."</EmptyState> }
+                    view! {
+                        <EmptyState>"No slow queries in this range for these filters."</EmptyState>
+                    }
                         .into_any()
                 }
-                Ok(rows) => view! { <SlowTable rows table=tables::slow_queries()/> }.into_any(),
-                Err(reason) => view! { <Unavailable what="The slow-query log" reason/> }.into_any(),
+                Ok(rows) => view! { <SlowTable rows table=tables::slow_queries() /> }.into_any(),
+                Err(reason) => view! { <Unavailable what="The slow-query log" reason /> }.into_any(),
             }}
-            <ExportLinks table="queries"/>
+            <ExportLinks table="queries" />
         </section>
         <section aria-labelledby="pgss">
-            <h2 id="pgss">"pg_stat_statements, per shard (top 10 by total time, since its last reset)"</h2>
-            {page
-                .statements
-                .into_iter()
-                .map(|s| view! { <ShardStatements s/> })
-                .collect_view()}
-            <ExportLinks table="statements"/>
+            <h2 id="pgss">
+                "pg_stat_statements, per shard (top 10 by total time, since its last reset)"
+            </h2>
+            {page.statements.into_iter().map(|s| view! { <ShardStatements s /> }).collect_view()}
+            <ExportLinks table="statements" />
         </section>
     }
 }
@@ -88,7 +89,9 @@ pub(crate) fn SlowTable(rows: Vec<SlowRow>, table: Table<SlowRow>) -> impl IntoV
                         .map(|r| {
                             view! {
                                 <tr>
-                                    <th scope="row"><code class="sql">{r.normalized}</code></th>
+                                    <th scope="row">
+                                        <code class="sql">{r.normalized}</code>
+                                    </th>
                                     <td class="num">{count(r.calls as i64)}</td>
                                     <td class="num">{ms(Some(r.p99))}</td>
                                     <td class="num">{ms(Some(r.max_ms))}</td>
@@ -112,12 +115,17 @@ fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
         Ok(Statements::Missing) => view! {
             <p class="notice" data-pgss="missing" data-table-row="statements">
                 "pg_stat_statements is not installed on this shard: its statements cannot be shown. "
-                "To add it: shared_preload_libraries = 'pg_stat_statements' (a restart), then CREATE EXTENSION pg_stat_statements in its database."
+                "To add it: shared_preload_libraries = 'pg_stat_statements' (a restart), then \
+                    CREATE EXTENSION pg_stat_statements in its database."
             </p>
         }
         .into_any(),
         Err(why) => {
-            view! { <p class="error-state" role="alert" data-pgss="failed" data-table-row="statements">{format!("No answer from this shard: {why}")}</p> }
+            view! {
+                <p class="error-state" role="alert" data-pgss="failed" data-table-row="statements">
+                    {format!("No answer from this shard: {why}")}
+                </p>
+            }
                 .into_any()
         }
         Ok(Statements::Installed(rows)) if rows.is_empty() => {
@@ -125,7 +133,13 @@ fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
                 .into_any()
         }
         Ok(Statements::Installed(rows)) => view! {
-            <div class="table-wrap" role="region" aria-label=format!("pg_stat_statements on {shard}") tabindex="0" data-pgss="installed">
+            <div
+                class="table-wrap"
+                role="region"
+                aria-label=format!("pg_stat_statements on {shard}")
+                tabindex="0"
+                data-pgss="installed"
+            >
                 <table class="data-table" data-table="statements">
                     {table_head(&tables::statements())}
                     <tbody>
@@ -134,7 +148,9 @@ fn ShardStatements(s: Outcome<Statements>) -> impl IntoView {
                             .map(|r| {
                                 view! {
                                     <tr>
-                                        <th scope="row"><code class="sql">{r.query}</code></th>
+                                        <th scope="row">
+                                            <code class="sql">{r.query}</code>
+                                        </th>
                                         <td class="num">{count(r.calls)}</td>
                                         <td class="num">{ms(Some(r.total_ms))}</td>
                                         <td class="num">{ms(Some(r.mean_ms))}</td>

@@ -43,11 +43,11 @@ pub fn TenantsPage() -> impl IntoView {
                         let q = q.clone();
                         Suspend::new(async move {
                             let choices = get_tenant_choices().await.ok().map(|c| c.directory);
-                            view! { <Filters q choices/> }
+                            view! { <Filters q choices /> }
                         })
                     }}
                 </Suspense>
-                <ErrorState message=e.message/>
+                <ErrorState message=e.message />
             }
             .into_any()
         }
@@ -60,10 +60,11 @@ pub fn TenantsPage() -> impl IntoView {
         <PageShell
             route=crate::routes::TENANTS
             class="tenants"
-            lead="Every organization in the routing database: where it lives, its tiers and size. Search by id or name (any word's beginning; accents and case ignored)."
+            lead="Every organization in the routing database: where it lives, its tiers and size. \
+            Search by id or name (any word's beginning; accents and case ignored)."
             loading="Reading the routing database…"
             data
-            body=move |p| view! { <TenantsBody page=p q=q.clone()/> }
+            body=move |p| view! { <TenantsBody page=p q=q.clone() /> }
             on_error
         />
     }
@@ -105,13 +106,37 @@ fn Filters(q: TenantsQuery, choices: Option<Choices>) -> impl IntoView {
     );
     view! {
         <FilterBar action=PATH label="Search and filter tenants">
-            <TextField label="Org id or name" name="q" value=vq placeholder="101 or Clínica"/>
-            <SelectField label="Shard" name="shard" options=shards selected=vshard any="All shards"/>
-            <SelectField label="Region" name="region" options=regions selected=vregion any="All regions"/>
-            <SelectField label="SLA tier" name="tier" options=tiers selected=vtier any="All SLA tiers"/>
-            <SelectField label="Billing tier" name="billing" options=billing selected=vbilling any="All billing tiers"/>
-            <input type="hidden" name="sort" value=vsort/>
-            <input type="hidden" name="dir" value=vdir/>
+            <TextField label="Org id or name" name="q" value=vq placeholder="101 or Clínica" />
+            <SelectField
+                label="Shard"
+                name="shard"
+                options=shards
+                selected=vshard
+                any="All shards"
+            />
+            <SelectField
+                label="Region"
+                name="region"
+                options=regions
+                selected=vregion
+                any="All regions"
+            />
+            <SelectField
+                label="SLA tier"
+                name="tier"
+                options=tiers
+                selected=vtier
+                any="All SLA tiers"
+            />
+            <SelectField
+                label="Billing tier"
+                name="billing"
+                options=billing
+                selected=vbilling
+                any="All billing tiers"
+            />
+            <input type="hidden" name="sort" value=vsort />
+            <input type="hidden" name="dir" value=vdir />
         </FilterBar>
     }
 }
@@ -138,12 +163,14 @@ fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
     let rows = page.rows.clone();
     let (sort, desc) = (query.sort.as_str(), query.descending);
     view! {
-        <Filters
-            q=q.clone()
-            choices=Some(choices)
-        />
+        <Filters q=q.clone() choices=Some(choices) />
         {if rows.is_empty() {
-            view! { <EmptyState>"No organization matches. Try fewer letters, or clear the filters."</EmptyState> }.into_any()
+            view! {
+                <EmptyState>
+                    "No organization matches. Try fewer letters, or clear the filters."
+                </EmptyState>
+            }
+                .into_any()
         } else {
             view! {
                 <div class="table-wrap" role="region" aria-label="Tenants" tabindex="0">
@@ -154,24 +181,46 @@ fn TenantsBody(page: DirectoryPage, q: TenantsQuery) -> impl IntoView {
                                     .iter()
                                     .zip(&table.columns)
                                     .map(|(key, column)| {
-                                        let (label, numeric) = (column.label.clone(), column.kind.numeric());
+                                        let (label, numeric) = (
+                                            column.label.clone(),
+                                            column.kind.numeric(),
+                                        );
                                         let current = sort == *key;
                                         let dir = if current && !desc { "desc" } else { "asc" };
-                                        let href = q.href_with(PATH, &[("sort", Some(key.to_string())), ("dir", Some(dir.into())), ("page", None)]);
-                                        let sorted = current.then_some(if desc { "descending" } else { "ascending" });
-                                        view! { <SortHeader label href sorted=Signal::stored(sorted) numeric direction="ascending"/> }
+                                        let href = q
+                                            .href_with(
+                                                PATH,
+                                                &[
+                                                    ("sort", Some(key.to_string())),
+                                                    ("dir", Some(dir.into())),
+                                                    ("page", None),
+                                                ],
+                                            );
+                                        let sorted = current
+                                            .then_some(if desc { "descending" } else { "ascending" });
+                                        view! {
+                                            <SortHeader
+                                                label
+                                                href
+                                                sorted=Signal::stored(sorted)
+                                                numeric
+                                                direction="ascending"
+                                            />
+                                        }
                                     })
                                     .collect_view()}
                             </tr>
                         </thead>
-                        <tbody>{rows.into_iter().map(|t| view! { <TenantRow t/> }).collect_view()}</tbody>
+                        <tbody>
+                            {rows.into_iter().map(|t| view! { <TenantRow t /> }).collect_view()}
+                        </tbody>
                     </table>
                 </div>
             }
-            .into_any()
+                .into_any()
         }}
-        <Pager here first next first_label="← Previous" next_label="Next →"/>
-        <ExportLinks table="tenants"/>
+        <Pager here first next first_label="← Previous" next_label="Next →" />
+        <ExportLinks table="tenants" />
     }
 }
 
@@ -185,8 +234,12 @@ fn TenantRow(t: Tenant) -> impl IntoView {
     };
     view! {
         <tr>
-            <td class="num"><a href=href.clone()>{t.org_id}</a></td>
-            <th scope="row" dir="auto"><a href=href>{name}</a></th>
+            <td class="num">
+                <a href=href.clone()>{t.org_id}</a>
+            </td>
+            <th scope="row" dir="auto">
+                <a href=href>{name}</a>
+            </th>
             <td>{t.shard_id}</td>
             <td>{t.shard_type}</td>
             <td>{t.region}</td>
